@@ -1,0 +1,133 @@
+// Package content holds the hub's domain: resources, their kinds and fields,
+// filters, error codes and the interfaces other packages implement. It depends
+// on nothing but the standard library.
+package content
+
+import (
+	"time"
+)
+
+// Kind is the kind of a resource.
+type Kind string
+
+// The three kinds of resource the hub publishes.
+const (
+	KindGuidance       Kind = "GUIDANCE"
+	KindResearchBrief  Kind = "RESEARCH_BRIEF"
+	KindPolicyPosition Kind = "POLICY_POSITION"
+)
+
+// Kinds lists every kind in a stable order.
+var Kinds = []Kind{KindGuidance, KindResearchBrief, KindPolicyPosition}
+
+// Valid reports whether k is a known kind.
+func (k Kind) Valid() bool {
+	switch k {
+	case KindGuidance, KindResearchBrief, KindPolicyPosition:
+		return true
+	}
+	return false
+}
+
+// Status is the public state of a resource.
+type Status string
+
+// A resource is a draft until first published; withdrawn resources keep
+// answering by slug and id with a withdrawal notice.
+const (
+	StatusDraft     Status = "DRAFT"
+	StatusPublished Status = "PUBLISHED"
+	StatusWithdrawn Status = "WITHDRAWN"
+)
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusDraft, StatusPublished, StatusWithdrawn:
+		return true
+	}
+	return false
+}
+
+// Date is a calendar date (no time of day), kept as a time.Time at midnight UTC.
+type Date = time.Time
+
+// DateLayout is how dates are written in files, the API and the database.
+const DateLayout = "2006-01-02"
+
+// ParseDate parses a YYYY-MM-DD date.
+func ParseDate(s string) (time.Time, error) {
+	return time.ParseInLocation(DateLayout, s, time.UTC)
+}
+
+// Source is a document a resource cites.
+type Source struct {
+	Title     string     `json:"title"`
+	Publisher string     `json:"publisher,omitempty"`
+	URL       string     `json:"url,omitempty"`
+	DOI       string     `json:"doi,omitempty"`
+	Date      *time.Time `json:"date,omitempty"`
+}
+
+// Withdrawal says why and when a resource was withdrawn.
+type Withdrawal struct {
+	Reason      string
+	WithdrawnAt time.Time
+}
+
+// Details holds the fields that only one kind has. Fields of other kinds are
+// left empty.
+type Details struct {
+	// Guidance.
+	AppliesTo string   `json:"applies_to,omitempty"`
+	Actions   []string `json:"actions,omitempty"`
+	// Research brief.
+	Methods     string   `json:"methods,omitempty"`
+	Sample      string   `json:"sample,omitempty"`
+	SampleSize  *int     `json:"sample_size,omitempty"`
+	Period      string   `json:"period,omitempty"`
+	KeyFindings []string `json:"key_findings,omitempty"`
+	// Policy position.
+	Recommendations []string `json:"recommendations,omitempty"`
+	Rationale       string   `json:"rationale,omitempty"`
+	Campaign        string   `json:"campaign,omitempty"`
+}
+
+// Draft is the editable content of a resource: everything a revision
+// snapshots. Imports and (later) the API write Drafts.
+type Draft struct {
+	Kind           Kind
+	Slug           string
+	Title          string
+	Summary        string
+	Body           string
+	Topics         []string
+	Audiences      []string
+	Nations        []string
+	Language       string
+	TranslationOf  string // slug of the original, or ""
+	PublishedAt    *time.Time
+	LastReviewedAt *time.Time
+	NextReviewDue  *time.Time
+	Sources        []Source
+	Related        []string // slugs
+	Details        Details
+}
+
+// Resource is a resource as readers see it: the identity and state of the
+// resource with the content of its published revision (for a draft, its
+// latest revision).
+type Resource struct {
+	ID       int64
+	Revision int
+	Status   Status
+	// Origin is the file the resource is managed by ("" for the API).
+	Origin     string
+	Withdrawal *Withdrawal
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	Draft
+}
+
+// Visible reports whether the public may see the resource's content.
+func (r *Resource) Visible() bool { return r.Status == StatusPublished }

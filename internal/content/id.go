@@ -1,0 +1,70 @@
+package content
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"strconv"
+	"strings"
+)
+
+// GlobalID returns the opaque global id of a node of the given type.
+func GlobalID(typ string, id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(typ + ":" + strconv.FormatInt(id, 10)))
+}
+
+// ParseGlobalID decodes a global id into its type and numeric id. Anything
+// that is not an id this hub made is an EINVALID error.
+func ParseGlobalID(s string) (typ string, id int64, err error) {
+	bad := FieldErrorf("id", "not a valid id")
+	if len(s) == 0 || len(s) > 64 {
+		return "", 0, bad
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return "", 0, bad
+	}
+	typ, num, ok := strings.Cut(string(raw), ":")
+	if !ok || typ == "" {
+		return "", 0, bad
+	}
+	id, err = strconv.ParseInt(num, 10, 64)
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != num {
+		return "", 0, bad
+	}
+	return typ, id, nil
+}
+
+type cursorJSON struct {
+	F  OrderField `json:"f"`
+	D  Direction  `json:"d"`
+	K  string     `json:"k"`
+	ID int64      `json:"i"`
+}
+
+// EncodeCursor makes the opaque string form of a cursor.
+func EncodeCursor(c Cursor) string {
+	b, _ := json.Marshal(cursorJSON{F: c.Order.Field, D: c.Order.Direction, K: c.Key, ID: c.ID})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DecodeCursor parses a cursor and checks it was made for the given order.
+func DecodeCursor(s string, o Order) (*Cursor, error) {
+	bad := FieldErrorf("after", "not a valid cursor for this list")
+	if len(s) > 512 {
+		return nil, bad
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, bad
+	}
+	var c cursorJSON
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil || c.ID <= 0 {
+		return nil, bad
+	}
+	if c.F != o.Field || c.D != o.Direction {
+		return nil, FieldErrorf("after", "cursor was made for a different order")
+	}
+	return &Cursor{Order: o, Key: c.K, ID: c.ID}, nil
+}

@@ -1,0 +1,363 @@
+// Package pgcluster runs a private PostgreSQL cluster from the installed
+// PostgreSQL binaries: the hub's embedded default and the throwaway cluster
+// of `make test`. The cluster listens only on a Unix socket in its own
+// directory, so it never clashes with a system server.
+package pgcluster
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Superuser is the database role initdb creates.
+const Superuser = "hub"
+
+// port is the number in the socket's name; nothing listens on TCP.
+const port = 5432
+
+// Options configure a cluster.
+type Options struct {
+	// BinDir holds initdb, pg_ctl and postgres; empty means find them.
+	BinDir string
+	// Throwaway turns off durability (fsync, synchronous commit, full page
+	// writes) for test clusters.
+	Throwaway bool
+	// Logger receives one line per start, stop and initdb.
+	Logger *slog.Logger
+}
+
+// Cluster is a PostgreSQL cluster under a data directory.
+type Cluster struct {
+	dataDir string // the cluster's PGDATA
+	sockDir string
+	logFile string
+	binDir  string
+	cred    *syscall.Credential // set when running as root
+	started bool                // this process started the server
+	log     *slog.Logger
+}
+
+// ErrNoBinaries says the PostgreSQL server binaries are not installed.
+var ErrNoBinaries = errors.New("PostgreSQL server binaries (initdb, pg_ctl) not found: install Debian's postgresql package (apt-get install postgresql), set HUB_PG_BINDIR, or set DATABASE_URL to use an existing server")
+
+// Start makes sure a cluster exists under dir (running initdb the first
+// time) and is running. If it was already running (another hub process
+// started it) Start uses it and Stop will leave it running.
+func Start(ctx context.Context, dir string, opts Options) (*Cluster, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	bin, err := findBinDir(opts.BinDir)
+	if err != nil {
+		return nil, err
+	}
+	dir, err = filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	c := &Cluster{
+		dataDir: filepath.Join(dir, "postgres"),
+		sockDir: socketDir(dir),
+		logFile: filepath.Join(dir, "postgres.log"),
+		binDir:  bin,
+		log:     log,
+	}
+	if os.Geteuid() == 0 {
+		if c.cred, err = unprivileged(); err != nil {
+			return nil, err
+		}
+		if err := c.makeReachable(dir); err != nil {
+			return nil, err
+		}
+	}
+
+	// Serialise start-up between processes sharing the data dir.
+	unlock, err := lockFile(ctx, filepath.Join(dir, "postgres.lock"))
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	if err := c.initOnce(ctx, opts.Throwaway); err != nil {
+		return nil, err
+	}
+	if err := c.writeConf(opts.Throwaway); err != nil {
+		return nil, err
+	}
+	if c.running(ctx) {
+		log.Info("using running PostgreSQL", "dir", c.dataDir)
+		return c, nil
+	}
+	if err := c.mkdirOwned(c.sockDir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := c.touchOwned(c.logFile); err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	out, err := c.run(ctx, "pg_ctl", "start", "-w", "-t", "60", "-s", "-D", c.dataDir, "-l", c.logFile)
+	if err != nil {
+		return nil, fmt.Errorf("start PostgreSQL (log: %s): %w: %s%s", c.logFile, err, out, tail(c.logFile))
+	}
+	c.started = true
+	log.Info("started PostgreSQL", "dir", c.dataDir, "took", time.Since(t0).Round(time.Millisecond))
+	return c, nil
+}
+
+// Started reports whether this process started the server (and so stops it).
+func (c *Cluster) Started() bool { return c.started }
+
+// Stop stops the server if this process started it.
+func (c *Cluster) Stop(ctx context.Context) error {
+	if !c.started {
+		return nil
+	}
+	out, err := c.run(ctx, "pg_ctl", "stop", "-w", "-t", "60", "-s", "-m", "fast", "-D", c.dataDir)
+	if err != nil {
+		return fmt.Errorf("stop PostgreSQL: %w: %s", err, out)
+	}
+	c.started = false
+	c.log.Info("stopped PostgreSQL", "dir", c.dataDir)
+	return nil
+}
+
+// DSN returns a connection URL for the named database over the socket.
+func (c *Cluster) DSN(database string) string {
+	q := url.Values{"host": {c.sockDir}, "port": {strconv.Itoa(port)}, "sslmode": {"disable"}}
+	return (&url.URL{Scheme: "postgres", User: url.User(Superuser), Host: "localhost", Path: "/" + database, RawQuery: q.Encode()}).String()
+}
+
+func (c *Cluster) initOnce(ctx context.Context, throwaway bool) error {
+	if _, err := os.Stat(filepath.Join(c.dataDir, "PG_VERSION")); err == nil {
+		return nil
+	}
+	// A half-made directory from an interrupted initdb is moved aside, never deleted.
+	if entries, err := os.ReadDir(c.dataDir); err == nil && len(entries) > 0 {
+		aside := c.dataDir + ".incomplete-" + time.Now().UTC().Format("20060102T150405")
+		if err := os.Rename(c.dataDir, aside); err != nil {
+			return fmt.Errorf("move aside incomplete cluster: %w", err)
+		}
+		c.log.Warn("moved aside an incomplete PostgreSQL directory", "to", aside)
+	}
+	if err := c.mkdirOwned(c.dataDir, 0o700); err != nil {
+		return err
+	}
+	args := []string{"-D", c.dataDir, "-U", Superuser, "-A", "trust", "-E", "UTF8", "--no-locale"}
+	if throwaway {
+		args = append(args, "--no-sync")
+	}
+	t0 := time.Now()
+	if out, err := c.run(ctx, "initdb", args...); err != nil {
+		return fmt.Errorf("initdb: %w: %s", err, out)
+	}
+	f, err := os.OpenFile(filepath.Join(c.dataDir, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("initdb: %w", err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString("\n# Settings the hub writes at every start.\ninclude_if_exists 'hub.conf'\n"); err != nil {
+		return fmt.Errorf("initdb: %w", err)
+	}
+	c.log.Info("created PostgreSQL cluster", "dir", c.dataDir, "took", time.Since(t0).Round(time.Millisecond))
+	return nil
+}
+
+// writeConf writes hub.conf, which postgresql.conf includes: the socket
+// directory can change when the data dir moves.
+func (c *Cluster) writeConf(throwaway bool) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "listen_addresses = ''\nport = %d\nunix_socket_directories = '%s'\nunix_socket_permissions = 0700\n", port, strings.ReplaceAll(c.sockDir, "'", "''"))
+	b.WriteString("max_connections = 200\n")
+	if throwaway {
+		b.WriteString("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
+	}
+	p := filepath.Join(c.dataDir, "hub.conf")
+	if err := os.WriteFile(p, []byte(b.String()), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", p, err)
+	}
+	return c.chown(p)
+}
+
+func (c *Cluster) running(ctx context.Context) bool {
+	_, err := c.run(ctx, "pg_ctl", "status", "-D", c.dataDir)
+	return err == nil
+}
+
+func (c *Cluster) run(ctx context.Context, name string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, filepath.Join(c.binDir, name), args...)
+	cmd.Dir = c.dataDir
+	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	// pg_ctl start leaves the server running after we exit: its own process
+	// group, so a Ctrl-C to the hub reaches the hub, which then stops it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if c.cred != nil {
+		cmd.SysProcAttr.Credential = c.cred
+		cmd.Env = append(cmd.Env, "HOME="+c.dataDir)
+	}
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	// The server inherits no pipe from us: its output goes to the log file.
+	err := cmd.Run()
+	return bytes.TrimSpace(out.Bytes()), err
+}
+
+func (c *Cluster) mkdirOwned(dir string, mode os.FileMode) error {
+	if err := os.MkdirAll(dir, mode); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	if err := os.Chmod(dir, mode); err != nil {
+		return fmt.Errorf("chmod %s: %w", dir, err)
+	}
+	return c.chown(dir)
+}
+
+func (c *Cluster) touchOwned(p string) error {
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", p, err)
+	}
+	f.Close()
+	return c.chown(p)
+}
+
+func (c *Cluster) chown(p string) error {
+	if c.cred == nil {
+		return nil
+	}
+	if err := os.Chown(p, int(c.cred.Uid), int(c.cred.Gid)); err != nil {
+		return fmt.Errorf("chown %s: %w", p, err)
+	}
+	return nil
+}
+
+// makeReachable lets the unprivileged cluster user traverse every directory
+// above the cluster (mktemp and /root are 0700). It adds only the search
+// bit (o+x), never read or write.
+func (c *Cluster) makeReachable(dir string) error {
+	for d := dir; ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err != nil {
+			return fmt.Errorf("data dir: %w", err)
+		}
+		if fi.Mode().Perm()&0o001 == 0 {
+			if err := os.Chmod(d, fi.Mode().Perm()|0o001); err != nil {
+				return fmt.Errorf("let the postgres user reach %s (chmod o+x): %w", d, err)
+			}
+			c.log.Warn("added o+x so the unprivileged PostgreSQL user can reach the data dir", "dir", d)
+		}
+		if d == filepath.Dir(d) {
+			return nil
+		}
+	}
+}
+
+// unprivileged returns the credential of the user PostgreSQL runs as when
+// the hub runs as root (PostgreSQL refuses to run as root).
+func unprivileged() (*syscall.Credential, error) {
+	name := os.Getenv("HUB_PG_USER")
+	if name == "" {
+		name = "postgres"
+	}
+	u, err := user.Lookup(name)
+	if err != nil {
+		return nil, fmt.Errorf("running as root, PostgreSQL needs an unprivileged user %q (Debian's postgresql package creates it; or set HUB_PG_USER): %w", name, err)
+	}
+	uid, _ := strconv.ParseUint(u.Uid, 10, 32)
+	gid, _ := strconv.ParseUint(u.Gid, 10, 32)
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), NoSetGroups: true}, nil
+}
+
+// findBinDir finds the directory of initdb and pg_ctl: the given one, the
+// PATH, or the newest of Debian's /usr/lib/postgresql/<version>/bin.
+func findBinDir(dir string) (string, error) {
+	if dir == "" {
+		dir = os.Getenv("HUB_PG_BINDIR")
+	}
+	if dir != "" {
+		if _, err := os.Stat(filepath.Join(dir, "pg_ctl")); err != nil {
+			return "", fmt.Errorf("HUB_PG_BINDIR %s has no pg_ctl: %w", dir, err)
+		}
+		return dir, nil
+	}
+	if p, err := exec.LookPath("pg_ctl"); err == nil {
+		if _, err := os.Stat(filepath.Join(filepath.Dir(p), "initdb")); err == nil {
+			return filepath.Dir(p), nil
+		}
+	}
+	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pg_ctl")
+	sort.Slice(matches, func(i, j int) bool { return version(matches[i]) > version(matches[j]) })
+	if len(matches) > 0 {
+		return filepath.Dir(matches[0]), nil
+	}
+	return "", ErrNoBinaries
+}
+
+func version(pgctl string) int {
+	v, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(pgctl))))
+	return v
+}
+
+// socketDir keeps the socket path under the ~107-byte limit: inside the data
+// dir when short enough, else a short directory named after the data dir.
+func socketDir(dataDir string) string {
+	d := filepath.Join(dataDir, "run")
+	if len(d)+len("/.s.PGSQL.5432") < 100 {
+		return d
+	}
+	sum := sha256.Sum256([]byte(dataDir))
+	return filepath.Join(os.TempDir(), "guidancehub-"+hex.EncodeToString(sum[:6]))
+}
+
+func lockFile(ctx context.Context, p string) (func(), error) {
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", p, err)
+	}
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", p, err)
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", p, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func tail(p string) string {
+	b, err := os.ReadFile(p)
+	if err != nil || len(b) == 0 {
+		return ""
+	}
+	if len(b) > 2000 {
+		b = b[len(b)-2000:]
+	}
+	return "\n" + string(b)
+}
