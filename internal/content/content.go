@@ -131,3 +131,12 @@ type Resource struct {
 
 // Visible reports whether the public may see the resource's content.
 func (r *Resource) Visible() bool { return r.Status == StatusPublished }
+
+// DOIURL returns the DOI as a resolvable URL, or nil.
+func (s Source) DOIURL() *string {
+	if s.DOI == "" {
+		return nil
+	}
+	u := "https://doi.org/" + s.DOI
+	return &u
+}

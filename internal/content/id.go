@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // GlobalID returns the opaque global id of a node of the given type.
@@ -65,6 +66,16 @@ func DecodeCursor(s string, o Order) (*Cursor, error) {
 	}
 	if c.F != o.Field || c.D != o.Direction {
 		return nil, FieldErrorf("after", "cursor was made for a different order")
+	}
+	switch o.Field {
+	case OrderPublishedAt:
+		if _, err := ParseDate(c.K); err != nil {
+			return nil, bad
+		}
+	case OrderUpdatedAt:
+		if _, err := time.Parse("2006-01-02T15:04:05.999999", c.K); err != nil {
+			return nil, bad
+		}
 	}
 	return &Cursor{Order: o, Key: c.K, ID: c.ID}, nil
 }

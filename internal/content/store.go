@@ -35,13 +35,27 @@ type FileImport struct {
 type ImportResult struct {
 	Slug   string
 	Path   string
-	Action string // "created", "updated", "unchanged", "withdrawn", "restored"
+	Action string // "created", "updated", "unchanged", "moved", "restored", "withdrawn", or "" when Err is set
+	Err    error  // a problem with this file alone; the others still import
+}
+
+// ImportOptions control an import.
+type ImportOptions struct {
+	// Prune withdraws file-origin resources recorded under PruneDir whose
+	// files are not among the imported files.
+	Prune    bool
+	PruneDir string
+	// Present lists every file found under PruneDir, including those that
+	// failed to parse: their resources are kept, not pruned.
+	Present []string
+	// OriginExists reports whether a recorded origin file still exists: a
+	// slug owned by a file that is gone may be taken over by another file.
+	OriginExists func(path string) bool
 }
 
 // Importer writes parsed resource files to the store.
 type Importer interface {
-	// ImportFiles upserts files by slug in one transaction under an
-	// advisory lock; with prune, file-origin resources recorded under
-	// pruneDir whose files are not among files are withdrawn.
-	ImportFiles(ctx context.Context, files []FileImport, prune bool, pruneDir string) ([]ImportResult, error)
+	// ImportFiles upserts files by slug in one transaction, serialised with
+	// other imports by an advisory lock. Unchanged files do nothing.
+	ImportFiles(ctx context.Context, files []FileImport, opts ImportOptions) ([]ImportResult, error)
 }

@@ -1,0 +1,68 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"guidancehub/internal/content"
+)
+
+// Client-facing error codes (extensions.code), one per domain code.
+var clientCodes = map[string]string{
+	content.EINVALID:      "INVALID_ARGUMENT",
+	content.ENOTFOUND:     "NOT_FOUND",
+	content.ECONFLICT:     "CONFLICT",
+	content.EUNAUTHORIZED: "UNAUTHENTICATED",
+	content.EFORBIDDEN:    "FORBIDDEN",
+	content.EINTERNAL:     "INTERNAL",
+}
+
+// presentError is the only place that decides what a client sees of an
+// error: domain errors show their message and code (and field); errors
+// gqlgen made itself (parse, validation, limits) pass through; anything
+// else is logged and shown as "internal error", so no SQL, driver or stack
+// text ever reaches a client.
+func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		var gqlErr *gqlerror.Error
+		if errors.As(err, &gqlErr) && gqlErr.Err == nil {
+			// Made by gqlgen or the limits: safe, keep as is.
+			return gqlErr
+		}
+		path := graphql.GetPath(ctx)
+		if gqlErr != nil && gqlErr.Path != nil {
+			path = gqlErr.Path
+		}
+		var de *content.Error
+		if errors.As(err, &de) && de.Code != content.EINTERNAL {
+			out := &gqlerror.Error{Message: de.Error(), Path: path, Extensions: map[string]any{"code": clientCodes[de.Code]}}
+			if de.Field != "" {
+				out.Extensions["field"] = de.Field
+			}
+			return out
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			return &gqlerror.Error{Message: "the request took too long", Path: path, Extensions: map[string]any{"code": "TIMEOUT"}}
+		}
+		if errors.Is(err, context.Canceled) {
+			return &gqlerror.Error{Message: "the request was cancelled", Path: path, Extensions: map[string]any{"code": "CANCELLED"}}
+		}
+		log.ErrorContext(ctx, "resolver error", "path", path.String(), "err", err)
+		return &gqlerror.Error{Message: "internal error", Path: path, Extensions: map[string]any{"code": "INTERNAL"}}
+	}
+}
+
+// recoverPanic logs a resolver panic with its stack and returns an error the
+// presenter shows as "internal error".
+func recoverPanic(log *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "resolver panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		return errors.New("panic in resolver")
+	}
+}

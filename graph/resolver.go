@@ -1,0 +1,15 @@
+// Package graph is the GraphQL API: the schema, its resolvers, and the one
+// place (errors.go) that decides what a client sees of an error.
+package graph
+
+import (
+	"guidancehub/internal/content"
+)
+
+// Resolver holds the API's dependencies. It is shared by concurrent
+// requests: it never holds a request's context or data.
+type Resolver struct {
+	Store content.Store
+	// PublicURL is the base of each resource's url, without a trailing slash.
+	PublicURL string
+}

@@ -1,0 +1,174 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"guidancehub/internal/content"
+)
+
+// Library is a parsed directory of resource files.
+type Library struct {
+	Dir     string               // absolute
+	Files   []content.FileImport // the valid files, sorted by path
+	Present []string             // every resource file found, valid or not
+	Errors  []*FileError
+}
+
+// Load reads every *.md file under dir (skipping README.md and names
+// starting with "_" or "."), parses each and checks the library as a whole:
+// a slug used by two files fails both, translation_of and related must name
+// slugs in the library.
+func Load(dir string) (*Library, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("resources dir: %w", err)
+	}
+	if fi, err := os.Stat(abs); err != nil {
+		return nil, fmt.Errorf("resources dir: %w", err)
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("resources dir %s is not a directory", abs)
+	}
+	lib := &Library{Dir: abs}
+	err = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if p != abs && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() || !strings.HasSuffix(name, ".md") || strings.EqualFold(name, "README.md") {
+			return nil
+		}
+		lib.Present = append(lib.Present, p)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			lib.Errors = append(lib.Errors, &FileError{Path: p, Message: err.Error()})
+			return nil
+		}
+		f, errs := Parse(p, data)
+		if len(errs) > 0 {
+			lib.Errors = append(lib.Errors, errs...)
+			return nil
+		}
+		lib.Files = append(lib.Files, f)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read resources: %w", err)
+	}
+	lib.check()
+	return lib, nil
+}
+
+// check applies the rules that span files and drops the files that break them.
+func (lib *Library) check() {
+	bySlug := map[string][]int{}
+	for i, f := range lib.Files {
+		bySlug[f.Draft.Slug] = append(bySlug[f.Draft.Slug], i)
+	}
+	bad := map[int]bool{}
+	for slug, idx := range bySlug {
+		if len(idx) < 2 {
+			continue
+		}
+		for _, i := range idx {
+			var others []string
+			for _, j := range idx {
+				if j != i {
+					others = append(others, lib.Files[j].Path)
+				}
+			}
+			lib.Errors = append(lib.Errors, &FileError{Path: lib.Files[i].Path, Field: "slug",
+				Message: fmt.Sprintf("slug %q is also used by %s", slug, strings.Join(others, ", "))})
+			bad[i] = true
+		}
+	}
+	for i, f := range lib.Files {
+		d := f.Draft
+		if t := d.TranslationOf; t != "" {
+			if idx, ok := bySlug[t]; !ok {
+				lib.Errors = append(lib.Errors, &FileError{Path: f.Path, Field: "translation_of", Message: fmt.Sprintf("no resource with slug %q in the library", t)})
+				bad[i] = true
+			} else if lib.Files[idx[0]].Draft.Language == d.Language {
+				lib.Errors = append(lib.Errors, &FileError{Path: f.Path, Field: "language", Message: fmt.Sprintf("a translation must differ in language from %q", t)})
+				bad[i] = true
+			}
+		}
+		for _, r := range d.Related {
+			if _, ok := bySlug[r]; !ok {
+				lib.Errors = append(lib.Errors, &FileError{Path: f.Path, Field: "related", Message: fmt.Sprintf("no resource with slug %q in the library", r)})
+				bad[i] = true
+			}
+		}
+	}
+	var keep []content.FileImport
+	for i, f := range lib.Files {
+		if !bad[i] {
+			keep = append(keep, f)
+		}
+	}
+	lib.Files = keep
+	sort.Slice(lib.Errors, func(i, j int) bool { return lib.Errors[i].Path < lib.Errors[j].Path })
+}
+
+// Report is what an import did.
+type Report struct {
+	Results []content.ImportResult
+	Errors  []*FileError
+}
+
+// Counts returns the number of results per action.
+func (r *Report) Counts() map[string]int {
+	c := map[string]int{}
+	for _, res := range r.Results {
+		if res.Err == nil {
+			c[res.Action]++
+		}
+	}
+	return c
+}
+
+// Failed reports whether any file failed.
+func (r *Report) Failed() bool { return len(r.Errors) > 0 }
+
+// Import loads dir and writes its valid files to the store; with prune,
+// file-origin resources recorded under dir whose files are gone are
+// withdrawn. Files with errors are reported and left as they were.
+func Import(ctx context.Context, store content.Importer, dir string, prune bool) (*Report, error) {
+	lib, err := Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	results, err := store.ImportFiles(ctx, lib.Files, content.ImportOptions{
+		Prune: prune, PruneDir: lib.Dir, Present: lib.Present,
+		OriginExists: func(p string) bool { _, err := os.Stat(p); return err == nil },
+	})
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Errors: lib.Errors}
+	for _, res := range results {
+		if res.Err != nil {
+			var ce *content.Error
+			msg := res.Err.Error()
+			if errors.As(res.Err, &ce) {
+				msg = ce.Message
+			}
+			rep.Errors = append(rep.Errors, &FileError{Path: res.Path, Field: "slug", Message: msg})
+			continue
+		}
+		rep.Results = append(rep.Results, res)
+	}
+	return rep, nil
+}

@@ -1,0 +1,229 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"guidancehub/internal/content"
+)
+
+// resourceColumns are the columns scanResource reads, from resources r
+// joined to the revision v the public sees.
+const resourceColumns = `r.id, r.status, r.origin, r.withdrawn_reason, r.withdrawn_at, r.created_at, r.updated_at,
+	v.revision, v.kind, v.slug, v.title, v.summary, v.body, v.topics, v.audiences, v.nations, v.language,
+	v.translation_of, v.published_at, v.last_reviewed, v.next_review, v.sources, v.related, v.details`
+
+// publicJoin joins each resource to its published revision; drafts that were
+// never published have none and drop out.
+const publicJoin = ` FROM resources r JOIN revisions v ON v.resource_id = r.id AND v.revision = r.published_revision`
+
+// publicRows selects published and withdrawn resources (what answers by
+// slug or id); listed selects only published ones.
+const (
+	answerable = ` r.status IN ('PUBLISHED', 'WITHDRAWN')`
+	listed     = ` r.status = 'PUBLISHED'`
+)
+
+func scanResource(row pgx.CollectableRow) (*content.Resource, error) {
+	var (
+		r                        content.Resource
+		origin, wReason, transOf *string
+		wAt                      *time.Time
+		sources, details         []byte
+	)
+	err := row.Scan(&r.ID, &r.Status, &origin, &wReason, &wAt, &r.CreatedAt, &r.UpdatedAt,
+		&r.Revision, &r.Kind, &r.Slug, &r.Title, &r.Summary, &r.Body, &r.Topics, &r.Audiences, &r.Nations, &r.Language,
+		&transOf, &r.PublishedAt, &r.LastReviewedAt, &r.NextReviewDue, &sources, &r.Related, &details)
+	if err != nil {
+		return nil, err
+	}
+	if origin != nil {
+		r.Origin = *origin
+	}
+	if transOf != nil {
+		r.TranslationOf = *transOf
+	}
+	if r.Status == content.StatusWithdrawn && wAt != nil {
+		r.Withdrawal = &content.Withdrawal{WithdrawnAt: *wAt}
+		if wReason != nil {
+			r.Withdrawal.Reason = *wReason
+		}
+	}
+	if err := json.Unmarshal(sources, &r.Sources); err != nil {
+		return nil, fmt.Errorf("sources of %s: %w", r.Slug, err)
+	}
+	if err := json.Unmarshal(details, &r.Details); err != nil {
+		return nil, fmt.Errorf("details of %s: %w", r.Slug, err)
+	}
+	return &r, nil
+}
+
+// ResourceBySlug returns the published or withdrawn resource with the slug.
+func (db *DB) ResourceBySlug(ctx context.Context, slug string) (*content.Resource, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT `+resourceColumns+publicJoin+` WHERE r.slug = $1 AND`+answerable, slug)
+	r, err := pgx.CollectExactlyOneRow(rows, scanResource)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, content.Errorf(content.ENOTFOUND, "no resource with slug %q", slug)
+	} else if err != nil {
+		return nil, fmt.Errorf("resource by slug: %w", domainError(err))
+	}
+	return r, nil
+}
+
+// ResourcesByID returns the published or withdrawn resources with the ids.
+func (db *DB) ResourcesByID(ctx context.Context, ids []int64) ([]*content.Resource, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT `+resourceColumns+publicJoin+` WHERE r.id = ANY($1) AND`+answerable, ids)
+	rs, err := pgx.CollectRows(rows, scanResource)
+	if err != nil {
+		return nil, fmt.Errorf("resources by id: %w", domainError(err))
+	}
+	return rs, nil
+}
+
+// ResourcesBySlug returns the published or withdrawn resources with the slugs.
+func (db *DB) ResourcesBySlug(ctx context.Context, slugs []string) ([]*content.Resource, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT `+resourceColumns+publicJoin+` WHERE r.slug = ANY($1) AND`+answerable, slugs)
+	rs, err := pgx.CollectRows(rows, scanResource)
+	if err != nil {
+		return nil, fmt.Errorf("resources by slug: %w", domainError(err))
+	}
+	return rs, nil
+}
+
+// TranslationsOf returns the published translations of each slug.
+func (db *DB) TranslationsOf(ctx context.Context, slugs []string) (map[string][]*content.Resource, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT `+resourceColumns+publicJoin+` WHERE v.translation_of = ANY($1) AND`+listed+` ORDER BY v.language, r.id`, slugs)
+	rs, err := pgx.CollectRows(rows, scanResource)
+	if err != nil {
+		return nil, fmt.Errorf("translations: %w", domainError(err))
+	}
+	out := make(map[string][]*content.Resource, len(slugs))
+	for _, r := range rs {
+		out[r.TranslationOf] = append(out[r.TranslationOf], r)
+	}
+	return out, nil
+}
+
+// TopicCounts returns the number of published resources per topic.
+func (db *DB) TopicCounts(ctx context.Context) (map[string]int, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT t, count(*)`+publicJoin+`, unnest(v.topics) AS t WHERE`+listed+` GROUP BY t`)
+	counts := map[string]int{}
+	var (
+		t string
+		n int
+	)
+	_, err := pgx.ForEachRow(rows, []any{&t, &n}, func() error { counts[t] = n; return nil })
+	if err != nil {
+		return nil, fmt.Errorf("topic counts: %w", domainError(err))
+	}
+	return counts, nil
+}
+
+// orderSQL holds, for each order, the sort key expression, its SQL type and
+// the ORDER BY clause. Only these constant fragments are ever put into SQL.
+var orderSQL = map[content.Order]struct{ key, typ, by, cmp string }{
+	{Field: content.OrderPublishedAt, Direction: content.Desc}: {"v.published_at::text", "date", "v.published_at DESC, r.id DESC", "(v.published_at, r.id) < ($%d::date, $%d)"},
+	{Field: content.OrderPublishedAt, Direction: content.Asc}:  {"v.published_at::text", "date", "v.published_at ASC, r.id ASC", "(v.published_at, r.id) > ($%d::date, $%d)"},
+	{Field: content.OrderUpdatedAt, Direction: content.Desc}:   {"to_char(r.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')", "timestamp", "r.updated_at DESC, r.id DESC", "(r.updated_at AT TIME ZONE 'UTC', r.id) < ($%d::timestamp, $%d)"},
+	{Field: content.OrderUpdatedAt, Direction: content.Asc}:    {"to_char(r.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')", "timestamp", "r.updated_at ASC, r.id ASC", "(r.updated_at AT TIME ZONE 'UTC', r.id) > ($%d::timestamp, $%d)"},
+	{Field: content.OrderTitle, Direction: content.Asc}:        {"lower(v.title)", "text", "lower(v.title) ASC, r.id ASC", "(lower(v.title), r.id) > ($%d::text, $%d)"},
+	{Field: content.OrderTitle, Direction: content.Desc}:       {"lower(v.title)", "text", "lower(v.title) DESC, r.id DESC", "(lower(v.title), r.id) < ($%d::text, $%d)"},
+}
+
+// ListResources returns one page of published resources: the page and the
+// total count go to the database in one batch (one round trip).
+func (db *DB) ListResources(ctx context.Context, q content.ListQuery) (*content.ListPage, error) {
+	o, ok := orderSQL[q.Order]
+	if !ok {
+		return nil, content.FieldErrorf("orderBy", "unknown order")
+	}
+	where, args := filterSQL(q.Filter)
+	countSQL := `SELECT count(*)` + publicJoin + ` WHERE` + where
+
+	pageWhere := where
+	pageArgs := append([]any(nil), args...)
+	if q.After != nil {
+		pageWhere += " AND " + fmt.Sprintf(o.cmp, len(args)+1, len(args)+2)
+		pageArgs = append(pageArgs, q.After.Key, q.After.ID)
+	}
+	pageArgs = append(pageArgs, q.First+1)
+	pageSQL := `SELECT ` + resourceColumns + `, ` + o.key + publicJoin + ` WHERE` + pageWhere +
+		` ORDER BY ` + o.by + fmt.Sprintf(` LIMIT $%d`, len(pageArgs))
+
+	var (
+		page  content.ListPage
+		batch pgx.Batch
+	)
+	batch.Queue(countSQL, args...).QueryRow(func(row pgx.Row) error { return row.Scan(&page.TotalCount) })
+	batch.Queue(pageSQL, pageArgs...).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var key string
+			r, err := scanResource(keyRow{rows, &key})
+			if err != nil {
+				return err
+			}
+			page.Resources = append(page.Resources, r)
+			page.Cursors = append(page.Cursors, content.Cursor{Order: q.Order, Key: key, ID: r.ID})
+		}
+		return rows.Err()
+	})
+	if err := db.pool.SendBatch(ctx, &batch).Close(); err != nil {
+		return nil, fmt.Errorf("list resources: %w", domainError(err))
+	}
+	if len(page.Resources) > q.First {
+		page.Resources, page.Cursors = page.Resources[:q.First], page.Cursors[:q.First]
+		page.HasNext = true
+	}
+	page.HasPrevious = q.After != nil
+	return &page, nil
+}
+
+// keyRow scans a resource row followed by one extra column (the sort key).
+type keyRow struct {
+	pgx.Rows
+	key *string
+}
+
+func (k keyRow) Scan(dest ...any) error { return k.Rows.Scan(append(dest, k.key)...) }
+
+// filterSQL turns a filter into a WHERE clause of constant fragments and
+// its arguments.
+func filterSQL(f content.Filter) (string, []any) {
+	where := listed
+	var args []any
+	add := func(clause string, arg any) {
+		args = append(args, arg)
+		where += fmt.Sprintf(" AND "+clause, len(args))
+	}
+	if len(f.Kinds) > 0 {
+		kinds := make([]string, len(f.Kinds))
+		for i, k := range f.Kinds {
+			kinds[i] = string(k)
+		}
+		add("v.kind = ANY($%d)", kinds)
+	}
+	if len(f.Topics) > 0 {
+		add("v.topics && $%d", f.Topics)
+	}
+	if len(f.Audiences) > 0 {
+		add("v.audiences && $%d", f.Audiences)
+	}
+	if len(f.Nations) > 0 {
+		add("v.nations && $%d", f.Nations)
+	}
+	if len(f.Languages) > 0 {
+		add("v.language = ANY($%d)", f.Languages)
+	}
+	if f.PublishedAfter != nil {
+		add("v.published_at >= $%d", *f.PublishedAfter)
+	}
+	if f.PublishedBefore != nil {
+		add("v.published_at <= $%d", *f.PublishedBefore)
+	}
+	return where, args
+}

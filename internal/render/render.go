@@ -1,0 +1,49 @@
+// Package render turns a resource's Markdown body into safe HTML: goldmark
+// renders it, then bluemonday sanitises the result (never the other way
+// round), so no script, event handler or javascript: URL survives.
+package render
+
+import (
+	"bytes"
+	"html"
+	"sync"
+
+	"github.com/microcosm-cc/bluemonday"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+
+	"guidancehub/internal/content"
+)
+
+var (
+	md = goldmark.New(goldmark.WithExtensions(extension.GFM, extension.Footnote))
+
+	policy = func() *bluemonday.Policy {
+		p := bluemonday.UGCPolicy()
+		p.AllowURLSchemes("http", "https", "mailto")
+		p.RequireParseableURLs(true)
+		p.AddTargetBlankToFullyQualifiedLinks(false)
+		return p
+	}()
+	// bluemonday policies are safe for concurrent use once built; goldmark
+	// renderers are too.
+	bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+)
+
+// HTML renders Markdown to sanitised HTML wrapped in an element that carries
+// the language (and dir="rtl" for right-to-left languages).
+func HTML(markdown, lang string) string {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer func() { buf.Reset(); bufPool.Put(buf) }()
+	if err := md.Convert([]byte(markdown), buf); err != nil {
+		// goldmark only fails on writer errors; fall back to escaped text.
+		buf.Reset()
+		buf.WriteString("<p>" + html.EscapeString(markdown) + "</p>")
+	}
+	safe := policy.SanitizeBytes(buf.Bytes())
+	open := `<div lang="` + html.EscapeString(lang) + `"`
+	if content.IsRTL(lang) {
+		open += ` dir="rtl"`
+	}
+	return open + ">" + string(safe) + "</div>"
+}
