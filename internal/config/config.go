@@ -1,0 +1,111 @@
+// Package config reads the hub's settings: each from an environment
+// variable and a flag of the same meaning (the flag wins). Options is the
+// single table of every setting; README's configuration table mirrors it.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+)
+
+// Config is the hub's configuration.
+type Config struct {
+	DatabaseURL  string
+	Addr         string
+	DataDir      string
+	ResourcesDir string
+	PublicURL    string
+	CORSOrigins  []string
+	PGBinDir     string
+	LogFormat    string
+}
+
+// Option is one setting.
+type Option struct {
+	Env, Flag, Default, Help string
+	set                      func(c *Config, v string)
+}
+
+// Options lists every setting.
+var Options = []Option{
+	{"DATABASE_URL", "database-url", "", "PostgreSQL connection URL. Unset: run a private cluster under HUB_DATA_DIR.",
+		func(c *Config, v string) { c.DatabaseURL = v }},
+	{"HUB_ADDR", "addr", "127.0.0.1:8080", "Address to listen on.",
+		func(c *Config, v string) { c.Addr = v }},
+	{"HUB_DATA_DIR", "data-dir", "./data", "Directory for the search index and the embedded PostgreSQL cluster.",
+		func(c *Config, v string) { c.DataDir = v }},
+	{"HUB_RESOURCES_DIR", "resources-dir", "./resources", "Resource library imported (with --prune) at start-up.",
+		func(c *Config, v string) { c.ResourcesDir = v }},
+	{"HUB_PUBLIC_URL", "public-url", "", "Base of each resource's url. Default http://HUB_ADDR.",
+		func(c *Config, v string) { c.PublicURL = v }},
+	{"HUB_CORS_ORIGINS", "cors-origins", "", "Comma-separated origins allowed to call the API from browsers. Unset: none.",
+		func(c *Config, v string) { c.CORSOrigins = splitList(v) }},
+	{"HUB_PG_BINDIR", "pg-bindir", "", "Directory of initdb and pg_ctl for the embedded cluster. Default: PATH, then the newest /usr/lib/postgresql/*/bin.",
+		func(c *Config, v string) { c.PGBinDir = v }},
+	{"HUB_LOG_FORMAT", "log-format", "text", "Log format: text or json.",
+		func(c *Config, v string) { c.LogFormat = v }},
+}
+
+// Load reads the environment, then the flags in args, and validates.
+func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (*Config, error) {
+	c := &Config{}
+	vals := make([]*string, len(Options))
+	for i, o := range Options {
+		v := o.Default
+		if e := getenv(o.Env); e != "" {
+			v = e
+		}
+		vals[i] = fs.String(o.Flag, v, o.Help+" ($"+o.Env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	for i, o := range Options {
+		o.set(c, strings.TrimSpace(*vals[i]))
+	}
+	return c, c.validate()
+}
+
+func (c *Config) validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("HUB_ADDR %q: want host:port", c.Addr)
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	u, err := url.Parse(c.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("HUB_PUBLIC_URL %q: want an http(s) URL", c.PublicURL)
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	for _, o := range c.CORSOrigins {
+		if o == "*" {
+			return fmt.Errorf("HUB_CORS_ORIGINS: name each origin; a wildcard is not allowed")
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return fmt.Errorf("HUB_CORS_ORIGINS: %q is not an origin such as https://example.org", o)
+		}
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("HUB_LOG_FORMAT %q: want text or json", c.LogFormat)
+	}
+	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimRight(strings.TrimSpace(p), "/"); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Getenv is os.Getenv, for Load.
+var Getenv = os.Getenv

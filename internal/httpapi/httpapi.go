@@ -1,0 +1,317 @@
+// Package httpapi is the hub's HTTP surface: /graphql with the transport
+// rules of GraphQL over HTTP (mutations only over POST, body limits, media
+// types), GraphiQL, health and readiness probes, Prometheus metrics, CORS,
+// request timeouts and access logs that never carry query strings or IPs.
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/cors"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
+
+	"guidancehub/internal/httpapi/graphiql"
+)
+
+// Options configure the handler.
+type Options struct {
+	Logger *slog.Logger
+	// GraphQL serves /graphql.
+	GraphQL http.Handler
+	// Ready reports whether the hub can serve (database reachable, index
+	// caught up); /readyz answers 503 with the error otherwise.
+	Ready func(ctx context.Context) error
+	// CORSOrigins are the origins allowed to call the API from a browser;
+	// empty means no cross-origin access.
+	CORSOrigins []string
+	// RequestTimeout bounds each request's work (default 10 s).
+	RequestTimeout time.Duration
+	// MaxBodyBytes caps a request body (default 64 KiB).
+	MaxBodyBytes int64
+	// Registry receives the HTTP metrics; /metrics serves it.
+	Registry *prometheus.Registry
+}
+
+// New returns the hub's HTTP handler.
+func New(opts Options) http.Handler {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.RequestTimeout == 0 {
+		opts.RequestTimeout = 10 * time.Second
+	}
+	if opts.MaxBodyBytes == 0 {
+		opts.MaxBodyBytes = 64 << 10
+	}
+	if opts.Registry == nil {
+		opts.Registry = prometheus.NewRegistry()
+	}
+	m := newMetrics(opts.Registry)
+
+	mux := http.NewServeMux()
+	gql := graphqlTransport(opts.GraphQL, opts.MaxBodyBytes)
+	if len(opts.CORSOrigins) > 0 {
+		// rs/cors allows every origin when the list is empty: only install
+		// it with an explicit list.
+		gql = cors.New(cors.Options{
+			AllowedOrigins: opts.CORSOrigins,
+			AllowedMethods: []string{http.MethodGet, http.MethodPost},
+			AllowedHeaders: []string{"Content-Type", "Authorization"},
+			MaxAge:         600,
+		}).Handler(gql)
+	}
+	mux.Handle("/graphql", m.instrument("graphql", gql))
+	mux.Handle("/graphiql", m.instrument("graphiql", graphiql.Handler("/graphiql")))
+	mux.Handle("/graphiql/", m.instrument("graphiql", graphiql.Handler("/graphiql")))
+	mux.Handle("GET /healthz", m.instrument("healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	})))
+	mux.Handle("GET /readyz", m.instrument("readyz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		if opts.Ready != nil {
+			if err := opts.Ready(r.Context()); err != nil {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				io.WriteString(w, "not ready: "+err.Error()+"\n")
+				return
+			}
+		}
+		io.WriteString(w, "ready\n")
+	})))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{}))
+	mux.Handle("GET /{$}", http.RedirectHandler("/graphiql", http.StatusFound))
+
+	return recoverer(opts.Logger, accessLog(opts.Logger, timeout(opts.RequestTimeout, mux)))
+}
+
+// NewServer returns an http.Server with timeouts against slow clients.
+func NewServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// graphqlTransport applies the GraphQL-over-HTTP rules gqlgen leaves to us,
+// before gqlgen sees the request: a body over the limit is 413 before any
+// parsing; a POST body that is not JSON is 415; a mutation or subscription
+// over GET is 405 with Allow: POST, decided from the parsed operation type
+// before validation.
+func graphqlTransport(next http.Handler, maxBody int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodPost:
+			ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+			if err != nil || ct != "application/json" {
+				writeError(w, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "send the request as Content-Type: application/json")
+				return
+			}
+			if r.ContentLength > maxBody {
+				writeError(w, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE", "request body is larger than the limit")
+				return
+			}
+			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				writeError(w, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE", "request body is larger than the limit")
+				return
+			} else if err != nil {
+				writeError(w, http.StatusBadRequest, "BAD_REQUEST", "could not read the request body")
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		case http.MethodGet:
+			if op := getOperation(r); op == ast.Mutation || op == ast.Subscription {
+				w.Header().Set("Allow", http.MethodPost)
+				writeError(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "mutations must be sent with POST")
+				return
+			}
+		case http.MethodOptions:
+		default:
+			w.Header().Set("Allow", "GET, POST")
+			writeError(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "use GET for queries or POST")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// getOperation returns the type of the operation a GET request would run,
+// or "" when the query does not parse (gqlgen then reports the error).
+func getOperation(r *http.Request) ast.Operation {
+	q := r.URL.Query()
+	doc, err := parser.ParseQuery(&ast.Source{Input: q.Get("query")})
+	if err != nil {
+		return ""
+	}
+	name := q.Get("operationName")
+	if name == "" && len(doc.Operations) > 0 {
+		// With several operations and no name gqlgen refuses the request;
+		// a mutation among them still makes it a write attempt.
+		for _, op := range doc.Operations {
+			if op.Operation != ast.Query {
+				return op.Operation
+			}
+		}
+		return ast.Query
+	}
+	if op := doc.Operations.ForName(name); op != nil {
+		return op.Operation
+	}
+	return ""
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	var b strings.Builder
+	b.WriteString(`{"errors":[{"message":`)
+	b.WriteString(jsonString(msg))
+	b.WriteString(`,"extensions":{"code":`)
+	b.WriteString(jsonString(code))
+	b.WriteString(`}}]}`)
+	io.WriteString(w, b.String()+"\n")
+}
+
+func jsonString(s string) string {
+	var b bytes.Buffer
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20:
+			b.WriteString(`\u00`)
+			b.WriteByte("0123456789abcdef"[r>>4])
+			b.WriteByte("0123456789abcdef"[r&0xf])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+func timeout(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// statusWriter remembers the status and size of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += int64(n)
+	return n, err
+}
+
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// accessLog logs method, path, status, size and duration. Never the query
+// string (search terms) nor the client address: people fear their data
+// being shared, and these logs must not be able to link a person to a search.
+func accessLog(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t0 := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		log.LogAttrs(r.Context(), slog.LevelInfo, "http",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", sw.status),
+			slog.Int64("bytes", sw.bytes), slog.Duration("took", time.Since(t0)))
+	})
+}
+
+func recoverer(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				log.Error("http panic", "path", r.URL.Path, "panic", p)
+				writeError(w, http.StatusInternalServerError, "INTERNAL", "internal error")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+type metrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics(reg *prometheus.Registry) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hub_http_requests_total", Help: "HTTP requests by route and status code.",
+		}, []string{"route", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "hub_http_request_duration_seconds", Help: "HTTP request duration by route.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"route"}),
+	}
+	reg.MustRegister(m.requests, m.duration)
+	// Process and Go runtime metrics, unless the caller registered them.
+	_ = reg.Register(collectors.NewGoCollector())
+	_ = reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) instrument(route string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t0 := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		m.requests.WithLabelValues(route, statusText(sw.status)).Inc()
+		m.duration.WithLabelValues(route).Observe(time.Since(t0).Seconds())
+	})
+}
+
+func statusText(code int) string {
+	return string(rune('0'+code/100)) + string(rune('0'+code/10%10)) + string(rune('0'+code%10))
+}

@@ -1,0 +1,249 @@
+// Command guidancehub is the Guidance Hub: a GraphQL API of guidance
+// documents, research briefs and policy positions about healthcare access
+// for excluded people.
+//
+//	guidancehub [serve] [flags]        run the hub (the default)
+//	guidancehub import [--prune] [DIR] import resource files (default HUB_RESOURCES_DIR)
+//
+// Start-up: config → database (embedded or DATABASE_URL) → migrate →
+// import → graph → http.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"guidancehub/graph"
+	"guidancehub/internal/config"
+	"guidancehub/internal/httpapi"
+	"guidancehub/internal/ingest"
+	"guidancehub/internal/pgcluster"
+	"guidancehub/internal/postgres"
+)
+
+// databaseName is the embedded cluster's database.
+const databaseName = "guidancehub"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv, nil))
+}
+
+// run is the whole program; ready, if not nil, receives the listening
+// address once the server serves (tests boot the real server through it).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string, ready chan<- string) int {
+	verb := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		verb, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("guidancehub "+verb, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var prune bool
+	switch verb {
+	case "serve":
+	case "import":
+		fs.BoolVar(&prune, "prune", false, "withdraw file-origin resources under DIR whose files are gone")
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, "usage: guidancehub [serve] [flags] | import [--prune] [DIR]")
+		return 0
+	default:
+		fmt.Fprintf(stderr, "guidancehub: unknown command %q (want serve or import)\n", verb)
+		return 2
+	}
+	cfg, err := config.Load(fs, args, getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	} else if err != nil {
+		fmt.Fprintln(stderr, "guidancehub:", err)
+		return 2
+	}
+	log := newLogger(cfg.LogFormat, stderr)
+
+	db, closeDB, err := openDatabase(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "guidancehub:", err)
+		return 1
+	}
+	defer closeDB()
+
+	switch verb {
+	case "import":
+		dir := cfg.ResourcesDir
+		if fs.NArg() > 1 {
+			fmt.Fprintln(stderr, "guidancehub import: one DIR at most")
+			return 2
+		} else if fs.NArg() == 1 {
+			dir = fs.Arg(0)
+		}
+		return runImport(ctx, db, dir, prune, stdout, stderr)
+	default:
+		return serve(ctx, cfg, db, log, stdout, ready)
+	}
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// openDatabase connects to DATABASE_URL, or starts (or joins) the embedded
+// cluster under HUB_DATA_DIR. The returned func closes the pool and stops
+// the cluster if this process started it.
+func openDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger) (*postgres.DB, func(), error) {
+	dsn := cfg.DatabaseURL
+	stopCluster := func() {}
+	if dsn == "" {
+		c, err := pgcluster.Start(ctx, filepath.Join(cfg.DataDir), pgcluster.Options{BinDir: cfg.PGBinDir, Logger: log})
+		if err != nil {
+			return nil, nil, fmt.Errorf("embedded PostgreSQL: %w", err)
+		}
+		stopCluster = func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			if err := c.Stop(sctx); err != nil {
+				log.Error("stop embedded PostgreSQL", "err", err)
+			}
+		}
+		if err := ensureDatabase(ctx, c.DSN("postgres"), databaseName); err != nil {
+			stopCluster()
+			return nil, nil, err
+		}
+		dsn = c.DSN(databaseName)
+	}
+	db, err := postgres.Open(ctx, dsn, postgres.Options{})
+	if err != nil {
+		stopCluster()
+		return nil, nil, err
+	}
+	return db, func() { db.Close(); stopCluster() }, nil
+}
+
+// ensureDatabase creates the hub's database in the embedded cluster once.
+func ensureDatabase(ctx context.Context, adminDSN, name string) error {
+	conn, err := pgx.Connect(ctx, adminDSN)
+	if err != nil {
+		return fmt.Errorf("embedded PostgreSQL: %w", err)
+	}
+	defer conn.Close(ctx)
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		return fmt.Errorf("embedded PostgreSQL: %w", err)
+	}
+	if exists {
+		return nil
+	}
+	if _, err := conn.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()); err != nil {
+		return fmt.Errorf("embedded PostgreSQL: create database: %w", err)
+	}
+	return nil
+}
+
+// runImport imports a directory and prints what it did; it exits non-zero
+// when any file failed (the other files are still imported).
+func runImport(ctx context.Context, db *postgres.DB, dir string, prune bool, stdout, stderr io.Writer) int {
+	rep, err := ingest.Import(ctx, db, dir, prune)
+	if err != nil {
+		fmt.Fprintln(stderr, "guidancehub import:", err)
+		return 1
+	}
+	for _, res := range rep.Results {
+		if res.Action != "unchanged" {
+			fmt.Fprintf(stdout, "%-9s %s (%s)\n", res.Action, res.Slug, res.Path)
+		}
+	}
+	for _, e := range rep.Errors {
+		fmt.Fprintln(stderr, "error:", e)
+	}
+	fmt.Fprintln(stdout, summary(rep))
+	if rep.Failed() {
+		return 1
+	}
+	return 0
+}
+
+func summary(rep *ingest.Report) string {
+	counts := rep.Counts()
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
+	}
+	parts = append(parts, fmt.Sprintf("%d failed", len(rep.Errors)))
+	return "import: " + strings.Join(parts, ", ")
+}
+
+func serve(ctx context.Context, cfg *config.Config, db *postgres.DB, log *slog.Logger, stdout io.Writer, ready chan<- string) int {
+	if _, err := os.Stat(cfg.ResourcesDir); err != nil {
+		log.Warn("resources dir not found: nothing imported", "dir", cfg.ResourcesDir)
+	} else {
+		rep, err := ingest.Import(ctx, db, cfg.ResourcesDir, true)
+		if err != nil {
+			log.Error("import", "err", err)
+			return 1
+		}
+		for _, e := range rep.Errors {
+			log.Warn("resource file not imported", "file", e.Path, "field", e.Field, "problem", e.Message)
+		}
+		log.Info(summary(rep), "dir", cfg.ResourcesDir)
+	}
+
+	reg := prometheus.NewRegistry()
+	resolver := &graph.Resolver{Store: db, PublicURL: cfg.PublicURL}
+	h := httpapi.New(httpapi.Options{
+		Logger:      log,
+		GraphQL:     graph.NewServer(resolver, graph.DefaultLimits, log),
+		Ready:       func(ctx context.Context) error { return db.Ping(ctx) },
+		CORSOrigins: cfg.CORSOrigins,
+		Registry:    reg,
+	})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		log.Error("listen", "addr", cfg.Addr, "err", err)
+		return 1
+	}
+	srv := httpapi.NewServer(cfg.Addr, h, log)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	addr := ln.Addr().String()
+	fmt.Fprintf(stdout, "Guidance Hub ready on http://%s (GraphiQL at /graphiql)\n", addr)
+	if ready != nil {
+		ready <- addr
+	}
+
+	select {
+	case err := <-errc:
+		log.Error("serve", "err", err)
+		return 1
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("shutdown", "err", err)
+	}
+	return 0
+}
