@@ -44,7 +44,7 @@ var _ interface {
 	graphql.HandlerExtension
 } = shapeLimit{}
 
-func (shapeLimit) ExtensionName() string                     { return "ShapeLimit" }
+func (shapeLimit) ExtensionName() string                   { return "ShapeLimit" }
 func (shapeLimit) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (s shapeLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {

@@ -1,0 +1,58 @@
+# Guidance Hub. `make run` starts the hub; `make test` runs every test.
+GO      ?= go
+BIN     := bin/guidancehub
+# Seconds each fuzz target runs in `make test` (longer in `make fuzz`).
+FUZZTIME ?= 3s
+
+.PHONY: run build test test-go fuzz-short fuzz bench vet fmt-check generate-check ci postgres graphiql-assets clean
+
+## run: build the hub and exec it (signals reach it directly; go run would not pass SIGTERM on)
+run: build
+	@./scripts/ensure-postgres.sh run
+	exec ./$(BIN)
+
+build:
+	$(GO) build -o $(BIN) .
+
+postgres:
+	@./scripts/ensure-postgres.sh
+
+## test: every test against one throwaway PostgreSQL cluster (TEST_DATABASE_URL), race detector on
+test: postgres
+	$(GO) run ./internal/pgcluster/withpg -- $(MAKE) --no-print-directory test-go fuzz-short
+
+test-go:
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+fuzz-short:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/ingest
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeCursor$$' -fuzztime $(FUZZTIME) ./internal/content
+	$(GO) test -run '^$$' -fuzz '^FuzzParseGlobalID$$' -fuzztime $(FUZZTIME) ./internal/content
+	$(GO) test -run '^$$' -fuzz '^FuzzHTML$$' -fuzztime $(FUZZTIME) ./internal/render
+
+## fuzz: each fuzz target for longer
+fuzz:
+	$(MAKE) fuzz-short FUZZTIME=60s
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+generate-check:
+	$(GO) generate ./...
+	git diff --exit-code
+
+## ci: what .ci/run runs
+ci: fmt-check vet generate-check test
+
+## graphiql-assets: refresh the embedded GraphiQL from the npm registry
+graphiql-assets:
+	cd $$(mktemp -d) && npm pack graphiql@3.8.3 react@18.3.1 react-dom@18.3.1 >/dev/null && \
+	for f in *.tgz; do mkdir -p $${f%.tgz} && tar xzf $$f -C $${f%.tgz}; done && \
+	cp graphiql-3.8.3/package/graphiql.min.js graphiql-3.8.3/package/graphiql.min.css $(CURDIR)/internal/httpapi/graphiql/ && \
+	cp react-18.3.1/package/umd/react.production.min.js react-dom-18.3.1/package/umd/react-dom.production.min.js $(CURDIR)/internal/httpapi/graphiql/
+
+clean:
+	rm -rf bin
