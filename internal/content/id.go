@@ -17,15 +17,15 @@ func GlobalID(typ string, id int64) string {
 // that is not an id this hub made is an EINVALID error.
 func ParseGlobalID(s string) (typ string, id int64, err error) {
 	bad := FieldErrorf("id", "not a valid id")
-	if len(s) == 0 || len(s) > 64 {
+	if len(s) == 0 || len(s) > 64 || !base64URL(s) {
 		return "", 0, bad
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(s)
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil {
 		return "", 0, bad
 	}
 	typ, num, ok := strings.Cut(string(raw), ":")
-	if !ok || typ == "" {
+	if !ok || typ == "" || strings.IndexFunc(typ, func(r rune) bool { return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z') }) >= 0 {
 		return "", 0, bad
 	}
 	id, err = strconv.ParseInt(num, 10, 64)
@@ -51,10 +51,10 @@ func EncodeCursor(c Cursor) string {
 // DecodeCursor parses a cursor and checks it was made for the given order.
 func DecodeCursor(s string, o Order) (*Cursor, error) {
 	bad := FieldErrorf("after", "not a valid cursor for this list")
-	if len(s) > 512 {
+	if len(s) > 512 || !base64URL(s) {
 		return nil, bad
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(s)
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil {
 		return nil, bad
 	}
@@ -78,4 +78,16 @@ func DecodeCursor(s string, o Order) (*Cursor, error) {
 		}
 	}
 	return &Cursor{Order: o, Key: c.K, ID: c.ID}, nil
+}
+
+// base64URL reports whether s uses only the unpadded URL-safe alphabet (the
+// decoder would skip newlines, letting many strings name one id).
+func base64URL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
