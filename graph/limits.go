@@ -27,13 +27,22 @@ type Limits struct {
 	Complexity int
 }
 
-// DefaultLimits are the limits of product.md, measured on the schema:
-// resources(first: 100) with scalar fields and one level of nested lists
-// passes; nested lists two levels deep at that size do not.
-var DefaultLimits = Limits{Tokens: 2000, Depth: 8, IntrospectionDepth: 15, Aliases: 15, Complexity: 50_000}
+// DefaultLimits are the limits of product.md. Complexity counts 1 per
+// field, a page as first × its items' cost and any other list as ten
+// items: resources(first: 100) with every scalar field and a few nested
+// lists of scalars costs about 9,000–20,000 and passes; two levels of
+// nested lists with three fields cost 30,200 and are refused.
+var DefaultLimits = Limits{Tokens: 2000, Depth: 8, IntrospectionDepth: 15, Aliases: 15, Complexity: 25_000}
 
 // limitCode is the extensions.code of a refused operation.
 const limitCode = "LIMIT_EXCEEDED"
+
+func init() {
+	// A refused operation is a request error (HTTP 422), like a
+	// validation failure: nothing ran.
+	errcode.RegisterErrorType(limitCode, errcode.KindProtocol)
+	errcode.RegisterErrorType("COMPLEXITY_LIMIT_EXCEEDED", errcode.KindProtocol)
+}
 
 // shapeLimit refuses operations that nest too deep or alias too much,
 // before any resolver runs.

@@ -2,7 +2,6 @@
 package scalar
 
 import (
-	"fmt"
 	"io"
 	"strconv"
 	"time"
@@ -23,11 +22,11 @@ func MarshalDate(t time.Time) graphql.Marshaler {
 func UnmarshalDate(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, fmt.Errorf("a Date is a string YYYY-MM-DD")
+		return time.Time{}, content.FieldErrorf("date", "a Date is a string YYYY-MM-DD")
 	}
 	t, err := content.ParseDate(s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a date YYYY-MM-DD", s)
+		return time.Time{}, content.FieldErrorf("date", "%q is not a date YYYY-MM-DD", s)
 	}
 	return t, nil
 }
