@@ -19,10 +19,11 @@ import (
 
 // hub is a running hub booted through run(), as `make run` boots it.
 type hub struct {
-	url    string
-	logs   *syncBuffer
-	cancel context.CancelFunc
-	done   chan int
+	url      string
+	logs     *syncBuffer
+	cancel   context.CancelFunc
+	done     chan int
+	stopOnce sync.Once
 }
 
 type syncBuffer struct {
@@ -88,12 +89,15 @@ func startHub(t *testing.T, vars map[string]string) *hub {
 	return h
 }
 
+// stop stops the hub (once) and waits for it to exit.
 func (h *hub) stop() {
-	h.cancel()
-	select {
-	case <-h.done:
-	case <-time.After(30 * time.Second):
-	}
+	h.stopOnce.Do(func() {
+		h.cancel()
+		select {
+		case <-h.done:
+		case <-time.After(30 * time.Second):
+		}
+	})
 }
 
 type gqlResponse struct {
