@@ -230,7 +230,7 @@ func Parse(path string, data []byte) (content.FileImport, []*FileError) {
 			}
 		}
 		if src.DOI != "" && !doiRE.MatchString(src.DOI) {
-			fail(field+".doi", "%q is not a DOI such as 10.3399/bjgp19X705557", src.DOI)
+			fail(field+".doi", "%q is not a DOI such as 10.5555/12345678", src.DOI)
 		}
 		src.Date = date(s.Date, field+".date", false, fail)
 		d.Sources = append(d.Sources, src)

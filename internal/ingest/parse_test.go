@@ -26,7 +26,7 @@ sources:
     url: https://www.bma.org.uk/
     date: 2018-07-01
   - title: A study
-    doi: 10.3399/bjgp19X705557
+    doi: 10.5555/12345678
 related: [other-thing]
 applies_to: GP practices in England
 actions:
@@ -90,8 +90,8 @@ func TestParseBadInput(t *testing.T) {
 		{"field of another kind", "kind: guidance\n", "kind: guidance\nmethods: survey\n", "methods", "research_brief"},
 		{"source without url or doi", "    url: https://www.bma.org.uk/\n", "", "sources[0]", "url or a doi"},
 		{"source javascript url", "url: https://www.bma.org.uk/", "url: javascript:alert(1)", "sources[0].url", "not an http(s) URL"},
-		{"bad doi", "doi: 10.3399/bjgp19X705557", "doi: not-a-doi", "sources[1].doi", "not a DOI"},
-		{"no sources", "sources:\n  - title: Patient registration\n    publisher: BMA\n    url: https://www.bma.org.uk/\n    date: 2018-07-01\n  - title: A study\n    doi: 10.3399/bjgp19X705557\n", "", "sources", "at least one source"},
+		{"bad doi", "doi: 10.5555/12345678", "doi: not-a-doi", "sources[1].doi", "not a DOI"},
+		{"no sources", "sources:\n  - title: Patient registration\n    publisher: BMA\n    url: https://www.bma.org.uk/\n    date: 2018-07-01\n  - title: A study\n    doi: 10.5555/12345678\n", "", "sources", "at least one source"},
 		{"bad status", "kind: guidance\n", "kind: guidance\nstatus: archived\n", "status", "unknown status"},
 		{"related to itself", "related: [other-thing]", "related: [register-with-a-gp]", "related", "itself"},
 		{"empty body", "# Body\n\nText.\n", "", "body", "is empty"},
