@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vikstrous/dataloadgen"
 
 	"guidancehub/internal/content"
@@ -73,4 +74,73 @@ func loadersFor(ctx context.Context, store content.Store) *loaders {
 func (l *loaders) topicCounts(ctx context.Context) (map[string]int, error) {
 	l.countsOnce.Do(func() { l.counts, l.countsErr = l.store.TopicCounts(ctx) })
 	return l.counts, l.countsErr
+}
+
+// prefetch loads, in one query each, what the selected fields of a page of
+// resources will ask for (related resources and originals by slug,
+// translations), and primes the loaders with it. Batching by wait time alone
+// splits under load; a page knows its keys up front, so it need not wait.
+func (l *loaders) prefetch(ctx context.Context, page []*content.Resource, sel ast.SelectionSet) error {
+	wantSlugs := selects(sel, "related") || selects(sel, "translationOf")
+	wantTranslations := selects(sel, "translations")
+	if wantSlugs {
+		var slugs []string
+		seen := map[string]bool{}
+		for _, r := range page {
+			for _, s := range append(append([]string(nil), r.Related...), r.TranslationOf) {
+				if s != "" && !seen[s] {
+					seen[s] = true
+					slugs = append(slugs, s)
+				}
+			}
+		}
+		if len(slugs) > 0 {
+			rs, err := l.store.ResourcesBySlug(ctx, slugs)
+			if err != nil {
+				return err
+			}
+			found := map[string]*content.Resource{}
+			for _, r := range rs {
+				found[r.Slug] = r
+			}
+			for _, s := range slugs {
+				l.bySlug.Prime(s, found[s]) // nil primes "absent"
+			}
+		}
+	}
+	if wantTranslations && len(page) > 0 {
+		slugs := make([]string, len(page))
+		for i, r := range page {
+			slugs[i] = r.Slug
+		}
+		m, err := l.store.TranslationsOf(ctx, slugs)
+		if err != nil {
+			return err
+		}
+		for _, s := range slugs {
+			l.translations.Prime(s, m[s])
+		}
+	}
+	return nil
+}
+
+// selects reports whether a field with the name is selected anywhere in set.
+func selects(set ast.SelectionSet, name string) bool {
+	for _, s := range set {
+		switch x := s.(type) {
+		case *ast.Field:
+			if x.Name == name || selects(x.SelectionSet, name) {
+				return true
+			}
+		case *ast.InlineFragment:
+			if selects(x.SelectionSet, name) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if x.Definition != nil && selects(x.Definition.SelectionSet, name) {
+				return true
+			}
+		}
+	}
+	return false
 }

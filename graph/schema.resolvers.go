@@ -9,6 +9,8 @@ import (
 	"context"
 	"guidancehub/graph/model"
 	"guidancehub/internal/content"
+
+	"github.com/99designs/gqlgen/graphql"
 )
 
 // TranslationOf is the resolver for the translationOf field.
@@ -86,6 +88,9 @@ func (r *queryResolver) Resources(ctx context.Context, filter *model.ResourceFil
 	}
 	page, err := r.Store.ListResources(ctx, q)
 	if err != nil {
+		return nil, err
+	}
+	if err := loadersFor(ctx, r.Store).prefetch(ctx, page.Resources, graphql.GetFieldContext(ctx).Field.Selections); err != nil {
 		return nil, err
 	}
 	return connection(page), nil
