@@ -4,7 +4,7 @@ BIN     := bin/guidancehub
 # Seconds each fuzz target runs in `make test` (longer in `make fuzz`).
 FUZZTIME ?= 3s
 
-.PHONY: run build test test-go fuzz-short fuzz bench vet fmt-check generate-check ci postgres graphiql-assets clean
+.PHONY: lint run build test test-go fuzz-short fuzz bench vet fmt-check generate-check ci postgres graphiql-assets clean
 
 ## run: build the hub and exec it (signals reach it directly; go run would not pass SIGTERM on)
 run: build
@@ -18,8 +18,12 @@ postgres:
 	@./scripts/ensure-postgres.sh
 
 ## test: every test against one throwaway PostgreSQL cluster (TEST_DATABASE_URL), race detector on
-test: postgres
+test: postgres lint
 	$(GO) run ./internal/pgcluster/withpg -- $(MAKE) --no-print-directory test-go fuzz-short
+
+## lint: check resources/ (errors fail; overdue reviews are warnings) and print its counts
+lint:
+	$(GO) run . lint resources
 
 test-go:
 	$(GO) test -race -count=1 -timeout 20m ./...

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"guidancehub/graph"
@@ -34,13 +35,14 @@ audiences: [patients]
 nations: [england]
 language: ar
 translation_of: %s
+translation_status: test fixture
 published: 2024-01-01
 last_reviewed: 2024-01-01
 next_review: 2025-01-01
 sources: [{title: S, url: "https://example.org/"}]
 ---
-نص.
-`, slug, i, slug)
+%s
+`, slug, i, slug, strings.Repeat("نص قصير للاختبار. ", 20))
 			if err := os.WriteFile(filepath.Join(dir, slug+"-ar.md"), []byte(tr), 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -59,8 +61,8 @@ next_review: 2026-02-01
 sources: [{title: S, url: "https://example.org/"}]
 related: [res-%03d, res-%03d]
 %s---
-Body %d with *emphasis*.
-`, slug, i, i, 1+i%28, (i+1)%n, (i+2)%n, extra, i)
+Body %d with *emphasis*. %s
+`, slug, i, i, 1+i%28, (i+1)%n, (i+2)%n, extra, i, strings.Repeat("Filler words for the minimum length. ", 45))
 		if err := os.WriteFile(filepath.Join(dir, slug+".md"), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -60,11 +60,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	case "serve":
 	case "import":
 		fs.BoolVar(&prune, "prune", false, "withdraw file-origin resources under DIR whose files are gone")
+	case "lint":
+		return runLint(args, stdout, stderr)
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: guidancehub [serve] [flags] | import [--prune] [DIR]")
+		fmt.Fprintln(stdout, "usage: guidancehub [serve] [flags] | import [--prune] [DIR] | lint [DIR]")
 		return 0
 	default:
-		fmt.Fprintf(stderr, "guidancehub: unknown command %q (want serve or import)\n", verb)
+		fmt.Fprintf(stderr, "guidancehub: unknown command %q (want serve, import or lint)\n", verb)
 		return 2
 	}
 	cfg, err := config.Load(fs, args, getenv)
@@ -244,6 +246,54 @@ func serve(ctx context.Context, cfg *config.Config, db *postgres.DB, log *slog.L
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Error("shutdown", "err", err)
+	}
+	return 0
+}
+
+// runLint checks a resource library without a database: every error (file
+// and field) fails with exit 1; overdue reviews are warnings. It ends with
+// the library's counts.
+func runLint(args []string, stdout, stderr io.Writer) int {
+	dir := "./resources"
+	if v := os.Getenv("HUB_RESOURCES_DIR"); v != "" {
+		dir = v
+	}
+	if len(args) > 1 {
+		fmt.Fprintln(stderr, "guidancehub lint: one DIR at most")
+		return 2
+	} else if len(args) == 1 {
+		dir = args[0]
+	}
+	lib, err := ingest.Load(dir)
+	if err != nil {
+		fmt.Fprintln(stderr, "guidancehub lint:", err)
+		return 1
+	}
+	for _, e := range lib.Errors {
+		fmt.Fprintln(stderr, "error:", e)
+	}
+	for _, w := range lib.Warnings(time.Now()) {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
+	st := lib.Stats()
+	fmt.Fprintf(stdout, "lint: %d files, %d valid, %d errors, %d translations\n", len(lib.Present), len(lib.Files), len(lib.Errors), st.Translations)
+	for _, c := range []struct {
+		name string
+		m    map[string]int
+	}{{"kinds", st.Kinds}, {"topics", st.Topics}, {"nations", st.Nations}, {"languages", st.Languages}} {
+		keys := make([]string, 0, len(c.m))
+		for k := range c.m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = fmt.Sprintf("%s %d", k, c.m[k])
+		}
+		fmt.Fprintf(stdout, "  %-9s %s\n", c.name+":", strings.Join(parts, ", "))
+	}
+	if len(lib.Errors) > 0 {
+		return 1
 	}
 	return 0
 }

@@ -44,31 +44,32 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	GuidanceDocument struct {
-		Actions        func(childComplexity int) int
-		AppliesTo      func(childComplexity int) int
-		Audiences      func(childComplexity int) int
-		Body           func(childComplexity int) int
-		BodyHTML       func(childComplexity int) int
-		ID             func(childComplexity int) int
-		Kind           func(childComplexity int) int
-		Language       func(childComplexity int) int
-		LastReviewedAt func(childComplexity int) int
-		Nations        func(childComplexity int) int
-		NextReviewDue  func(childComplexity int) int
-		PublishedAt    func(childComplexity int) int
-		Related        func(childComplexity int) int
-		Revision       func(childComplexity int) int
-		Slug           func(childComplexity int) int
-		Sources        func(childComplexity int) int
-		Status         func(childComplexity int) int
-		Summary        func(childComplexity int) int
-		Title          func(childComplexity int) int
-		Topics         func(childComplexity int) int
-		TranslationOf  func(childComplexity int) int
-		Translations   func(childComplexity int) int
-		URL            func(childComplexity int) int
-		UpdatedAt      func(childComplexity int) int
-		Withdrawal     func(childComplexity int) int
+		Actions           func(childComplexity int) int
+		AppliesTo         func(childComplexity int) int
+		Audiences         func(childComplexity int) int
+		Body              func(childComplexity int) int
+		BodyHTML          func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Kind              func(childComplexity int) int
+		Language          func(childComplexity int) int
+		LastReviewedAt    func(childComplexity int) int
+		Nations           func(childComplexity int) int
+		NextReviewDue     func(childComplexity int) int
+		PublishedAt       func(childComplexity int) int
+		Related           func(childComplexity int) int
+		Revision          func(childComplexity int) int
+		Slug              func(childComplexity int) int
+		Sources           func(childComplexity int) int
+		Status            func(childComplexity int) int
+		Summary           func(childComplexity int) int
+		Title             func(childComplexity int) int
+		Topics            func(childComplexity int) int
+		TranslationOf     func(childComplexity int) int
+		TranslationStatus func(childComplexity int) int
+		Translations      func(childComplexity int) int
+		URL               func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+		Withdrawal        func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -79,32 +80,33 @@ type ComplexityRoot struct {
 	}
 
 	PolicyPosition struct {
-		Audiences       func(childComplexity int) int
-		Body            func(childComplexity int) int
-		BodyHTML        func(childComplexity int) int
-		Campaign        func(childComplexity int) int
-		ID              func(childComplexity int) int
-		Kind            func(childComplexity int) int
-		Language        func(childComplexity int) int
-		LastReviewedAt  func(childComplexity int) int
-		Nations         func(childComplexity int) int
-		NextReviewDue   func(childComplexity int) int
-		PublishedAt     func(childComplexity int) int
-		Rationale       func(childComplexity int) int
-		Recommendations func(childComplexity int) int
-		Related         func(childComplexity int) int
-		Revision        func(childComplexity int) int
-		Slug            func(childComplexity int) int
-		Sources         func(childComplexity int) int
-		Status          func(childComplexity int) int
-		Summary         func(childComplexity int) int
-		Title           func(childComplexity int) int
-		Topics          func(childComplexity int) int
-		TranslationOf   func(childComplexity int) int
-		Translations    func(childComplexity int) int
-		URL             func(childComplexity int) int
-		UpdatedAt       func(childComplexity int) int
-		Withdrawal      func(childComplexity int) int
+		Audiences         func(childComplexity int) int
+		Body              func(childComplexity int) int
+		BodyHTML          func(childComplexity int) int
+		Campaign          func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Kind              func(childComplexity int) int
+		Language          func(childComplexity int) int
+		LastReviewedAt    func(childComplexity int) int
+		Nations           func(childComplexity int) int
+		NextReviewDue     func(childComplexity int) int
+		PublishedAt       func(childComplexity int) int
+		Rationale         func(childComplexity int) int
+		Recommendations   func(childComplexity int) int
+		Related           func(childComplexity int) int
+		Revision          func(childComplexity int) int
+		Slug              func(childComplexity int) int
+		Sources           func(childComplexity int) int
+		Status            func(childComplexity int) int
+		Summary           func(childComplexity int) int
+		Title             func(childComplexity int) int
+		Topics            func(childComplexity int) int
+		TranslationOf     func(childComplexity int) int
+		TranslationStatus func(childComplexity int) int
+		Translations      func(childComplexity int) int
+		URL               func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+		Withdrawal        func(childComplexity int) int
 	}
 
 	Query struct {
@@ -115,34 +117,35 @@ type ComplexityRoot struct {
 	}
 
 	ResearchBrief struct {
-		Audiences      func(childComplexity int) int
-		Body           func(childComplexity int) int
-		BodyHTML       func(childComplexity int) int
-		ID             func(childComplexity int) int
-		KeyFindings    func(childComplexity int) int
-		Kind           func(childComplexity int) int
-		Language       func(childComplexity int) int
-		LastReviewedAt func(childComplexity int) int
-		Methods        func(childComplexity int) int
-		Nations        func(childComplexity int) int
-		NextReviewDue  func(childComplexity int) int
-		Period         func(childComplexity int) int
-		PublishedAt    func(childComplexity int) int
-		Related        func(childComplexity int) int
-		Revision       func(childComplexity int) int
-		Sample         func(childComplexity int) int
-		SampleSize     func(childComplexity int) int
-		Slug           func(childComplexity int) int
-		Sources        func(childComplexity int) int
-		Status         func(childComplexity int) int
-		Summary        func(childComplexity int) int
-		Title          func(childComplexity int) int
-		Topics         func(childComplexity int) int
-		TranslationOf  func(childComplexity int) int
-		Translations   func(childComplexity int) int
-		URL            func(childComplexity int) int
-		UpdatedAt      func(childComplexity int) int
-		Withdrawal     func(childComplexity int) int
+		Audiences         func(childComplexity int) int
+		Body              func(childComplexity int) int
+		BodyHTML          func(childComplexity int) int
+		ID                func(childComplexity int) int
+		KeyFindings       func(childComplexity int) int
+		Kind              func(childComplexity int) int
+		Language          func(childComplexity int) int
+		LastReviewedAt    func(childComplexity int) int
+		Methods           func(childComplexity int) int
+		Nations           func(childComplexity int) int
+		NextReviewDue     func(childComplexity int) int
+		Period            func(childComplexity int) int
+		PublishedAt       func(childComplexity int) int
+		Related           func(childComplexity int) int
+		Revision          func(childComplexity int) int
+		Sample            func(childComplexity int) int
+		SampleSize        func(childComplexity int) int
+		Slug              func(childComplexity int) int
+		Sources           func(childComplexity int) int
+		Status            func(childComplexity int) int
+		Summary           func(childComplexity int) int
+		Title             func(childComplexity int) int
+		Topics            func(childComplexity int) int
+		TranslationOf     func(childComplexity int) int
+		TranslationStatus func(childComplexity int) int
+		Translations      func(childComplexity int) int
+		URL               func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+		Withdrawal        func(childComplexity int) int
 	}
 
 	ResourceConnection struct {
@@ -357,6 +360,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.GuidanceDocument.TranslationOf(childComplexity), true
+	case "GuidanceDocument.translationStatus":
+		if e.ComplexityRoot.GuidanceDocument.TranslationStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuidanceDocument.TranslationStatus(childComplexity), true
 	case "GuidanceDocument.translations":
 		if e.ComplexityRoot.GuidanceDocument.Translations == nil {
 			break
@@ -539,6 +548,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PolicyPosition.TranslationOf(childComplexity), true
+	case "PolicyPosition.translationStatus":
+		if e.ComplexityRoot.PolicyPosition.TranslationStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyPosition.TranslationStatus(childComplexity), true
 	case "PolicyPosition.translations":
 		if e.ComplexityRoot.PolicyPosition.Translations == nil {
 			break
@@ -748,6 +763,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ResearchBrief.TranslationOf(childComplexity), true
+	case "ResearchBrief.translationStatus":
+		if e.ComplexityRoot.ResearchBrief.TranslationStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResearchBrief.TranslationStatus(childComplexity), true
 	case "ResearchBrief.translations":
 		if e.ComplexityRoot.ResearchBrief.Translations == nil {
 			break
@@ -1668,6 +1689,29 @@ func (ec *executionContext) fieldContext_GuidanceDocument_translations(_ context
 	return fc, nil
 }
 
+func (ec *executionContext) _GuidanceDocument_translationStatus(ctx context.Context, field graphql.CollectedField, obj *model.GuidanceDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuidanceDocument_translationStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TranslationStatus(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GuidanceDocument_translationStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GuidanceDocument", field, true, false, "String")
+}
+
 func (ec *executionContext) _GuidanceDocument_publishedAt(ctx context.Context, field graphql.CollectedField, obj *model.GuidanceDocument) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2387,6 +2431,29 @@ func (ec *executionContext) fieldContext_PolicyPosition_translations(_ context.C
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _PolicyPosition_translationStatus(ctx context.Context, field graphql.CollectedField, obj *model.PolicyPosition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyPosition_translationStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TranslationStatus(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyPosition_translationStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyPosition", field, true, false, "String")
 }
 
 func (ec *executionContext) _PolicyPosition_publishedAt(ctx context.Context, field graphql.CollectedField, obj *model.PolicyPosition) (ret graphql.Marshaler) {
@@ -3279,6 +3346,29 @@ func (ec *executionContext) fieldContext_ResearchBrief_translations(_ context.Co
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ResearchBrief_translationStatus(ctx context.Context, field graphql.CollectedField, obj *model.ResearchBrief) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResearchBrief_translationStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TranslationStatus(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ResearchBrief_translationStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResearchBrief", field, true, false, "String")
 }
 
 func (ec *executionContext) _ResearchBrief_publishedAt(ctx context.Context, field graphql.CollectedField, obj *model.ResearchBrief) (ret graphql.Marshaler) {
@@ -5422,6 +5512,11 @@ func (ec *executionContext) _GuidanceDocument(ctx context.Context, sel ast.Selec
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._GuidanceDocument_translations(ctx, field, obj)
 				})
+		case "translationStatus":
+			out.Values[i] = ec._GuidanceDocument_translationStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "publishedAt":
 			out.Values[i] = ec._GuidanceDocument_publishedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -5627,6 +5722,11 @@ func (ec *executionContext) _PolicyPosition(ctx context.Context, sel ast.Selecti
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._PolicyPosition_translations(ctx, field, obj)
 				})
+		case "translationStatus":
+			out.Values[i] = ec._PolicyPosition_translationStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "publishedAt":
 			out.Values[i] = ec._PolicyPosition_publishedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -5863,6 +5963,11 @@ func (ec *executionContext) _ResearchBrief(ctx context.Context, sel ast.Selectio
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ResearchBrief_translations(ctx, field, obj)
 				})
+		case "translationStatus":
+			out.Values[i] = ec._ResearchBrief_translationStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "publishedAt":
 			out.Values[i] = ec._ResearchBrief_publishedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {

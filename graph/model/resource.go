@@ -61,6 +61,7 @@ func (b base) Kind() string                    { return string(b.r.Kind) }
 func (b base) Status() string                  { return string(b.r.Status) }
 func (b base) Title() string                   { return b.r.Title }
 func (b base) Language() string                { return b.r.Language }
+func (b base) TranslationStatus() *string      { return b.opt(b.r.TranslationStatus) }
 func (b base) Audiences() []string             { return nonNil(b.r.Audiences) }
 func (b base) Nations() []string               { return nonNil(b.r.Nations) }
 func (b base) PublishedAt() *time.Time         { return b.r.PublishedAt }

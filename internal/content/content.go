@@ -96,22 +96,25 @@ type Details struct {
 // Draft is the editable content of a resource: everything a revision
 // snapshots. Imports and (later) the API write Drafts.
 type Draft struct {
-	Kind           Kind
-	Slug           string
-	Title          string
-	Summary        string
-	Body           string
-	Topics         []string
-	Audiences      []string
-	Nations        []string
-	Language       string
-	TranslationOf  string // slug of the original, or ""
-	PublishedAt    *time.Time
-	LastReviewedAt *time.Time
-	NextReviewDue  *time.Time
-	Sources        []Source
-	Related        []string // slugs
-	Details        Details
+	Kind          Kind
+	Slug          string
+	Title         string
+	Summary       string
+	Body          string
+	Topics        []string
+	Audiences     []string
+	Nations       []string
+	Language      string
+	TranslationOf string // slug of the original, or ""
+	// TranslationStatus says how far a translation can be trusted, e.g.
+	// "needs review by a native speaker".
+	TranslationStatus string
+	PublishedAt       *time.Time
+	LastReviewedAt    *time.Time
+	NextReviewDue     *time.Time
+	Sources           []Source
+	Related           []string // slugs
+	Details           Details
 }
 
 // Resource is a resource as readers see it: the identity and state of the

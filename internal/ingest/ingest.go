@@ -7,8 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"guidancehub/internal/content"
 )
@@ -105,6 +107,12 @@ func (lib *Library) check() {
 				bad[i] = true
 			}
 		}
+		for _, m := range internalLinkRE.FindAllStringSubmatch(d.Body, -1) {
+			if _, ok := bySlug[m[1]]; !ok {
+				lib.Errors = append(lib.Errors, &FileError{Path: f.Path, Field: "body", Message: fmt.Sprintf("links to /resources/%s, which is not in the library", m[1])})
+				bad[i] = true
+			}
+		}
 		for _, r := range d.Related {
 			if _, ok := bySlug[r]; !ok {
 				lib.Errors = append(lib.Errors, &FileError{Path: f.Path, Field: "related", Message: fmt.Sprintf("no resource with slug %q in the library", r)})
@@ -120,6 +128,52 @@ func (lib *Library) check() {
 	}
 	lib.Files = keep
 	sort.Slice(lib.Errors, func(i, j int) bool { return lib.Errors[i].Path < lib.Errors[j].Path })
+}
+
+// internalLinkRE finds Markdown links to other resources: ](/resources/slug).
+var internalLinkRE = regexp.MustCompile(`\]\(/resources/([a-z0-9-]+)\)`)
+
+// Warnings lists what needs attention but does not fail the build: resources
+// past their next-review date on the given day.
+func (lib *Library) Warnings(today time.Time) []string {
+	var out []string
+	for _, f := range lib.Files {
+		if d := f.Draft.NextReviewDue; d != nil && d.Before(today) {
+			out = append(out, fmt.Sprintf("%s: review overdue since %s", f.Path, d.Format(content.DateLayout)))
+		}
+	}
+	return out
+}
+
+// Stats counts the library's published resources by kind, topic, nation and
+// language (translations count under their language, not their kind).
+type Stats struct {
+	Kinds, Topics, Nations, Languages map[string]int
+	Translations                      int
+}
+
+// Stats computes the library's counts.
+func (lib *Library) Stats() Stats {
+	s := Stats{Kinds: map[string]int{}, Topics: map[string]int{}, Nations: map[string]int{}, Languages: map[string]int{}}
+	for _, f := range lib.Files {
+		if f.Status != content.StatusPublished {
+			continue
+		}
+		d := f.Draft
+		s.Languages[d.Language]++
+		if d.TranslationOf != "" {
+			s.Translations++
+			continue
+		}
+		s.Kinds[string(d.Kind)]++
+		for _, t := range d.Topics {
+			s.Topics[t]++
+		}
+		for _, n := range d.Nations {
+			s.Nations[n]++
+		}
+	}
+	return s
 }
 
 // Report is what an import did.

@@ -37,20 +37,21 @@ func (e *FileError) Error() string {
 // frontMatter is the YAML header of a resource file. Dates are strings so
 // that a bad date gets a clear error naming its field.
 type frontMatter struct {
-	Kind          string   `yaml:"kind"`
-	Slug          string   `yaml:"slug"`
-	Title         string   `yaml:"title"`
-	Summary       string   `yaml:"summary"`
-	Topics        []string `yaml:"topics"`
-	Audiences     []string `yaml:"audiences"`
-	Nations       []string `yaml:"nations"`
-	Language      string   `yaml:"language"`
-	TranslationOf string   `yaml:"translation_of"`
-	Published     string   `yaml:"published"`
-	LastReviewed  string   `yaml:"last_reviewed"`
-	NextReview    string   `yaml:"next_review"`
-	Status        string   `yaml:"status"`
-	Sources       []struct {
+	Kind              string   `yaml:"kind"`
+	Slug              string   `yaml:"slug"`
+	Title             string   `yaml:"title"`
+	Summary           string   `yaml:"summary"`
+	Topics            []string `yaml:"topics"`
+	Audiences         []string `yaml:"audiences"`
+	Nations           []string `yaml:"nations"`
+	Language          string   `yaml:"language"`
+	TranslationOf     string   `yaml:"translation_of"`
+	TranslationStatus string   `yaml:"translation_status"`
+	Published         string   `yaml:"published"`
+	LastReviewed      string   `yaml:"last_reviewed"`
+	NextReview        string   `yaml:"next_review"`
+	Status            string   `yaml:"status"`
+	Sources           []struct {
 		Title     string `yaml:"title"`
 		Publisher string `yaml:"publisher"`
 		URL       string `yaml:"url"`
@@ -203,6 +204,13 @@ func Parse(path string, data []byte) (content.FileImport, []*FileError) {
 	} else if d.TranslationOf != "" && d.TranslationOf == d.Slug {
 		fail("translation_of", "a resource cannot be a translation of itself")
 	}
+	d.TranslationStatus = strings.TrimSpace(fm.TranslationStatus)
+	switch {
+	case d.TranslationOf != "" && d.TranslationStatus == "":
+		fail("translation_status", "a translation says how far it can be trusted, e.g. \"needs review by a native speaker\"")
+	case d.TranslationOf == "" && d.TranslationStatus != "":
+		fail("translation_status", "only a translation (with translation_of) has a translation status")
+	}
 
 	d.PublishedAt = date(fm.Published, "published", published, fail)
 	d.LastReviewedAt = date(fm.LastReviewed, "last_reviewed", published, fail)
@@ -221,8 +229,8 @@ func Parse(path string, data []byte) (content.FileImport, []*FileError) {
 		if src.Title == "" {
 			fail(field+".title", "is required")
 		}
-		if src.URL == "" && src.DOI == "" {
-			fail(field, "needs a url or a doi")
+		if src.URL == "" && src.DOI == "" && (src.Publisher == "" || s.Date == "") {
+			fail(field, "needs a url, a doi, or a full citation (publisher and date)")
 		}
 		if src.URL != "" {
 			if u, err := url.Parse(src.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -254,6 +262,7 @@ func Parse(path string, data []byte) (content.FileImport, []*FileError) {
 		Recommendations: fm.Recommendations, Rationale: strings.TrimSpace(fm.Rationale), Campaign: strings.TrimSpace(fm.Campaign),
 	}
 	checkKindFields(d, fail)
+	checkLength(d, fail)
 	return f, errs
 }
 
@@ -360,4 +369,29 @@ func dedupe(in []string) []string {
 		}
 	}
 	return out
+}
+
+// MinWords is the shortest body a library file of each kind may have
+// (translations may be shorter: they carry the short texts people need in
+// their own language). The API's own drafts are not held to it.
+var MinWords = map[content.Kind]int{
+	content.KindGuidance:       250,
+	content.KindResearchBrief:  150,
+	content.KindPolicyPosition: 150,
+}
+
+// MinTranslationWords is the shortest body of a translation.
+const MinTranslationWords = 40
+
+func checkLength(d *content.Draft, fail func(field, format string, args ...any)) {
+	if d.Body == "" || !d.Kind.Valid() {
+		return
+	}
+	min := MinWords[d.Kind]
+	if d.TranslationOf != "" {
+		min = MinTranslationWords
+	}
+	if n := len(strings.Fields(d.Body)); n < min {
+		fail("body", "has %d words; a %s in the library has at least %d", n, strings.ToLower(strings.ReplaceAll(string(d.Kind), "_", " ")), min)
+	}
 }

@@ -9,7 +9,7 @@ import (
 	"guidancehub/internal/content"
 )
 
-const valid = `---
+var valid = `---
 kind: guidance
 slug: register-with-a-gp
 title: Registering with a GP
@@ -35,7 +35,7 @@ actions:
 # Body
 
 Text.
-`
+` + strings.Repeat("More words of guidance. ", 70)
 
 func TestParseValid(t *testing.T) {
 	f, errs := Parse("a.md", []byte(valid))
@@ -55,7 +55,7 @@ func TestParseValid(t *testing.T) {
 	if f.Status != content.StatusPublished {
 		t.Errorf("status = %s, want published by default", f.Status)
 	}
-	if d.Body != "# Body\n\nText." {
+	if !strings.HasPrefix(d.Body, "# Body\n\nText.") {
 		t.Errorf("body = %q", d.Body)
 	}
 	if len(d.Sources) != 2 || d.Sources[0].Date == nil || d.Sources[1].DOI == "" {
@@ -88,13 +88,16 @@ func TestParseBadInput(t *testing.T) {
 		{"bad language", "kind: guidance\n", "kind: guidance\nlanguage: english!\n", "language", "not a language tag"},
 		{"unknown field", "kind: guidance\n", "kind: guidance\ncolour: red\n", "colour", "unknown field"},
 		{"field of another kind", "kind: guidance\n", "kind: guidance\nmethods: survey\n", "methods", "research_brief"},
-		{"source without url or doi", "    url: https://www.bma.org.uk/\n", "", "sources[0]", "url or a doi"},
+		{"source without url, doi or full citation", "    url: https://www.bma.org.uk/\n    date: 2018-07-01\n", "", "sources[0]", "full citation"},
+		{"translation without status", "kind: guidance\n", "kind: guidance\ntranslation_of: x\nlanguage: ar\n", "translation_status", "how far it can be trusted"},
+		{"status without translation", "kind: guidance\n", "kind: guidance\ntranslation_status: reviewed\n", "translation_status", "only a translation"},
+		{"body too short", strings.Repeat("More words of guidance. ", 70), "", "body", "at least 250"},
 		{"source javascript url", "url: https://www.bma.org.uk/", "url: javascript:alert(1)", "sources[0].url", "not an http(s) URL"},
 		{"bad doi", "doi: 10.5555/12345678", "doi: not-a-doi", "sources[1].doi", "not a DOI"},
 		{"no sources", "sources:\n  - title: Patient registration\n    publisher: BMA\n    url: https://www.bma.org.uk/\n    date: 2018-07-01\n  - title: A study\n    doi: 10.5555/12345678\n", "", "sources", "at least one source"},
 		{"bad status", "kind: guidance\n", "kind: guidance\nstatus: archived\n", "status", "unknown status"},
 		{"related to itself", "related: [other-thing]", "related: [register-with-a-gp]", "related", "itself"},
-		{"empty body", "# Body\n\nText.\n", "", "body", "is empty"},
+		{"empty body", "# Body\n\nText.\n" + strings.Repeat("More words of guidance. ", 70), "", "body", "is empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -152,13 +155,14 @@ func TestLoadChecksTheLibraryAsAWhole(t *testing.T) {
 	dup := write(t, dir, "sub/dup.md", strings.Replace(valid, "title: Registering with a GP", "title: Copy", 1))
 	dangling := write(t, dir, "c.md", strings.Replace(strings.Replace(valid, "slug: register-with-a-gp", "slug: c", 1), "related: [other-thing]", "related: [nowhere]", 1))
 	broken := write(t, dir, "broken.md", "no front matter")
+	badLink := write(t, dir, "d.md", strings.Replace(strings.Replace(valid, "slug: register-with-a-gp", "slug: d", 1), "Text.", "See [this](/resources/missing-page).", 1))
 
 	lib, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(lib.Present) != 5 {
-		t.Errorf("present = %v, want the 5 resource files (README and _drafts skipped)", lib.Present)
+	if len(lib.Present) != 6 {
+		t.Errorf("present = %v, want the 6 resource files (README and _drafts skipped)", lib.Present)
 	}
 	var slugs []string
 	for _, f := range lib.Files {
@@ -172,6 +176,7 @@ func TestLoadChecksTheLibraryAsAWhole(t *testing.T) {
 		dup:                        "also used by " + filepath.Join(dir, "a.md"),
 		dangling:                   "no resource with slug \"nowhere\"",
 		broken:                     "front matter",
+		badLink:                    "links to /resources/missing-page",
 	}
 	for path, msg := range want {
 		found := false

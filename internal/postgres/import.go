@@ -175,15 +175,15 @@ func insertRevision(ctx context.Context, tx pgx.Tx, id int64, rev int, f *conten
 	if err != nil {
 		return err
 	}
-	var translationOf *string
+	var translationOf, translationStatus *string
 	if d.TranslationOf != "" {
-		translationOf = &d.TranslationOf
+		translationOf, translationStatus = &d.TranslationOf, &d.TranslationStatus
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO revisions (resource_id, revision, kind, slug, title, summary, body, topics, audiences,
-		nations, language, translation_of, published_at, last_reviewed, next_review, sources, related, details, origin, content_hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+		nations, language, translation_of, translation_status, published_at, last_reviewed, next_review, sources, related, details, origin, content_hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
 		id, rev, d.Kind, d.Slug, d.Title, d.Summary, d.Body, nonNil(d.Topics), nonNil(d.Audiences), nonNil(d.Nations),
-		d.Language, translationOf, d.PublishedAt, d.LastReviewedAt, d.NextReviewDue, sources, nonNil(d.Related), details, f.Path, f.Hash)
+		d.Language, translationOf, translationStatus, d.PublishedAt, d.LastReviewedAt, d.NextReviewDue, sources, nonNil(d.Related), details, f.Path, f.Hash)
 	return err
 }
 

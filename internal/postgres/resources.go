@@ -16,7 +16,7 @@ import (
 // joined to the revision v the public sees.
 const resourceColumns = `r.id, r.status, r.origin, r.withdrawn_reason, r.withdrawn_at, r.created_at, r.updated_at,
 	v.revision, v.kind, v.slug, v.title, v.summary, v.body, v.topics, v.audiences, v.nations, v.language,
-	v.translation_of, v.published_at, v.last_reviewed, v.next_review, v.sources, v.related, v.details`
+	v.translation_of, v.translation_status, v.published_at, v.last_reviewed, v.next_review, v.sources, v.related, v.details`
 
 // publicJoin joins each resource to its published revision; drafts that were
 // never published have none and drop out.
@@ -31,14 +31,14 @@ const (
 
 func scanResource(row pgx.CollectableRow) (*content.Resource, error) {
 	var (
-		r                        content.Resource
-		origin, wReason, transOf *string
-		wAt                      *time.Time
-		sources, details         []byte
+		r                                     content.Resource
+		origin, wReason, transOf, transStatus *string
+		wAt                                   *time.Time
+		sources, details                      []byte
 	)
 	err := row.Scan(&r.ID, &r.Status, &origin, &wReason, &wAt, &r.CreatedAt, &r.UpdatedAt,
 		&r.Revision, &r.Kind, &r.Slug, &r.Title, &r.Summary, &r.Body, &r.Topics, &r.Audiences, &r.Nations, &r.Language,
-		&transOf, &r.PublishedAt, &r.LastReviewedAt, &r.NextReviewDue, &sources, &r.Related, &details)
+		&transOf, &transStatus, &r.PublishedAt, &r.LastReviewedAt, &r.NextReviewDue, &sources, &r.Related, &details)
 	if err != nil {
 		return nil, err
 	}
@@ -47,6 +47,9 @@ func scanResource(row pgx.CollectableRow) (*content.Resource, error) {
 	}
 	if transOf != nil {
 		r.TranslationOf = *transOf
+	}
+	if transStatus != nil {
+		r.TranslationStatus = *transStatus
 	}
 	if r.Status == content.StatusWithdrawn && wAt != nil {
 		r.Withdrawal = &content.Withdrawal{WithdrawnAt: *wAt}
