@@ -1,14 +1,18 @@
 package ingest
 
 import (
+	"os"
+	"strings"
 	"testing"
 
 	"guidancehub/internal/content"
 )
 
 // TestShippedLibrary lints resources/: every file parses, links resolve,
-// each kind has at least four published resources, and every resource
-// cites sources and has review dates.
+// the library has at least 16 guidance documents, 8 research briefs and 10
+// policy positions (translations not counted), every resource cites sources
+// and has review dates, and the short registration note exists in English
+// and at least three other languages.
 func TestShippedLibrary(t *testing.T) {
 	lib, err := Load("../../resources")
 	if err != nil {
@@ -32,9 +36,37 @@ func TestShippedLibrary(t *testing.T) {
 			}
 		}
 	}
-	for _, k := range content.Kinds {
-		if perKind[k] < 4 {
-			t.Errorf("%s: %d published resources, want at least 4", k, perKind[k])
+	for k, min := range map[content.Kind]int{content.KindGuidance: 16, content.KindResearchBrief: 8, content.KindPolicyPosition: 10} {
+		if perKind[k] < min {
+			t.Errorf("%s: %d published resources, want at least %d", k, perKind[k], min)
 		}
+	}
+	langs := map[string]bool{}
+	for _, f := range lib.Files {
+		if f.Draft.TranslationOf == "everyone-can-register-with-a-gp" {
+			langs[f.Draft.Language] = true
+		}
+	}
+	if len(langs) < 3 {
+		t.Errorf("the registration note has translations in %v, want at least three languages", langs)
+	}
+}
+
+// TestTaxonomyDocumented keeps docs/taxonomy.md in step with the topics the
+// API serves.
+func TestTaxonomyDocumented(t *testing.T) {
+	b, err := os.ReadFile("../../docs/taxonomy.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	for _, topic := range content.Topics {
+		row := "| `" + topic.Slug + "` | " + topic.Name + " | " + topic.Description + " |"
+		if !strings.Contains(doc, row) {
+			t.Errorf("docs/taxonomy.md lacks the row %q", row)
+		}
+	}
+	if n := strings.Count(doc, "\n| `"); n != len(content.Topics) {
+		t.Errorf("docs/taxonomy.md has %d topic rows, the code %d", n, len(content.Topics))
 	}
 }
