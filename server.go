@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -35,6 +36,7 @@ import (
 	"guidancehub/internal/ingest"
 	"guidancehub/internal/pgcluster"
 	"guidancehub/internal/postgres"
+	"guidancehub/internal/search"
 )
 
 // databaseName is the embedded cluster's database.
@@ -62,11 +64,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		fs.BoolVar(&prune, "prune", false, "withdraw file-origin resources under DIR whose files are gone")
 	case "lint":
 		return runLint(args, stdout, stderr)
+	case "reindex":
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: guidancehub [serve] [flags] | import [--prune] [DIR] | lint [DIR]")
+		fmt.Fprintln(stdout, "usage: guidancehub [serve] [flags] | import [--prune] [DIR] | lint [DIR] | reindex")
 		return 0
 	default:
-		fmt.Fprintf(stderr, "guidancehub: unknown command %q (want serve, import or lint)\n", verb)
+		fmt.Fprintf(stderr, "guidancehub: unknown command %q (want serve, import, lint or reindex)\n", verb)
 		return 2
 	}
 	cfg, err := config.Load(fs, args, getenv)
@@ -95,6 +98,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			dir = fs.Arg(0)
 		}
 		return runImport(ctx, db, dir, prune, stdout, stderr)
+	case "reindex":
+		// The CLI never opens the index (a running server holds its lock):
+		// it records a request that every replica carries out.
+		id, err := db.RequestReindex(ctx)
+		if err != nil {
+			fmt.Fprintln(stderr, "guidancehub reindex:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "reindex requested (#%d): every running hub rebuilds its search index; a stopped one rebuilds when it starts\n", id)
+		return 0
 	default:
 		return serve(ctx, cfg, db, log, stdout, ready)
 	}
@@ -213,11 +226,23 @@ func serve(ctx context.Context, cfg *config.Config, db *postgres.DB, log *slog.L
 	}
 
 	reg := prometheus.NewRegistry()
-	resolver := &graph.Resolver{Store: db, PublicURL: cfg.PublicURL}
+	syncer, err := search.NewSyncer(db, search.Options{DataDir: cfg.DataDir, Logger: log, Metrics: search.NewMetrics(reg)})
+	if err != nil {
+		log.Error("search index", "err", err)
+		return 1
+	}
+	defer syncer.Close()
+	resolver := &graph.Resolver{Store: db, PublicURL: cfg.PublicURL, Search: syncer, Log: log,
+		ZeroResults: db.RecordZeroResult, ZeroResultTerm: search.ZeroResultTerm}
 	h := httpapi.New(httpapi.Options{
-		Logger:      log,
-		GraphQL:     graph.NewServer(resolver, graph.DefaultLimits, log),
-		Ready:       func(ctx context.Context) error { return db.Ping(ctx) },
+		Logger:  log,
+		GraphQL: graph.NewServer(resolver, graph.DefaultLimits, log),
+		Ready: func(ctx context.Context) error {
+			if err := db.Ping(ctx); err != nil {
+				return errors.New("database not reachable")
+			}
+			return syncer.Check()
+		},
 		CORSOrigins: cfg.CORSOrigins,
 		Registry:    reg,
 	})
@@ -229,6 +254,36 @@ func serve(ctx context.Context, cfg *config.Config, db *postgres.DB, log *slog.L
 	srv := httpapi.NewServer(cfg.Addr, h, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+
+	// The index catches up (or rebuilds) while the server already answers:
+	// until then /readyz says not ready and search says "index not ready".
+	syncCtx, stopSync := context.WithCancel(ctx)
+	var syncDone sync.WaitGroup
+	defer func() { stopSync(); syncDone.Wait() }()
+	syncDone.Add(2)
+	go func() { defer syncDone.Done(); db.Listen(syncCtx, syncer.Wake, log) }()
+	startErr := make(chan error, 1)
+	go func() {
+		defer syncDone.Done()
+		if err := syncer.Start(syncCtx); err != nil {
+			startErr <- err
+			return
+		}
+		startErr <- nil
+		syncer.Run(syncCtx)
+	}()
+	select {
+	case err := <-startErr:
+		if err != nil {
+			log.Error("search index start-up", "err", err)
+			return 1
+		}
+	case err := <-errc:
+		log.Error("serve", "err", err)
+		return 1
+	case <-ctx.Done():
+		return 0
+	}
 	addr := ln.Addr().String()
 	fmt.Fprintf(stdout, "Guidance Hub ready on http://%s (GraphiQL at /graphiql)\n", addr)
 	if ready != nil {

@@ -21,6 +21,7 @@ var clientCodes = map[string]string{
 	content.EUNAUTHORIZED: "UNAUTHENTICATED",
 	content.EFORBIDDEN:    "FORBIDDEN",
 	content.EINTERNAL:     "INTERNAL",
+	content.EUNAVAILABLE:  "UNAVAILABLE",
 }
 
 // presentError is the only place that decides what a client sees of an

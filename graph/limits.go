@@ -130,4 +130,11 @@ func setComplexity(c *ComplexityRoot) {
 	c.GuidanceDocument.Topics, c.ResearchBrief.Topics, c.PolicyPosition.Topics = list, list, list
 	c.GuidanceDocument.Sources, c.ResearchBrief.Sources, c.PolicyPosition.Sources = list, list, list
 	c.Query.Topics = list
+	c.Query.Search = func(child int, _ string, _ *model.ResourceFilter, _ *string, first *int, _ *string) int {
+		n := 20
+		if first != nil && *first > 0 {
+			n = *first
+		}
+		return n * max(child, 1)
+	}
 }

@@ -3,6 +3,8 @@
 package graph
 
 import (
+	"log/slog"
+
 	"guidancehub/internal/content"
 )
 
@@ -12,4 +14,11 @@ type Resolver struct {
 	Store content.Store
 	// PublicURL is the base of each resource's url, without a trailing slash.
 	PublicURL string
+	// Search answers search and completions (nil: search unavailable).
+	Search content.Searcher
+	// ZeroResults records searches that found nothing; ZeroResultTerm
+	// normalises the query text for it ("" means do not record).
+	ZeroResults    ZeroResults
+	ZeroResultTerm func(text string) string
+	Log            *slog.Logger
 }

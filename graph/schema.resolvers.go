@@ -101,6 +101,16 @@ func (r *queryResolver) Topics(ctx context.Context) ([]content.Topic, error) {
 	return content.Topics, nil
 }
 
+// Search is the resolver for the search field.
+func (r *queryResolver) Search(ctx context.Context, query string, filter *model.ResourceFilter, orderBy *string, first *int, after *string) (*model.SearchResults, error) {
+	return r.search(ctx, query, filter, orderBy, first, after)
+}
+
+// Completions is the resolver for the completions field.
+func (r *queryResolver) Completions(ctx context.Context, prefix string, first *int) ([]model.Completion, error) {
+	return r.completions(ctx, prefix, first)
+}
+
 // TranslationOf is the resolver for the translationOf field.
 func (r *researchBriefResolver) TranslationOf(ctx context.Context, obj *model.ResearchBrief) (model.Resource, error) {
 	return r.translationOf(ctx, obj)
@@ -152,21 +162,3 @@ type (
 	researchBriefResolver    struct{ *Resolver }
 	topicResolver            struct{ *Resolver }
 )
-
-// !!! WARNING !!!
-// The code below was going to be deleted when updating resolvers. It has been copied here so you have
-// one last chance to move it out of harms way if you want. There are two reasons this happens:
-//  - When renaming or deleting a resolver the old code will be put in here. You can safely delete
-//    it when you're done.
-//  - You have helper methods in this file. Move them out to keep these resolver files clean.
-/*
-	func (r *guidanceDocumentResolver) TranslationStatus(ctx context.Context, obj *model.GuidanceDocument) (*string, error) {
-	panic(fmt.Errorf("not implemented: TranslationStatus - translationStatus"))
-}
-func (r *policyPositionResolver) TranslationStatus(ctx context.Context, obj *model.PolicyPosition) (*string, error) {
-	panic(fmt.Errorf("not implemented: TranslationStatus - translationStatus"))
-}
-func (r *researchBriefResolver) TranslationStatus(ctx context.Context, obj *model.ResearchBrief) (*string, error) {
-	panic(fmt.Errorf("not implemented: TranslationStatus - translationStatus"))
-}
-*/

@@ -1,0 +1,90 @@
+package content
+
+import (
+	"context"
+	"time"
+)
+
+// EUNAVAILABLE says a service cannot answer yet (the search index is still
+// catching up); the client may retry.
+const EUNAVAILABLE = "unavailable"
+
+// SearchOrder is the order of search results.
+type SearchOrder string
+
+// Search orders: best match first (ties newest first, then by id), or
+// newest first (ties by id).
+const (
+	SearchRelevance SearchOrder = "RELEVANCE"
+	SearchNewest    SearchOrder = "NEWEST"
+)
+
+// SearchQuery asks for one page of search results.
+type SearchQuery struct {
+	Text   string
+	Filter Filter
+	Order  SearchOrder
+	First  int
+	After  string // an opaque cursor from an earlier page, or ""
+}
+
+// Highlight is a field's fragments with matches marked <mark>…</mark>; the
+// rest of each fragment is HTML-escaped.
+type Highlight struct {
+	Field     string
+	Fragments []string
+}
+
+// SearchHit is one result: a resource id with its score and highlights.
+type SearchHit struct {
+	ID         int64
+	Score      float64
+	Cursor     string
+	Highlights []Highlight
+}
+
+// FacetValue is a value of a facet and the number of matching resources.
+type FacetValue struct {
+	Value string
+	Count int
+}
+
+// Facets are counts per value. Each facet ignores its own filter, so
+// choosing one kind still shows how many of each other kind match.
+type Facets struct {
+	Kinds, Topics, Audiences, Nations, Years []FacetValue
+}
+
+// SearchPage is a page of search results.
+type SearchPage struct {
+	Hits        []SearchHit
+	Total       int
+	HasNext     bool
+	HasPrevious bool
+	Facets      Facets
+	// Suggestion is the query with unknown words corrected, or nil.
+	Suggestion *string
+}
+
+// Completion is a title that starts a word with the typed prefix.
+type Completion struct {
+	ID    int64
+	Title string
+	Slug  string
+	Kind  Kind
+}
+
+// Searcher answers searches from the full-text index. It returns ids;
+// callers load the resources from the Store, which decides visibility.
+type Searcher interface {
+	Search(ctx context.Context, q SearchQuery) (*SearchPage, error)
+	Complete(ctx context.Context, prefix string, first int) ([]Completion, error)
+}
+
+// Change is one row of the change log: a resource whose public state may
+// have changed.
+type Change struct {
+	Seq        int64
+	ResourceID int64
+	CreatedAt  time.Time
+}

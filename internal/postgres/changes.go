@@ -1,0 +1,144 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"guidancehub/internal/content"
+)
+
+// ChangesSince returns the change rows a reader may not have seen yet and
+// the watermark for its next call. A reader passes the watermark of its
+// previous call (0 the first time).
+//
+// Sequence numbers commit out of order, so "seq > last seen" can skip a row
+// whose transaction commits late. Instead rows are selected by transaction
+// id: every transaction with an id below a snapshot's xmin had finished when
+// the snapshot was taken, so its rows were visible to that read. Reading
+// txid >= previous xmin in a snapshot, then keeping that snapshot's xmin,
+// never skips a committed row; it may return a row again, and applying a
+// change is idempotent.
+func (db *DB) ChangesSince(ctx context.Context, watermark uint64) ([]content.Change, uint64, error) {
+	var (
+		changes []content.Change
+		next    uint64
+	)
+	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var xmin string
+		if err := tx.QueryRow(ctx, `SELECT pg_snapshot_xmin(pg_current_snapshot())::text`).Scan(&xmin); err != nil {
+			return err
+		}
+		n, err := strconv.ParseUint(xmin, 10, 64)
+		if err != nil {
+			return fmt.Errorf("snapshot xmin %q: %w", xmin, err)
+		}
+		next = n
+		rows, _ := tx.Query(ctx, `SELECT seq, resource_id, created_at FROM changes
+			WHERE txid >= $1::text::xid8 ORDER BY seq`, strconv.FormatUint(watermark, 10))
+		changes, err = pgx.CollectRows(rows, pgx.RowToStructByPos[content.Change])
+		return err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("changes since %d: %w", watermark, domainError(err))
+	}
+	return changes, next, nil
+}
+
+// ScanPublished calls fn with every published resource, in batches of at
+// most batch, all read in one snapshot, and returns that snapshot's xmin: a
+// change-log reader starting from it misses nothing committed after the scan.
+func (db *DB) ScanPublished(ctx context.Context, batch int, fn func([]*content.Resource) error) (uint64, error) {
+	var watermark uint64
+	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var xmin string
+		if err := tx.QueryRow(ctx, `SELECT pg_snapshot_xmin(pg_current_snapshot())::text`).Scan(&xmin); err != nil {
+			return err
+		}
+		var err error
+		if watermark, err = strconv.ParseUint(xmin, 10, 64); err != nil {
+			return err
+		}
+		// A full scan may take longer than one statement's timeout allows.
+		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+			return err
+		}
+		var after int64
+		for {
+			rows, _ := tx.Query(ctx, `SELECT `+resourceColumns+publicJoin+` WHERE`+listed+` AND r.id > $1 ORDER BY r.id LIMIT $2`, after, batch)
+			rs, err := pgx.CollectRows(rows, scanResource)
+			if err != nil {
+				return err
+			}
+			if len(rs) == 0 {
+				return nil
+			}
+			if err := fn(rs); err != nil {
+				return err
+			}
+			after = rs[len(rs)-1].ID
+		}
+	})
+	if err != nil {
+		return 0, fmt.Errorf("scan published: %w", domainError(err))
+	}
+	return watermark, nil
+}
+
+// CountPublished returns the number of published resources.
+func (db *DB) CountPublished(ctx context.Context) (int, error) {
+	var n int
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM resources r WHERE`+listed).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count published: %w", domainError(err))
+	}
+	return n, nil
+}
+
+// RequestReindex records a request that every replica rebuild its index
+// and wakes them. It returns the request's number.
+func (db *DB) RequestReindex(ctx context.Context) (int64, error) {
+	var id int64
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `INSERT INTO reindex_requests DEFAULT VALUES RETURNING id`).Scan(&id); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `SELECT pg_notify($1, 'reindex')`, ChangeChannel)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("request reindex: %w", domainError(err))
+	}
+	return id, nil
+}
+
+// LatestReindexRequest returns the number of the newest reindex request, or 0.
+func (db *DB) LatestReindexRequest(ctx context.Context) (int64, error) {
+	var id int64
+	if err := db.pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM reindex_requests`).Scan(&id); err != nil {
+		return 0, fmt.Errorf("reindex requests: %w", domainError(err))
+	}
+	return id, nil
+}
+
+// PruneChanges deletes change rows older than the retention period.
+func (db *DB) PruneChanges(ctx context.Context, retention time.Duration) (int64, error) {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM changes WHERE created_at < now() - make_interval(secs => $1)`, retention.Seconds())
+	if err != nil {
+		return 0, fmt.Errorf("prune changes: %w", domainError(err))
+	}
+	return tag.RowsAffected(), nil
+}
+
+// RecordZeroResult counts a search that found nothing: the normalised
+// terms only, never who searched.
+func (db *DB) RecordZeroResult(ctx context.Context, term string) error {
+	_, err := db.pool.Exec(ctx, `INSERT INTO zero_result_queries (term) VALUES ($1)
+		ON CONFLICT (term) DO UPDATE SET count = zero_result_queries.count + 1, last_seen = current_date`, term)
+	if err != nil {
+		return fmt.Errorf("record zero result: %w", domainError(err))
+	}
+	return nil
+}

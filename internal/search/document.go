@@ -1,0 +1,54 @@
+package search
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"guidancehub/internal/content"
+)
+
+// docID is the index id of a resource: zero-padded so that sorting by id
+// as a string sorts by number.
+func docID(id int64) string { return fmt.Sprintf("%012d", id) }
+
+func parseDocID(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }
+
+// languageGroup is the field group a language's text is indexed in.
+func languageGroup(lang string) string {
+	primary, _, _ := strings.Cut(strings.ToLower(lang), "-")
+	if _, ok := languageAnalyzers[primary]; ok {
+		return primary
+	}
+	return "plain"
+}
+
+// document turns a published resource into what the index holds.
+func document(r *content.Resource) map[string]interface{} {
+	g := languageGroup(r.Language)
+	d := r.Details
+	parts := []string{d.AppliesTo, d.Methods, d.Sample, d.Period, d.Rationale, d.Campaign}
+	parts = append(parts, d.Actions...)
+	parts = append(parts, d.KeyFindings...)
+	parts = append(parts, d.Recommendations...)
+	extra := strings.Join(parts, "\n")
+	doc := map[string]interface{}{
+		field("title", g):   r.Title,
+		field("summary", g): r.Summary,
+		field("body", g):    r.Body,
+		field("extra", g):   extra,
+		"kind":              string(r.Kind),
+		"topics":            r.Topics,
+		"audiences":         r.Audiences,
+		"nations":           r.Nations,
+		"language":          strings.ToLower(r.Language),
+		"slug":              r.Slug,
+		"vocab":             r.Title + "\n" + r.Summary + "\n" + r.Body + "\n" + extra,
+		"title_words":       r.Title,
+	}
+	if r.PublishedAt != nil {
+		doc["published"] = r.PublishedAt.Format(content.DateLayout)
+		doc["year"] = strconv.Itoa(r.PublishedAt.Year())
+	}
+	return doc
+}

@@ -1,0 +1,236 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"go.etcd.io/bbolt"
+
+	"guidancehub/internal/content"
+)
+
+// Internal keys stored in the index beside the documents.
+const (
+	keyMapping   = "mapping_version"
+	keyWatermark = "watermark"  // change-log watermark the index reflects
+	keyAppliedAt = "applied_at" // when it last caught up (RFC 3339)
+	keyReindex   = "reindex"    // the newest reindex request carried out
+)
+
+// ErrInUse says another process has the index open.
+var ErrInUse = errors.New("the search index is in use by another process: each hub process needs its own HUB_DATA_DIR")
+
+// errNotReady is what searches get until the index has caught up.
+var errNotReady = content.Errorf(content.EUNAVAILABLE, "the search index is being built; try again in a few seconds")
+
+// Index is one process's Bleve index under a directory. Searches run
+// concurrently; a rebuild builds beside the live index and swaps it in.
+type Index struct {
+	path  string
+	log   *slog.Logger
+	mu    sync.RWMutex // guards idx during a swap
+	idx   bleve.Index
+	at    string // where idx lives: path, or a temporary empty index
+	ready atomic.Bool
+	// needRebuild is set at open when the index is new, damaged or stale.
+	needRebuild bool
+	vocab       vocabulary
+	m           *Metrics
+}
+
+// openIndex opens the index at path, creating it if missing. It reports
+// whether the index must be rebuilt from PostgreSQL (new, damaged or built
+// with another mapping version).
+func openIndex(path string, log *slog.Logger, m *Metrics) (*Index, bool, error) {
+	ix := &Index{path: path, log: log, m: m}
+	idx, err := bleve.OpenUsing(path, map[string]interface{}{"bolt_timeout": "1s"})
+	switch {
+	case err == nil:
+		v, verr := idx.GetInternal([]byte(keyMapping))
+		ix.idx, ix.at = idx, path
+		if verr != nil || string(v) != MappingVersion {
+			log.Info("search index built with another mapping: rebuilding", "have", string(v), "want", MappingVersion)
+			return ix, true, nil
+		}
+		return ix, false, nil
+	case errors.Is(err, bbolt.ErrTimeout):
+		return nil, false, ErrInUse
+	case errors.Is(err, bleve.ErrorIndexPathDoesNotExist), errors.Is(err, bleve.ErrorIndexMetaMissing):
+		log.Info("no search index: building it", "path", path)
+	default:
+		log.Warn("search index damaged: rebuilding it beside the old one", "path", path, "err", err)
+	}
+	// Search answers "not ready" until the rebuild swaps a real index in.
+	empty, err := newEmpty(path + ".empty")
+	if err != nil {
+		return nil, false, err
+	}
+	ix.idx, ix.at = empty, path+".empty"
+	return ix, true, nil
+}
+
+func newEmpty(path string) (bleve.Index, error) {
+	os.RemoveAll(path)
+	m, err := newMapping()
+	if err != nil {
+		return nil, err
+	}
+	return bleve.NewUsing(path, m, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, nil)
+}
+
+// current returns the live index under the read lock; release with done.
+func (ix *Index) current() (bleve.Index, func()) {
+	ix.mu.RLock()
+	return ix.idx, ix.mu.RUnlock
+}
+
+// internal reads an internal key as a string.
+func (ix *Index) internal(key string) string {
+	idx, done := ix.current()
+	defer done()
+	v, _ := idx.GetInternal([]byte(key))
+	return string(v)
+}
+
+func (ix *Index) watermark() uint64 {
+	n, _ := strconv.ParseUint(ix.internal(keyWatermark), 10, 64)
+	return n
+}
+
+func (ix *Index) appliedAt() time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, ix.internal(keyAppliedAt))
+	return t
+}
+
+// DocCount returns the number of documents in the live index.
+func (ix *Index) DocCount() (uint64, error) {
+	idx, done := ix.current()
+	defer done()
+	return idx.DocCount()
+}
+
+// Ready reports whether the index has caught up with PostgreSQL.
+func (ix *Index) Ready() bool { return ix.ready.Load() }
+
+// apply indexes published resources and deletes the others, and records the
+// watermark, in one batch.
+func (ix *Index) apply(ids []int64, published map[int64]*content.Resource, watermark uint64) error {
+	idx, done := ix.current()
+	defer done()
+	b := idx.NewBatch()
+	for _, id := range ids {
+		if r, ok := published[id]; ok {
+			if err := b.Index(docID(id), document(r)); err != nil {
+				return fmt.Errorf("index %d: %w", id, err)
+			}
+		} else {
+			b.Delete(docID(id))
+		}
+	}
+	b.SetInternal([]byte(keyWatermark), []byte(strconv.FormatUint(watermark, 10)))
+	b.SetInternal([]byte(keyAppliedAt), []byte(time.Now().UTC().Format(time.RFC3339Nano)))
+	if err := idx.Batch(b); err != nil {
+		return fmt.Errorf("apply changes: %w", err)
+	}
+	ix.vocab.invalidate()
+	return nil
+}
+
+// rebuild builds a fresh index from scan beside the live one and swaps it
+// in; searches keep using the old index until the swap.
+func (ix *Index) rebuild(ctx context.Context, scan func(ctx context.Context, fn func([]*content.Resource) error) (uint64, error), reindex string) error {
+	t0 := time.Now()
+	next := ix.path + ".new"
+	os.RemoveAll(next)
+	m, err := newMapping()
+	if err != nil {
+		return err
+	}
+	fresh, err := bleve.NewUsing(next, m, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, nil)
+	if err != nil {
+		return fmt.Errorf("rebuild: create: %w", err)
+	}
+	n := 0
+	watermark, err := scan(ctx, func(rs []*content.Resource) error {
+		b := fresh.NewBatch()
+		for _, r := range rs {
+			if err := b.Index(docID(r.ID), document(r)); err != nil {
+				return err
+			}
+		}
+		n += len(rs)
+		return fresh.Batch(b)
+	})
+	if err == nil {
+		b := fresh.NewBatch()
+		b.SetInternal([]byte(keyMapping), []byte(MappingVersion))
+		b.SetInternal([]byte(keyWatermark), []byte(strconv.FormatUint(watermark, 10)))
+		b.SetInternal([]byte(keyAppliedAt), []byte(time.Now().UTC().Format(time.RFC3339Nano)))
+		if reindex != "" {
+			b.SetInternal([]byte(keyReindex), []byte(reindex))
+		}
+		err = fresh.Batch(b)
+	}
+	if cerr := fresh.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.RemoveAll(next)
+		return fmt.Errorf("rebuild: %w", err)
+	}
+
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	old := ix.path + ".old"
+	os.RemoveAll(old)
+	oldPath := ix.at
+	if ix.idx != nil {
+		ix.idx.Close()
+	}
+	if _, err := os.Stat(ix.path); err == nil {
+		if err := os.Rename(ix.path, old); err != nil {
+			return fmt.Errorf("rebuild: move old index aside: %w", err)
+		}
+	}
+	if err := os.Rename(next, ix.path); err != nil {
+		return fmt.Errorf("rebuild: swap: %w", err)
+	}
+	idx, err := bleve.OpenUsing(ix.path, map[string]interface{}{"bolt_timeout": "1s"})
+	if err != nil {
+		return fmt.Errorf("rebuild: open: %w", err)
+	}
+	ix.idx, ix.at = idx, ix.path
+	os.RemoveAll(old)
+	os.RemoveAll(ix.path + ".empty")
+	if oldPath != ix.path {
+		os.RemoveAll(oldPath)
+	}
+	ix.vocab.invalidate()
+	ix.m.rebuilds.Inc()
+	ix.log.Info("search index rebuilt", "documents", n, "took", time.Since(t0).Round(time.Millisecond))
+	return nil
+}
+
+// Close closes the index.
+func (ix *Index) Close() error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.idx == nil {
+		return nil
+	}
+	err := ix.idx.Close()
+	ix.idx = nil
+	return err
+}
+
+// indexDir is where a data dir keeps its index.
+func indexDir(dataDir string) string { return filepath.Join(dataDir, "index") }

@@ -1,0 +1,116 @@
+// Package search is the hub's full-text search: a Bleve index per process,
+// kept in step with PostgreSQL through the change log, answering with ids
+// that callers load from PostgreSQL. The index is derived and disposable:
+// it is rebuilt from PostgreSQL whenever it is missing, damaged, built with
+// another mapping version, or disagrees with PostgreSQL's count.
+package search
+
+import (
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/lang/ar"
+	"github.com/blevesearch/bleve/v2/analysis/lang/de"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/analysis/lang/es"
+	"github.com/blevesearch/bleve/v2/analysis/lang/fa"
+	"github.com/blevesearch/bleve/v2/analysis/lang/fr"
+	"github.com/blevesearch/bleve/v2/analysis/lang/it"
+	"github.com/blevesearch/bleve/v2/analysis/lang/pt"
+	"github.com/blevesearch/bleve/v2/analysis/lang/ro"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/mapping"
+	bleveindex "github.com/blevesearch/bleve_index_api"
+)
+
+// MappingVersion identifies the index layout; an index built with another
+// version is rebuilt from PostgreSQL at start-up.
+//
+//	1: per-language text fields (title, summary, body, extra), keyword
+//	   facets, an unstemmed vocabulary and title words, BM25 scoring.
+const MappingVersion = "1"
+
+// plainAnalyzer is for languages Bleve has no analyzer for: split on
+// Unicode word boundaries and lower-case, no stemming or stop words.
+const plainAnalyzer = "unicode_lower"
+
+// languageAnalyzers maps a primary language subtag to the Bleve analyzer
+// used for it (stemming and stop words where Bleve has them).
+var languageAnalyzers = map[string]string{
+	"en": en.AnalyzerName, "ar": ar.AnalyzerName, "fa": fa.AnalyzerName, "fr": fr.AnalyzerName,
+	"es": es.AnalyzerName, "de": de.AnalyzerName, "it": it.AnalyzerName, "pt": pt.AnalyzerName,
+	"ro": ro.AnalyzerName,
+}
+
+// groups are the language groups with their own text fields: one per
+// analyzer above, and "plain" for every other language.
+var groups = func() []string {
+	out := []string{"plain"}
+	for g := range languageAnalyzers {
+		out = append(out, g)
+	}
+	return out
+}()
+
+// textFields are the analysed text fields of each language group, with the
+// weight of a match in each (title over summary over body).
+var textFields = []struct {
+	name  string
+	boost float64
+}{{"title", 3}, {"summary", 2}, {"extra", 1.5}, {"body", 1}}
+
+// keywordFields are exact-match fields used for filters, facets and sorting.
+var keywordFields = []string{"kind", "topics", "audiences", "nations", "language", "year", "published", "slug"}
+
+func analyzerFor(group string) string {
+	if a, ok := languageAnalyzers[group]; ok {
+		return a
+	}
+	return plainAnalyzer
+}
+
+// field is the name of a text field in a language group, e.g. "title_en".
+func field(name, group string) string { return name + "_" + group }
+
+func newMapping() (*mapping.IndexMappingImpl, error) {
+	im := bleve.NewIndexMapping()
+	im.ScoringModel = bleveindex.BM25Scoring
+	if err := im.AddCustomAnalyzer(plainAnalyzer, map[string]interface{}{
+		"type": custom.Name, "tokenizer": unicode.Name, "token_filters": []string{lowercase.Name},
+	}); err != nil {
+		return nil, err
+	}
+	doc := bleve.NewDocumentStaticMapping()
+	for _, g := range groups {
+		for _, tf := range textFields {
+			fm := bleve.NewTextFieldMapping()
+			fm.Analyzer = analyzerFor(g)
+			fm.Store = tf.name != "extra"
+			fm.IncludeTermVectors = tf.name != "extra"
+			fm.IncludeInAll = false
+			fm.DocValues = false
+			doc.AddFieldMappingsAt(field(tf.name, g), fm)
+		}
+	}
+	for _, k := range keywordFields {
+		fm := bleve.NewKeywordFieldMapping()
+		fm.Analyzer = keyword.Name
+		fm.IncludeInAll = false
+		fm.Store = false
+		doc.AddFieldMappingsAt(k, fm)
+	}
+	// Unstemmed words for did-you-mean and completions.
+	for _, name := range []string{"vocab", "title_words"} {
+		fm := bleve.NewTextFieldMapping()
+		fm.Analyzer = plainAnalyzer
+		fm.Store = false
+		fm.IncludeTermVectors = false
+		fm.IncludeInAll = false
+		fm.DocValues = false
+		doc.AddFieldMappingsAt(name, fm)
+	}
+	im.DefaultMapping = doc
+	im.DefaultAnalyzer = plainAnalyzer
+	return im, nil
+}

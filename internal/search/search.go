@@ -1,0 +1,395 @@
+package search
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/highlight/highlighter/html"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"guidancehub/internal/content"
+)
+
+// facetFields maps each facet to its index field and its number of values.
+var facetFields = []struct {
+	name, field string
+	size        int
+}{{"kinds", "kind", 10}, {"topics", "topics", 100}, {"audiences", "audiences", 20}, {"nations", "nations", 10}, {"years", "year", 50}}
+
+// Search runs a search and returns ids with scores, highlights and facets.
+func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.SearchPage, error) {
+	if !ix.ready.Load() {
+		return nil, errNotReady
+	}
+	t0 := time.Now()
+	defer func() { ix.m.latency.Observe(time.Since(t0).Seconds()) }()
+
+	clauses, err := parseQuery(q.Text)
+	if err != nil {
+		return nil, err
+	}
+	textQ := buildQuery(clauses)
+	order := q.Order
+	if textQ == nil {
+		order = content.SearchNewest // browsing: newest first
+	}
+	sortBy := []string{"-_score", "-published", "-_id"}
+	if order == content.SearchNewest {
+		sortBy = []string{"-published", "-_id"}
+	}
+	fp := fingerprint(normalisedText(clauses), q.Filter, order)
+	var after []string
+	if q.After != "" {
+		if after, err = decodeCursor(q.After, fp, len(sortBy)); err != nil {
+			return nil, err
+		}
+	}
+
+	idx, done := ix.current()
+	defer done()
+
+	req := bleve.NewSearchRequestOptions(withFilters(textQ, q.Filter, ""), q.First+1, 0, false)
+	req.SortBy(sortBy)
+	if after != nil {
+		req.SearchAfter = after
+	}
+	for _, f := range facetFields {
+		req.AddFacet(f.name, bleve.NewFacetRequest(f.field, f.size))
+	}
+	if textQ != nil {
+		req.Highlight = bleve.NewHighlightWithStyle(html.Name)
+		for _, g := range groups {
+			for _, tf := range textFields {
+				if tf.name != "extra" {
+					req.Highlight.AddField(field(tf.name, g))
+				}
+			}
+		}
+	}
+	res, err := idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	page := &content.SearchPage{Total: int(res.Total), HasPrevious: q.After != ""}
+	hits := res.Hits
+	if len(hits) > q.First {
+		hits, page.HasNext = hits[:q.First], true
+	}
+	for _, h := range hits {
+		id, err := parseDocID(h.ID)
+		if err != nil {
+			continue
+		}
+		hit := content.SearchHit{ID: id, Score: h.Score, Cursor: encodeCursor(fp, sortValues(h, sortBy)), Highlights: highlights(h)}
+		page.Hits = append(page.Hits, hit)
+	}
+	page.Facets = facetsFrom(res.Facets)
+
+	// Each facet ignores its own filter: recount the facets whose filter is set.
+	for _, f := range facetFields {
+		if !filterSet(q.Filter, f.name) {
+			continue
+		}
+		fr := bleve.NewSearchRequestOptions(withFilters(textQ, q.Filter, f.name), 0, 0, false)
+		fr.AddFacet(f.name, bleve.NewFacetRequest(f.field, f.size))
+		r, err := idx.SearchInContext(ctx, fr)
+		if err != nil {
+			return nil, fmt.Errorf("search facets: %w", err)
+		}
+		setFacet(&page.Facets, f.name, facetValues(r.Facets[f.name]))
+	}
+
+	if textQ != nil && q.After == "" {
+		terms, byLen, err := ix.vocab.load(ix.loadVocab)
+		if err == nil {
+			if s := suggest(clauses, terms, byLen); s != "" {
+				page.Suggestion = &s
+			}
+		}
+	}
+	return page, nil
+}
+
+// ZeroResultTerm is what a search that found nothing is recorded as: its
+// normalised clauses, or "" when it should not be recorded (browsing).
+func ZeroResultTerm(text string) string {
+	cs, err := parseQuery(text)
+	if err != nil || buildQuery(cs) == nil {
+		return ""
+	}
+	return normalisedText(cs)
+}
+
+// withFilters combines the text query (or match-all) with the filter's
+// restrictions, leaving out the one named by skip (for facet counts).
+func withFilters(textQ query.Query, f content.Filter, skip string) query.Query {
+	b := bleve.NewBooleanQuery()
+	if textQ != nil {
+		b.AddMust(textQ)
+	} else {
+		b.AddMust(bleve.NewMatchAllQuery())
+	}
+	terms := func(fieldName string, values []string) {
+		if len(values) == 0 {
+			return
+		}
+		var qs []query.Query
+		for _, v := range values {
+			t := bleve.NewTermQuery(v)
+			t.SetField(fieldName)
+			qs = append(qs, t)
+		}
+		b.AddFilter(bleve.NewDisjunctionQuery(qs...))
+	}
+	if skip != "kinds" {
+		kinds := make([]string, len(f.Kinds))
+		for i, k := range f.Kinds {
+			kinds[i] = string(k)
+		}
+		terms("kind", kinds)
+	}
+	if skip != "topics" {
+		terms("topics", f.Topics)
+	}
+	if skip != "audiences" {
+		terms("audiences", f.Audiences)
+	}
+	if skip != "nations" {
+		terms("nations", f.Nations)
+	}
+	langs := make([]string, len(f.Languages))
+	for i, l := range f.Languages {
+		langs[i] = strings.ToLower(l)
+	}
+	terms("language", langs)
+	if skip != "years" && (f.PublishedAfter != nil || f.PublishedBefore != nil) {
+		lo, hi := "0000-00-00", "9999-99-99"
+		if f.PublishedAfter != nil {
+			lo = f.PublishedAfter.Format(content.DateLayout)
+		}
+		if f.PublishedBefore != nil {
+			hi = f.PublishedBefore.Format(content.DateLayout)
+		}
+		yes := true
+		r := bleve.NewTermRangeInclusiveQuery(lo, hi, &yes, &yes)
+		r.SetField("published")
+		b.AddFilter(r)
+	}
+	return b
+}
+
+func filterSet(f content.Filter, facet string) bool {
+	switch facet {
+	case "kinds":
+		return len(f.Kinds) > 0
+	case "topics":
+		return len(f.Topics) > 0
+	case "audiences":
+		return len(f.Audiences) > 0
+	case "nations":
+		return len(f.Nations) > 0
+	case "years":
+		return f.PublishedAfter != nil || f.PublishedBefore != nil
+	}
+	return false
+}
+
+func facetsFrom(fr search.FacetResults) content.Facets {
+	var out content.Facets
+	for _, f := range facetFields {
+		setFacet(&out, f.name, facetValues(fr[f.name]))
+	}
+	return out
+}
+
+func setFacet(fs *content.Facets, name string, vs []content.FacetValue) {
+	switch name {
+	case "kinds":
+		fs.Kinds = vs
+	case "topics":
+		fs.Topics = vs
+	case "audiences":
+		fs.Audiences = vs
+	case "nations":
+		fs.Nations = vs
+	case "years":
+		fs.Years = vs
+	}
+}
+
+// facetValues lists a facet's values, most frequent first, ties by value.
+func facetValues(f *search.FacetResult) []content.FacetValue {
+	out := []content.FacetValue{}
+	if f == nil || f.Terms == nil {
+		return out
+	}
+	for _, t := range f.Terms.Terms() {
+		out = append(out, content.FacetValue{Value: t.Term, Count: t.Count})
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Value < out[j].Value
+	})
+	return out
+}
+
+// highlights groups a hit's fragments by API field (title, summary, body).
+func highlights(h *search.DocumentMatch) []content.Highlight {
+	byField := map[string][]string{}
+	for f, frags := range h.Fragments {
+		name, _, _ := strings.Cut(f, "_")
+		byField[name] = append(byField[name], frags...)
+	}
+	var out []content.Highlight
+	for _, tf := range textFields {
+		if frags := byField[tf.name]; len(frags) > 0 {
+			out = append(out, content.Highlight{Field: tf.name, Fragments: frags})
+		}
+	}
+	return out
+}
+
+// sortValues are the values a later page searches after.
+func sortValues(h *search.DocumentMatch, sortBy []string) []string {
+	out := make([]string, len(sortBy))
+	for i, s := range sortBy {
+		switch strings.TrimPrefix(s, "-") {
+		case "_score":
+			out[i] = strconv.FormatFloat(h.Score, 'g', -1, 64)
+		case "_id":
+			out[i] = h.ID
+		default:
+			if i < len(h.Sort) {
+				out[i] = h.Sort[i]
+			}
+		}
+	}
+	return out
+}
+
+type cursorJSON struct {
+	F string   `json:"f"`
+	A []string `json:"a"`
+}
+
+// fingerprint ties a cursor to the search it came from.
+func fingerprint(text string, f content.Filter, order content.SearchOrder) string {
+	b, _ := json.Marshal(struct {
+		T string
+		F content.Filter
+		O content.SearchOrder
+	}{text, f, order})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+func encodeCursor(fp string, after []string) string {
+	b, _ := json.Marshal(cursorJSON{F: fp, A: after})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s, fp string, n int) ([]string, error) {
+	bad := content.FieldErrorf("after", "not a valid cursor for this search")
+	if len(s) > 1024 {
+		return nil, bad
+	}
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	if err != nil {
+		return nil, bad
+	}
+	var c cursorJSON
+	if err := json.Unmarshal(raw, &c); err != nil || len(c.A) != n {
+		return nil, bad
+	}
+	if c.F != fp {
+		return nil, content.FieldErrorf("after", "cursor was made for a different search (query, filter or order changed)")
+	}
+	for i, v := range c.A {
+		if i == 0 && n == 3 {
+			if _, err := strconv.ParseFloat(v, 64); err != nil {
+				return nil, bad
+			}
+		}
+	}
+	return c.A, nil
+}
+
+// loadVocab reads the unstemmed vocabulary from the index.
+func (ix *Index) loadVocab() (map[string]uint64, error) {
+	idx, done := ix.current()
+	defer done()
+	d, err := idx.FieldDict("vocab")
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	terms := map[string]uint64{}
+	for {
+		e, err := d.Next()
+		if err != nil {
+			return nil, err
+		}
+		if e == nil {
+			return terms, nil
+		}
+		terms[e.Term] = e.Count
+	}
+}
+
+// Complete returns titles with a word starting with the last word of the
+// prefix (and containing the earlier words), best first.
+func (ix *Index) Complete(ctx context.Context, prefix string, first int) ([]content.Completion, error) {
+	if !ix.ready.Load() {
+		return nil, errNotReady
+	}
+	words := strings.Fields(strings.ToLower(prefix))
+	if len(words) == 0 || len(prefix) > 100 {
+		return []content.Completion{}, nil
+	}
+	var qs []query.Query
+	for i, w := range words {
+		w = strings.TrimFunc(w, func(r rune) bool { return strings.ContainsRune(".,;:!?()\"'", r) })
+		if w == "" {
+			continue
+		}
+		if i == len(words)-1 {
+			p := bleve.NewPrefixQuery(w)
+			p.SetField("title_words")
+			qs = append(qs, p)
+		} else {
+			t := bleve.NewTermQuery(w)
+			t.SetField("title_words")
+			qs = append(qs, t)
+		}
+	}
+	if len(qs) == 0 {
+		return []content.Completion{}, nil
+	}
+	idx, done := ix.current()
+	defer done()
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(qs...), first, 0, false)
+	req.SortBy([]string{"-published", "-_id"})
+	res, err := idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("complete: %w", err)
+	}
+	out := make([]content.Completion, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		if id, err := parseDocID(h.ID); err == nil {
+			out = append(out, content.Completion{ID: id})
+		}
+	}
+	return out, nil
+}
