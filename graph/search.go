@@ -123,4 +123,3 @@ func (r *Resolver) completions(ctx context.Context, prefix string, first *int) (
 	}
 	return out, nil
 }
-

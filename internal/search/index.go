@@ -234,3 +234,10 @@ func (ix *Index) Close() error {
 
 // indexDir is where a data dir keeps its index.
 func indexDir(dataDir string) string { return filepath.Join(dataDir, "index") }
+
+// ReindexDone returns the number of the newest reindex request this index
+// has carried out.
+func (ix *Index) ReindexDone() int64 {
+	n, _ := strconv.ParseInt(ix.internal(keyReindex), 10, 64)
+	return n
+}

@@ -1,0 +1,119 @@
+package search
+
+import (
+	"strings"
+	"testing"
+
+	"guidancehub/internal/content"
+)
+
+// TestParseQuery shows what each kind of input becomes. Nothing a person
+// types is an error except an over-long query; nothing is passed to Bleve's
+// query-string syntax.
+func TestParseQuery(t *testing.T) {
+	tests := []struct {
+		in, want string // want: normalised clauses
+	}{
+		{"", ""},
+		{"   \t\n ", ""},
+		{"register patient", "register patient"},
+		{"Register, PATIENT!", "register patient"},
+		{`"proof of address" register`, `"proof of address" register`},
+		{`-draft guidance`, "-draft guidance"},
+		{`-"home office" data`, `-"home office" data`},
+		{`"unbalanced quote`, `"unbalanced quote"`},
+		{`""`, ""},
+		{"!!! ??? ...", ""},
+		{"a&e charges", "a&e charges"},
+		{"A&E", "a&e"},
+		{"general practice registration", `"general practice" registration`},
+		{"nrpf", "nrpf"},
+		{"reg* /regex.*/ title:x", "reg regex title:x"},
+		{"the of and", "the of and"},
+	}
+	for _, tt := range tests {
+		cs, err := parseQuery(tt.in)
+		if err != nil {
+			t.Errorf("parseQuery(%q): %v", tt.in, err)
+			continue
+		}
+		if got := normalisedText(cs); got != tt.want {
+			t.Errorf("parseQuery(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestParseQueryLimits(t *testing.T) {
+	for _, in := range []string{strings.Repeat("x", 10<<10), strings.Repeat("word ", MaxQueryClauses+1)} {
+		_, err := parseQuery(in)
+		if content.ErrorCode(err) != content.EINVALID {
+			t.Errorf("parseQuery(%d bytes): err %v, want EINVALID", len(in), err)
+		}
+	}
+}
+
+func TestSynonymsExpandBothWays(t *testing.T) {
+	for _, in := range []string{"gp", "general practice", "family doctor", `"general practitioner"`} {
+		cs, _ := parseQuery(in)
+		if len(cs) != 1 || len(cs[0].alternatives) < 3 {
+			t.Errorf("%q: clauses %+v, want one clause with the GP alternatives", in, cs)
+		}
+	}
+	cs, _ := parseQuery("a&e")
+	found := false
+	for _, a := range cs[0].alternatives {
+		found = found || a == "emergency department"
+	}
+	if !found {
+		t.Errorf("a&e alternatives = %v", cs[0].alternatives)
+	}
+}
+
+func TestOnlyStopWordsBrowse(t *testing.T) {
+	cs, _ := parseQuery("the of and")
+	if buildQuery(cs) != nil {
+		t.Error("a query of stop words only should browse (nil query)")
+	}
+	if ZeroResultTerm("the of") != "" || ZeroResultTerm("   ") != "" {
+		t.Error("browsing searches are not recorded as zero-result queries")
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	terms := map[string]uint64{"asylum": 10, "seeker": 8, "seekers": 5, "register": 9, "maternity": 4}
+	byLen := map[int][]string{}
+	for k := range terms {
+		byLen[len(k)] = append(byLen[len(k)], k)
+	}
+	tests := []struct{ in, want string }{
+		{"asylum seker", "asylum seeker"},
+		{"asylum seeker", ""},
+		{"maternty", "maternity"},
+		{"zzzzqqq", ""},
+		{`"asylum seker"`, ""},
+	}
+	for _, tt := range tests {
+		cs, _ := parseQuery(tt.in)
+		if got := suggest(cs, terms, byLen); got != tt.want {
+			t.Errorf("suggest(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func FuzzParseQuery(f *testing.F) {
+	for _, s := range []string{`"proof of address" -draft`, "a&e", `"`, "-", "--x", `-"`, "\u200b\u00a0x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		cs, err := parseQuery(s)
+		if err != nil {
+			return
+		}
+		for _, c := range cs {
+			if c.text == "" {
+				t.Fatalf("empty clause from %q", s)
+			}
+		}
+		buildQuery(cs) // must not panic
+	})
+}
