@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"guidancehub/graph/model"
+	"guidancehub/internal/content"
 )
 
 // Limits bound what one operation may ask for.
@@ -119,11 +120,7 @@ func setComplexity(c *ComplexityRoot) {
 	const unsized = 10
 	list := func(child int) int { return unsized * max(child, 1) }
 	c.Query.Resources = func(child int, _ *model.ResourceFilter, _ *model.ResourceOrder, first *int, _ *string) int {
-		n := 20
-		if first != nil && *first > 0 {
-			n = *first
-		}
-		return n * max(child, 1)
+		return pageSize(first) * max(child, 1)
 	}
 	c.GuidanceDocument.Related, c.ResearchBrief.Related, c.PolicyPosition.Related = list, list, list
 	c.GuidanceDocument.Translations, c.ResearchBrief.Translations, c.PolicyPosition.Translations = list, list, list
@@ -131,10 +128,16 @@ func setComplexity(c *ComplexityRoot) {
 	c.GuidanceDocument.Sources, c.ResearchBrief.Sources, c.PolicyPosition.Sources = list, list, list
 	c.Query.Topics = list
 	c.Query.Search = func(child int, _ string, _ *model.ResourceFilter, _ *string, first *int, _ *string) int {
-		n := 20
-		if first != nil && *first > 0 {
-			n = *first
-		}
-		return n * max(child, 1)
+		return pageSize(first) * max(child, 1)
 	}
+}
+
+// pageSize is the page size a complexity estimate assumes: the requested
+// size capped at the maximum, so that an oversized first gets the resolver's
+// clear "at most 100" error rather than a complexity refusal.
+func pageSize(first *int) int {
+	if first == nil {
+		return content.DefaultPageSize
+	}
+	return min(max(*first, 1), content.MaxPageSize)
 }

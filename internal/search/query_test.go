@@ -94,7 +94,7 @@ func TestSuggest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		cs, _ := parseQuery(tt.in)
-		if got := suggest(cs, terms, byLen); got != tt.want {
+		if got := suggest(cs, terms, byLen, nil); got != tt.want {
 			t.Errorf("suggest(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}

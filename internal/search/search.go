@@ -112,7 +112,13 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	if textQ != nil && q.After == "" {
 		terms, byLen, err := ix.vocab.load(ix.loadVocab)
 		if err == nil {
-			if s := suggest(clauses, terms, byLen); s != "" {
+			live := func(term string) bool {
+				tq := bleve.NewTermQuery(term)
+				tq.SetField("vocab")
+				r, err := idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(tq, 0, 0, false))
+				return err == nil && r.Total > 0
+			}
+			if s := suggest(clauses, terms, byLen, live); s != "" {
 				page.Suggestion = &s
 			}
 		}

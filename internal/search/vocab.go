@@ -45,27 +45,47 @@ func (v *vocabulary) load(fn func() (map[string]uint64, error)) (map[string]uint
 	return terms, byLen, nil
 }
 
-// closest returns the most frequent known word within the edit distance
-// allowed for the word's length (1 up to 4 letters, else 2), or "".
-func closest(word string, terms map[string]uint64, byLen map[int][]string) string {
+// closest returns the nearest known word within the edit distance allowed
+// for the word's length (1 up to 4 letters, else 2), the most frequent
+// first among equals, that live confirms is still in a live document (the
+// dictionary keeps words of deleted documents until segments merge), or "".
+func closest(word string, terms map[string]uint64, byLen map[int][]string, live func(string) bool) string {
 	n := utf8.RuneCountInString(word)
 	maxDist := 2
 	if n <= 4 {
 		maxDist = 1
 	}
-	best, bestDist, bestFreq := "", maxDist+1, uint64(0)
+	type cand struct {
+		term string
+		dist int
+		freq uint64
+	}
+	var cands []cand
 	for l := n - maxDist; l <= n+maxDist; l++ {
 		for _, t := range byLen[l] {
-			d := distance(word, t, maxDist)
-			if d > maxDist {
-				continue
-			}
-			if f := terms[t]; d < bestDist || (d == bestDist && f > bestFreq) {
-				best, bestDist, bestFreq = t, d, f
+			if d := distance(word, t, maxDist); d <= maxDist {
+				cands = append(cands, cand{t, d, terms[t]})
 			}
 		}
 	}
-	return best
+	sort.Slice(cands, func(i, j int) bool {
+		if cands[i].dist != cands[j].dist {
+			return cands[i].dist < cands[j].dist
+		}
+		if cands[i].freq != cands[j].freq {
+			return cands[i].freq > cands[j].freq
+		}
+		return cands[i].term < cands[j].term
+	})
+	for i, c := range cands {
+		if i == 5 {
+			break
+		}
+		if live == nil || live(c.term) {
+			return c.term
+		}
+	}
+	return ""
 }
 
 // distance is the Levenshtein distance between a and b, or limit+1 when it
@@ -108,7 +128,7 @@ func abs(n int) int {
 
 // suggest returns the query with each unknown word replaced by its closest
 // known word, or "" when every word is known or nothing close exists.
-func suggest(cs []clause, terms map[string]uint64, byLen map[int][]string) string {
+func suggest(cs []clause, terms map[string]uint64, byLen map[int][]string, live func(string) bool) string {
 	changed := false
 	out := make([]clause, len(cs))
 	copy(out, cs)
@@ -119,7 +139,7 @@ func suggest(cs []clause, terms map[string]uint64, byLen map[int][]string) strin
 		if _, ok := terms[c.text]; ok {
 			continue
 		}
-		if alt := closest(c.text, terms, byLen); alt != "" {
+		if alt := closest(c.text, terms, byLen, live); alt != "" {
 			out[i].text = alt
 			changed = true
 		}
