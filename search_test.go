@@ -262,3 +262,38 @@ func TestLaggingIndexNeverShowsWithdrawn(t *testing.T) {
 		t.Errorf("a withdrawn resource was shown from a lagging index: %v", r.Data)
 	}
 }
+
+// TestZeroResultSearchesAreCounted records what the library lacks: the
+// terms and a count, never who asked.
+func TestZeroResultSearchesAreCounted(t *testing.T) {
+	h, _ := startFixtureHub(t)
+	dsn := dsnFromLogs(t, h)
+	for i := 0; i < 2; i++ {
+		post(t, h.url, searchQ, map[string]any{"q": "Xylophonics  Registering?"})
+	}
+	post(t, h.url, searchQ, map[string]any{"q": "   "}) // browsing is not recorded
+	db := testdb.OpenDSN(t, dsn)
+	var term string
+	var count int
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		err := db.Pool().QueryRow(context.Background(), `SELECT term, count FROM zero_result_queries`).Scan(&term, &count)
+		if err == nil && count == 2 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if term != "xylophonics registering" || count != 2 {
+		t.Errorf("zero-result record = %q × %d, want %q × 2", term, count, "xylophonics registering")
+	}
+	cols, _ := db.Pool().Query(context.Background(), `SELECT column_name FROM information_schema.columns WHERE table_name = 'zero_result_queries' ORDER BY column_name`)
+	var names []string
+	for cols.Next() {
+		var n string
+		cols.Scan(&n)
+		names = append(names, n)
+	}
+	if strings.Join(names, ",") != "count,first_seen,last_seen,term" {
+		t.Errorf("zero_result_queries columns = %v: nothing about the requester may be stored", names)
+	}
+}

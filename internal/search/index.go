@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -43,8 +44,11 @@ type Index struct {
 	ready atomic.Bool
 	// needRebuild is set at open when the index is new, damaged or stale.
 	needRebuild bool
-	vocab       vocabulary
-	m           *Metrics
+	// present holds the language groups the index has documents in
+	// ([]string); queries search only their fields.
+	present atomic.Value
+	vocab   vocabulary
+	m       *Metrics
 }
 
 // openIndex opens the index at path, creating it if missing. It reports
@@ -57,6 +61,7 @@ func openIndex(path string, log *slog.Logger, m *Metrics) (*Index, bool, error) 
 	case err == nil:
 		v, verr := idx.GetInternal([]byte(keyMapping))
 		ix.idx, ix.at = idx, path
+		ix.loadPresent()
 		if verr != nil || string(v) != MappingVersion {
 			log.Info("search index built with another mapping: rebuilding", "have", string(v), "want", MappingVersion)
 			return ix, true, nil
@@ -127,8 +132,10 @@ func (ix *Index) apply(ids []int64, published map[int64]*content.Resource, water
 	idx, done := ix.current()
 	defer done()
 	b := idx.NewBatch()
+	var added []string
 	for _, id := range ids {
 		if r, ok := published[id]; ok {
+			added = append(added, languageGroup(r.Language))
 			if err := b.Index(docID(id), document(r)); err != nil {
 				return fmt.Errorf("index %d: %w", id, err)
 			}
@@ -141,6 +148,7 @@ func (ix *Index) apply(ids []int64, published map[int64]*content.Resource, water
 	if err := idx.Batch(b); err != nil {
 		return fmt.Errorf("apply changes: %w", err)
 	}
+	ix.addPresent(added...)
 	ix.vocab.invalidate()
 	return nil
 }
@@ -160,9 +168,11 @@ func (ix *Index) rebuild(ctx context.Context, scan func(ctx context.Context, fn 
 		return fmt.Errorf("rebuild: create: %w", err)
 	}
 	n := 0
+	seen := map[string]bool{}
 	watermark, err := scan(ctx, func(rs []*content.Resource) error {
 		b := fresh.NewBatch()
 		for _, r := range rs {
+			seen[languageGroup(r.Language)] = true
 			if err := b.Index(docID(r.ID), document(r)); err != nil {
 				return err
 			}
@@ -209,6 +219,12 @@ func (ix *Index) rebuild(ctx context.Context, scan func(ctx context.Context, fn 
 		return fmt.Errorf("rebuild: open: %w", err)
 	}
 	ix.idx, ix.at = idx, ix.path
+	var gs []string
+	for g := range seen {
+		gs = append(gs, g)
+	}
+	ix.present.Store([]string(nil))
+	ix.addPresent(gs...)
 	os.RemoveAll(old)
 	os.RemoveAll(ix.path + ".empty")
 	if oldPath != ix.path {
@@ -240,4 +256,46 @@ func indexDir(dataDir string) string { return filepath.Join(dataDir, "index") }
 func (ix *Index) ReindexDone() int64 {
 	n, _ := strconv.ParseInt(ix.internal(keyReindex), 10, 64)
 	return n
+}
+
+// presentGroups returns the language groups with documents (English at
+// least, so an empty index still parses queries).
+func (ix *Index) presentGroups() []string {
+	if gs, _ := ix.present.Load().([]string); len(gs) > 0 {
+		return gs
+	}
+	return []string{"en"}
+}
+
+// addPresent records language groups that now have documents.
+func (ix *Index) addPresent(gs ...string) {
+	cur, _ := ix.present.Load().([]string)
+	have := map[string]bool{}
+	for _, g := range cur {
+		have[g] = true
+	}
+	next := append([]string(nil), cur...)
+	for _, g := range gs {
+		if !have[g] {
+			have[g] = true
+			next = append(next, g)
+		}
+	}
+	sort.Strings(next)
+	ix.present.Store(next)
+}
+
+// loadPresent reads the languages in an existing index from a facet.
+func (ix *Index) loadPresent() {
+	req := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), 0, 0, false)
+	req.AddFacet("language", bleve.NewFacetRequest("language", 100))
+	res, err := ix.idx.Search(req)
+	if err != nil || res.Facets["language"] == nil || res.Facets["language"].Terms == nil {
+		return
+	}
+	var gs []string
+	for _, t := range res.Facets["language"].Terms.Terms() {
+		gs = append(gs, languageGroup(t.Term))
+	}
+	ix.addPresent(gs...)
 }

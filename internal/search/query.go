@@ -205,7 +205,7 @@ func positive(cs []clause) []clause {
 
 // textQuery builds the query for one clause: its text (and synonyms) in
 // every language group's text fields, each field weighted.
-func textQuery(c clause) query.Query {
+func textQuery(c clause, gs []string) query.Query {
 	alts := []string{c.text}
 	if len(c.alternatives) > 0 {
 		alts = c.alternatives
@@ -213,7 +213,7 @@ func textQuery(c clause) query.Query {
 	var qs []query.Query
 	for _, alt := range alts {
 		phrase := c.phrase || strings.Contains(alt, " ")
-		for _, g := range groups {
+		for _, g := range gs {
 			for _, tf := range textFields {
 				var q query.Query
 				if phrase {
@@ -238,14 +238,14 @@ func textQuery(c clause) query.Query {
 // clause should match (all of one or two, at least two thirds of more),
 // excluded clauses must not, and the words together as a phrase score
 // higher (proximity). It returns nil when nothing can match (browse).
-func buildQuery(cs []clause) query.Query {
+func buildQuery(cs []clause, gs []string) query.Query {
 	pos := positive(cs)
 	if len(pos) == 0 {
 		return nil
 	}
 	core := bleve.NewBooleanQuery()
 	for _, c := range pos {
-		core.AddShould(textQuery(c))
+		core.AddShould(textQuery(c, gs))
 	}
 	need := len(pos)
 	if need > 2 {
@@ -256,7 +256,7 @@ func buildQuery(cs []clause) query.Query {
 	top.AddMust(core)
 	for _, c := range cs {
 		if c.exclude {
-			top.AddMustNot(textQuery(c))
+			top.AddMustNot(textQuery(c, gs))
 		}
 	}
 	if len(pos) > 1 {
@@ -269,7 +269,7 @@ func buildQuery(cs []clause) query.Query {
 			words = append(words, c.text)
 		}
 		if len(words) > 1 {
-			top.AddShould(textQuery(clause{text: strings.Join(words, " "), phrase: true}))
+			top.AddShould(textQuery(clause{text: strings.Join(words, " "), phrase: true}, gs))
 		}
 	}
 	return top

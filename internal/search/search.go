@@ -38,7 +38,8 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	if err != nil {
 		return nil, err
 	}
-	textQ := buildQuery(clauses)
+	gs := ix.presentGroups()
+	textQ := buildQuery(clauses, gs)
 	order := q.Order
 	if textQ == nil {
 		order = content.SearchNewest // browsing: newest first
@@ -68,7 +69,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	}
 	if textQ != nil {
 		req.Highlight = bleve.NewHighlightWithStyle(html.Name)
-		for _, g := range groups {
+		for _, g := range gs {
 			for _, tf := range textFields {
 				if tf.name != "extra" {
 					req.Highlight.AddField(field(tf.name, g))
@@ -130,7 +131,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 // normalised clauses, or "" when it should not be recorded (browsing).
 func ZeroResultTerm(text string) string {
 	cs, err := parseQuery(text)
-	if err != nil || buildQuery(cs) == nil {
+	if err != nil || buildQuery(cs, groups) == nil {
 		return ""
 	}
 	return normalisedText(cs)

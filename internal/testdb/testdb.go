@@ -149,3 +149,14 @@ func randomHex(n int) string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// OpenDSN opens a store on an existing test database (one from DSN).
+func OpenDSN(tb testing.TB, dsn string) *postgres.DB {
+	tb.Helper()
+	db, err := postgres.Open(context.Background(), dsn, postgres.Options{})
+	if err != nil {
+		tb.Fatalf("testdb: open: %v", err)
+	}
+	tb.Cleanup(db.Close)
+	return db
+}
