@@ -4,7 +4,7 @@ BIN     := bin/guidancehub
 # Seconds each fuzz target runs in `make test` (longer in `make fuzz`).
 FUZZTIME ?= 3s
 
-.PHONY: lint run build test test-go fuzz-short fuzz bench vet fmt-check generate-check ci postgres graphiql-assets clean
+.PHONY: bench lint run build test test-go fuzz-short fuzz bench vet fmt-check generate-check ci postgres graphiql-assets clean
 
 ## run: build the hub and exec it (signals reach it directly; go run would not pass SIGTERM on)
 run: build
@@ -33,6 +33,11 @@ fuzz-short:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeCursor$$' -fuzztime $(FUZZTIME) ./internal/content
 	$(GO) test -run '^$$' -fuzz '^FuzzParseGlobalID$$' -fuzztime $(FUZZTIME) ./internal/content
 	$(GO) test -run '^$$' -fuzz '^FuzzHTML$$' -fuzztime $(FUZZTIME) ./internal/render
+	$(GO) test -run '^$$' -fuzz '^FuzzParseQuery$$' -fuzztime $(FUZZTIME) ./internal/search
+
+## bench: search latency on the shipped library (figures printed, never asserted)
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 50x ./internal/search
 
 ## fuzz: each fuzz target for longer
 fuzz:
