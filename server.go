@@ -211,6 +211,16 @@ func summary(rep *ingest.Report) string {
 }
 
 func serve(ctx context.Context, cfg *config.Config, db *postgres.DB, log *slog.Logger, stdout io.Writer, ready chan<- string) int {
+	// Open the index first: a second process on the same data dir fails
+	// here, before it does anything else.
+	reg := prometheus.NewRegistry()
+	syncer, err := search.NewSyncer(db, search.Options{DataDir: cfg.DataDir, Logger: log, Metrics: search.NewMetrics(reg)})
+	if err != nil {
+		log.Error("search index", "err", err)
+		return 1
+	}
+	defer syncer.Close()
+
 	if _, err := os.Stat(cfg.ResourcesDir); err != nil {
 		log.Warn("resources dir not found: nothing imported", "dir", cfg.ResourcesDir)
 	} else {
@@ -225,13 +235,6 @@ func serve(ctx context.Context, cfg *config.Config, db *postgres.DB, log *slog.L
 		log.Info(summary(rep), "dir", cfg.ResourcesDir)
 	}
 
-	reg := prometheus.NewRegistry()
-	syncer, err := search.NewSyncer(db, search.Options{DataDir: cfg.DataDir, Logger: log, Metrics: search.NewMetrics(reg)})
-	if err != nil {
-		log.Error("search index", "err", err)
-		return 1
-	}
-	defer syncer.Close()
 	resolver := &graph.Resolver{Store: db, PublicURL: cfg.PublicURL, Search: syncer, Log: log,
 		ZeroResults: db.RecordZeroResult, ZeroResultTerm: search.ZeroResultTerm}
 	h := httpapi.New(httpapi.Options{

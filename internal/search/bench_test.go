@@ -102,3 +102,59 @@ func TestRealisticQueriesFindSomething(t *testing.T) {
 		}
 	}
 }
+
+// awaySource is a Source that only answers the calls Start makes when the
+// index must be rebuilt; it counts scans.
+type awaySource struct {
+	scans int
+	rs    []*content.Resource
+}
+
+func (a *awaySource) ChangesSince(context.Context, uint64) ([]content.Change, uint64, error) {
+	return nil, 1, nil
+}
+func (a *awaySource) ResourcesByID(context.Context, []int64) ([]*content.Resource, error) {
+	return nil, nil
+}
+func (a *awaySource) ScanPublished(_ context.Context, _ int, fn func([]*content.Resource) error) (uint64, error) {
+	a.scans++
+	return 1, fn(a.rs)
+}
+func (a *awaySource) CountPublished(context.Context) (int, error)                { return len(a.rs), nil }
+func (a *awaySource) LatestReindexRequest(context.Context) (int64, error)        { return 0, nil }
+func (a *awaySource) PruneChanges(context.Context, time.Duration) (int64, error) { return 0, nil }
+
+// TestAwayLongerThanRetentionRebuilds: a replica whose last catch-up is
+// older than the change-log retention cannot trust the log to hold every
+// change it missed, so it rebuilds.
+func TestAwayLongerThanRetentionRebuilds(t *testing.T) {
+	src := &awaySource{rs: []*content.Resource{{ID: 1, Status: content.StatusPublished, Draft: content.Draft{Kind: content.KindGuidance, Title: "x", Language: "en"}}}}
+	dir := t.TempDir()
+	s, err := NewSyncer(src, Options{DataDir: dir, Retention: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if src.scans != 1 {
+		t.Fatalf("first start scanned %d times, want 1 (new index)", src.scans)
+	}
+	// Pretend the last catch-up was two hours ago.
+	idx, done := s.current()
+	idx.SetInternal([]byte(keyAppliedAt), []byte(time.Now().Add(-2*time.Hour).UTC().Format(time.RFC3339Nano)))
+	done()
+	s.Close()
+
+	s, err = NewSyncer(src, Options{DataDir: dir, Retention: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if src.scans != 2 {
+		t.Errorf("start after 2 h away (retention 1 h) scanned %d times in all, want 2 (a rebuild)", src.scans)
+	}
+}
