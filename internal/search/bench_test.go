@@ -26,23 +26,32 @@ var realisticQueries = []string{
 
 // shippedIndex builds an index of the shipped library in dir, no database.
 func shippedIndex(tb testing.TB) *Index {
+	ix, _ := shippedIndexSlugs(tb, DefaultRanking)
+	return ix
+}
+
+// shippedIndexSlugs is shippedIndex with the slug of each document id.
+func shippedIndexSlugs(tb testing.TB, r Ranking) (*Index, map[int64]string) {
 	tb.Helper()
 	lib, err := ingest.Load("../../resources")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	var rs []*content.Resource
+	slugs := map[int64]string{}
 	for i, f := range lib.Files {
 		if f.Status != content.StatusPublished {
 			continue
 		}
 		rs = append(rs, &content.Resource{ID: int64(i + 1), Status: content.StatusPublished, Draft: f.Draft})
+		slugs[int64(i+1)] = f.Draft.Slug
 	}
 	ix, _, err := openIndex(tb.TempDir()+"/index", slog.New(slog.DiscardHandler), NewMetrics(nil))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { ix.Close() })
+	ix.rank = r
 	err = ix.rebuild(context.Background(), func(ctx context.Context, fn func([]*content.Resource) error) (uint64, error) {
 		return 1, fn(rs)
 	}, "")
@@ -50,7 +59,7 @@ func shippedIndex(tb testing.TB) *Index {
 		tb.Fatal(err)
 	}
 	ix.ready.Store(true)
-	return ix
+	return ix, slugs
 }
 
 // BenchmarkSearchShippedLibrary runs the 30 realistic queries (with

@@ -48,6 +48,7 @@ type Index struct {
 	// ([]string); queries search only their fields.
 	present atomic.Value
 	vocab   vocabulary
+	rank    Ranking
 	m       *Metrics
 }
 
@@ -55,7 +56,7 @@ type Index struct {
 // whether the index must be rebuilt from PostgreSQL (new, damaged or built
 // with another mapping version).
 func openIndex(path string, log *slog.Logger, m *Metrics) (*Index, bool, error) {
-	ix := &Index{path: path, log: log, m: m}
+	ix := &Index{path: path, log: log, m: m, rank: DefaultRanking}
 	idx, err := bleve.OpenUsing(path, map[string]interface{}{"bolt_timeout": "1s"})
 	switch {
 	case err == nil:
@@ -85,7 +86,7 @@ func openIndex(path string, log *slog.Logger, m *Metrics) (*Index, bool, error) 
 
 func newEmpty(path string) (bleve.Index, error) {
 	os.RemoveAll(path)
-	m, err := newMapping()
+	m, err := newMapping(DefaultRanking)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +160,7 @@ func (ix *Index) rebuild(ctx context.Context, scan func(ctx context.Context, fn 
 	t0 := time.Now()
 	next := ix.path + ".new"
 	os.RemoveAll(next)
-	m, err := newMapping()
+	m, err := newMapping(ix.rank)
 	if err != nil {
 		return err
 	}

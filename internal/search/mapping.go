@@ -21,7 +21,6 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/mapping"
-	bleveindex "github.com/blevesearch/bleve_index_api"
 )
 
 // MappingVersion identifies the index layout; an index built with another
@@ -73,9 +72,9 @@ func analyzerFor(group string) string {
 // field is the name of a text field in a language group, e.g. "title_en".
 func field(name, group string) string { return name + "_" + group }
 
-func newMapping() (*mapping.IndexMappingImpl, error) {
+func newMapping(r Ranking) (*mapping.IndexMappingImpl, error) {
 	im := bleve.NewIndexMapping()
-	im.ScoringModel = bleveindex.BM25Scoring
+	im.ScoringModel = r.Scoring
 	if err := im.AddCustomAnalyzer(plainAnalyzer, map[string]interface{}{
 		"type": custom.Name, "tokenizer": unicode.Name, "token_filters": []string{lowercase.Name},
 	}); err != nil {
@@ -114,3 +113,25 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	im.DefaultAnalyzer = plainAnalyzer
 	return im, nil
 }
+
+// Ranking holds the choices that shape relevance. Each was measured on the
+// judged queries (testdata/judgments.tsv); see TestRankingExperiments.
+type Ranking struct {
+	// Scoring is Bleve's scoring model: "bm25" or "tf-idf".
+	Scoring string
+	// FieldBoosts weights title over summary over checklists over body.
+	FieldBoosts bool
+	// PhraseBoost weights the whole query as a phrase (0: off).
+	PhraseBoost float64
+	// Synonyms expands domain synonyms.
+	Synonyms bool
+	// Recency breaks score ties newest first.
+	Recency bool
+	// Typos adds fuzzy matches for words not in the vocabulary.
+	Typos bool
+	// MinShould is the share of words (beyond two) that must match.
+	MinShould float64
+}
+
+// DefaultRanking is the tuned ranking.
+var DefaultRanking = Ranking{Scoring: "bm25", FieldBoosts: true, PhraseBoost: 1, Synonyms: true, Recency: true, Typos: true, MinShould: 0.5}

@@ -3,6 +3,7 @@ package search
 import (
 	"bufio"
 	_ "embed"
+	"math"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -205,9 +206,9 @@ func positive(cs []clause) []clause {
 
 // textQuery builds the query for one clause: its text (and synonyms) in
 // every language group's text fields, each field weighted.
-func textQuery(c clause, gs []string) query.Query {
+func textQuery(c clause, gs []string, r Ranking, known func(string) bool) query.Query {
 	alts := []string{c.text}
-	if len(c.alternatives) > 0 {
+	if len(c.alternatives) > 0 && r.Synonyms {
 		alts = c.alternatives
 	}
 	var qs []query.Query
@@ -219,47 +220,65 @@ func textQuery(c clause, gs []string) query.Query {
 				if phrase {
 					mp := bleve.NewMatchPhraseQuery(alt)
 					mp.SetField(field(tf.name, g))
-					mp.SetBoost(tf.boost)
+					mp.SetBoost(boost(tf.boost, r))
 					q = mp
 				} else {
 					m := bleve.NewMatchQuery(alt)
 					m.SetField(field(tf.name, g))
-					m.SetBoost(tf.boost)
+					m.SetBoost(boost(tf.boost, r))
 					q = m
 				}
 				qs = append(qs, q)
 			}
 		}
 	}
+	// A word the library does not contain may be a typo: also match
+	// words one or two edits away in the unstemmed vocabulary.
+	if r.Typos && !c.phrase && len(alts) == 1 && known != nil && !known(c.text) && utf8.RuneCountInString(c.text) > 3 {
+		fz := bleve.NewFuzzyQuery(c.text)
+		fz.SetField("vocab")
+		fz.SetFuzziness(1)
+		if utf8.RuneCountInString(c.text) > 6 {
+			fz.SetFuzziness(2)
+		}
+		qs = append(qs, fz)
+	}
 	return bleve.NewDisjunctionQuery(qs...)
+}
+
+func boost(b float64, r Ranking) float64 {
+	if !r.FieldBoosts {
+		return 1
+	}
+	return b
 }
 
 // buildQuery turns parsed clauses into a Bleve query: every positive
 // clause should match (all of one or two, at least two thirds of more),
 // excluded clauses must not, and the words together as a phrase score
 // higher (proximity). It returns nil when nothing can match (browse).
-func buildQuery(cs []clause, gs []string) query.Query {
+func buildQuery(cs []clause, gs []string, r Ranking, known func(string) bool) query.Query {
 	pos := positive(cs)
 	if len(pos) == 0 {
 		return nil
 	}
 	core := bleve.NewBooleanQuery()
 	for _, c := range pos {
-		core.AddShould(textQuery(c, gs))
+		core.AddShould(textQuery(c, gs, r, known))
 	}
 	need := len(pos)
 	if need > 2 {
-		need -= need / 3
+		need = max(2, int(math.Ceil(float64(need)*r.MinShould)))
 	}
 	core.SetMinShould(float64(need))
 	top := bleve.NewBooleanQuery()
 	top.AddMust(core)
 	for _, c := range cs {
 		if c.exclude {
-			top.AddMustNot(textQuery(c, gs))
+			top.AddMustNot(textQuery(c, gs, r, nil))
 		}
 	}
-	if len(pos) > 1 {
+	if len(pos) > 1 && r.PhraseBoost > 0 {
 		var words []string
 		for _, c := range pos {
 			if c.phrase {
@@ -269,7 +288,11 @@ func buildQuery(cs []clause, gs []string) query.Query {
 			words = append(words, c.text)
 		}
 		if len(words) > 1 {
-			top.AddShould(textQuery(clause{text: strings.Join(words, " "), phrase: true}, gs))
+			pq := textQuery(clause{text: strings.Join(words, " "), phrase: true}, gs, r, nil)
+			if b, ok := pq.(query.BoostableQuery); ok {
+				b.SetBoost(r.PhraseBoost)
+			}
+			top.AddShould(pq)
 		}
 	}
 	return top

@@ -71,7 +71,7 @@ func TestSynonymsExpandBothWays(t *testing.T) {
 
 func TestOnlyStopWordsBrowse(t *testing.T) {
 	cs, _ := parseQuery("the of and")
-	if buildQuery(cs, groups) != nil {
+	if buildQuery(cs, groups, DefaultRanking, nil) != nil {
 		t.Error("a query of stop words only should browse (nil query)")
 	}
 	if ZeroResultTerm("the of") != "" || ZeroResultTerm("   ") != "" {
@@ -114,6 +114,6 @@ func FuzzParseQuery(f *testing.F) {
 				t.Fatalf("empty clause from %q", s)
 			}
 		}
-		buildQuery(cs, groups) // must not panic
+		buildQuery(cs, groups, DefaultRanking, nil) // must not panic
 	})
 }

@@ -38,13 +38,26 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	if err != nil {
 		return nil, err
 	}
+	idx, done := ix.current()
+	defer done()
+	loadVocab := func() (map[string]uint64, error) { return vocabFrom(idx) }
+
 	gs := ix.presentGroups()
-	textQ := buildQuery(clauses, gs)
+	var known func(string) bool
+	if ix.rank.Typos {
+		if terms, _, err := ix.vocab.load(loadVocab); err == nil {
+			known = func(w string) bool { _, ok := terms[w]; return ok }
+		}
+	}
+	textQ := buildQuery(clauses, gs, ix.rank, known)
 	order := q.Order
 	if textQ == nil {
 		order = content.SearchNewest // browsing: newest first
 	}
 	sortBy := []string{"-_score", "-published", "-_id"}
+	if !ix.rank.Recency {
+		sortBy = []string{"-_score", "-_id", "-published"}
+	}
 	if order == content.SearchNewest {
 		sortBy = []string{"-published", "-_id"}
 	}
@@ -55,9 +68,6 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 			return nil, err
 		}
 	}
-
-	idx, done := ix.current()
-	defer done()
 
 	req := bleve.NewSearchRequestOptions(withFilters(textQ, q.Filter, ""), q.First+1, 0, false)
 	req.SortBy(sortBy)
@@ -111,7 +121,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	}
 
 	if textQ != nil && q.After == "" {
-		terms, byLen, err := ix.vocab.load(ix.loadVocab)
+		terms, byLen, err := ix.vocab.load(loadVocab)
 		if err == nil {
 			live := func(term string) bool {
 				tq := bleve.NewTermQuery(term)
@@ -131,7 +141,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 // normalised clauses, or "" when it should not be recorded (browsing).
 func ZeroResultTerm(text string) string {
 	cs, err := parseQuery(text)
-	if err != nil || buildQuery(cs, groups) == nil {
+	if err != nil || buildQuery(cs, groups, DefaultRanking, nil) == nil {
 		return ""
 	}
 	return normalisedText(cs)
@@ -333,10 +343,9 @@ func decodeCursor(s, fp string, n int) ([]string, error) {
 	return c.A, nil
 }
 
-// loadVocab reads the unstemmed vocabulary from the index.
-func (ix *Index) loadVocab() (map[string]uint64, error) {
-	idx, done := ix.current()
-	defer done()
+// vocabFrom reads the unstemmed vocabulary from an index. Callers hold the
+// read lock already (a second RLock could deadlock against a waiting swap).
+func vocabFrom(idx bleve.Index) (map[string]uint64, error) {
 	d, err := idx.FieldDict("vocab")
 	if err != nil {
 		return nil, err

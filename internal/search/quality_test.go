@@ -1,0 +1,149 @@
+package search
+
+import (
+	"bufio"
+	"context"
+	"math"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"guidancehub/internal/content"
+)
+
+// Quality floors: raise them as ranking improves, never lower them.
+const (
+	minNDCG = 0.84
+	minMRR  = 0.85
+)
+
+type judgedQuery struct {
+	query  string
+	grades map[string]int
+}
+
+func loadJudgments(tb testing.TB) []judgedQuery {
+	tb.Helper()
+	f, err := os.Open("testdata/judgments.tsv")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	var out []judgedQuery
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
+			continue
+		}
+		q, judged, ok := strings.Cut(line, "\t")
+		if !ok {
+			tb.Fatalf("judgments: no tab in %q", line)
+		}
+		jq := judgedQuery{query: q, grades: map[string]int{}}
+		for _, j := range strings.Fields(judged) {
+			slug, g, _ := strings.Cut(j, "=")
+			n, err := strconv.Atoi(g)
+			if err != nil || n < 0 || n > 2 {
+				tb.Fatalf("judgments: bad grade %q", j)
+			}
+			jq.grades[slug] = n
+		}
+		out = append(out, jq)
+	}
+	return out
+}
+
+// evaluate returns mean nDCG@10 and MRR (reciprocal rank of the first
+// result graded 2) over the judged queries, and the per-query scores.
+func evaluate(tb testing.TB, ix *Index, slugs map[int64]string, qs []judgedQuery) (ndcg, mrr float64, per map[string][2]float64) {
+	tb.Helper()
+	per = map[string][2]float64{}
+	for _, jq := range qs {
+		page, err := ix.Search(context.Background(), content.SearchQuery{Text: jq.query, Order: content.SearchRelevance, First: 10})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var dcg, rr float64
+		for i, h := range page.Hits {
+			g := jq.grades[slugs[h.ID]]
+			dcg += (math.Pow(2, float64(g)) - 1) / math.Log2(float64(i)+2)
+			if g == 2 && rr == 0 {
+				rr = 1 / float64(i+1)
+			}
+		}
+		var ideal []int
+		for _, g := range jq.grades {
+			ideal = append(ideal, g)
+		}
+		sort.Sort(sort.Reverse(sort.IntSlice(ideal)))
+		var idcg float64
+		for i, g := range ideal {
+			if i == 10 {
+				break
+			}
+			idcg += (math.Pow(2, float64(g)) - 1) / math.Log2(float64(i)+2)
+		}
+		n := 0.0
+		if idcg > 0 {
+			n = dcg / idcg
+		}
+		per[jq.query] = [2]float64{n, rr}
+		ndcg += n
+		mrr += rr
+	}
+	return ndcg / float64(len(qs)), mrr / float64(len(qs)), per
+}
+
+// TestSearchQuality fails when ranking on the judged queries falls below
+// the floors.
+func TestSearchQuality(t *testing.T) {
+	ix, slugs := shippedIndexSlugs(t, DefaultRanking)
+	qs := loadJudgments(t)
+	if len(qs) < 40 {
+		t.Fatalf("%d judged queries, want at least 40", len(qs))
+	}
+	ndcg, mrr, per := evaluate(t, ix, slugs, qs)
+	t.Logf("nDCG@10 %.3f, MRR %.3f over %d queries", ndcg, mrr, len(qs))
+	if ndcg < minNDCG || mrr < minMRR {
+		var weak []string
+		for q, s := range per {
+			if s[0] < 0.7 || s[1] < 1 {
+				weak = append(weak, q+" (nDCG "+strconv.FormatFloat(s[0], 'f', 2, 64)+", RR "+strconv.FormatFloat(s[1], 'f', 2, 64)+")")
+			}
+		}
+		sort.Strings(weak)
+		t.Errorf("nDCG@10 %.3f (floor %.2f), MRR %.3f (floor %.2f); weakest:\n  %s", ndcg, minNDCG, mrr, minMRR, strings.Join(weak, "\n  "))
+	}
+}
+
+// TestRankingExperiments measures each ranking choice on the judged
+// queries by turning it off (or changing it) alone. It reports; it does not
+// assert (the floors above do).
+func TestRankingExperiments(t *testing.T) {
+	qs := loadJudgments(t)
+	base := DefaultRanking
+	variants := []struct {
+		name string
+		r    Ranking
+	}{
+		{"tuned (default)", base},
+		{"before tuning: no typo tolerance, 2/3 of words must match", func() Ranking { r := base; r.Typos = false; r.MinShould = 2.0 / 3; return r }()},
+		{"tf-idf instead of BM25", func() Ranking { r := base; r.Scoring = "tf-idf"; return r }()},
+		{"no field boosts", func() Ranking { r := base; r.FieldBoosts = false; return r }()},
+		{"no phrase boost", func() Ranking { r := base; r.PhraseBoost = 0; return r }()},
+		{"phrase boost 3", func() Ranking { r := base; r.PhraseBoost = 3; return r }()},
+		{"no synonyms", func() Ranking { r := base; r.Synonyms = false; return r }()},
+		{"no recency tie-break", func() Ranking { r := base; r.Recency = false; return r }()},
+		{"no typo tolerance", func() Ranking { r := base; r.Typos = false; return r }()},
+		{"2/3 of words must match", func() Ranking { r := base; r.MinShould = 2.0 / 3; return r }()},
+		{"any word may match", func() Ranking { r := base; r.MinShould = 0; return r }()},
+	}
+	for _, v := range variants {
+		ix, slugs := shippedIndexSlugs(t, v.r)
+		ndcg, mrr, _ := evaluate(t, ix, slugs, qs)
+		t.Logf("%-58s nDCG@10 %.3f  MRR %.3f", v.name, ndcg, mrr)
+	}
+}
