@@ -1,0 +1,325 @@
+// Command hubbench measures the hub at scale (issue: benchmarks at 100,000
+// resources) and prints the figures; it asserts nothing. `make bench` runs
+// it. It starts a throwaway PostgreSQL (or uses BENCH_DATABASE_URL), fills
+// it with a generated corpus, and measures:
+//
+//	a. full rebuild from PostgreSQL vs raw Bleve batch indexing
+//	b. GraphQL search over HTTP vs the same searches in-process
+//	c. lookup by slug and a list of 20 over HTTP at 16 clients
+//	d. the server's peak memory (RSS) under that load
+//	e. publish-to-searchable latency across two replicas
+//	f. second start to ready
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"guidancehub/internal/content"
+	"guidancehub/internal/pgcluster"
+	"guidancehub/internal/postgres"
+	"guidancehub/internal/search"
+)
+
+var queries = []string{
+	"register patient no proof of address", "charging exemptions pregnant", "home office data sharing",
+	"asylum seker", "refused asylum seekers hospital charges", "can a receptionist ask for passport",
+	"registration without id", "free at accident and emergency", "upfront charging", "maternity care charges",
+	"no recourse to public funds", "safe surgeries", "interpreter commissioning", "confidentiality police request",
+	"memorandum of understanding", "tuberculosis treatment free", "children exempt charges", "looked after children",
+	"wales refused asylum", "scotland overseas visitors", "measure access primary care", "mystery shopper registration",
+	"licence conditions software", "copyright notice permission", "distribute modified versions", "patent license terms",
+	"public health deterred care", "family doctor registration", "release notes bug fixes", "warranty of merchantability",
+}
+
+func main() {
+	n := flag.Int("n", 100000, "resources to generate")
+	dur := flag.Duration("load", 10*time.Second, "duration of each load phase")
+	flag.Parse()
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	work, err := os.MkdirTemp("", "hubbench-")
+	must(err)
+	os.Chmod(work, 0o755)
+	defer os.RemoveAll(work)
+
+	dsn := os.Getenv("BENCH_DATABASE_URL")
+	if dsn == "" {
+		c, err := pgcluster.Start(ctx, filepath.Join(work, "pg"), pgcluster.Options{Throwaway: true})
+		must(err)
+		defer c.Stop(context.Background())
+		admin, err := pgx.Connect(ctx, c.DSN("postgres"))
+		must(err)
+		_, err = admin.Exec(ctx, `CREATE DATABASE hubbench`)
+		must(err)
+		admin.Close(ctx)
+		dsn = c.DSN("hubbench")
+	}
+	db, err := postgres.Open(ctx, dsn, postgres.Options{})
+	must(err)
+	defer db.Close()
+
+	fmt.Printf("hubbench: %d resources, machine: %d CPUs\n", *n, numCPU())
+	t0 := time.Now()
+	m, bodyWords, err := buildModel("resources")
+	must(err)
+	conn, err := pgx.Connect(ctx, dsn)
+	must(err)
+	must(generate(ctx, conn, m, bodyWords, *n))
+	conn.Close(ctx)
+	fmt.Printf("corpus generated and loaded in %v\n", time.Since(t0).Round(time.Second))
+
+	// (a) rebuild from PostgreSQL vs raw Bleve batch indexing.
+	dirA := filepath.Join(work, "a")
+	t0 = time.Now()
+	s, err := search.NewSyncer(db, search.Options{DataDir: dirA, Logger: log})
+	must(err)
+	must(s.Start(ctx))
+	rebuild := time.Since(t0)
+	s.Close()
+	var all []*content.Resource
+	_, err = db.ScanPublished(ctx, 500, func(rs []*content.Resource) error { all = append(all, rs...); return nil })
+	must(err)
+	t0 = time.Now()
+	must(search.BuildRaw(filepath.Join(work, "raw"), all, 500))
+	raw := time.Since(t0)
+	all = nil
+	os.RemoveAll(filepath.Join(work, "raw"))
+	fmt.Printf("(a) rebuild from PostgreSQL %v, raw Bleve batch indexing %v: ratio raw/rebuild %.2f (target ≥ 0.8)\n",
+		rebuild.Round(time.Millisecond), raw.Round(time.Millisecond), raw.Seconds()/rebuild.Seconds())
+
+	// Copies of the index for the in-process comparison and replica B.
+	must(copyDir(filepath.Join(dirA, "index"), filepath.Join(work, "c", "index")))
+	must(copyDir(filepath.Join(dirA, "index"), filepath.Join(work, "b", "index")))
+
+	bin := filepath.Join(work, "guidancehub")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	empty := filepath.Join(work, "no-resources")
+	os.MkdirAll(empty, 0o755)
+	env := []string{"DATABASE_URL=" + dsn, "HUB_RESOURCES_DIR=" + empty}
+
+	// (f) second start to ready: the index exists, so the hub only migrates,
+	// imports (nothing) and catches up.
+	a, readyIn := startHub(bin, append(env, "HUB_DATA_DIR="+dirA))
+	defer a.stop()
+	fmt.Printf("(f) second start to ready with %d resources: %v (target ≤ 5 s; the embedded PostgreSQL adds its own start, about 0.1 s)\n", *n, readyIn.Round(time.Millisecond))
+
+	// (b) GraphQL over HTTP vs in-process.
+	inproc, err := search.NewSyncer(db, search.Options{DataDir: filepath.Join(work, "c"), Logger: log})
+	must(err)
+	must(inproc.Start(ctx))
+	searchIn := func(i int) error {
+		_, err := inproc.Search(ctx, content.SearchQuery{Text: queries[i%len(queries)], Order: content.SearchRelevance, First: 20})
+		return err
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	gql := func(url, q string, vars map[string]any) error {
+		body, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
+		resp, err := client.Post(url+"/graphql", "application/json", bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || bytes.Contains(b, []byte(`"errors"`)) {
+			return fmt.Errorf("status %d: %.200s", resp.StatusCode, b)
+		}
+		return nil
+	}
+	const searchGQL = `query($q: String!) { search(query: $q, first: 20) { totalCount suggestion edges { score node { slug title summary url } highlights { field fragments } }
+		facets { kinds { value count } topics { value count } audiences { value count } nations { value count } years { value count } } } }`
+	searchHTTP := func(i int) error { return gql(a.url, searchGQL, map[string]any{"q": queries[i%len(queries)]}) }
+
+	inP50, inP99 := latencies(300, searchIn)
+	httpP50, httpP99 := latencies(300, searchHTTP)
+	fmt.Printf("(b) 1 client: in-process p50 %v p99 %v; HTTP GraphQL p50 %v p99 %v; p50 overhead %v (target ≤ 1 ms), p99 ratio %.2f\n",
+		inP50, inP99, httpP50, httpP99, httpP50-inP50, httpP99.Seconds()/inP99.Seconds())
+	inRate := throughput(16, *dur, searchIn)
+	httpRate := throughput(16, *dur, searchHTTP)
+	fmt.Printf("(b) 16 clients: in-process %.0f searches/s, HTTP %.0f/s: %.0f%% of in-process (target ≥ 50%%)\n", inRate, httpRate, 100*httpRate/inRate)
+	inproc.Close()
+
+	// (c) slug lookup and list of 20.
+	bySlug := throughput(16, *dur, func(i int) error {
+		return gql(a.url, `query($s: String!) { resource(slug: $s) { id title summary bodyHTML topics { slug name } sources { title url } } }`,
+			map[string]any{"s": fmt.Sprintf("bench-%06d", (i*7919)%*n)})
+	})
+	list := throughput(16, *dur, func(i int) error {
+		return gql(a.url, `{ resources(first: 20) { totalCount edges { cursor node { slug title summary publishedAt url } } pageInfo { endCursor } } }`, nil)
+	})
+	fmt.Printf("(c) 16 clients over HTTP: resource(slug) %.0f req/s, resources(first: 20) %.0f req/s\n", bySlug, list)
+
+	// (d) peak RSS of the server process under the load above.
+	fmt.Printf("(d) server peak RSS (VmHWM) after the load: %s (target ≤ 512 MB)\n", peakRSS(a.cmd.Process.Pid))
+
+	// (e) publish-to-searchable across two replicas.
+	b, _ := startHub(bin, append(env, "HUB_DATA_DIR="+filepath.Join(work, "b")))
+	defer b.stop()
+	var lat []time.Duration
+	for i := 0; i < 40; i++ {
+		word := fmt.Sprintf("zqpublish%dx", i)
+		t0 := time.Now()
+		must(publishOne(ctx, db, *n+1+i, word))
+		for _, h := range []*hub{a, b} {
+			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+				var r struct {
+					Data struct {
+						Search struct{ TotalCount int } `json:"search"`
+					} `json:"data"`
+				}
+				body, _ := json.Marshal(map[string]any{"query": `query($q: String!) { search(query: $q) { totalCount } }`, "variables": map[string]any{"q": word}})
+				resp, err := client.Post(h.url+"/graphql", "application/json", bytes.NewReader(body))
+				if err == nil {
+					json.NewDecoder(resp.Body).Decode(&r)
+					resp.Body.Close()
+					if r.Data.Search.TotalCount == 1 {
+						break
+					}
+				}
+			}
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	fmt.Printf("(e) publish-to-searchable on both replicas (40 publishes): p50 %v p99 %v (target p99 < 1 s)\n",
+		lat[len(lat)/2].Round(time.Millisecond), lat[len(lat)*99/100].Round(time.Millisecond))
+}
+
+// publishOne commits a published resource with its change row and a
+// notification, as a publish does.
+func publishOne(ctx context.Context, db *postgres.DB, id int, word string) error {
+	return pgx.BeginFunc(ctx, db.Pool(), func(tx pgx.Tx) error {
+		var rid int64
+		if err := tx.QueryRow(ctx, `INSERT INTO resources (slug, kind, status, latest_revision, published_revision)
+			VALUES ($1, 'GUIDANCE', 'PUBLISHED', 1, 1) RETURNING id`, fmt.Sprintf("published-%d", id)).Scan(&rid); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO revisions (resource_id, revision, kind, slug, title, summary, body, published_at)
+			VALUES ($1, 1, 'GUIDANCE', $2, $3, 'Summary.', 'Body.', current_date)`, rid, fmt.Sprintf("published-%d", id), "News "+word); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO changes (resource_id, revision, action) VALUES ($1, 1, 'created')`, rid); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `SELECT pg_notify($1, '')`, postgres.ChangeChannel)
+		return err
+	})
+}
+
+type hub struct {
+	cmd *exec.Cmd
+	url string
+}
+
+func (h *hub) stop() {
+	h.cmd.Process.Signal(syscall.SIGTERM)
+	h.cmd.Wait()
+}
+
+func startHub(bin string, env []string) (*hub, time.Duration) {
+	cmd := exec.Command(bin)
+	cmd.Env = append(append(os.Environ(), env...), "HUB_ADDR=127.0.0.1:0")
+	stdout, err := cmd.StdoutPipe()
+	must(err)
+	var logs bytes.Buffer
+	cmd.Stderr = &logs
+	t0 := time.Now()
+	must(cmd.Start())
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if _, rest, ok := strings.Cut(sc.Text(), "ready on "); ok {
+			url, _, _ := strings.Cut(rest, " ")
+			go io.Copy(io.Discard, stdout)
+			return &hub{cmd: cmd, url: url}, time.Since(t0)
+		}
+	}
+	fmt.Fprintf(os.Stderr, "hub did not start:\n%s", logs.String())
+	os.Exit(1)
+	return nil, 0
+}
+
+func latencies(n int, f func(int) error) (time.Duration, time.Duration) {
+	var ds []time.Duration
+	for i := 0; i < n; i++ {
+		t0 := time.Now()
+		must(f(i))
+		ds = append(ds, time.Since(t0))
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	return ds[n/2].Round(10 * time.Microsecond), ds[n*99/100].Round(10 * time.Microsecond)
+}
+
+func throughput(clients int, d time.Duration, f func(int) error) float64 {
+	var count atomic.Int64
+	var wg sync.WaitGroup
+	stop := time.Now().Add(d)
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			for i := c; time.Now().Before(stop); i += clients {
+				must(f(i))
+				count.Add(1)
+			}
+		}(c)
+	}
+	wg.Wait()
+	return float64(count.Load()) / d.Seconds()
+}
+
+func peakRSS(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			return strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:"))
+		}
+	}
+	return "unknown"
+}
+
+func copyDir(src, dst string) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	if out, err := exec.Command("cp", "-a", src, dst).CombinedOutput(); err != nil {
+		return fmt.Errorf("cp %s: %v: %s", src, err, out)
+	}
+	return nil
+}
+
+func numCPU() int {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	return strings.Count(string(b), "processor\t:")
+}
+
+func must(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hubbench:", err)
+		os.Exit(1)
+	}
+}
