@@ -141,6 +141,9 @@ func importFile(ctx context.Context, tx pgx.Tx, f *content.FileImport, opts cont
 	if err != nil {
 		return res, err
 	}
+	if err := syncListingKeys(ctx, tx, e.id); err != nil {
+		return res, err
+	}
 	return res, recordChange(ctx, tx, e.id, rev, res.Action)
 }
 
@@ -159,6 +162,9 @@ func create(ctx context.Context, tx pgx.Tx, f *content.FileImport, res *content.
 		return err
 	}
 	if err := insertRevision(ctx, tx, id, 1, f); err != nil {
+		return err
+	}
+	if err := syncListingKeys(ctx, tx, id); err != nil {
 		return err
 	}
 	res.Action = "created"
@@ -231,4 +237,12 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// syncListingKeys copies the published revision's listing keys onto the
+// resource, after any change of its published revision.
+func syncListingKeys(ctx context.Context, tx pgx.Tx, id int64) error {
+	_, err := tx.Exec(ctx, `UPDATE resources r SET published_at = v.published_at, title_key = lower(v.title)
+		FROM revisions v WHERE r.id = $1 AND v.resource_id = r.id AND v.revision = r.published_revision`, id)
+	return err
 }

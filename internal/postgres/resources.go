@@ -130,12 +130,12 @@ func (db *DB) TopicCounts(ctx context.Context) (map[string]int, error) {
 // orderSQL holds, for each order, the sort key expression, its SQL type and
 // the ORDER BY clause. Only these constant fragments are ever put into SQL.
 var orderSQL = map[content.Order]struct{ key, typ, by, cmp string }{
-	{Field: content.OrderPublishedAt, Direction: content.Desc}: {"v.published_at::text", "date", "v.published_at DESC, r.id DESC", "(v.published_at, r.id) < ($%d::date, $%d)"},
-	{Field: content.OrderPublishedAt, Direction: content.Asc}:  {"v.published_at::text", "date", "v.published_at ASC, r.id ASC", "(v.published_at, r.id) > ($%d::date, $%d)"},
-	{Field: content.OrderUpdatedAt, Direction: content.Desc}:   {"to_char(r.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')", "timestamp", "r.updated_at DESC, r.id DESC", "(r.updated_at AT TIME ZONE 'UTC', r.id) < ($%d::timestamp, $%d)"},
-	{Field: content.OrderUpdatedAt, Direction: content.Asc}:    {"to_char(r.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')", "timestamp", "r.updated_at ASC, r.id ASC", "(r.updated_at AT TIME ZONE 'UTC', r.id) > ($%d::timestamp, $%d)"},
-	{Field: content.OrderTitle, Direction: content.Asc}:        {"lower(v.title)", "text", "lower(v.title) ASC, r.id ASC", "(lower(v.title), r.id) > ($%d::text, $%d)"},
-	{Field: content.OrderTitle, Direction: content.Desc}:       {"lower(v.title)", "text", "lower(v.title) DESC, r.id DESC", "(lower(v.title), r.id) < ($%d::text, $%d)"},
+	{Field: content.OrderPublishedAt, Direction: content.Desc}: {"r.published_at::text", "date", "r.published_at DESC, r.id DESC", "(r.published_at, r.id) < ($%d::date, $%d)"},
+	{Field: content.OrderPublishedAt, Direction: content.Asc}:  {"r.published_at::text", "date", "r.published_at ASC, r.id ASC", "(r.published_at, r.id) > ($%d::date, $%d)"},
+	{Field: content.OrderUpdatedAt, Direction: content.Desc}:   {"to_char(r.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')", "timestamp", "r.updated_at DESC, r.id DESC", "(r.updated_at, r.id) < (($%d::timestamp AT TIME ZONE 'UTC'), $%d)"},
+	{Field: content.OrderUpdatedAt, Direction: content.Asc}:    {"to_char(r.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')", "timestamp", "r.updated_at ASC, r.id ASC", "(r.updated_at, r.id) > (($%d::timestamp AT TIME ZONE 'UTC'), $%d)"},
+	{Field: content.OrderTitle, Direction: content.Asc}:        {"r.title_key", "text", "r.title_key ASC, r.id ASC", "(r.title_key, r.id) > ($%d::text, $%d)"},
+	{Field: content.OrderTitle, Direction: content.Desc}:       {"r.title_key", "text", "r.title_key DESC, r.id DESC", "(r.title_key, r.id) < ($%d::text, $%d)"},
 }
 
 // ListResources returns one page of published resources: the page and the
@@ -147,6 +147,10 @@ func (db *DB) ListResources(ctx context.Context, q content.ListQuery) (*content.
 	}
 	where, args := filterSQL(q.Filter)
 	countSQL := `SELECT count(*)` + publicJoin + ` WHERE` + where
+	if len(args) == 0 && len(q.Filter.Kinds) == 0 {
+		// No filter on revision fields: count published resources alone.
+		countSQL = `SELECT count(*) FROM resources r WHERE` + listed
+	}
 
 	pageWhere := where
 	pageArgs := append([]any(nil), args...)
@@ -208,7 +212,7 @@ func filterSQL(f content.Filter) (string, []any) {
 		for i, k := range f.Kinds {
 			kinds[i] = string(k)
 		}
-		add("v.kind = ANY($%d)", kinds)
+		add("r.kind = ANY($%d)", kinds)
 	}
 	if len(f.Topics) > 0 {
 		add("v.topics && $%d", f.Topics)
@@ -223,10 +227,10 @@ func filterSQL(f content.Filter) (string, []any) {
 		add("v.language = ANY($%d)", f.Languages)
 	}
 	if f.PublishedAfter != nil {
-		add("v.published_at >= $%d", *f.PublishedAfter)
+		add("r.published_at >= $%d", *f.PublishedAfter)
 	}
 	if f.PublishedBefore != nil {
-		add("v.published_at <= $%d", *f.PublishedBefore)
+		add("r.published_at <= $%d", *f.PublishedBefore)
 	}
 	return where, args
 }

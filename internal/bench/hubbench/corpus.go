@@ -24,7 +24,7 @@ type markov struct {
 }
 
 func tokens(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+	return strings.FieldsFunc(strings.ToLower(strings.ToValidUTF8(s, " ")), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\''
 	})
 }
@@ -73,8 +73,9 @@ func (m *markov) sentence(rng *rand.Rand, n int) string {
 			w = nexts[rng.Intn(len(nexts))]
 		}
 	}
-	s := strings.Join(out, " ")
-	return strings.ToUpper(s[:1]) + s[1:]
+	rs := []rune(strings.Join(out, " "))
+	rs[0] = unicode.ToUpper(rs[0])
+	return string(rs)
 }
 
 // generate writes n published resources straight into PostgreSQL with COPY.
@@ -114,6 +115,8 @@ func generate(ctx context.Context, conn *pgx.Conn, m *markov, bodyWords []int, n
 			return fmt.Errorf("copy revisions: %w", err)
 		}
 	}
-	_, err := conn.Exec(ctx, `SELECT setval(pg_get_serial_sequence('resources', 'id'), (SELECT max(id) FROM resources)); ANALYZE`)
+	_, err := conn.Exec(ctx, `UPDATE resources r SET published_at = v.published_at, title_key = lower(v.title)
+		FROM revisions v WHERE v.resource_id = r.id AND v.revision = r.published_revision;
+		SELECT setval(pg_get_serial_sequence('resources', 'id'), (SELECT max(id) FROM resources)); ANALYZE`)
 	return err
 }
