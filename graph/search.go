@@ -2,6 +2,8 @@ package graph
 
 import (
 	"context"
+
+	"github.com/99designs/gqlgen/graphql"
 	"time"
 
 	"guidancehub/graph/model"
@@ -37,7 +39,11 @@ func (r *Resolver) search(ctx context.Context, text string, filter *model.Resour
 	for i, h := range page.Hits {
 		ids[i] = h.ID
 	}
-	rs, err := r.Store.ResourcesByID(ctx, ids)
+	load := r.Store.ResourcesByID
+	if sel := graphql.GetFieldContext(ctx).Field.Selections; !selects(sel, "body") && !selects(sel, "bodyHTML") {
+		load = r.Store.ResourcesByIDWithoutBody
+	}
+	rs, err := load(ctx, ids)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,9 @@ type Store interface {
 	// ResourcesByID returns the public resources with the ids, in no order;
 	// missing and draft ids are left out.
 	ResourcesByID(ctx context.Context, ids []int64) ([]*Resource, error)
+	// ResourcesByIDWithoutBody is ResourcesByID with Body left empty, for
+	// pages that do not show bodies.
+	ResourcesByIDWithoutBody(ctx context.Context, ids []int64) ([]*Resource, error)
 	// ResourcesBySlug is ResourcesByID by slug.
 	ResourcesBySlug(ctx context.Context, slugs []string) ([]*Resource, error)
 	// TranslationsOf returns, for each slug, the published resources that
