@@ -22,6 +22,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -32,6 +33,7 @@ import (
 
 	"guidancehub/graph"
 	"guidancehub/internal/config"
+	"guidancehub/internal/content"
 	"guidancehub/internal/httpapi"
 	"guidancehub/internal/ingest"
 	"guidancehub/internal/pgcluster"
@@ -64,12 +66,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		fs.BoolVar(&prune, "prune", false, "withdraw file-origin resources under DIR whose files are gone")
 	case "lint":
 		return runLint(args, stdout, stderr)
-	case "reindex":
+	case "reindex", "token":
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: guidancehub [serve] [flags] | import [--prune] [DIR] | lint [DIR] | reindex")
+		fmt.Fprintln(stdout, "usage: guidancehub [serve] [flags] | import [--prune] [DIR] | lint [DIR] | reindex | token create --role ROLE --name NAME [--expires 90d] | token list | token revoke PREFIX")
 		return 0
 	default:
-		fmt.Fprintf(stderr, "guidancehub: unknown command %q (want serve, import, lint or reindex)\n", verb)
+		fmt.Fprintf(stderr, "guidancehub: unknown command %q (want serve, import, lint, reindex or token)\n", verb)
 		return 2
 	}
 	cfg, err := config.Load(fs, args, getenv)
@@ -98,6 +100,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			dir = fs.Arg(0)
 		}
 		return runImport(ctx, db, dir, prune, stdout, stderr)
+	case "token":
+		return runToken(ctx, db, fs.Args(), stdout, stderr)
 	case "reindex":
 		// The CLI never opens the index (a running server holds its lock):
 		// it records a request that every replica carries out.
@@ -235,7 +239,7 @@ func serve(ctx context.Context, cfg *config.Config, db *postgres.DB, log *slog.L
 		log.Info(summary(rep), "dir", cfg.ResourcesDir)
 	}
 
-	resolver := &graph.Resolver{Store: db, PublicURL: cfg.PublicURL, Search: syncer, Log: log,
+	resolver := &graph.Resolver{Store: db, Editor: db, PublicURL: cfg.PublicURL, Search: syncer, Log: log,
 		ZeroResults: db.RecordZeroResult, ZeroResultTerm: search.ZeroResultTerm}
 	h := httpapi.New(httpapi.Options{
 		Logger:  log,
@@ -246,8 +250,9 @@ func serve(ctx context.Context, cfg *config.Config, db *postgres.DB, log *slog.L
 			}
 			return syncer.Check()
 		},
-		CORSOrigins: cfg.CORSOrigins,
-		Registry:    reg,
+		CORSOrigins:  cfg.CORSOrigins,
+		Registry:     reg,
+		Authenticate: db.Authenticate,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -263,8 +268,9 @@ func serve(ctx context.Context, cfg *config.Config, db *postgres.DB, log *slog.L
 	syncCtx, stopSync := context.WithCancel(ctx)
 	var syncDone sync.WaitGroup
 	defer func() { stopSync(); syncDone.Wait() }()
-	syncDone.Add(2)
+	syncDone.Add(3)
 	go func() { defer syncDone.Done(); db.Listen(syncCtx, syncer.Wake, log) }()
+	go func() { defer syncDone.Done(); runScheduler(syncCtx, db, log) }()
 	startErr := make(chan error, 1)
 	go func() {
 		defer syncDone.Done()
@@ -354,4 +360,114 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// runScheduler publishes scheduled resources when their time comes. Every
+// replica runs it; an advisory lock lets one at a time do the work, and each
+// publication's change row reaches every replica's index.
+func runScheduler(ctx context.Context, db *postgres.DB, log *slog.Logger) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if n, err := db.PublishDue(ctx); err != nil && ctx.Err() == nil {
+			log.Error("scheduled publishing", "err", err)
+		} else if n > 0 {
+			log.Info("published scheduled resources", "count", n)
+		}
+	}
+}
+
+// runToken manages API tokens from the command line: create prints the new
+// token alone on its last line, once; list never shows secrets.
+func runToken(ctx context.Context, db *postgres.DB, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: guidancehub token create --role partner|editor|admin --name NAME [--expires 90d] | token list | token revoke PREFIX")
+		return 2
+	}
+	switch args[0] {
+	case "create":
+		fs := flag.NewFlagSet("token create", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		role := fs.String("role", "", "partner, editor or admin")
+		name := fs.String("name", "", "who the token is for")
+		expires := fs.String("expires", "", "lifetime such as 90d or 12h (default: never)")
+		if err := fs.Parse(args[1:]); err != nil {
+			return 2
+		}
+		var until *time.Time
+		if *expires != "" {
+			d, err := parseLifetime(*expires)
+			if err != nil {
+				fmt.Fprintln(stderr, "guidancehub token create: --expires:", err)
+				return 2
+			}
+			t := time.Now().Add(d)
+			until = &t
+		}
+		token, t, err := db.CreateToken(ctx, *name, content.Role(strings.ToUpper(*role)), until)
+		if err != nil {
+			fmt.Fprintln(stderr, "guidancehub token create:", content.ErrorMessage(err))
+			return 2
+		}
+		fmt.Fprintf(stdout, "created %s token %q with prefix %s; it is shown once, keep it secret:\n", strings.ToLower(string(t.Role)), t.Name, t.Prefix)
+		fmt.Fprintln(stdout, token)
+		return 0
+	case "list":
+		ts, err := db.ListTokens(ctx)
+		if err != nil {
+			fmt.Fprintln(stderr, "guidancehub token list:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "%-10s %-8s %-20s %-25s %-25s %s\n", "PREFIX", "ROLE", "CREATED", "LAST USED", "EXPIRES", "NAME")
+		for _, t := range ts {
+			when := func(p *time.Time, none string) string {
+				if p == nil {
+					return none
+				}
+				return p.UTC().Format(time.RFC3339)
+			}
+			state := ""
+			if t.RevokedAt != nil {
+				state = " (revoked)"
+			}
+			fmt.Fprintf(stdout, "%-10s %-8s %-20s %-25s %-25s %s%s\n", t.Prefix, strings.ToLower(string(t.Role)), t.CreatedAt.UTC().Format("2006-01-02T15:04Z"),
+				when(t.LastUsedAt, "never"), when(t.ExpiresAt, "never"), t.Name, state)
+		}
+		return 0
+	case "revoke":
+		if len(args) != 2 {
+			fmt.Fprintln(stderr, "usage: guidancehub token revoke PREFIX")
+			return 2
+		}
+		t, err := db.RevokeToken(ctx, args[1])
+		if err != nil {
+			fmt.Fprintln(stderr, "guidancehub token revoke:", content.ErrorMessage(err))
+			return 1
+		}
+		fmt.Fprintf(stdout, "revoked token %s (%s)\n", t.Prefix, t.Name)
+		return 0
+	}
+	fmt.Fprintf(stderr, "guidancehub token: unknown command %q (want create, list or revoke)\n", args[0])
+	return 2
+}
+
+// parseLifetime reads "90d", "12h" or any Go duration.
+func parseLifetime(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days <= 0 {
+			return 0, fmt.Errorf("%q is not a number of days", s)
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q is not a lifetime such as 90d or 12h", s)
+	}
+	return d, nil
 }

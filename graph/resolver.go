@@ -14,6 +14,8 @@ type Resolver struct {
 	Store content.Store
 	// PublicURL is the base of each resource's url, without a trailing slash.
 	PublicURL string
+	// Editor serves editors and admins (drafts, revisions, mutations, tokens).
+	Editor content.Editor
 	// Search answers search and completions (nil: search unavailable).
 	Search content.Searcher
 	// ZeroResults records searches that found nothing; ZeroResultTerm

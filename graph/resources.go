@@ -78,6 +78,10 @@ func listQuery(filter *model.ResourceFilter, orderBy *model.ResourceOrder, first
 		for _, k := range filter.Kinds {
 			q.Filter.Kinds = append(q.Filter.Kinds, content.Kind(k))
 		}
+		for _, s := range filter.Statuses {
+			q.Filter.Statuses = append(q.Filter.Statuses, content.Status(s))
+		}
+		q.Filter.ReviewOverdue = filter.ReviewOverdue != nil && *filter.ReviewOverdue
 		for _, t := range filter.Topics {
 			if _, ok := content.TopicBySlug(t); !ok {
 				return q, content.FieldErrorf("filter.topics", "unknown topic %q", t)

@@ -33,6 +33,11 @@ func (r *guidanceDocumentResolver) URL(ctx context.Context, obj *model.GuidanceD
 	return r.resourceURL(obj), nil
 }
 
+// Editorial is the resolver for the editorial field.
+func (r *guidanceDocumentResolver) Editorial(ctx context.Context, obj *model.GuidanceDocument) (*model.Editorial, error) {
+	return r.editorial(ctx, obj)
+}
+
 // TranslationOf is the resolver for the translationOf field.
 func (r *policyPositionResolver) TranslationOf(ctx context.Context, obj *model.PolicyPosition) (model.Resource, error) {
 	return r.translationOf(ctx, obj)
@@ -53,6 +58,11 @@ func (r *policyPositionResolver) URL(ctx context.Context, obj *model.PolicyPosit
 	return r.resourceURL(obj), nil
 }
 
+// Editorial is the resolver for the editorial field.
+func (r *policyPositionResolver) Editorial(ctx context.Context, obj *model.PolicyPosition) (*model.Editorial, error) {
+	return r.editorial(ctx, obj)
+}
+
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
 	typ, n, err := content.ParseGlobalID(id)
@@ -61,6 +71,13 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 	}
 	if typ != model.NodeType {
 		return nil, nil
+	}
+	if r.Editor != nil && content.PrincipalFrom(ctx).Can(content.RoleEditor) {
+		res, err := r.Editor.EditorResourceByID(ctx, n)
+		if content.ErrorCode(err) == content.ENOTFOUND {
+			return nil, nil
+		}
+		return model.Wrap(res), err
 	}
 	rs, err := r.Store.ResourcesByID(ctx, []int64{n})
 	if err != nil || len(rs) == 0 {
@@ -71,7 +88,11 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 
 // Resource is the resolver for the resource field.
 func (r *queryResolver) Resource(ctx context.Context, slug string) (model.Resource, error) {
-	res, err := r.Store.ResourceBySlug(ctx, slug)
+	get := r.Store.ResourceBySlug
+	if r.Editor != nil && content.PrincipalFrom(ctx).Can(content.RoleEditor) {
+		get = r.Editor.EditorResourceBySlug // editors see drafts too
+	}
+	res, err := get(ctx, slug)
 	if content.ErrorCode(err) == content.ENOTFOUND {
 		return nil, nil
 	} else if err != nil {
@@ -86,6 +107,7 @@ func (r *queryResolver) Resources(ctx context.Context, filter *model.ResourceFil
 	if err != nil {
 		return nil, err
 	}
+	q.Editor = content.PrincipalFrom(ctx).Can(content.RoleEditor)
 	page, err := r.Store.ListResources(ctx, q)
 	if err != nil {
 		return nil, err
@@ -129,6 +151,11 @@ func (r *researchBriefResolver) Related(ctx context.Context, obj *model.Research
 // URL is the resolver for the url field.
 func (r *researchBriefResolver) URL(ctx context.Context, obj *model.ResearchBrief) (string, error) {
 	return r.resourceURL(obj), nil
+}
+
+// Editorial is the resolver for the editorial field.
+func (r *researchBriefResolver) Editorial(ctx context.Context, obj *model.ResearchBrief) (*model.Editorial, error) {
+	return r.editorial(ctx, obj)
 }
 
 // Count is the resolver for the count field.

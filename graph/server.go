@@ -17,6 +17,7 @@ import (
 // presenter, panic recovery and the query limits.
 func NewServer(r *Resolver, limits Limits, log *slog.Logger) *handler.Server {
 	cfg := Config{Resolvers: r}
+	cfg.Directives.HasRole = hasRole
 	setComplexity(&cfg.Complexity)
 	srv := handler.New(NewExecutableSchema(cfg))
 	srv.AddTransport(transport.Options{})

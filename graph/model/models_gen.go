@@ -3,8 +3,41 @@
 package model
 
 import (
+	"guidancehub/internal/content"
 	"time"
 )
+
+type CreateResourceInput struct {
+	Kind    string         `json:"kind"`
+	Slug    string         `json:"slug"`
+	Title   string         `json:"title"`
+	Summary string         `json:"summary"`
+	Body    string         `json:"body"`
+	Content *ResourceInput `json:"content,omitempty"`
+}
+
+type CreateTokenInput struct {
+	Name string `json:"name"`
+	Role string `json:"role"`
+	// When the token stops working; none means it does not expire.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
+type CreateTokenPayload struct {
+	// The token itself: shown this once, stored only as a hash.
+	Token    string         `json:"token"`
+	APIToken *content.Token `json:"apiToken"`
+}
+
+// A field that differs between two revisions.
+type FieldChange struct {
+	Field string  `json:"field"`
+	From  *string `json:"from,omitempty"`
+	To    *string `json:"to,omitempty"`
+}
+
+type Mutation struct {
+}
 
 type PageInfo struct {
 	HasNextPage     bool    `json:"hasNextPage"`
@@ -41,10 +74,68 @@ type ResourceFilter struct {
 	PublishedAfter *time.Time `json:"publishedAfter,omitempty"`
 	// Published on or before this date.
 	PublishedBefore *time.Time `json:"publishedBefore,omitempty"`
+	// Editors: statuses to list (default: published only).
+	Statuses []string `json:"statuses,omitempty"`
+	// Editors: only resources past their next-review date.
+	ReviewOverdue *bool `json:"reviewOverdue,omitempty"`
+}
+
+// The content of a resource. In updateResource, omitted fields keep their value.
+type ResourceInput struct {
+	Kind    *string `json:"kind,omitempty"`
+	Slug    *string `json:"slug,omitempty"`
+	Title   *string `json:"title,omitempty"`
+	Summary *string `json:"summary,omitempty"`
+	// Markdown.
+	Body      *string  `json:"body,omitempty"`
+	Topics    []string `json:"topics,omitempty"`
+	Audiences []string `json:"audiences,omitempty"`
+	Nations   []string `json:"nations,omitempty"`
+	// BCP 47; default en.
+	Language          *string       `json:"language,omitempty"`
+	TranslationOf     *string       `json:"translationOf,omitempty"`
+	TranslationStatus *string       `json:"translationStatus,omitempty"`
+	PublishedAt       *time.Time    `json:"publishedAt,omitempty"`
+	LastReviewedAt    *time.Time    `json:"lastReviewedAt,omitempty"`
+	NextReviewDue     *time.Time    `json:"nextReviewDue,omitempty"`
+	Sources           []SourceInput `json:"sources,omitempty"`
+	Related           []string      `json:"related,omitempty"`
+	AppliesTo         *string       `json:"appliesTo,omitempty"`
+	Actions           []string      `json:"actions,omitempty"`
+	Methods           *string       `json:"methods,omitempty"`
+	Sample            *string       `json:"sample,omitempty"`
+	SampleSize        *int          `json:"sampleSize,omitempty"`
+	Period            *string       `json:"period,omitempty"`
+	KeyFindings       []string      `json:"keyFindings,omitempty"`
+	Recommendations   []string      `json:"recommendations,omitempty"`
+	Rationale         *string       `json:"rationale,omitempty"`
+	Campaign          *string       `json:"campaign,omitempty"`
 }
 
 // The order of a list; ties are broken by id. Default: newest published first.
 type ResourceOrder struct {
 	Field     string  `json:"field"`
 	Direction *string `json:"direction,omitempty"`
+}
+
+type ResourcePayload struct {
+	Resource Resource `json:"resource"`
+}
+
+type RevokeTokenPayload struct {
+	APIToken *content.Token `json:"apiToken"`
+}
+
+// A source as given in a mutation.
+type SourceInput struct {
+	Title     string     `json:"title"`
+	Publisher *string    `json:"publisher,omitempty"`
+	URL       *string    `json:"url,omitempty"`
+	Doi       *string    `json:"doi,omitempty"`
+	Date      *time.Time `json:"date,omitempty"`
+}
+
+type Viewer struct {
+	Name string `json:"name"`
+	Role string `json:"role"`
 }

@@ -71,7 +71,7 @@ func (b base) NextReviewDue() *time.Time       { return b.r.NextReviewDue }
 func (b base) Sources() []content.Source       { return nonNil(b.r.Sources) }
 func (b base) Withdrawal() *content.Withdrawal { return b.r.Withdrawal }
 func (b base) Revision() int                   { return b.r.Revision }
-func (b base) visible() bool                   { return b.r.Visible() }
+func (b base) visible() bool                   { return b.r.Visible() || b.r.EditorView }
 func (b base) text(s string) *string           { return ifVisible(b.visible(), s) }
 func (b base) Summary() *string                { return b.text(b.r.Summary) }
 func (b base) Body() *string                   { return b.text(b.r.Body) }
@@ -167,4 +167,11 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// Editorial is the editor-only view of a resource.
+type Editorial struct {
+	ID             int64
+	LatestRevision int
+	Origin         *string
 }

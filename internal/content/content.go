@@ -129,6 +129,9 @@ type Resource struct {
 	Withdrawal *Withdrawal
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	// EditorView marks a resource loaded for an editor: its content is
+	// shown whatever its status.
+	EditorView bool
 	Draft
 }
 

@@ -14,6 +14,10 @@ type Filter struct {
 	Languages       []string
 	PublishedAfter  *time.Time // inclusive
 	PublishedBefore *time.Time // inclusive
+	// Editors only: statuses to list (default published) and resources
+	// past their next-review date.
+	Statuses      []Status
+	ReviewOverdue bool
 }
 
 // Order is the order of a list of resources.
@@ -67,6 +71,9 @@ func PageSize(first *int) (int, error) {
 
 // ListQuery asks for one page of published resources.
 type ListQuery struct {
+	// Editor lists as editors see it: drafts are listed with their latest
+	// revision when Filter.Statuses asks for them.
+	Editor bool
 	Filter Filter
 	Order  Order
 	First  int

@@ -2,6 +2,7 @@ package content
 
 import (
 	"context"
+	"time"
 )
 
 // Store is where resources live: PostgreSQL, the source of truth.
@@ -61,4 +62,23 @@ type Importer interface {
 	// ImportFiles upserts files by slug in one transaction, serialised with
 	// other imports by an advisory lock. Unchanged files do nothing.
 	ImportFiles(ctx context.Context, files []FileImport, opts ImportOptions) ([]ImportResult, error)
+}
+
+// Editor is the store as editors and admins use it.
+type Editor interface {
+	EditorResourceByID(ctx context.Context, id int64) (*Resource, error)
+	EditorResourceBySlug(ctx context.Context, slug string) (*Resource, error)
+	PendingDraft(ctx context.Context, id int64) (*Resource, error)
+	Revisions(ctx context.Context, id int64) ([]RevisionInfo, error)
+	Revision(ctx context.Context, id int64, rev int) (*Draft, error)
+	CreateResource(ctx context.Context, p *Principal, d Draft) (*Resource, error)
+	UpdateResource(ctx context.Context, p *Principal, id int64, seen int, e ResourceEdit) (*Resource, error)
+	PublishResource(ctx context.Context, p *Principal, id int64, at *time.Time) (*Resource, error)
+	WithdrawResource(ctx context.Context, p *Principal, id int64, reason string) (*Resource, error)
+	RestoreRevision(ctx context.Context, p *Principal, id int64, rev int) (*Resource, error)
+	MarkReviewed(ctx context.Context, p *Principal, id int64, last, next time.Time) (*Resource, error)
+	AuditLog(ctx context.Context, first int, before int64) ([]AuditEntry, error)
+	CreateToken(ctx context.Context, name string, role Role, expires *time.Time) (string, *Token, error)
+	ListTokens(ctx context.Context) ([]Token, error)
+	RevokeToken(ctx context.Context, prefix string) (*Token, error)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
 
+	"guidancehub/internal/content"
 	"guidancehub/internal/httpapi/graphiql"
 )
 
@@ -39,8 +40,13 @@ type Options struct {
 	CORSOrigins []string
 	// RequestTimeout bounds each request's work (default 10 s).
 	RequestTimeout time.Duration
-	// MaxBodyBytes caps a request body (default 64 KiB).
-	MaxBodyBytes int64
+	// MaxBodyBytes caps a request body from anonymous and partner callers
+	// (default 64 KiB); MaxEditorBodyBytes from editors and admins (2 MiB).
+	MaxBodyBytes       int64
+	MaxEditorBodyBytes int64
+	// Authenticate checks a bearer token. A bad, expired or revoked token
+	// gets 401, never a silent downgrade to anonymous. Nil: tokens refused.
+	Authenticate func(ctx context.Context, token string) (*content.Principal, error)
 	// Registry receives the HTTP metrics; /metrics serves it.
 	Registry *prometheus.Registry
 }
@@ -56,13 +62,21 @@ func New(opts Options) http.Handler {
 	if opts.MaxBodyBytes == 0 {
 		opts.MaxBodyBytes = 64 << 10
 	}
+	if opts.MaxEditorBodyBytes == 0 {
+		opts.MaxEditorBodyBytes = 2 << 20
+	}
 	if opts.Registry == nil {
 		opts.Registry = prometheus.NewRegistry()
 	}
 	m := newMetrics(opts.Registry)
 
 	mux := http.NewServeMux()
-	gql := graphqlTransport(opts.GraphQL, opts.MaxBodyBytes)
+	gql := authenticate(opts.Logger, opts.Authenticate, graphqlTransport(opts.GraphQL, func(r *http.Request) int64 {
+		if content.PrincipalFrom(r.Context()).Can(content.RoleEditor) {
+			return opts.MaxEditorBodyBytes
+		}
+		return opts.MaxBodyBytes
+	}))
 	if len(opts.CORSOrigins) > 0 {
 		// rs/cors allows every origin when the list is empty: only install
 		// it with an explicit list.
@@ -117,10 +131,11 @@ func NewServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
 // parsing; a POST body that is not JSON is 415; a mutation or subscription
 // over GET is 405 with Allow: POST, decided from the parsed operation type
 // before validation.
-func graphqlTransport(next http.Handler, maxBody int64) http.Handler {
+func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodPost:
+			maxBody := bodyLimit(r)
 			ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 			if err != nil || ct != "application/json" {
 				writeError(w, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "send the request as Content-Type: application/json")
@@ -313,4 +328,37 @@ func (m *metrics) instrument(route string, next http.Handler) http.Handler {
 		m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
 		m.duration.WithLabelValues(route).Observe(time.Since(t0).Seconds())
 	})
+}
+
+// authenticate attaches the request's principal: anonymous without an
+// Authorization header; the token's principal with a good bearer token;
+// otherwise 401. Tokens are never logged.
+func authenticate(log *slog.Logger, check func(context.Context, string) (*content.Principal, error), next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := r.Header.Get("Authorization")
+		if h == "" || r.Method == http.MethodOptions {
+			next.ServeHTTP(w, r.WithContext(content.WithPrincipal(r.Context(), content.Anonymous)))
+			return
+		}
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || check == nil {
+			unauthenticated(w, "send the API token as Authorization: Bearer <token>")
+			return
+		}
+		p, err := check(r.Context(), strings.TrimSpace(token))
+		if content.ErrorCode(err) == content.EUNAUTHORIZED {
+			unauthenticated(w, content.ErrorMessage(err))
+			return
+		} else if err != nil {
+			log.Error("authenticate", "err", err)
+			writeError(w, http.StatusInternalServerError, "INTERNAL", "internal error")
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(content.WithPrincipal(r.Context(), p)))
+	})
+}
+
+func unauthenticated(w http.ResponseWriter, msg string) {
+	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+	writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", msg)
 }

@@ -172,7 +172,11 @@ func create(ctx context.Context, tx pgx.Tx, f *content.FileImport, res *content.
 }
 
 func insertRevision(ctx context.Context, tx pgx.Tx, id int64, rev int, f *content.FileImport) error {
-	d := &f.Draft
+	return writeRevision(ctx, tx, id, rev, &f.Draft, &f.Path, &f.Hash, f.Path)
+}
+
+// writeRevision inserts a full snapshot of a draft as revision rev.
+func writeRevision(ctx context.Context, tx pgx.Tx, id int64, rev int, d *content.Draft, origin, hash *string, author string) error {
 	sources, err := json.Marshal(nonNil(d.Sources))
 	if err != nil {
 		return err
@@ -186,10 +190,10 @@ func insertRevision(ctx context.Context, tx pgx.Tx, id int64, rev int, f *conten
 		translationOf, translationStatus = &d.TranslationOf, &d.TranslationStatus
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO revisions (resource_id, revision, kind, slug, title, summary, body, topics, audiences,
-		nations, language, translation_of, translation_status, published_at, last_reviewed, next_review, sources, related, details, origin, content_hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
+		nations, language, translation_of, translation_status, published_at, last_reviewed, next_review, sources, related, details, origin, content_hash, author)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
 		id, rev, d.Kind, d.Slug, d.Title, d.Summary, d.Body, nonNil(d.Topics), nonNil(d.Audiences), nonNil(d.Nations),
-		d.Language, translationOf, translationStatus, d.PublishedAt, d.LastReviewedAt, d.NextReviewDue, sources, nonNil(d.Related), details, f.Path, f.Hash)
+		d.Language, translationOf, translationStatus, d.PublishedAt, d.LastReviewedAt, d.NextReviewDue, sources, nonNil(d.Related), details, origin, hash, author)
 	return err
 }
 

@@ -159,8 +159,16 @@ func (db *DB) ListResources(ctx context.Context, q content.ListQuery) (*content.
 		return nil, content.FieldErrorf("orderBy", "unknown order")
 	}
 	where, args := filterSQL(q.Filter)
-	countSQL := `SELECT count(*)` + publicJoin + ` WHERE` + where
-	if len(args) == 0 && len(q.Filter.Kinds) == 0 {
+	join := publicJoin
+	if q.Editor {
+		// Drafts have no listing keys: order them by their latest title and
+		// as if published at the start of time.
+		r := strings.NewReplacer("r.published_at", "coalesce(r.published_at, '0001-01-01'::date)", "r.title_key", "coalesce(r.title_key, lower(v.title))")
+		o.key, o.by, o.cmp = r.Replace(o.key), r.Replace(o.by), r.Replace(o.cmp)
+		join = editorJoin
+	}
+	countSQL := `SELECT count(*)` + join + ` WHERE` + where
+	if len(args) == 0 && len(q.Filter.Kinds) == 0 && !q.Editor && !q.Filter.ReviewOverdue {
 		// No filter on revision fields: count published resources alone.
 		countSQL = `SELECT count(*) FROM resources r WHERE` + listed
 	}
@@ -172,7 +180,7 @@ func (db *DB) ListResources(ctx context.Context, q content.ListQuery) (*content.
 		pageArgs = append(pageArgs, q.After.Key, q.After.ID)
 	}
 	pageArgs = append(pageArgs, q.First+1)
-	pageSQL := `SELECT ` + resourceColumns + `, ` + o.key + publicJoin + ` WHERE` + pageWhere +
+	pageSQL := `SELECT ` + resourceColumns + `, ` + o.key + join + ` WHERE` + pageWhere +
 		` ORDER BY ` + o.by + fmt.Sprintf(` LIMIT $%d`, len(pageArgs))
 
 	var (
@@ -187,6 +195,7 @@ func (db *DB) ListResources(ctx context.Context, q content.ListQuery) (*content.
 			if err != nil {
 				return err
 			}
+			r.EditorView = q.Editor
 			page.Resources = append(page.Resources, r)
 			page.Cursors = append(page.Cursors, content.Cursor{Order: q.Order, Key: key, ID: r.ID})
 		}
@@ -219,6 +228,17 @@ func filterSQL(f content.Filter) (string, []any) {
 	add := func(clause string, arg any) {
 		args = append(args, arg)
 		where += fmt.Sprintf(" AND "+clause, len(args))
+	}
+	if len(f.Statuses) > 0 {
+		statuses := make([]string, len(f.Statuses))
+		for i, s := range f.Statuses {
+			statuses[i] = string(s)
+		}
+		args = append(args, statuses)
+		where = fmt.Sprintf(" r.status = ANY($%d)", len(args))
+	}
+	if f.ReviewOverdue {
+		where += " AND v.next_review < current_date"
 	}
 	if len(f.Kinds) > 0 {
 		kinds := make([]string, len(f.Kinds))

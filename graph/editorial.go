@@ -1,0 +1,149 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"guidancehub/graph/model"
+	"guidancehub/internal/content"
+)
+
+// hasRole enforces @hasRole for every field, argument and input field that
+// carries it: the one place access rules are checked.
+func hasRole(ctx context.Context, _ any, next graphql.Resolver, role string) (any, error) {
+	p := content.PrincipalFrom(ctx)
+	if p.Can(content.Role(role)) {
+		return next(ctx)
+	}
+	if p == content.Anonymous || p.Role == "" {
+		return nil, content.Errorf(content.EUNAUTHORIZED, "this needs an API token with the %s role (Authorization: Bearer …)", role)
+	}
+	return nil, content.Errorf(content.EFORBIDDEN, "your token's role (%s) cannot do this: it needs %s", p.Role, role)
+}
+
+// resourceID decodes a resource's global id.
+func resourceID(id string) (int64, error) {
+	typ, n, err := content.ParseGlobalID(id)
+	if err != nil {
+		return 0, err
+	}
+	if typ != model.NodeType {
+		return 0, content.FieldErrorf("id", "not the id of a resource")
+	}
+	return n, nil
+}
+
+// edit turns the API's input into a domain edit.
+func edit(in *model.ResourceInput) content.ResourceEdit {
+	var e content.ResourceEdit
+	if in == nil {
+		return e
+	}
+	if in.Kind != nil {
+		k := content.Kind(*in.Kind)
+		e.Kind = &k
+	}
+	e.Slug, e.Title, e.Summary, e.Body = in.Slug, in.Title, in.Summary, in.Body
+	e.Topics, e.Audiences, e.Nations = in.Topics, in.Audiences, in.Nations
+	e.Language, e.TranslationOf, e.TranslationStatus = in.Language, in.TranslationOf, in.TranslationStatus
+	e.PublishedAt, e.LastReviewedAt, e.NextReviewDue = in.PublishedAt, in.LastReviewedAt, in.NextReviewDue
+	if in.Sources != nil {
+		e.Sources = make([]content.Source, len(in.Sources))
+		for i, s := range in.Sources {
+			e.Sources[i] = content.Source{Title: s.Title, Publisher: deref(s.Publisher), URL: deref(s.URL), DOI: deref(s.Doi), Date: s.Date}
+		}
+	}
+	e.Related = in.Related
+	e.AppliesTo, e.Methods, e.Sample, e.Period, e.Rationale, e.Campaign = in.AppliesTo, in.Methods, in.Sample, in.Period, in.Rationale, in.Campaign
+	e.SampleSize = in.SampleSize
+	e.Actions, e.KeyFindings, e.Recommendations = in.Actions, in.KeyFindings, in.Recommendations
+	return e
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func payload(r *content.Resource, err error) (*model.ResourcePayload, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &model.ResourcePayload{Resource: model.Wrap(r)}, nil
+}
+
+// diffDrafts lists the fields that differ between two revisions.
+func diffDrafts(a, b *content.Draft) []model.FieldChange {
+	show := func(v any) *string {
+		switch x := v.(type) {
+		case string:
+			if x == "" {
+				return nil
+			}
+			return &x
+		default:
+			j, _ := json.Marshal(x)
+			s := string(j)
+			if s == "null" || s == "[]" || s == "{}" {
+				return nil
+			}
+			return &s
+		}
+	}
+	fields := []struct {
+		name string
+		a, b any
+	}{
+		{"kind", string(a.Kind), string(b.Kind)}, {"title", a.Title, b.Title}, {"summary", a.Summary, b.Summary}, {"body", a.Body, b.Body},
+		{"topics", a.Topics, b.Topics}, {"audiences", a.Audiences, b.Audiences}, {"nations", a.Nations, b.Nations},
+		{"language", a.Language, b.Language}, {"translationOf", a.TranslationOf, b.TranslationOf},
+		{"publishedAt", a.PublishedAt, b.PublishedAt}, {"lastReviewedAt", a.LastReviewedAt, b.LastReviewedAt}, {"nextReviewDue", a.NextReviewDue, b.NextReviewDue},
+		{"sources", a.Sources, b.Sources}, {"related", a.Related, b.Related}, {"details", a.Details, b.Details},
+	}
+	out := []model.FieldChange{}
+	for _, f := range fields {
+		from, to := show(f.a), show(f.b)
+		if fmt.Sprint(deref(from)) != fmt.Sprint(deref(to)) {
+			out = append(out, model.FieldChange{Field: f.name, From: from, To: to})
+		}
+	}
+	return out
+}
+
+func parseAfter(after *string) (int64, error) {
+	if after == nil {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(*after, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, content.FieldErrorf("after", "not an audit entry id")
+	}
+	return n, nil
+}
+
+// editorial is the editor-only view of a resource.
+func (r *Resolver) editorial(ctx context.Context, res model.Resource) (*model.Editorial, error) {
+	c := res.Content()
+	full, err := r.Editor.EditorResourceByID(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	revs, err := r.Editor.Revisions(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	e := &model.Editorial{ID: c.ID, LatestRevision: full.Revision}
+	if len(revs) > 0 {
+		e.LatestRevision = revs[0].Revision
+	}
+	if full.Origin != "" {
+		e.Origin = &full.Origin
+	}
+	return e, nil
+}

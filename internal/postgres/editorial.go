@@ -1,0 +1,359 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"guidancehub/internal/content"
+)
+
+// lockScheduler is the advisory lock one replica holds while publishing
+// scheduled resources.
+const lockScheduler = 7_463_003
+
+// editable is a resource row locked for an edit.
+type editable struct {
+	id              int64
+	slug            string
+	status          content.Status
+	origin          *string
+	latest          int
+	published       *int
+	withdrawnReason *string
+}
+
+func lockResource(ctx context.Context, tx pgx.Tx, id int64) (*editable, error) {
+	var e editable
+	err := tx.QueryRow(ctx, `SELECT id, slug, status, origin, latest_revision, published_revision, withdrawn_reason
+		FROM resources WHERE id = $1 FOR UPDATE`, id).Scan(&e.id, &e.slug, &e.status, &e.origin, &e.latest, &e.published, &e.withdrawnReason)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, content.Errorf(content.ENOTFOUND, "no resource with that id")
+	} else if err != nil {
+		return nil, err
+	}
+	if e.origin != nil {
+		return nil, &content.Error{Code: content.EFORBIDDEN, Field: "id",
+			Message: fmt.Sprintf("this resource is managed by the file %s: change the file and import it", *e.origin)}
+	}
+	return &e, nil
+}
+
+// loadRevision reads a revision's content.
+func loadRevision(ctx context.Context, tx rowQuerier, id int64, rev int) (*content.Draft, error) {
+	var (
+		d                content.Draft
+		transOf, transSt *string
+		sources, details []byte
+	)
+	err := tx.QueryRow(ctx, `SELECT kind, slug, title, summary, body, topics, audiences, nations, language, translation_of, translation_status,
+		published_at, last_reviewed, next_review, sources, related, details FROM revisions WHERE resource_id = $1 AND revision = $2`, id, rev).
+		Scan(&d.Kind, &d.Slug, &d.Title, &d.Summary, &d.Body, &d.Topics, &d.Audiences, &d.Nations, &d.Language, &transOf, &transSt,
+			&d.PublishedAt, &d.LastReviewedAt, &d.NextReviewDue, &sources, &d.Related, &details)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, content.FieldErrorf("revision", "no revision %d", rev)
+	} else if err != nil {
+		return nil, err
+	}
+	if transOf != nil {
+		d.TranslationOf = *transOf
+	}
+	if transSt != nil {
+		d.TranslationStatus = *transSt
+	}
+	if err := json.Unmarshal(sources, &d.Sources); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(details, &d.Details); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+func audit(ctx context.Context, tx pgx.Tx, p *content.Principal, action string, id int64, rev int, detail string) error {
+	_, err := tx.Exec(ctx, `INSERT INTO audit_log (token_prefix, token_name, action, resource_id, revision, detail)
+		VALUES (nullif($1, ''), $2, $3, $4, $5, nullif($6, ''))`, p.Prefix, p.Name, action, id, rev, detail)
+	return err
+}
+
+// mutate runs an edit in one transaction with its change row, audit entry
+// and notification, and returns the resource as editors see it.
+func (db *DB) mutate(ctx context.Context, fn func(tx pgx.Tx) (int64, error)) (*content.Resource, error) {
+	var id int64
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var err error
+		if id, err = fn(tx); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `SELECT pg_notify($1, '')`, ChangeChannel)
+		return err
+	})
+	if err != nil {
+		var de *content.Error
+		if errors.As(err, &de) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("edit: %w", domainError(err))
+	}
+	return db.EditorResourceByID(ctx, id)
+}
+
+// CreateResource creates a draft.
+func (db *DB) CreateResource(ctx context.Context, p *content.Principal, d content.Draft) (*content.Resource, error) {
+	if err := d.Validate(false); err != nil {
+		return nil, err
+	}
+	return db.mutate(ctx, func(tx pgx.Tx) (int64, error) {
+		var id int64
+		err := tx.QueryRow(ctx, `INSERT INTO resources (slug, kind, status, latest_revision) VALUES ($1, $2, 'DRAFT', 1)
+			ON CONFLICT (slug) DO NOTHING RETURNING id`, d.Slug, d.Kind).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return 0, &content.Error{Code: content.ECONFLICT, Field: "input.slug", Message: fmt.Sprintf("slug %q is already used", d.Slug)}
+		} else if err != nil {
+			return 0, err
+		}
+		if err := writeRevision(ctx, tx, id, 1, &d, nil, nil, p.Name); err != nil {
+			return 0, err
+		}
+		if err := recordChange(ctx, tx, id, 1, "created"); err != nil {
+			return 0, err
+		}
+		return id, audit(ctx, tx, p, "create", id, 1, "")
+	})
+}
+
+// UpdateResource makes a new draft revision from the latest one. seen is
+// the revision the editor last saw: if another edit came since, it is a
+// conflict, never a silent overwrite. The published revision stays live.
+func (db *DB) UpdateResource(ctx context.Context, p *content.Principal, id int64, seen int, in content.ResourceEdit) (*content.Resource, error) {
+	return db.mutate(ctx, func(tx pgx.Tx) (int64, error) {
+		e, err := lockResource(ctx, tx, id)
+		if err != nil {
+			return 0, err
+		}
+		if seen != e.latest {
+			return 0, &content.Error{Code: content.ECONFLICT, Field: "revision",
+				Message: fmt.Sprintf("the resource has changed since revision %d (it is now at %d): reload it and apply your edit again", seen, e.latest)}
+		}
+		d, err := loadRevision(ctx, tx, id, e.latest)
+		if err != nil {
+			return 0, err
+		}
+		next := in.Apply(*d)
+		if next.Slug != e.slug {
+			return 0, content.FieldErrorf("input.slug", "cannot change: a resource's slug is its identity")
+		}
+		if next.Kind != d.Kind && e.published != nil {
+			return 0, content.FieldErrorf("input.kind", "cannot change once published")
+		}
+		if err := next.Validate(false); err != nil {
+			return 0, err
+		}
+		rev := e.latest + 1
+		if err := writeRevision(ctx, tx, id, rev, &next, nil, nil, p.Name); err != nil {
+			return 0, err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE resources SET latest_revision = $2, kind = $3 WHERE id = $1`, id, rev, next.Kind); err != nil {
+			return 0, err
+		}
+		if err := recordChange(ctx, tx, id, rev, "updated"); err != nil {
+			return 0, err
+		}
+		return id, audit(ctx, tx, p, "update", id, rev, "")
+	})
+}
+
+// PublishResource publishes the latest revision now, or schedules it.
+func (db *DB) PublishResource(ctx context.Context, p *content.Principal, id int64, at *time.Time) (*content.Resource, error) {
+	return db.mutate(ctx, func(tx pgx.Tx) (int64, error) {
+		e, err := lockResource(ctx, tx, id)
+		if err != nil {
+			return 0, err
+		}
+		d, err := loadRevision(ctx, tx, id, e.latest)
+		if err != nil {
+			return 0, err
+		}
+		if err := d.Validate(true); err != nil {
+			return 0, err
+		}
+		if at != nil && at.After(time.Now().Add(time.Second)) {
+			if _, err := tx.Exec(ctx, `INSERT INTO scheduled_publications (resource_id, revision, publish_at, token_prefix, token_name)
+				VALUES ($1, $2, $3, nullif($4, ''), $5) ON CONFLICT (resource_id) DO UPDATE
+				SET revision = $2, publish_at = $3, token_prefix = nullif($4, ''), token_name = $5`, id, e.latest, *at, p.Prefix, p.Name); err != nil {
+				return 0, err
+			}
+			return id, audit(ctx, tx, p, "schedule", id, e.latest, "publish at "+at.UTC().Format(time.RFC3339))
+		}
+		return id, publishNow(ctx, tx, p, e, "publish")
+	})
+}
+
+// publishNow makes the latest revision live, filling review dates that are
+// not set: published and last reviewed today, next review in a year.
+func publishNow(ctx context.Context, tx pgx.Tx, p *content.Principal, e *editable, action string) error {
+	if _, err := tx.Exec(ctx, `UPDATE revisions SET published_at = coalesce(published_at, current_date),
+		last_reviewed = coalesce(last_reviewed, current_date),
+		next_review = coalesce(next_review, (coalesce(last_reviewed, current_date) + interval '12 months')::date)
+		WHERE resource_id = $1 AND revision = $2`, e.id, e.latest); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE resources SET status = 'PUBLISHED', published_revision = $2, withdrawn_reason = NULL,
+		withdrawn_at = NULL, updated_at = now() WHERE id = $1`, e.id, e.latest); err != nil {
+		return err
+	}
+	if err := syncListingKeys(ctx, tx, e.id); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM scheduled_publications WHERE resource_id = $1`, e.id); err != nil {
+		return err
+	}
+	if err := recordChange(ctx, tx, e.id, e.latest, "published"); err != nil {
+		return err
+	}
+	return audit(ctx, tx, p, action, e.id, e.latest, "")
+}
+
+// WithdrawResource withdraws a resource with a reason shown to the public.
+func (db *DB) WithdrawResource(ctx context.Context, p *content.Principal, id int64, reason string) (*content.Resource, error) {
+	if reason == "" || len(reason) > 500 {
+		return nil, content.FieldErrorf("reason", "is required, at most 500 characters")
+	}
+	return db.mutate(ctx, func(tx pgx.Tx) (int64, error) {
+		e, err := lockResource(ctx, tx, id)
+		if err != nil {
+			return 0, err
+		}
+		if e.status == content.StatusWithdrawn {
+			return 0, &content.Error{Code: content.ECONFLICT, Message: "the resource is already withdrawn"}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE resources SET status = 'WITHDRAWN', withdrawn_reason = $2, withdrawn_at = now(), updated_at = now()
+			WHERE id = $1`, id, reason); err != nil {
+			return 0, err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM scheduled_publications WHERE resource_id = $1`, id); err != nil {
+			return 0, err
+		}
+		if err := recordChange(ctx, tx, id, e.latest, "withdrawn"); err != nil {
+			return 0, err
+		}
+		return id, audit(ctx, tx, p, "withdraw", id, e.latest, reason)
+	})
+}
+
+// RestoreRevision makes a copy of an earlier revision the new draft.
+func (db *DB) RestoreRevision(ctx context.Context, p *content.Principal, id int64, rev int) (*content.Resource, error) {
+	return db.mutate(ctx, func(tx pgx.Tx) (int64, error) {
+		e, err := lockResource(ctx, tx, id)
+		if err != nil {
+			return 0, err
+		}
+		d, err := loadRevision(ctx, tx, id, rev)
+		if err != nil {
+			return 0, err
+		}
+		next := e.latest + 1
+		if err := writeRevision(ctx, tx, id, next, d, nil, nil, p.Name); err != nil {
+			return 0, err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE resources SET latest_revision = $2 WHERE id = $1`, id, next); err != nil {
+			return 0, err
+		}
+		if err := recordChange(ctx, tx, id, next, "restored-revision"); err != nil {
+			return 0, err
+		}
+		return id, audit(ctx, tx, p, "restore-revision", id, next, fmt.Sprintf("from revision %d", rev))
+	})
+}
+
+// MarkReviewed records a review: the live revision (and any pending draft)
+// get the new review dates as new revisions.
+func (db *DB) MarkReviewed(ctx context.Context, p *content.Principal, id int64, last, next time.Time) (*content.Resource, error) {
+	if !next.After(last) {
+		return nil, content.FieldErrorf("nextReviewDue", "must be after lastReviewedAt")
+	}
+	return db.mutate(ctx, func(tx pgx.Tx) (int64, error) {
+		e, err := lockResource(ctx, tx, id)
+		if err != nil {
+			return 0, err
+		}
+		rev := e.latest
+		stamp := func(from int) error {
+			d, err := loadRevision(ctx, tx, id, from)
+			if err != nil {
+				return err
+			}
+			d.LastReviewedAt, d.NextReviewDue = &last, &next
+			rev++
+			return writeRevision(ctx, tx, id, rev, d, nil, nil, p.Name)
+		}
+		if e.published != nil {
+			if err := stamp(*e.published); err != nil {
+				return 0, err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE resources SET published_revision = $2, updated_at = now() WHERE id = $1`, id, rev); err != nil {
+				return 0, err
+			}
+		}
+		if e.published == nil || e.latest > *e.published {
+			if err := stamp(e.latest); err != nil {
+				return 0, err
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE resources SET latest_revision = $2 WHERE id = $1`, id, rev); err != nil {
+			return 0, err
+		}
+		if err := recordChange(ctx, tx, id, rev, "reviewed"); err != nil {
+			return 0, err
+		}
+		return id, audit(ctx, tx, p, "mark-reviewed", id, rev, "next review "+next.Format(content.DateLayout))
+	})
+}
+
+// PublishDue publishes scheduled resources whose time has come. One replica
+// at a time does it (advisory lock); each publication writes its change row,
+// so it reaches every replica's index.
+func (db *DB) PublishDue(ctx context.Context) (int, error) {
+	n := 0
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var got bool
+		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, lockScheduler).Scan(&got); err != nil || !got {
+			return err
+		}
+		rows, _ := tx.Query(ctx, `SELECT resource_id, revision, coalesce(token_prefix, ''), token_name FROM scheduled_publications
+			WHERE publish_at <= now() ORDER BY publish_at FOR UPDATE SKIP LOCKED`)
+		type due struct {
+			ID       int64
+			Revision int
+			Prefix   string
+			Name     string
+		}
+		list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[due])
+		if err != nil {
+			return err
+		}
+		for _, d := range list {
+			e, err := lockResource(ctx, tx, d.ID)
+			if err != nil {
+				return err
+			}
+			e.latest = d.Revision
+			if err := publishNow(ctx, tx, &content.Principal{Prefix: d.Prefix, Name: d.Name}, e, "publish (scheduled)"); err != nil {
+				return err
+			}
+			n++
+		}
+		if n > 0 {
+			_, err = tx.Exec(ctx, `SELECT pg_notify($1, '')`, ChangeChannel)
+		}
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("publish due: %w", domainError(err))
+	}
+	return n, nil
+}
