@@ -329,7 +329,6 @@ type GuidanceDocumentResolver interface {
 	Translations(ctx context.Context, obj *model.GuidanceDocument) ([]model.Resource, error)
 
 	Related(ctx context.Context, obj *model.GuidanceDocument) ([]model.Resource, error)
-	URL(ctx context.Context, obj *model.GuidanceDocument) (string, error)
 
 	Editorial(ctx context.Context, obj *model.GuidanceDocument) (*model.Editorial, error)
 }
@@ -348,7 +347,6 @@ type PolicyPositionResolver interface {
 	Translations(ctx context.Context, obj *model.PolicyPosition) ([]model.Resource, error)
 
 	Related(ctx context.Context, obj *model.PolicyPosition) ([]model.Resource, error)
-	URL(ctx context.Context, obj *model.PolicyPosition) (string, error)
 
 	Editorial(ctx context.Context, obj *model.PolicyPosition) (*model.Editorial, error)
 }
@@ -368,7 +366,6 @@ type ResearchBriefResolver interface {
 	Translations(ctx context.Context, obj *model.ResearchBrief) ([]model.Resource, error)
 
 	Related(ctx context.Context, obj *model.ResearchBrief) ([]model.Resource, error)
-	URL(ctx context.Context, obj *model.ResearchBrief) (string, error)
 
 	Editorial(ctx context.Context, obj *model.ResearchBrief) (*model.Editorial, error)
 }
@@ -3969,7 +3966,7 @@ func (ec *executionContext) _GuidanceDocument_url(ctx context.Context, field gra
 			return ec.fieldContext_GuidanceDocument_url(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.GuidanceDocument().URL(ctx, obj)
+			return obj.URL(ctx), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -3980,7 +3977,7 @@ func (ec *executionContext) _GuidanceDocument_url(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_GuidanceDocument_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("GuidanceDocument", field, true, true, "String")
+	return graphql.NewScalarFieldContext("GuidanceDocument", field, true, false, "String")
 }
 
 func (ec *executionContext) _GuidanceDocument_withdrawal(ctx context.Context, field graphql.CollectedField, obj *model.GuidanceDocument) (ret graphql.Marshaler) {
@@ -5305,7 +5302,7 @@ func (ec *executionContext) _PolicyPosition_url(ctx context.Context, field graph
 			return ec.fieldContext_PolicyPosition_url(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.PolicyPosition().URL(ctx, obj)
+			return obj.URL(ctx), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -5316,7 +5313,7 @@ func (ec *executionContext) _PolicyPosition_url(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_PolicyPosition_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PolicyPosition", field, true, true, "String")
+	return graphql.NewScalarFieldContext("PolicyPosition", field, true, false, "String")
 }
 
 func (ec *executionContext) _PolicyPosition_withdrawal(ctx context.Context, field graphql.CollectedField, obj *model.PolicyPosition) (ret graphql.Marshaler) {
@@ -6502,7 +6499,7 @@ func (ec *executionContext) _ResearchBrief_url(ctx context.Context, field graphq
 			return ec.fieldContext_ResearchBrief_url(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ResearchBrief().URL(ctx, obj)
+			return obj.URL(ctx), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -6513,7 +6510,7 @@ func (ec *executionContext) _ResearchBrief_url(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_ResearchBrief_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ResearchBrief", field, true, true, "String")
+	return graphql.NewScalarFieldContext("ResearchBrief", field, true, false, "String")
 }
 
 func (ec *executionContext) _ResearchBrief_withdrawal(ctx context.Context, field graphql.CollectedField, obj *model.ResearchBrief) (ret graphql.Marshaler) {

@@ -2,16 +2,10 @@ package graph
 
 import (
 	"context"
-	"net/url"
 
 	"guidancehub/graph/model"
 	"guidancehub/internal/content"
 )
-
-// resourceURL is the resource's page under the public URL.
-func (r *Resolver) resourceURL(res model.Resource) string {
-	return r.PublicURL + "/resources/" + url.PathEscape(res.Content().Slug)
-}
 
 // translationOf loads the original of a translation (published or withdrawn).
 func (r *Resolver) translationOf(ctx context.Context, res model.Resource) (model.Resource, error) {

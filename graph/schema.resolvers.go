@@ -28,11 +28,6 @@ func (r *guidanceDocumentResolver) Related(ctx context.Context, obj *model.Guida
 	return r.related(ctx, obj)
 }
 
-// URL is the resolver for the url field.
-func (r *guidanceDocumentResolver) URL(ctx context.Context, obj *model.GuidanceDocument) (string, error) {
-	return r.resourceURL(obj), nil
-}
-
 // Editorial is the resolver for the editorial field.
 func (r *guidanceDocumentResolver) Editorial(ctx context.Context, obj *model.GuidanceDocument) (*model.Editorial, error) {
 	return r.editorial(ctx, obj)
@@ -51,11 +46,6 @@ func (r *policyPositionResolver) Translations(ctx context.Context, obj *model.Po
 // Related is the resolver for the related field.
 func (r *policyPositionResolver) Related(ctx context.Context, obj *model.PolicyPosition) ([]model.Resource, error) {
 	return r.related(ctx, obj)
-}
-
-// URL is the resolver for the url field.
-func (r *policyPositionResolver) URL(ctx context.Context, obj *model.PolicyPosition) (string, error) {
-	return r.resourceURL(obj), nil
 }
 
 // Editorial is the resolver for the editorial field.
@@ -146,11 +136,6 @@ func (r *researchBriefResolver) Translations(ctx context.Context, obj *model.Res
 // Related is the resolver for the related field.
 func (r *researchBriefResolver) Related(ctx context.Context, obj *model.ResearchBrief) ([]model.Resource, error) {
 	return r.related(ctx, obj)
-}
-
-// URL is the resolver for the url field.
-func (r *researchBriefResolver) URL(ctx context.Context, obj *model.ResearchBrief) (string, error) {
-	return r.resourceURL(obj), nil
 }
 
 // Editorial is the resolver for the editorial field.

@@ -10,6 +10,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"guidancehub/graph/model"
 )
 
 // NewServer builds the GraphQL handler: explicit transports (GET for
@@ -31,7 +33,7 @@ func NewServer(r *Resolver, limits Limits, log *slog.Logger) *handler.Server {
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(withLoaders(ctx, r.Store))
+		return next(model.WithPublicURL(withLoaders(ctx, r.Store), r.PublicURL))
 	})
 	return srv
 }

@@ -3,6 +3,8 @@
 package model
 
 import (
+	"context"
+	"net/url"
 	"time"
 
 	"guidancehub/internal/content"
@@ -75,6 +77,21 @@ func (b base) visible() bool                   { return b.r.Visible() || b.r.Edi
 func (b base) text(s string) *string           { return ifVisible(b.visible(), s) }
 func (b base) Summary() *string                { return b.text(b.r.Summary) }
 func (b base) Body() *string                   { return b.text(b.r.Body) }
+
+type publicURLKey struct{}
+
+// WithPublicURL returns ctx carrying the base of resources' urls.
+func WithPublicURL(ctx context.Context, base string) context.Context {
+	return context.WithValue(ctx, publicURLKey{}, base)
+}
+
+// URL is the resource's page under the public URL. It reads the base from
+// the operation's context, so it runs inline rather than as a concurrent
+// resolver (a page of results would start a goroutine per item).
+func (b base) URL(ctx context.Context) string {
+	base, _ := ctx.Value(publicURLKey{}).(string)
+	return base + "/resources/" + url.PathEscape(b.r.Slug)
+}
 
 // BodyHTML renders the body; rendering is cached by resource revision.
 func (b base) BodyHTML() *string {
