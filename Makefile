@@ -35,9 +35,11 @@ fuzz-short:
 	$(GO) test -run '^$$' -fuzz '^FuzzHTML$$' -fuzztime $(FUZZTIME) ./internal/render
 	$(GO) test -run '^$$' -fuzz '^FuzzParseQuery$$' -fuzztime $(FUZZTIME) ./internal/search
 
-## bench: search latency on the shipped library (figures printed, never asserted)
-bench:
+## bench: search on the shipped library, then the hub at BENCH_N resources (figures printed, never asserted; about 8 minutes at 100,000)
+BENCH_N ?= 100000
+bench: postgres
 	$(GO) test -run '^$$' -bench . -benchtime 50x ./internal/search
+	$(GO) run ./internal/bench/hubbench -n $(BENCH_N)
 
 ## fuzz: each fuzz target for longer
 fuzz:
