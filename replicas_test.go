@@ -29,7 +29,7 @@ func startProcess(t *testing.T, bin string, env []string) string {
 	t.Helper()
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), env...)
-	cmd.Env = append(cmd.Env, "HUB_ADDR=127.0.0.1:0")
+	cmd.Env = append(cmd.Env, "HUB_ADDR=127.0.0.1:0", "HUB_RATE_LIMITS="+testRates)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

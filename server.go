@@ -239,20 +239,28 @@ func serve(ctx context.Context, cfg *config.Config, db *postgres.DB, log *slog.L
 		log.Info(summary(rep), "dir", cfg.ResourcesDir)
 	}
 
+	rates, err := httpapi.ParseRates(cfg.RateLimits)
+	if err != nil {
+		log.Error("HUB_RATE_LIMITS", "err", err)
+		return 1
+	}
 	resolver := &graph.Resolver{Store: db, Editor: db, PublicURL: cfg.PublicURL, Search: syncer, Log: log,
 		ZeroResults: db.RecordZeroResult, ZeroResultTerm: search.ZeroResultTerm}
 	h := httpapi.New(httpapi.Options{
-		Logger:  log,
-		GraphQL: graph.NewServer(resolver, graph.DefaultLimits, log),
+		Logger: log,
+		GraphQL: graph.NewServer(resolver, graph.Limits{Tokens: cfg.MaxTokens, Depth: cfg.MaxDepth, Aliases: cfg.MaxAliases,
+			RootFields: cfg.MaxRootFields, Complexity: cfg.MaxComplexity}.WithDefaults(), log),
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
 				return errors.New("database not reachable")
 			}
 			return syncer.Check()
 		},
-		CORSOrigins:  cfg.CORSOrigins,
-		Registry:     reg,
-		Authenticate: db.Authenticate,
+		CORSOrigins:    cfg.CORSOrigins,
+		Registry:       reg,
+		Authenticate:   db.Authenticate,
+		Rates:          rates,
+		ClientIPHeader: cfg.ClientIPHeader,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -24,6 +24,8 @@ type Limits struct {
 	IntrospectionDepth int
 	// Aliases caps the aliased fields of an operation.
 	Aliases int
+	// RootFields caps the top-level fields of an operation.
+	RootFields int
 	// Complexity caps the cost computed from list sizes (first × child cost).
 	Complexity int
 }
@@ -33,7 +35,7 @@ type Limits struct {
 // items: resources(first: 100) with every scalar field and a few nested
 // lists of scalars costs about 9,000–20,000 and passes; two levels of
 // nested lists with three fields cost 30,200 and are refused.
-var DefaultLimits = Limits{Tokens: 2000, Depth: 8, IntrospectionDepth: 15, Aliases: 15, Complexity: 25_000}
+var DefaultLimits = Limits{Tokens: 2000, Depth: 8, IntrospectionDepth: 15, Aliases: 15, RootFields: 10, Complexity: 25_000}
 
 // limitCode is the extensions.code of a refused operation.
 const limitCode = "LIMIT_EXCEEDED"
@@ -66,6 +68,8 @@ func (s shapeLimit) MutateOperationContext(_ context.Context, oc *graphql.Operat
 		return limitError("introspection depth", m.introspectionDepth, s.limits.IntrospectionDepth)
 	case m.aliases > s.limits.Aliases:
 		return limitError("aliases", m.aliases, s.limits.Aliases)
+	case m.roots > s.limits.RootFields:
+		return limitError("root fields", m.roots, s.limits.RootFields)
 	}
 	return nil
 }
@@ -77,7 +81,7 @@ func limitError(name string, got, limit int) *gqlerror.Error {
 	return err
 }
 
-type shape struct{ depth, introspectionDepth, aliases int }
+type shape struct{ depth, introspectionDepth, aliases, roots int }
 
 // measure walks a selection set, following fragments (each fragment
 // spread is walked where it is used; validation has already refused cycles).
@@ -111,6 +115,7 @@ func measure(set ast.SelectionSet) shape {
 		}
 	}
 	walk(set, 1, false, map[string]bool{})
+	s.roots = countRoots(set, map[string]bool{})
 	return s
 }
 
@@ -140,4 +145,39 @@ func pageSize(first *int) int {
 		return content.DefaultPageSize
 	}
 	return min(max(*first, 1), content.MaxPageSize)
+}
+
+// countRoots counts the top-level fields (not __typename), following
+// fragments at the top level.
+func countRoots(set ast.SelectionSet, seen map[string]bool) int {
+	n := 0
+	for _, sel := range set {
+		switch x := sel.(type) {
+		case *ast.Field:
+			if x.Name != "__typename" {
+				n++
+			}
+		case *ast.InlineFragment:
+			n += countRoots(x.SelectionSet, seen)
+		case *ast.FragmentSpread:
+			if x.Definition != nil && !seen[x.Name] {
+				seen[x.Name] = true
+				n += countRoots(x.Definition.SelectionSet, seen)
+			}
+		}
+	}
+	return n
+}
+
+// WithDefaults fills zero limits from DefaultLimits.
+func (l Limits) WithDefaults() Limits {
+	d := DefaultLimits
+	pick := func(v, def int) int {
+		if v > 0 {
+			return v
+		}
+		return def
+	}
+	return Limits{Tokens: pick(l.Tokens, d.Tokens), Depth: pick(l.Depth, d.Depth), IntrospectionDepth: pick(l.IntrospectionDepth, d.IntrospectionDepth),
+		Aliases: pick(l.Aliases, d.Aliases), RootFields: pick(l.RootFields, d.RootFields), Complexity: pick(l.Complexity, d.Complexity)}
 }

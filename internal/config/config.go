@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -22,6 +23,11 @@ type Config struct {
 	CORSOrigins  []string
 	PGBinDir     string
 	LogFormat    string
+	// RateLimits is "who=rate/burst,…"; ClientIPHeader a trusted proxy header.
+	RateLimits     string
+	ClientIPHeader string
+	// Query limits (0: the built-in default).
+	MaxDepth, MaxAliases, MaxRootFields, MaxComplexity, MaxTokens int
 }
 
 // Option is one setting.
@@ -48,6 +54,30 @@ var Options = []Option{
 		func(c *Config, v string) { c.PGBinDir = v }},
 	{"HUB_LOG_FORMAT", "log-format", "text", "Log format: text or json.",
 		func(c *Config, v string) { c.LogFormat = v }},
+	{"HUB_RATE_LIMITS", "rate-limits", "anonymous=20/100,partner=100/400,editor=50/200,admin=50/200",
+		"Requests per second/burst per anonymous client IP and per token, by role.",
+		func(c *Config, v string) { c.RateLimits = v }},
+	{"HUB_CLIENT_IP_HEADER", "client-ip-header", "", "Header a trusted reverse proxy sets to the client address (e.g. X-Forwarded-For; its last entry is used). Unset: the peer address.",
+		func(c *Config, v string) { c.ClientIPHeader = v }},
+	{"HUB_MAX_DEPTH", "max-depth", "8", "Deepest field nesting of a query (introspection is measured apart, up to 15).",
+		func(c *Config, v string) { c.MaxDepth = atoi(v) }},
+	{"HUB_MAX_ALIASES", "max-aliases", "15", "Most aliased fields in a query.",
+		func(c *Config, v string) { c.MaxAliases = atoi(v) }},
+	{"HUB_MAX_ROOT_FIELDS", "max-root-fields", "10", "Most top-level fields in a query.",
+		func(c *Config, v string) { c.MaxRootFields = atoi(v) }},
+	{"HUB_MAX_COMPLEXITY", "max-complexity", "25000", "Highest query cost (a page costs first × its items; other lists ten items).",
+		func(c *Config, v string) { c.MaxComplexity = atoi(v) }},
+	{"HUB_MAX_TOKENS", "max-tokens", "2000", "Most lexer tokens in a query document.",
+		func(c *Config, v string) { c.MaxTokens = atoi(v) }},
+}
+
+// atoi reads a limit; a bad value becomes -1, which validate refuses.
+func atoi(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return -1
+	}
+	return n
 }
 
 // Load reads the environment, then the flags in args, and validates.
@@ -89,6 +119,12 @@ func (c *Config) validate() error {
 		u, err := url.Parse(o)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
 			return fmt.Errorf("HUB_CORS_ORIGINS: %q is not an origin such as https://example.org", o)
+		}
+	}
+	for name, n := range map[string]int{"HUB_MAX_DEPTH": c.MaxDepth, "HUB_MAX_ALIASES": c.MaxAliases, "HUB_MAX_ROOT_FIELDS": c.MaxRootFields,
+		"HUB_MAX_COMPLEXITY": c.MaxComplexity, "HUB_MAX_TOKENS": c.MaxTokens} {
+		if n < 0 {
+			return fmt.Errorf("%s: want a positive whole number", name)
 		}
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {

@@ -7,6 +7,7 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -49,6 +50,11 @@ type Options struct {
 	Authenticate func(ctx context.Context, token string) (*content.Principal, error)
 	// Registry receives the HTTP metrics; /metrics serves it.
 	Registry *prometheus.Registry
+	// Rates are the request limits per kind of caller (DefaultRates fill
+	// the gaps); ClientIPHeader is a trusted proxy's header carrying the
+	// client address ("" means use the peer address).
+	Rates          map[string]Rate
+	ClientIPHeader string
 }
 
 // New returns the hub's HTTP handler.
@@ -71,12 +77,12 @@ func New(opts Options) http.Handler {
 	m := newMetrics(opts.Registry)
 
 	mux := http.NewServeMux()
-	gql := authenticate(opts.Logger, opts.Authenticate, graphqlTransport(opts.GraphQL, func(r *http.Request) int64 {
+	gql := authenticate(opts.Logger, opts.Authenticate, rateLimit(newLimiter(opts.Rates, opts.ClientIPHeader), graphqlTransport(opts.GraphQL, func(r *http.Request) int64 {
 		if content.PrincipalFrom(r.Context()).Can(content.RoleEditor) {
 			return opts.MaxEditorBodyBytes
 		}
 		return opts.MaxBodyBytes
-	}))
+	})))
 	if len(opts.CORSOrigins) > 0 {
 		// rs/cors allows every origin when the list is empty: only install
 		// it with an explicit list.
@@ -133,6 +139,11 @@ func NewServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
 // before validation.
 func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		media := responseMedia(r.Header.Get("Accept"))
+		if media == "" && r.Method != http.MethodOptions {
+			writeError(w, http.StatusNotAcceptable, "NOT_ACCEPTABLE", "accept application/graphql-response+json or application/json")
+			return
+		}
 		switch r.Method {
 		case http.MethodPost:
 			maxBody := bodyLimit(r)
@@ -154,8 +165,27 @@ func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64) ht
 				writeError(w, http.StatusBadRequest, "BAD_REQUEST", "could not read the request body")
 				return
 			}
+			if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '[' {
+				writeError(w, http.StatusBadRequest, "BATCH_NOT_SUPPORTED", "send one GraphQL request per HTTP request; batches are not supported")
+				return
+			}
+			var req struct {
+				Query any `json:"query"`
+			}
+			if err := json.Unmarshal(body, &req); err != nil {
+				writeError(w, http.StatusBadRequest, "BAD_REQUEST", "the request body is not valid JSON")
+				return
+			}
+			if q, ok := req.Query.(string); !ok || strings.TrimSpace(q) == "" {
+				writeError(w, http.StatusBadRequest, "BAD_REQUEST", "the request has no query")
+				return
+			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		case http.MethodGet:
+			if strings.TrimSpace(r.URL.Query().Get("query")) == "" {
+				writeError(w, http.StatusBadRequest, "BAD_REQUEST", "the request has no query")
+				return
+			}
 			if op := getOperation(r); op == ast.Mutation || op == ast.Subscription {
 				w.Header().Set("Allow", http.MethodPost)
 				writeError(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "mutations must be sent with POST")
@@ -167,7 +197,7 @@ func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64) ht
 			writeError(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "use GET for queries or POST")
 			return
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(&mediaWriter{ResponseWriter: w, media: media}, r)
 	})
 }
 
