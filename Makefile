@@ -4,7 +4,7 @@ BIN     := bin/guidancehub
 # Seconds each fuzz target runs in `make test` (longer in `make fuzz`).
 FUZZTIME ?= 3s
 
-.PHONY: bench lint run build test test-go fuzz-short fuzz bench vet fmt-check generate-check ci postgres graphiql-assets clean
+.PHONY: vulncheck bench lint run build test test-go fuzz-short fuzz bench vet fmt-check generate-check ci postgres graphiql-assets clean
 
 ## run: build the hub and exec it (signals reach it directly; go run would not pass SIGTERM on)
 run: build
@@ -34,12 +34,18 @@ fuzz-short:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseGlobalID$$' -fuzztime $(FUZZTIME) ./internal/content
 	$(GO) test -run '^$$' -fuzz '^FuzzHTML$$' -fuzztime $(FUZZTIME) ./internal/render
 	$(GO) test -run '^$$' -fuzz '^FuzzParseQuery$$' -fuzztime $(FUZZTIME) ./internal/search
+	$(GO) test -run '^$$' -fuzz '^FuzzSearchCursor$$' -fuzztime $(FUZZTIME) ./internal/search
+	$(GO) test -run '^$$' -fuzz '^FuzzListQuery$$' -fuzztime $(FUZZTIME) ./graph
 
 ## bench: search on the shipped library, then the hub at BENCH_N resources (figures printed, never asserted; about 8 minutes at 100,000)
 BENCH_N ?= 100000
 bench: postgres
 	$(GO) test -run '^$$' -bench . -benchtime 50x ./internal/search
 	$(GO) run ./internal/bench/hubbench -n $(BENCH_N)
+
+## vulncheck: known vulnerabilities in the code's dependencies (needs the Go vulnerability database)
+vulncheck:
+	@$(GO) run golang.org/x/vuln/cmd/govulncheck@v1.1.4 ./... || { echo "vulncheck: govulncheck failed or could not reach its vulnerability database (vuln.go.dev); see the output above"; exit 1; }
 
 ## fuzz: each fuzz target for longer
 fuzz:

@@ -117,3 +117,21 @@ func FuzzParseQuery(f *testing.F) {
 		buildQuery(cs, groups, DefaultRanking, nil) // must not panic
 	})
 }
+
+func FuzzSearchCursor(f *testing.F) {
+	fp := fingerprint("q", content.Filter{}, content.SearchRelevance)
+	f.Add(encodeCursor(fp, []string{"1.5", "2025-01-01", "000000000001"}))
+	f.Add("eyJmIjoiMDAwMCJ9")
+	f.Fuzz(func(t *testing.T, s string) {
+		after, err := decodeCursor(s, fp, 3)
+		if err != nil {
+			if content.ErrorCode(err) != content.EINVALID {
+				t.Fatalf("error %v is not INVALID_ARGUMENT", err)
+			}
+			return
+		}
+		if len(after) != 3 {
+			t.Fatalf("accepted %q as %v", s, after)
+		}
+	})
+}

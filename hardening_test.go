@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"guidancehub/internal/content"
+	"guidancehub/internal/testdb"
+)
+
+func request(t *testing.T, method, u string, headers map[string]string, body string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, u, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+// TestRateLimit: anonymous callers are limited per client IP (a spoofed
+// X-Forwarded-For does not help unless the header is configured as
+// trusted), token holders per token, with 429 and Retry-After.
+func TestRateLimit(t *testing.T) {
+	dsn := testdb.DSN(t)
+	dir := copyFixtures(t)
+	h := startHub(t, map[string]string{"DATABASE_URL": dsn, "HUB_RESOURCES_DIR": dir, "HUB_RATE_LIMITS": "anonymous=2/10,partner=2/20"})
+	db := testdb.OpenDSN(t, dsn)
+	partner, _, _ := db.CreateToken(context.Background(), "app", content.RolePartner, nil)
+	q := `{"query":"{ topics { slug } }"}`
+	count := func(headers map[string]string, n int) (ok, limited int, retry string) {
+		headers["Content-Type"] = "application/json"
+		for i := 0; i < n; i++ {
+			resp := request(t, "POST", h.url+"/graphql", headers, q)
+			switch resp.StatusCode {
+			case 200:
+				ok++
+			case 429:
+				limited++
+				retry = resp.Header.Get("Retry-After")
+			default:
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+		}
+		return
+	}
+	ok, limited, retry := count(map[string]string{}, 15)
+	if ok < 10 || ok > 11 || limited < 4 || retry == "" || retry == "0" {
+		t.Errorf("anonymous burst 10: %d ok, %d limited, Retry-After %q", ok, limited, retry)
+	}
+	if ok, _, _ := count(map[string]string{"X-Forwarded-For": "203.0.113.9"}, 3); ok > 1 {
+		t.Errorf("an untrusted X-Forwarded-For escaped the limit: %d ok", ok)
+	}
+	if ok, _, _ := count(map[string]string{"Authorization": "Bearer " + partner}, 20); ok < 19 {
+		t.Errorf("partner token has its own bucket of 20: %d ok", ok)
+	}
+	// Probes are never limited.
+	for i := 0; i < 20; i++ {
+		if resp := request(t, "GET", h.url+"/healthz", nil, ""); resp.StatusCode != 200 {
+			t.Fatalf("/healthz limited: %d", resp.StatusCode)
+		}
+	}
+
+	// With a trusted proxy header, each client address has its own bucket.
+	h2 := startHub(t, map[string]string{"DATABASE_URL": dsn, "HUB_RESOURCES_DIR": dir, "HUB_DATA_DIR": t.TempDir(),
+		"HUB_RATE_LIMITS": "anonymous=1/3", "HUB_CLIENT_IP_HEADER": "X-Forwarded-For"})
+	for _, ip := range []string{"203.0.113.1", "203.0.113.2"} {
+		got := 0
+		for i := 0; i < 5; i++ {
+			resp := request(t, "POST", h2.url+"/graphql", map[string]string{"Content-Type": "application/json", "X-Forwarded-For": "198.51.100.7, " + ip}, q)
+			if resp.StatusCode == 200 {
+				got++
+			}
+		}
+		if got != 3 {
+			t.Errorf("client %s behind the proxy: %d ok, want its own burst of 3", ip, got)
+		}
+	}
+	if strings.Contains(h.logs.String(), "127.0.0.1") || strings.Contains(h2.logs.String(), "203.0.113") {
+		t.Error("a client address reached the logs")
+	}
+}
+
+// TestCORS: only configured origins get CORS headers; null, look-alike and
+// other-scheme origins get none; credentials are never allowed; preflight
+// is cached. With no origins configured, no cross-origin access at all.
+func TestCORS(t *testing.T) {
+	dsn := testdb.DSN(t)
+	dir := copyFixtures(t)
+	h := startHub(t, map[string]string{"DATABASE_URL": dsn, "HUB_RESOURCES_DIR": dir, "HUB_CORS_ORIGINS": "https://partner.example.org"})
+	pre := func(base, origin string) *http.Response {
+		return request(t, "OPTIONS", base+"/graphql", map[string]string{"Origin": origin, "Access-Control-Request-Method": "POST",
+			"Access-Control-Request-Headers": "authorization,content-type"}, "")
+	}
+	resp := pre(h.url, "https://partner.example.org")
+	if resp.Header.Get("Access-Control-Allow-Origin") != "https://partner.example.org" || resp.Header.Get("Access-Control-Max-Age") != "600" {
+		t.Errorf("allowed origin preflight: %v", resp.Header)
+	}
+	if !strings.Contains(strings.ToLower(resp.Header.Get("Access-Control-Allow-Headers")), "authorization") {
+		t.Errorf("preflight does not allow the Authorization header: %v", resp.Header)
+	}
+	for _, origin := range []string{"null", "https://partner.example.org.evil.test", "http://partner.example.org", "https://evilpartner.example.org", "https://example.org"} {
+		resp := pre(h.url, origin)
+		if v := resp.Header.Get("Access-Control-Allow-Origin"); v != "" {
+			t.Errorf("origin %q got Access-Control-Allow-Origin %q", origin, v)
+		}
+		resp = request(t, "POST", h.url+"/graphql", map[string]string{"Origin": origin, "Content-Type": "application/json"}, `{"query":"{ topics { slug } }"}`)
+		if v := resp.Header.Get("Access-Control-Allow-Origin"); v != "" {
+			t.Errorf("origin %q got Access-Control-Allow-Origin %q on POST", origin, v)
+		}
+	}
+	resp = request(t, "POST", h.url+"/graphql", map[string]string{"Origin": "https://partner.example.org", "Content-Type": "application/json"}, `{"query":"{ topics { slug } }"}`)
+	if resp.Header.Get("Access-Control-Allow-Origin") != "https://partner.example.org" || resp.Header.Get("Access-Control-Allow-Credentials") != "" {
+		t.Errorf("allowed origin POST: %v", resp.Header)
+	}
+
+	closed := startHub(t, map[string]string{"DATABASE_URL": dsn, "HUB_RESOURCES_DIR": dir, "HUB_DATA_DIR": t.TempDir()})
+	if v := pre(closed.url, "https://partner.example.org").Header.Get("Access-Control-Allow-Origin"); v != "" {
+		t.Errorf("no origins configured, yet a preflight got %q", v)
+	}
+}
