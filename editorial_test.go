@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -25,22 +24,11 @@ import (
 func authed(t *testing.T, base, token, query string, vars map[string]any) *gqlResponse {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
+	headers := map[string]string{}
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		headers["Authorization"] = "Bearer " + token
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	out := &gqlResponse{status: resp.StatusCode, header: resp.Header}
-	if err := json.Unmarshal(raw, out); err != nil {
-		t.Fatalf("status %d, body not JSON: %q", resp.StatusCode, raw)
-	}
-	return out
+	return doWith(t, http.MethodPost, base+"/graphql", "application/json", headers, body)
 }
 
 // editorialHub is a fixture hub with a token of each role.

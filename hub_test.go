@@ -130,12 +130,21 @@ func post(t *testing.T, base, query string, vars map[string]any) *gqlResponse {
 
 func do(t *testing.T, method, u, contentType string, body []byte) *gqlResponse {
 	t.Helper()
+	return doWith(t, method, u, contentType, nil, body)
+}
+
+// doWith sends a request with extra headers and decodes the GraphQL answer.
+func doWith(t *testing.T, method, u, contentType string, headers map[string]string, body []byte) *gqlResponse {
+	t.Helper()
 	req, err := http.NewRequest(method, u, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

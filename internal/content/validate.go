@@ -18,6 +18,9 @@ var (
 // digits joined by single hyphens, at most 100 characters.
 func ValidSlug(s string) bool { return len(s) <= 100 && slugRE.MatchString(s) }
 
+// ValidDOI reports whether s looks like a DOI (10.<registrant>/<suffix>).
+func ValidDOI(s string) bool { return doiRE.MatchString(s) }
+
 // ResourceEdit is an edit to a resource's content through the API. A nil
 // field is left as it is.
 type ResourceEdit struct {
@@ -170,7 +173,7 @@ func (d Draft) Validate(publish bool) error {
 				return bad(f+".url", "%q is not an http(s) URL", s.URL)
 			}
 		}
-		if s.DOI != "" && !doiRE.MatchString(s.DOI) {
+		if s.DOI != "" && !ValidDOI(s.DOI) {
 			return bad(f+".doi", "%q is not a DOI", s.DOI)
 		}
 	}

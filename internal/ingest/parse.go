@@ -73,8 +73,6 @@ type frontMatter struct {
 }
 
 var (
-	slugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-	doiRE  = regexp.MustCompile(`^10\.\d{4,9}/\S+$`)
 	// keyLineRE finds "line N: field X not found in type" in yaml.v3 errors.
 	unknownFieldRE = regexp.MustCompile(`line (\d+): field (\S+) not found`)
 )
@@ -144,7 +142,7 @@ func Parse(path string, data []byte) (content.FileImport, []*FileError) {
 	switch {
 	case d.Slug == "":
 		fail("slug", "is required")
-	case len(d.Slug) > 100 || !slugRE.MatchString(d.Slug):
+	case !content.ValidSlug(d.Slug):
 		fail("slug", "%q must be lower-case letters and digits joined by single hyphens, at most 100 characters", d.Slug)
 	}
 	d.Title = strings.TrimSpace(fm.Title)
@@ -199,7 +197,7 @@ func Parse(path string, data []byte) (content.FileImport, []*FileError) {
 		fail("language", "%q is not a language tag such as en, ar or pt-BR", d.Language)
 	}
 	d.TranslationOf = strings.TrimSpace(fm.TranslationOf)
-	if d.TranslationOf != "" && !slugRE.MatchString(d.TranslationOf) {
+	if d.TranslationOf != "" && !content.ValidSlug(d.TranslationOf) {
 		fail("translation_of", "%q is not a slug", d.TranslationOf)
 	} else if d.TranslationOf != "" && d.TranslationOf == d.Slug {
 		fail("translation_of", "a resource cannot be a translation of itself")
@@ -237,7 +235,7 @@ func Parse(path string, data []byte) (content.FileImport, []*FileError) {
 				fail(field+".url", "%q is not an http(s) URL", src.URL)
 			}
 		}
-		if src.DOI != "" && !doiRE.MatchString(src.DOI) {
+		if src.DOI != "" && !content.ValidDOI(src.DOI) {
 			fail(field+".doi", "%q is not a DOI such as 10.5555/12345678", src.DOI)
 		}
 		src.Date = date(s.Date, field+".date", false, fail)
@@ -247,7 +245,7 @@ func Parse(path string, data []byte) (content.FileImport, []*FileError) {
 		fail("sources", "a published resource cites at least one source")
 	}
 	for _, r := range fm.Related {
-		if !slugRE.MatchString(r) {
+		if !content.ValidSlug(r) {
 			fail("related", "%q is not a slug", r)
 		} else if r == d.Slug {
 			fail("related", "a resource cannot be related to itself")
