@@ -260,6 +260,24 @@ func TestReadAPI(t *testing.T) {
 		t.Error("draft slug leaked into a list")
 	}
 
+	// Each resource's url has a public page; drafts have none.
+	code, page := getText(t, h.url+"/resources/register-without-id")
+	if code != 200 || !strings.Contains(page, "<h1>Registering a patient without ID</h1>") || !strings.Contains(page, `<div lang="en">`) ||
+		!strings.Contains(page, "<strong>no</strong>") || !strings.Contains(page, "Patient registration standard operating principles") {
+		t.Errorf("resource page = %d:\n%s", code, page)
+	}
+	if code, page := getText(t, h.url+"/resources/register-without-id-ar"); code != 200 || !strings.Contains(page, `<h1 lang="ar" dir="rtl">`) || !strings.Contains(page, `<div lang="ar" dir="rtl">`) {
+		t.Errorf("Arabic page = %d, want lang=ar dir=rtl", code)
+	}
+	for _, slug := range []string{"unpublished-position", "no-such-thing", "..%2Fetc", "UPPER"} {
+		if code, _ := getText(t, h.url+"/resources/"+slug); code != 404 {
+			t.Errorf("page %q = %d, want 404", slug, code)
+		}
+	}
+	if code, page := getText(t, h.url+"/resources/hostile-body"); code != 200 || strings.Contains(strings.ToLower(page), "<script") || strings.Contains(page, "javascript:") {
+		t.Errorf("hostile page = %d:\n%s", code, page)
+	}
+
 	// Hostile Markdown comes out harmless.
 	r = post(t, h.url, `{ resource(slug: "hostile-body") { bodyHTML } }`, nil)
 	html := strings.ToLower(path(r.Data, "resource", "bodyHTML").(string))
@@ -375,6 +393,9 @@ func TestWithdrawnResourceKeepsItsNotice(t *testing.T) {
 	}
 	if n := path(r.Data, "resources", "totalCount"); n != float64(4) {
 		t.Errorf("totalCount = %v, want 4", n)
+	}
+	if code, page := getText(t, h.url+"/resources/barriers-brief"); code != 200 || !strings.Contains(page, "Withdrawn on") || strings.Contains(page, "Findings in brief") {
+		t.Errorf("withdrawn page = %d:\n%s", code, page)
 	}
 	// By id too.
 	r = post(t, h.url, `query($id: ID!) { node(id: $id) { ... on Resource { status summary } } }`, map[string]any{"id": path(res, "id")})

@@ -259,6 +259,8 @@ func serve(ctx context.Context, cfg *config.Config, db *postgres.DB, log *slog.L
 		CORSOrigins:    cfg.CORSOrigins,
 		Registry:       reg,
 		Authenticate:   db.Authenticate,
+		Resource:       db.ResourceBySlug,
+		PublicURL:      cfg.PublicURL,
 		Rates:          rates,
 		ClientIPHeader: cfg.ClientIPHeader,
 	})

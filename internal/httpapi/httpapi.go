@@ -55,6 +55,10 @@ type Options struct {
 	// client address ("" means use the peer address).
 	Rates          map[string]Rate
 	ClientIPHeader string
+	// Resource loads a resource for its public page (/resources/{slug});
+	// PublicURL is the base of canonical links.
+	Resource  func(ctx context.Context, slug string) (*content.Resource, error)
+	PublicURL string
 }
 
 // New returns the hub's HTTP handler.
@@ -112,6 +116,7 @@ func New(opts Options) http.Handler {
 		}
 		io.WriteString(w, "ready\n")
 	})))
+	mux.Handle("GET /resources/{slug}", m.instrument("page", resourcePage(opts.Resource, opts.PublicURL)))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{}))
 	mux.Handle("GET /{$}", http.RedirectHandler("/graphiql", http.StatusFound))
 
