@@ -262,7 +262,7 @@ func TestReadAPI(t *testing.T) {
 
 	// Each resource's url has a public page; drafts have none.
 	code, page := getText(t, h.url+"/resources/register-without-id")
-	if code != 200 || !strings.Contains(page, "<h1>Registering a patient without ID</h1>") || !strings.Contains(page, `<div lang="en">`) ||
+	if code != 200 || !strings.Contains(page, `<h1 lang="en">Registering a patient without ID</h1>`) || !strings.Contains(page, `<div lang="en">`) ||
 		!strings.Contains(page, "<strong>no</strong>") || !strings.Contains(page, "Patient registration standard operating principles") {
 		t.Errorf("resource page = %d:\n%s", code, page)
 	}
