@@ -81,7 +81,8 @@ func New(opts Options) http.Handler {
 	m := newMetrics(opts.Registry)
 
 	mux := http.NewServeMux()
-	gql := authenticate(opts.Logger, opts.Authenticate, rateLimit(newLimiter(opts.Rates, opts.ClientIPHeader), graphqlTransport(opts.GraphQL, func(r *http.Request) int64 {
+	limits := newLimiter(opts.Rates, opts.ClientIPHeader)
+	gql := authenticate(opts.Logger, opts.Authenticate, rateLimit(limits, graphqlTransport(opts.GraphQL, func(r *http.Request) int64 {
 		if content.PrincipalFrom(r.Context()).Can(content.RoleEditor) {
 			return opts.MaxEditorBodyBytes
 		}
@@ -116,7 +117,7 @@ func New(opts Options) http.Handler {
 		}
 		io.WriteString(w, "ready\n")
 	})))
-	mux.Handle("GET /resources/{slug}", m.instrument("page", resourcePage(opts.Resource, opts.PublicURL)))
+	mux.Handle("GET /resources/{slug}", m.instrument("page", rateLimit(limits, resourcePage(opts.Resource, opts.PublicURL))))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{}))
 	mux.Handle("GET /{$}", http.RedirectHandler("/graphiql", http.StatusFound))
 

@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -54,6 +55,7 @@ func main() {
 	n := flag.Int("n", 100000, "resources to generate")
 	dur := flag.Duration("load", 10*time.Second, "duration of each load phase")
 	phases := flag.String("phases", "abcdef", "which measurements to run (a–f); the index is always built")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of 300 in-process searches to this file")
 	flag.Parse()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -155,6 +157,16 @@ func main() {
 		facets { kinds { value count } topics { value count } audiences { value count } nations { value count } years { value count } } } }`
 	searchHTTP := func(i int) error { return gql(a.url, searchGQL, map[string]any{"q": queries[i%len(queries)]}) }
 
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		must(err)
+		must(pprof.StartCPUProfile(f))
+		for i := 0; i < 300; i++ {
+			must(searchIn(i))
+		}
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 	// Interleaved, so that both see the same queries under the same load;
 	// the overhead is the median of per-request differences.
 	var ins, https, diffs []time.Duration
@@ -279,17 +291,6 @@ func startHub(bin string, env []string) (*hub, time.Duration) {
 	fmt.Fprintf(os.Stderr, "hub did not start:\n%s", logs.String())
 	os.Exit(1)
 	return nil, 0
-}
-
-func latencies(n int, f func(int) error) (time.Duration, time.Duration) {
-	var ds []time.Duration
-	for i := 0; i < n; i++ {
-		t0 := time.Now()
-		must(f(i))
-		ds = append(ds, time.Since(t0))
-	}
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	return ds[n/2].Round(10 * time.Microsecond), ds[n*99/100].Round(10 * time.Microsecond)
 }
 
 func throughput(clients int, d time.Duration, f func(int) error) float64 {
