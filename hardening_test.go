@@ -128,3 +128,32 @@ func TestCORS(t *testing.T) {
 		t.Errorf("no origins configured, yet a preflight got %q", v)
 	}
 }
+
+// TestConfiguredLimitsAtNAndNPlusOne sets each query limit through the
+// environment and sends a query exactly at it (passes) and one over it
+// (refused, naming the limit).
+func TestConfiguredLimitsAtNAndNPlusOne(t *testing.T) {
+	dsn := testdb.DSN(t)
+	h := startHub(t, map[string]string{"DATABASE_URL": dsn, "HUB_RESOURCES_DIR": copyFixtures(t),
+		"HUB_MAX_COMPLEXITY": "50", "HUB_MAX_DEPTH": "3", "HUB_MAX_ALIASES": "2", "HUB_MAX_ROOT_FIELDS": "2", "HUB_MAX_TOKENS": "40"})
+	tests := []struct {
+		name, at, over, code string
+	}{
+		// A page costs first × its items; { totalCount } costs 1.
+		{"complexity 50", `{ resources(first: 50) { totalCount } }`, `{ resources(first: 51) { totalCount } }`, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"depth 3", `{ resources { edges { cursor } } }`, `{ resources { edges { node { slug } } } }`, "LIMIT_EXCEEDED"},
+		{"aliases 2", `{ topics { a: slug b: name } }`, `{ topics { a: slug b: name c: count } }`, "LIMIT_EXCEEDED"},
+		{"root fields 2", `{ topics { slug } viewer { name } }`, `{ topics { slug } viewer { name } resource(slug: "x") { slug } }`, "LIMIT_EXCEEDED"},
+		{"tokens 40", "{ " + strings.Repeat("__typename ", 38) + "}", "{ " + strings.Repeat("__typename ", 39) + "}", "GRAPHQL_PARSE_FAILED"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if r := post(t, h.url, tt.at, nil); len(r.Errors) > 0 {
+				t.Errorf("at the limit: %+v", r.Errors)
+			}
+			if r := post(t, h.url, tt.over, nil); r.code() != tt.code {
+				t.Errorf("over the limit: %+v, want %s", r.Errors, tt.code)
+			}
+		})
+	}
+}
