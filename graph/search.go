@@ -31,6 +31,8 @@ func (r *Resolver) search(ctx context.Context, text string, filter *model.Resour
 	if after != nil {
 		q.After = *after
 	}
+	sel := graphql.GetFieldContext(ctx).Field.Selections
+	q.NoFacets, q.NoHighlights, q.NoSuggestion = !selects(sel, "facets"), !selects(sel, "highlights"), !selects(sel, "suggestion")
 	page, err := r.Search.Search(ctx, q)
 	if err != nil {
 		return nil, err
@@ -40,7 +42,7 @@ func (r *Resolver) search(ctx context.Context, text string, filter *model.Resour
 		ids[i] = h.ID
 	}
 	load := r.Store.ResourcesByID
-	if sel := graphql.GetFieldContext(ctx).Field.Selections; !selects(sel, "body") && !selects(sel, "bodyHTML") {
+	if !selects(sel, "body") && !selects(sel, "bodyHTML") {
 		load = r.Store.ResourcesByIDWithoutBody
 	}
 	rs, err := load(ctx, ids)

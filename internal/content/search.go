@@ -26,6 +26,9 @@ type SearchQuery struct {
 	Order  SearchOrder
 	First  int
 	After  string // an opaque cursor from an earlier page, or ""
+	// Skip work the caller will not show: facets are counted over every
+	// match, highlights read stored text, suggestions read the vocabulary.
+	NoFacets, NoHighlights, NoSuggestion bool
 }
 
 // Highlight is a field's fragments with matches marked <mark>…</mark>; the

@@ -74,10 +74,12 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	if after != nil {
 		req.SearchAfter = after
 	}
-	for _, f := range facetFields {
-		req.AddFacet(f.name, bleve.NewFacetRequest(f.field, f.size))
+	if !q.NoFacets {
+		for _, f := range facetFields {
+			req.AddFacet(f.name, bleve.NewFacetRequest(f.field, f.size))
+		}
 	}
-	if textQ != nil {
+	if textQ != nil && !q.NoHighlights {
 		req.Highlight = bleve.NewHighlightWithStyle(html.Name)
 		for _, g := range gs {
 			for _, tf := range textFields {
@@ -108,7 +110,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 
 	// Each facet ignores its own filter: recount the facets whose filter is set.
 	for _, f := range facetFields {
-		if !filterSet(q.Filter, f.name) {
+		if q.NoFacets || !filterSet(q.Filter, f.name) {
 			continue
 		}
 		fr := bleve.NewSearchRequestOptions(withFilters(textQ, q.Filter, f.name), 0, 0, false)
@@ -120,7 +122,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 		setFacet(&page.Facets, f.name, facetValues(r.Facets[f.name]))
 	}
 
-	if textQ != nil && q.After == "" {
+	if textQ != nil && q.After == "" && !q.NoSuggestion {
 		terms, byLen, err := ix.vocab.load(loadVocab)
 		if err == nil {
 			live := func(term string) bool {
