@@ -62,6 +62,13 @@ func TestSearchAPI(t *testing.T) {
 		t.Errorf("highlight %q has no <mark>", hl)
 	}
 
+	// What a search loads depends on what it selects; selected parts are there.
+	r = post(t, h.url, `{ search(query: "registering without ID", first: 1) { edges { node { body sources { title } ... on GuidanceDocument { actions appliesTo } } } } }`, nil)
+	node := path(r.Data, "search", "edges", 0, "node")
+	if path(node, "body") == "" || path(node, "sources", 0, "title") == nil || path(node, "actions", 0) == nil || path(node, "appliesTo") == nil {
+		t.Errorf("a search selecting body, sources and kind fields got %v %+v", node, r.Errors)
+	}
+
 	// Highlights escape the document's own markup.
 	r = post(t, h.url, searchQ, map[string]any{"q": "hostile markup"})
 	for _, e := range path(r.Data, "search", "edges").([]any) {

@@ -41,11 +41,11 @@ func (r *Resolver) search(ctx context.Context, text string, filter *model.Resour
 	for i, h := range page.Hits {
 		ids[i] = h.ID
 	}
-	load := r.Store.ResourcesByID
-	if !selects(sel, "body") && !selects(sel, "bodyHTML") {
-		load = r.Store.ResourcesByIDWithoutBody
+	skip := content.Skip{Body: !selects(sel, "body") && !selects(sel, "bodyHTML"), Sources: !selects(sel, "sources"), Details: true}
+	for _, f := range []string{"appliesTo", "actions", "methods", "sample", "sampleSize", "period", "keyFindings", "recommendations", "rationale", "campaign", "editorial"} {
+		skip.Details = skip.Details && !selects(sel, f)
 	}
-	rs, err := load(ctx, ids)
+	rs, err := r.Store.ResourcesByIDPartly(ctx, ids, skip)
 	if err != nil {
 		return nil, err
 	}

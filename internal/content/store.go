@@ -13,9 +13,9 @@ type Store interface {
 	// ResourcesByID returns the public resources with the ids, in no order;
 	// missing and draft ids are left out.
 	ResourcesByID(ctx context.Context, ids []int64) ([]*Resource, error)
-	// ResourcesByIDWithoutBody is ResourcesByID with Body left empty, for
-	// pages that do not show bodies.
-	ResourcesByIDWithoutBody(ctx context.Context, ids []int64) ([]*Resource, error)
+	// ResourcesByIDPartly is ResourcesByID leaving out, as skip says, what
+	// a page will not show.
+	ResourcesByIDPartly(ctx context.Context, ids []int64, skip Skip) ([]*Resource, error)
 	// ResourcesBySlug is ResourcesByID by slug.
 	ResourcesBySlug(ctx context.Context, slugs []string) ([]*Resource, error)
 	// TranslationsOf returns, for each slug, the published resources that
@@ -81,4 +81,10 @@ type Editor interface {
 	CreateToken(ctx context.Context, name string, role Role, expires *time.Time) (string, *Token, error)
 	ListTokens(ctx context.Context) ([]Token, error)
 	RevokeToken(ctx context.Context, prefix string) (*Token, error)
+}
+
+// Skip names the parts of a resource a caller will not show, so the store
+// need not load them.
+type Skip struct {
+	Body, Sources, Details bool
 }

@@ -89,11 +89,22 @@ func (db *DB) ResourcesByID(ctx context.Context, ids []int64) ([]*content.Resour
 	return rs, nil
 }
 
-// ResourcesByIDWithoutBody is ResourcesByID without the Markdown body (left
-// empty): a page of search hits that does not show bodies loads a tenth of
-// the bytes.
-func (db *DB) ResourcesByIDWithoutBody(ctx context.Context, ids []int64) ([]*content.Resource, error) {
-	rows, _ := db.pool.Query(ctx, `SELECT `+strings.Replace(resourceColumns, "v.body,", "''::text,", 1)+publicJoin+` WHERE r.id = ANY($1) AND`+answerable, ids)
+// ResourcesByIDPartly is ResourcesByID leaving out what a page will not
+// show (the Markdown body, sources, the kind's own fields): a page of search
+// hits that shows titles and summaries loads and decodes a fraction of the
+// bytes.
+func (db *DB) ResourcesByIDPartly(ctx context.Context, ids []int64, skip content.Skip) ([]*content.Resource, error) {
+	cols := resourceColumns
+	if skip.Body {
+		cols = strings.Replace(cols, "v.body,", "''::text,", 1)
+	}
+	if skip.Sources {
+		cols = strings.Replace(cols, "v.sources,", "'[]'::jsonb,", 1)
+	}
+	if skip.Details {
+		cols = strings.Replace(cols, "v.details", "'{}'::jsonb", 1)
+	}
+	rows, _ := db.pool.Query(ctx, `SELECT `+cols+publicJoin+` WHERE r.id = ANY($1) AND`+answerable, ids)
 	rs, err := pgx.CollectRows(rows, scanResource)
 	if err != nil {
 		return nil, fmt.Errorf("resources by id: %w", domainError(err))
