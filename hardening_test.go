@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"guidancehub/internal/content"
+	"guidancehub/internal/ingest"
+	"guidancehub/internal/search"
 	"guidancehub/internal/testdb"
 )
 
@@ -162,5 +165,42 @@ func TestConfiguredLimitsAtNAndNPlusOne(t *testing.T) {
 				t.Errorf("over the limit: %+v, want %s", r.Errors, tt.code)
 			}
 		})
+	}
+}
+
+// TestRequestTimeoutReachesTheStores: a request whose time is up gets a
+// TIMEOUT error, never an empty answer; and the stores run under the
+// request's deadline (PostgreSQL through pgx, Bleve through
+// SearchInContext), so an expired request stops its queries.
+func TestRequestTimeoutReachesTheStores(t *testing.T) {
+	dsn := testdb.DSN(t)
+	db := testdb.OpenDSN(t, dsn)
+	dir := copyFixtures(t)
+	if _, err := ingest.Import(context.Background(), db, dir, false); err != nil {
+		t.Fatal(err)
+	}
+	s, err := search.NewSyncer(db, search.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	expired, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	if _, err := db.ListResources(expired, content.ListQuery{Order: content.DefaultOrder, First: 20}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("PostgreSQL list under an expired request: err %v, want deadline exceeded", err)
+	}
+	if _, err := s.Search(expired, content.SearchQuery{Text: "registering", Order: content.SearchRelevance, First: 20}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Bleve search under an expired request: err %v, want deadline exceeded", err)
+	}
+
+	h := startHub(t, map[string]string{"DATABASE_URL": dsn, "HUB_RESOURCES_DIR": dir, "HUB_REQUEST_TIMEOUT": "1ns"})
+	for _, q := range []string{`{ resources { totalCount } }`, `{ search(query: "registering") { totalCount } }`} {
+		r := post(t, h.url, q, nil)
+		if r.code() != "TIMEOUT" {
+			t.Errorf("%s: status %d %+v %v, want TIMEOUT", q, r.status, r.Errors, r.Data)
+		}
 	}
 }

@@ -260,6 +260,7 @@ func serve(ctx context.Context, cfg *config.Config, db *postgres.DB, log *slog.L
 		Registry:       reg,
 		Authenticate:   db.Authenticate,
 		Resource:       db.ResourceBySlug,
+		RequestTimeout: cfg.RequestTimeout,
 		PublicURL:      cfg.PublicURL,
 		Rates:          rates,
 		ClientIPHeader: cfg.ClientIPHeader,

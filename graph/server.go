@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"guidancehub/graph/model"
 )
@@ -33,6 +34,12 @@ func NewServer(r *Resolver, limits Limits, log *slog.Logger) *handler.Server {
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		if ctx.Err() != nil {
+			// The request's time ran out before the operation started:
+			// say so, rather than answer with no data and no error.
+			err := &gqlerror.Error{Message: "the request took too long", Extensions: map[string]any{"code": "TIMEOUT"}}
+			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{err}})
+		}
 		return next(model.WithPublicURL(withLoaders(ctx, r.Store), r.PublicURL))
 	})
 	return srv

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the hub's configuration.
@@ -26,6 +27,8 @@ type Config struct {
 	// RateLimits is "who=rate/burst,…"; ClientIPHeader a trusted proxy header.
 	RateLimits     string
 	ClientIPHeader string
+	// RequestTimeout bounds each request's work, down to PostgreSQL and Bleve.
+	RequestTimeout time.Duration
 	// Query limits (0: the built-in default).
 	MaxDepth, MaxAliases, MaxRootFields, MaxComplexity, MaxTokens int
 }
@@ -59,6 +62,14 @@ var Options = []Option{
 		func(c *Config, v string) { c.RateLimits = v }},
 	{"HUB_CLIENT_IP_HEADER", "client-ip-header", "", "Header a trusted reverse proxy sets to the client address (e.g. X-Forwarded-For; its last entry is used). Unset: the peer address.",
 		func(c *Config, v string) { c.ClientIPHeader = v }},
+	{"HUB_REQUEST_TIMEOUT", "request-timeout", "10s", "Time one request may take, passed down to PostgreSQL queries and Bleve searches.",
+		func(c *Config, v string) {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				d = -1
+			}
+			c.RequestTimeout = d
+		}},
 	{"HUB_MAX_DEPTH", "max-depth", "8", "Deepest field nesting of a query (introspection is measured apart, up to 15).",
 		func(c *Config, v string) { c.MaxDepth = atoi(v) }},
 	{"HUB_MAX_ALIASES", "max-aliases", "15", "Most aliased fields in a query.",
@@ -120,6 +131,9 @@ func (c *Config) validate() error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
 			return fmt.Errorf("HUB_CORS_ORIGINS: %q is not an origin such as https://example.org", o)
 		}
+	}
+	if c.RequestTimeout < 0 {
+		return fmt.Errorf("HUB_REQUEST_TIMEOUT: want a duration such as 10s")
 	}
 	for name, n := range map[string]int{"HUB_MAX_DEPTH": c.MaxDepth, "HUB_MAX_ALIASES": c.MaxAliases, "HUB_MAX_ROOT_FIELDS": c.MaxRootFields,
 		"HUB_MAX_COMPLEXITY": c.MaxComplexity, "HUB_MAX_TOKENS": c.MaxTokens} {
