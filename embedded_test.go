@@ -81,6 +81,10 @@ func TestUsage(t *testing.T) {
 		{nil, map[string]string{"HUB_CORS_ORIGINS": "*"}, 2, "wildcard is not allowed"},
 		{nil, map[string]string{"HUB_CORS_ORIGINS": "example.org"}, 2, "is not an origin"},
 		{nil, map[string]string{"HUB_PUBLIC_URL": "ftp://x"}, 2, "want an http(s) URL"},
+		{nil, map[string]string{"HUB_REQUEST_TIMEOUT": "ten seconds"}, 2, "HUB_REQUEST_TIMEOUT: want a duration"},
+		{nil, map[string]string{"HUB_REQUEST_TIMEOUT": "-5s"}, 2, "HUB_REQUEST_TIMEOUT: want a duration"},
+		{nil, map[string]string{"HUB_MAX_DEPTH": "-1"}, 2, "HUB_MAX_DEPTH: want a positive whole number"},
+		{nil, map[string]string{"HUB_LOG_FORMAT": "xml"}, 2, "want text or json"},
 		{nil, map[string]string{"DATABASE_URL": "postgres://127.0.0.1:1/x?connect_timeout=1"}, 1, "database not reachable"},
 		{[]string{"import", "a", "b"}, map[string]string{"DATABASE_URL": "x"}, 1, ""},
 	}
