@@ -2,9 +2,9 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"time"
 
 	"guidancehub/graph/model"
 	"guidancehub/internal/content"

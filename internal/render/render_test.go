@@ -1,9 +1,10 @@
 package render
 
 import (
-	"golang.org/x/net/html"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
 )
 
 var xss = []string{
