@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
 	"sort"
@@ -52,6 +53,43 @@ var queries = []string{
 }
 
 func main() {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		fmt.Fprintln(os.Stderr, "hubbench: interrupted; stopping the hubs and PostgreSQL")
+		exit(130)
+	}()
+	run()
+	exit(0)
+}
+
+// cleanup holds what a run must undo however it ends (normally, on an error
+// or on SIGINT/SIGTERM), so that no PostgreSQL server, hub or gigabytes of
+// temporary files outlive an interrupted benchmark. Deferred calls would not
+// run on os.Exit.
+var cleanup struct {
+	sync.Mutex
+	fns []func()
+}
+
+func atExit(f func()) {
+	cleanup.Lock()
+	defer cleanup.Unlock()
+	cleanup.fns = append(cleanup.fns, f)
+}
+
+// exit runs the cleanups, last registered first, and exits. A second call
+// (a signal during an exit) waits on the lock until the first exits.
+func exit(code int) {
+	cleanup.Lock()
+	for i := len(cleanup.fns) - 1; i >= 0; i-- {
+		cleanup.fns[i]()
+	}
+	os.Exit(code)
+}
+
+func run() {
 	n := flag.Int("n", 100000, "resources to generate")
 	dur := flag.Duration("load", 10*time.Second, "duration of each load phase")
 	phases := flag.String("phases", "abcdef", "which measurements to run (a–f); the index is always built")
@@ -62,13 +100,13 @@ func main() {
 	work, err := os.MkdirTemp("", "hubbench-")
 	must(err)
 	os.Chmod(work, 0o755)
-	defer os.RemoveAll(work)
+	atExit(func() { os.RemoveAll(work) })
 
 	dsn := os.Getenv("BENCH_DATABASE_URL")
 	if dsn == "" {
 		c, err := pgcluster.Start(ctx, filepath.Join(work, "pg"), pgcluster.Options{Throwaway: true})
 		must(err)
-		defer c.Stop(context.Background())
+		atExit(func() { c.Stop(context.Background()) })
 		admin, err := pgx.Connect(ctx, c.DSN("postgres"))
 		must(err)
 		_, err = admin.Exec(ctx, `CREATE DATABASE hubbench`)
@@ -78,7 +116,7 @@ func main() {
 	}
 	db, err := postgres.Open(ctx, dsn, postgres.Options{})
 	must(err)
-	defer db.Close()
+	atExit(db.Close)
 
 	fmt.Printf("hubbench: %d resources, machine: %d CPUs\n", *n, numCPU())
 	t0 := time.Now()
@@ -119,7 +157,7 @@ func main() {
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
-		os.Exit(1)
+		exit(1)
 	}
 	empty := filepath.Join(work, "no-resources")
 	os.MkdirAll(empty, 0o755)
@@ -129,7 +167,7 @@ func main() {
 	// (f) second start to ready: the index exists, so the hub only migrates,
 	// imports (nothing) and catches up.
 	a, readyIn := startHub(bin, append(env, "HUB_DATA_DIR="+dirA))
-	defer a.stop()
+	atExit(a.stop)
 	fmt.Printf("(f) second start to ready with %d resources: %v (target ≤ 5 s; the embedded PostgreSQL adds its own start, about 0.1 s)\n", *n, readyIn.Round(time.Millisecond))
 
 	// (b) GraphQL over HTTP vs in-process.
@@ -219,7 +257,7 @@ func main() {
 
 	// (e) publish-to-searchable across two replicas.
 	b, _ := startHub(bin, append(env, "HUB_DATA_DIR="+filepath.Join(work, "b")))
-	defer b.stop()
+	atExit(b.stop)
 	var lat []time.Duration
 	for i := 0; i < 40; i++ {
 		word := fmt.Sprintf("zqpublish%dx", i)
@@ -299,7 +337,7 @@ func startHub(bin string, env []string) (*hub, time.Duration) {
 		}
 	}
 	fmt.Fprintf(os.Stderr, "hub did not start:\n%s", logs.String())
-	os.Exit(1)
+	exit(1)
 	return nil, 0
 }
 
@@ -352,6 +390,6 @@ func numCPU() int {
 func must(err error) {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "hubbench:", err)
-		os.Exit(1)
+		exit(1)
 	}
 }
