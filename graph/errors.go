@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"guidancehub/internal/content"
@@ -48,15 +49,24 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			}
 			return out
 		}
-		if errors.Is(err, context.DeadlineExceeded) {
-			return &gqlerror.Error{Message: "the request took too long", Path: path, Extensions: map[string]any{"code": "TIMEOUT"}}
-		}
-		if errors.Is(err, context.Canceled) {
-			return &gqlerror.Error{Message: "the request was cancelled", Path: path, Extensions: map[string]any{"code": "CANCELLED"}}
+		if out := stoppedError(err, path); out != nil {
+			return out
 		}
 		log.ErrorContext(ctx, "resolver error", "path", path.String(), "err", err)
 		return &gqlerror.Error{Message: "internal error", Path: path, Extensions: map[string]any{"code": "INTERNAL"}}
 	}
+}
+
+// stoppedError is the error a client sees when the request's context ended
+// (TIMEOUT or CANCELLED), or nil if err is not that.
+func stoppedError(err error, path ast.Path) *gqlerror.Error {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return &gqlerror.Error{Message: "the request took too long", Path: path, Extensions: map[string]any{"code": "TIMEOUT"}}
+	case errors.Is(err, context.Canceled):
+		return &gqlerror.Error{Message: "the request was cancelled", Path: path, Extensions: map[string]any{"code": "CANCELLED"}}
+	}
+	return nil
 }
 
 // recoverPanic logs a resolver panic with its stack and returns an error the

@@ -34,11 +34,10 @@ func NewServer(r *Resolver, limits Limits, log *slog.Logger) *handler.Server {
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		if ctx.Err() != nil {
-			// The request's time ran out before the operation started:
-			// say so, rather than answer with no data and no error.
-			err := &gqlerror.Error{Message: "the request took too long", Extensions: map[string]any{"code": "TIMEOUT"}}
-			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{err}})
+		if err := ctx.Err(); err != nil {
+			// The request ended before the operation started: say so,
+			// rather than answer with no data and no error.
+			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{stoppedError(err, nil)}})
 		}
 		return next(model.WithPublicURL(withLoaders(ctx, r.Store), r.PublicURL))
 	})
