@@ -76,21 +76,22 @@ type Withdrawal struct {
 }
 
 // Details holds the fields that only one kind has. Fields of other kinds are
-// left empty.
+// left empty. The tags name them as revisions store them (JSON) and as
+// resource files write them (YAML front matter).
 type Details struct {
 	// Guidance.
-	AppliesTo string   `json:"applies_to,omitempty"`
-	Actions   []string `json:"actions,omitempty"`
+	AppliesTo string   `json:"applies_to,omitempty" yaml:"applies_to"`
+	Actions   []string `json:"actions,omitempty" yaml:"actions"`
 	// Research brief.
-	Methods     string   `json:"methods,omitempty"`
-	Sample      string   `json:"sample,omitempty"`
-	SampleSize  *int     `json:"sample_size,omitempty"`
-	Period      string   `json:"period,omitempty"`
-	KeyFindings []string `json:"key_findings,omitempty"`
+	Methods     string   `json:"methods,omitempty" yaml:"methods"`
+	Sample      string   `json:"sample,omitempty" yaml:"sample"`
+	SampleSize  *int     `json:"sample_size,omitempty" yaml:"sample_size"`
+	Period      string   `json:"period,omitempty" yaml:"period"`
+	KeyFindings []string `json:"key_findings,omitempty" yaml:"key_findings"`
 	// Policy position.
-	Recommendations []string `json:"recommendations,omitempty"`
-	Rationale       string   `json:"rationale,omitempty"`
-	Campaign        string   `json:"campaign,omitempty"`
+	Recommendations []string `json:"recommendations,omitempty" yaml:"recommendations"`
+	Rationale       string   `json:"rationale,omitempty" yaml:"rationale"`
+	Campaign        string   `json:"campaign,omitempty" yaml:"campaign"`
 }
 
 // Draft is the editable content of a resource: everything a revision

@@ -59,21 +59,12 @@ type frontMatter struct {
 		Date      string `yaml:"date"`
 	} `yaml:"sources"`
 	Related []string `yaml:"related"`
-
-	AppliesTo       string   `yaml:"applies_to"`
-	Actions         []string `yaml:"actions"`
-	Methods         string   `yaml:"methods"`
-	Sample          string   `yaml:"sample"`
-	SampleSize      *int     `yaml:"sample_size"`
-	Period          string   `yaml:"period"`
-	KeyFindings     []string `yaml:"key_findings"`
-	Recommendations []string `yaml:"recommendations"`
-	Rationale       string   `yaml:"rationale"`
-	Campaign        string   `yaml:"campaign"`
+	// The kind's own fields (applies_to, methods, recommendations, …).
+	content.Details `yaml:",inline"`
 }
 
 var (
-	// keyLineRE finds "line N: field X not found in type" in yaml.v3 errors.
+	// unknownFieldRE finds "line N: field X not found in type" in yaml.v3 errors.
 	unknownFieldRE = regexp.MustCompile(`line (\d+): field (\S+) not found`)
 )
 
@@ -253,11 +244,9 @@ func Parse(path string, data []byte) (content.FileImport, []*FileError) {
 	}
 	d.Related = dedupe(fm.Related)
 
-	d.Details = content.Details{
-		AppliesTo: strings.TrimSpace(fm.AppliesTo), Actions: fm.Actions,
-		Methods: strings.TrimSpace(fm.Methods), Sample: strings.TrimSpace(fm.Sample), SampleSize: fm.SampleSize,
-		Period: strings.TrimSpace(fm.Period), KeyFindings: fm.KeyFindings,
-		Recommendations: fm.Recommendations, Rationale: strings.TrimSpace(fm.Rationale), Campaign: strings.TrimSpace(fm.Campaign),
+	d.Details = fm.Details
+	for _, text := range []*string{&d.Details.AppliesTo, &d.Details.Methods, &d.Details.Sample, &d.Details.Period, &d.Details.Rationale, &d.Details.Campaign} {
+		*text = strings.TrimSpace(*text)
 	}
 	checkKindFields(d, fail)
 	checkLength(d, fail)
