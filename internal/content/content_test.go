@@ -2,6 +2,7 @@ package content
 
 import (
 	"testing"
+	"time"
 )
 
 func TestGlobalIDRoundTrip(t *testing.T) {
@@ -88,4 +89,27 @@ func FuzzParseGlobalID(f *testing.F) {
 			t.Fatalf("%q decodes to %s %d, which encodes differently", s, typ, n)
 		}
 	})
+}
+
+// TestApplyKeepsWhatIsLeftOut: an edit changes only the fields it gives; a
+// given empty list clears one; text is trimmed; no language means English.
+func TestApplyKeepsWhatIsLeftOut(t *testing.T) {
+	day := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+	n := 40
+	d := Draft{Kind: KindGuidance, Title: "Old", Topics: []string{"charging"}, Nations: []string{"ENGLAND"},
+		PublishedAt: &day, Details: Details{AppliesTo: "GPs", SampleSize: &n, Actions: []string{"register"}}}
+	title, applies := "  New title ", " hospitals "
+	got := ResourceEdit{Title: &title, AppliesTo: &applies, Topics: []string{}}.Apply(d)
+	if got.Title != "New title" || got.Details.AppliesTo != "hospitals" {
+		t.Errorf("given text: title %q, appliesTo %q", got.Title, got.Details.AppliesTo)
+	}
+	if got.Topics == nil || len(got.Topics) != 0 {
+		t.Errorf("an empty topics list should clear them: %v", got.Topics)
+	}
+	if len(got.Nations) != 1 || got.PublishedAt != &day || got.Details.SampleSize != &n || len(got.Details.Actions) != 1 || got.Kind != KindGuidance {
+		t.Errorf("fields left out changed: %+v", got)
+	}
+	if got.Language != "en" {
+		t.Errorf("language %q, want en when none is given", got.Language)
+	}
 }

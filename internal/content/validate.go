@@ -46,7 +46,8 @@ type ResourceEdit struct {
 	Actions, KeyFindings, Recommendations                   []string
 }
 
-// Apply returns d with the input's fields applied.
+// Apply returns d with the input's fields applied: a field left out (nil)
+// keeps its value; text is trimmed.
 func (in ResourceEdit) Apply(d Draft) Draft {
 	set := func(dst *string, src *string) {
 		if src != nil {
@@ -62,51 +63,27 @@ func (in ResourceEdit) Apply(d Draft) Draft {
 	if in.Body != nil {
 		d.Body = *in.Body
 	}
-	if in.Topics != nil {
-		d.Topics = in.Topics
-	}
-	if in.Audiences != nil {
-		d.Audiences = in.Audiences
-	}
-	if in.Nations != nil {
-		d.Nations = in.Nations
-	}
 	set(&d.Language, in.Language)
 	set(&d.TranslationOf, in.TranslationOf)
 	set(&d.TranslationStatus, in.TranslationStatus)
-	if in.PublishedAt != nil {
-		d.PublishedAt = in.PublishedAt
-	}
-	if in.LastReviewedAt != nil {
-		d.LastReviewedAt = in.LastReviewedAt
-	}
-	if in.NextReviewDue != nil {
-		d.NextReviewDue = in.NextReviewDue
-	}
-	if in.Sources != nil {
-		d.Sources = in.Sources
-	}
-	if in.Related != nil {
-		d.Related = in.Related
-	}
 	set(&d.Details.AppliesTo, in.AppliesTo)
 	set(&d.Details.Methods, in.Methods)
 	set(&d.Details.Sample, in.Sample)
 	set(&d.Details.Period, in.Period)
 	set(&d.Details.Rationale, in.Rationale)
 	set(&d.Details.Campaign, in.Campaign)
-	if in.SampleSize != nil {
-		d.Details.SampleSize = in.SampleSize
-	}
-	if in.Actions != nil {
-		d.Details.Actions = in.Actions
-	}
-	if in.KeyFindings != nil {
-		d.Details.KeyFindings = in.KeyFindings
-	}
-	if in.Recommendations != nil {
-		d.Details.Recommendations = in.Recommendations
-	}
+	keepOr(&d.PublishedAt, in.PublishedAt)
+	keepOr(&d.LastReviewedAt, in.LastReviewedAt)
+	keepOr(&d.NextReviewDue, in.NextReviewDue)
+	keepOr(&d.Details.SampleSize, in.SampleSize)
+	keepOrList(&d.Topics, in.Topics)
+	keepOrList(&d.Audiences, in.Audiences)
+	keepOrList(&d.Nations, in.Nations)
+	keepOrList(&d.Sources, in.Sources)
+	keepOrList(&d.Related, in.Related)
+	keepOrList(&d.Details.Actions, in.Actions)
+	keepOrList(&d.Details.KeyFindings, in.KeyFindings)
+	keepOrList(&d.Details.Recommendations, in.Recommendations)
 	if d.Language == "" {
 		d.Language = "en"
 	}
@@ -184,4 +161,19 @@ func (d Draft) Validate(publish bool) error {
 		return bad("sources", "a published resource cites at least one source")
 	}
 	return nil
+}
+
+// keepOr sets *dst to src unless src is nil (a field left out).
+func keepOr[T any](dst **T, src *T) {
+	if src != nil {
+		*dst = src
+	}
+}
+
+// keepOrList sets *dst to src unless src is nil (a list left out; an empty
+// list clears it).
+func keepOrList[T any](dst *[]T, src []T) {
+	if src != nil {
+		*dst = src
+	}
 }
