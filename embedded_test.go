@@ -85,6 +85,7 @@ func TestUsage(t *testing.T) {
 		{nil, map[string]string{"HUB_REQUEST_TIMEOUT": "-5s"}, 2, "HUB_REQUEST_TIMEOUT: want a duration"},
 		{nil, map[string]string{"HUB_MAX_DEPTH": "-1"}, 2, "HUB_MAX_DEPTH: want a positive whole number"},
 		{nil, map[string]string{"HUB_LOG_FORMAT": "xml"}, 2, "want text or json"},
+		{nil, map[string]string{"HUB_RATE_LIMITS": "anonymous=fast"}, 2, "HUB_RATE_LIMITS"},
 		{nil, map[string]string{"DATABASE_URL": "postgres://127.0.0.1:1/x?connect_timeout=1"}, 1, "database not reachable"},
 		{[]string{"import", "a", "b"}, map[string]string{"DATABASE_URL": "x"}, 1, ""},
 	}

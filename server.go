@@ -81,6 +81,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		fmt.Fprintln(stderr, "guidancehub:", err)
 		return 2
 	}
+	// Checked, like the rest of the configuration, before anything starts.
+	rates, err := httpapi.ParseRates(cfg.RateLimits)
+	if err != nil {
+		fmt.Fprintln(stderr, "guidancehub: HUB_RATE_LIMITS:", err)
+		return 2
+	}
 	log := newLogger(cfg.LogFormat, stderr)
 
 	db, closeDB, err := openDatabase(ctx, cfg, log)
@@ -113,7 +119,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		fmt.Fprintf(stdout, "reindex requested (#%d): every running hub rebuilds its search index; a stopped one rebuilds when it starts\n", id)
 		return 0
 	default:
-		return serve(ctx, cfg, db, log, stdout, ready)
+		return serve(ctx, cfg, rates, db, log, stdout, ready)
 	}
 }
 
@@ -214,7 +220,7 @@ func summary(rep *ingest.Report) string {
 	return "import: " + strings.Join(parts, ", ")
 }
 
-func serve(ctx context.Context, cfg *config.Config, db *postgres.DB, log *slog.Logger, stdout io.Writer, ready chan<- string) int {
+func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rate, db *postgres.DB, log *slog.Logger, stdout io.Writer, ready chan<- string) int {
 	// Open the index first: a second process on the same data dir fails
 	// here, before it does anything else.
 	reg := prometheus.NewRegistry()
@@ -239,11 +245,6 @@ func serve(ctx context.Context, cfg *config.Config, db *postgres.DB, log *slog.L
 		log.Info(summary(rep), "dir", cfg.ResourcesDir)
 	}
 
-	rates, err := httpapi.ParseRates(cfg.RateLimits)
-	if err != nil {
-		log.Error("HUB_RATE_LIMITS", "err", err)
-		return 1
-	}
 	resolver := &graph.Resolver{Store: db, Editor: db, PublicURL: cfg.PublicURL, Search: syncer, Log: log,
 		ZeroResults: db.RecordZeroResult, ZeroResultTerm: search.ZeroResultTerm}
 	h := httpapi.New(httpapi.Options{

@@ -81,12 +81,7 @@ func (db *DB) ResourceBySlug(ctx context.Context, slug string) (*content.Resourc
 
 // ResourcesByID returns the published or withdrawn resources with the ids.
 func (db *DB) ResourcesByID(ctx context.Context, ids []int64) ([]*content.Resource, error) {
-	rows, _ := db.pool.Query(ctx, `SELECT `+resourceColumns+publicJoin+` WHERE r.id = ANY($1) AND`+answerable, ids)
-	rs, err := pgx.CollectRows(rows, scanResource)
-	if err != nil {
-		return nil, fmt.Errorf("resources by id: %w", domainError(err))
-	}
-	return rs, nil
+	return db.ResourcesByIDPartly(ctx, ids, content.Skip{})
 }
 
 // ResourcesByIDPartly is ResourcesByID leaving out what a page will not
