@@ -150,7 +150,12 @@ func ZeroResultTerm(text string) string {
 }
 
 // withFilters combines the text query (or match-all) with the filter's
-// restrictions, leaving out the one named by skip (for facet counts).
+// restrictions, leaving out the one named by skip (for facet counts). Each
+// filter field is a disjunction of its values and the fields are combined
+// in one conjunction, as resources(filter:) combines them in SQL. The
+// conjunction is added with a single AddFilter call: Bleve v2.6.3's
+// BooleanQuery.AddFilter replaces the filter (search/query/boolean.go sets
+// q.Filter = m), so a second call would drop the first restriction.
 func withFilters(textQ query.Query, f content.Filter, skip string) query.Query {
 	b := bleve.NewBooleanQuery()
 	if textQ != nil {
@@ -158,6 +163,7 @@ func withFilters(textQ query.Query, f content.Filter, skip string) query.Query {
 	} else {
 		b.AddMust(bleve.NewMatchAllQuery())
 	}
+	var all []query.Query
 	terms := func(fieldName string, values []string) {
 		if len(values) == 0 {
 			return
@@ -168,7 +174,7 @@ func withFilters(textQ query.Query, f content.Filter, skip string) query.Query {
 			t.SetField(fieldName)
 			qs = append(qs, t)
 		}
-		b.AddFilter(bleve.NewDisjunctionQuery(qs...))
+		all = append(all, bleve.NewDisjunctionQuery(qs...))
 	}
 	if skip != "kinds" {
 		kinds := make([]string, len(f.Kinds))
@@ -202,7 +208,14 @@ func withFilters(textQ query.Query, f content.Filter, skip string) query.Query {
 		yes := true
 		r := bleve.NewTermRangeInclusiveQuery(lo, hi, &yes, &yes)
 		r.SetField("published")
-		b.AddFilter(r)
+		all = append(all, r)
+	}
+	switch len(all) {
+	case 0:
+	case 1:
+		b.AddFilter(all[0])
+	default:
+		b.AddFilter(bleve.NewConjunctionQuery(all...))
 	}
 	return b
 }
