@@ -23,7 +23,7 @@ postgres:
 test: postgres lint
 	$(GO) run ./internal/pgcluster/withpg -- $(MAKE) --no-print-directory test-go fuzz-short
 
-## lint: check resources/ (errors fail; overdue reviews are warnings) and print its counts
+## lint: check resources/ (errors fail; overdue reviews and doubtful sources are warnings) and print its counts
 lint:
 	$(GO) run . lint resources
 

@@ -327,8 +327,9 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 }
 
 // runLint checks a resource library without a database: every error (file
-// and field) fails with exit 1; overdue reviews are warnings. It ends with
-// the library's counts.
+// and field) fails with exit 1; overdue reviews and doubtful sources (no
+// date, a mirror, a superseded page, newer than the last review) are
+// warnings (internal/ingest/lint.go). It ends with the library's counts.
 func runLint(args []string, stdout, stderr io.Writer) int {
 	dir := "./resources"
 	if v := os.Getenv("HUB_RESOURCES_DIR"); v != "" {
@@ -348,11 +349,23 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 	for _, e := range lib.Errors {
 		fmt.Fprintln(stderr, "error:", e)
 	}
-	for _, w := range lib.Warnings(time.Now()) {
+	lists, err := ingest.ShippedSourceLists()
+	if err != nil {
+		fmt.Fprintln(stderr, "guidancehub lint:", err)
+		return 1
+	}
+	warnings := lib.Lint(time.Now(), lists)
+	for _, w := range warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
 	st := lib.Stats()
-	fmt.Fprintf(stdout, "lint: %d files, %d valid, %d errors, %d translations\n", len(lib.Present), len(lib.Files), len(lib.Errors), st.Translations)
+	fmt.Fprintf(stdout, "lint: %d files, %d valid, %d errors, %d translations, %d warnings\n", len(lib.Present), len(lib.Files), len(lib.Errors), st.Translations, len(warnings))
+	byCode := ingest.CountWarnings(warnings)
+	parts := make([]string, len(ingest.WarningCodes))
+	for i, c := range ingest.WarningCodes {
+		parts[i] = fmt.Sprintf("%s %d", c, byCode[c])
+	}
+	fmt.Fprintf(stdout, "  %-9s %s\n", "warnings:", strings.Join(parts, ", "))
 	for _, c := range []struct {
 		name string
 		m    map[string]int

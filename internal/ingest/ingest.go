@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"time"
 
 	"guidancehub/internal/content"
 )
@@ -132,18 +131,6 @@ func (lib *Library) check() {
 
 // internalLinkRE finds Markdown links to other resources: ](/resources/slug).
 var internalLinkRE = regexp.MustCompile(`\]\(/resources/([a-z0-9-]+)\)`)
-
-// Warnings lists what needs attention but does not fail the build: resources
-// past their next-review date on the given day.
-func (lib *Library) Warnings(today time.Time) []string {
-	var out []string
-	for _, f := range lib.Files {
-		if d := f.Draft.NextReviewDue; d != nil && d.Before(today) {
-			out = append(out, fmt.Sprintf("%s: review overdue since %s", f.Path, d.Format(content.DateLayout)))
-		}
-	}
-	return out
-}
 
 // Stats counts the library's published resources by kind, topic, nation and
 // language (translations count under their language, not their kind).
