@@ -14,6 +14,7 @@ import (
 	"guidancehub/internal/httpapi"
 	"guidancehub/internal/ingest"
 	"guidancehub/internal/postgres"
+	"guidancehub/internal/service"
 	"guidancehub/internal/testdb"
 )
 
@@ -82,7 +83,7 @@ func TestPageOf100CostsBoundedRoundTrips(t *testing.T) {
 		t.Fatalf("import: %v %v", err, rep.Errors)
 	}
 	log := slog.New(slog.DiscardHandler)
-	h := httpapi.New(httpapi.Options{GraphQL: graph.NewServer(&graph.Resolver{Store: db, PublicURL: "http://x"}, graph.DefaultLimits, log)})
+	h := httpapi.New(httpapi.Options{GraphQL: graph.NewServer(&graph.Resolver{Reading: service.New(service.Options{Store: db}), PublicURL: "http://x"}, graph.DefaultLimits, log)})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 

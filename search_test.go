@@ -17,6 +17,7 @@ import (
 	"guidancehub/internal/ingest"
 	"guidancehub/internal/postgres"
 	"guidancehub/internal/search"
+	"guidancehub/internal/service"
 	"guidancehub/internal/testdb"
 )
 
@@ -262,7 +263,7 @@ func TestLaggingIndexNeverShowsWithdrawn(t *testing.T) {
 		t.Fatal(err)
 	}
 	// No CatchUp: the index still holds hostile-body.
-	srv := httptest.NewServer(httpapi.New(httpapi.Options{GraphQL: graph.NewServer(&graph.Resolver{Store: db, Search: s, PublicURL: "http://x"}, graph.DefaultLimits, slog.New(slog.DiscardHandler))}))
+	srv := httptest.NewServer(httpapi.New(httpapi.Options{GraphQL: graph.NewServer(&graph.Resolver{Reading: service.New(service.Options{Store: db, Index: s}), PublicURL: "http://x"}, graph.DefaultLimits, slog.New(slog.DiscardHandler))}))
 	defer srv.Close()
 	r := post(t, srv.URL, searchQ, map[string]any{"q": "hostile markup"})
 	if strings.Contains(mustJSON(r.Data), "hostile-body") {

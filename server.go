@@ -39,6 +39,7 @@ import (
 	"guidancehub/internal/pgcluster"
 	"guidancehub/internal/postgres"
 	"guidancehub/internal/search"
+	"guidancehub/internal/service"
 )
 
 // databaseName is the embedded cluster's database.
@@ -245,8 +246,9 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 		log.Info(summary(rep), "dir", cfg.ResourcesDir)
 	}
 
-	resolver := &graph.Resolver{Store: db, Editor: db, PublicURL: cfg.PublicURL, Search: syncer, Log: log,
-		ZeroResults: db.RecordZeroResult, ZeroResultTerm: search.ZeroResultTerm}
+	svc := service.New(service.Options{Store: db, Editor: db, Index: syncer, Log: log,
+		ZeroResults: db.RecordZeroResult, ZeroResultTerm: search.ZeroResultTerm})
+	resolver := &graph.Resolver{Reading: svc, Editing: svc, PublicURL: cfg.PublicURL, Log: log}
 	h := httpapi.New(httpapi.Options{
 		Logger: log,
 		GraphQL: graph.NewServer(resolver, graph.Limits{Tokens: cfg.MaxTokens, Depth: cfg.MaxDepth, Aliases: cfg.MaxAliases,

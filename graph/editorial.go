@@ -13,16 +13,12 @@ import (
 )
 
 // hasRole enforces @hasRole for every field, argument and input field that
-// carries it: the one place access rules are checked.
+// carries it, by content.Require (the services check the same roles).
 func hasRole(ctx context.Context, _ any, next graphql.Resolver, role string) (any, error) {
-	p := content.PrincipalFrom(ctx)
-	if p.Can(content.Role(role)) {
-		return next(ctx)
+	if err := content.Require(ctx, content.Role(role)); err != nil {
+		return nil, err
 	}
-	if p == content.Anonymous || p.Role == "" {
-		return nil, content.Errorf(content.EUNAUTHORIZED, "this needs an API token with the %s role (Authorization: Bearer …)", role)
-	}
-	return nil, content.Errorf(content.EFORBIDDEN, "your token's role (%s) cannot do this: it needs %s", p.Role, role)
+	return next(ctx)
 }
 
 // resourceID decodes a resource's global id.
@@ -130,11 +126,11 @@ func parseAfter(after *string) (int64, error) {
 // editorial is the editor-only view of a resource.
 func (r *Resolver) editorial(ctx context.Context, res model.Resource) (*model.Editorial, error) {
 	c := res.Content()
-	full, err := r.Editor.EditorResourceByID(ctx, c.ID)
+	full, err := r.Reading.ResourceByID(ctx, c.ID)
 	if err != nil {
 		return nil, err
 	}
-	revs, err := r.Editor.Revisions(ctx, c.ID)
+	revs, err := r.Editing.Revisions(ctx, c.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,6 @@ import (
 	"guidancehub/graph/model"
 	"guidancehub/internal/content"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -29,7 +28,7 @@ func (r *auditEntryResolver) Resource(ctx context.Context, obj *content.AuditEnt
 	if obj.ResourceID == nil {
 		return nil, nil
 	}
-	res, err := r.Editor.EditorResourceByID(ctx, *obj.ResourceID)
+	res, err := r.Reading.ResourceByID(ctx, *obj.ResourceID)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +37,7 @@ func (r *auditEntryResolver) Resource(ctx context.Context, obj *content.AuditEnt
 
 // Draft is the resolver for the draft field.
 func (r *editorialResolver) Draft(ctx context.Context, obj *model.Editorial) (model.Resource, error) {
-	d, err := r.Editor.PendingDraft(ctx, obj.ID)
+	d, err := r.Editing.PendingDraft(ctx, obj.ID)
 	if err != nil || d == nil {
 		return nil, err
 	}
@@ -47,16 +46,16 @@ func (r *editorialResolver) Draft(ctx context.Context, obj *model.Editorial) (mo
 
 // Revisions is the resolver for the revisions field.
 func (r *editorialResolver) Revisions(ctx context.Context, obj *model.Editorial) ([]content.RevisionInfo, error) {
-	return r.Editor.Revisions(ctx, obj.ID)
+	return r.Editing.Revisions(ctx, obj.ID)
 }
 
 // Diff is the resolver for the diff field.
 func (r *editorialResolver) Diff(ctx context.Context, obj *model.Editorial, from int, to int) ([]model.FieldChange, error) {
-	a, err := r.Editor.Revision(ctx, obj.ID, from)
+	a, err := r.Editing.Revision(ctx, obj.ID, from)
 	if err != nil {
 		return nil, err
 	}
-	b, err := r.Editor.Revision(ctx, obj.ID, to)
+	b, err := r.Editing.Revision(ctx, obj.ID, to)
 	if err != nil {
 		return nil, err
 	}
@@ -66,8 +65,8 @@ func (r *editorialResolver) Diff(ctx context.Context, obj *model.Editorial, from
 // CreateResource is the resolver for the createResource field.
 func (r *mutationResolver) CreateResource(ctx context.Context, input model.CreateResourceInput) (*model.ResourcePayload, error) {
 	d := edit(input.Content).Apply(content.Draft{Kind: content.Kind(input.Kind), Slug: input.Slug, Title: input.Title, Summary: input.Summary, Body: input.Body})
-	d.Kind, d.Slug, d.Title, d.Summary, d.Body = content.Kind(input.Kind), strings.TrimSpace(input.Slug), strings.TrimSpace(input.Title), strings.TrimSpace(input.Summary), input.Body
-	return payload(r.Editor.CreateResource(ctx, content.PrincipalFrom(ctx), d))
+	d.Kind, d.Slug, d.Title, d.Summary, d.Body = content.Kind(input.Kind), input.Slug, input.Title, input.Summary, input.Body
+	return payload(r.Editing.CreateResource(ctx, d))
 }
 
 // UpdateResource is the resolver for the updateResource field.
@@ -76,7 +75,7 @@ func (r *mutationResolver) UpdateResource(ctx context.Context, id string, revisi
 	if err != nil {
 		return nil, err
 	}
-	return payload(r.Editor.UpdateResource(ctx, content.PrincipalFrom(ctx), n, revision, edit(&input)))
+	return payload(r.Editing.UpdateResource(ctx, n, revision, edit(&input)))
 }
 
 // PublishResource is the resolver for the publishResource field.
@@ -85,7 +84,7 @@ func (r *mutationResolver) PublishResource(ctx context.Context, id string, at *t
 	if err != nil {
 		return nil, err
 	}
-	return payload(r.Editor.PublishResource(ctx, content.PrincipalFrom(ctx), n, at))
+	return payload(r.Editing.PublishResource(ctx, n, at))
 }
 
 // WithdrawResource is the resolver for the withdrawResource field.
@@ -94,7 +93,7 @@ func (r *mutationResolver) WithdrawResource(ctx context.Context, id string, reas
 	if err != nil {
 		return nil, err
 	}
-	return payload(r.Editor.WithdrawResource(ctx, content.PrincipalFrom(ctx), n, strings.TrimSpace(reason)))
+	return payload(r.Editing.WithdrawResource(ctx, n, reason))
 }
 
 // RestoreRevision is the resolver for the restoreRevision field.
@@ -103,7 +102,7 @@ func (r *mutationResolver) RestoreRevision(ctx context.Context, id string, revis
 	if err != nil {
 		return nil, err
 	}
-	return payload(r.Editor.RestoreRevision(ctx, content.PrincipalFrom(ctx), n, revision))
+	return payload(r.Editing.RestoreRevision(ctx, n, revision))
 }
 
 // MarkReviewed is the resolver for the markReviewed field.
@@ -112,12 +111,12 @@ func (r *mutationResolver) MarkReviewed(ctx context.Context, id string, lastRevi
 	if err != nil {
 		return nil, err
 	}
-	return payload(r.Editor.MarkReviewed(ctx, content.PrincipalFrom(ctx), n, lastReviewedAt, nextReviewDue))
+	return payload(r.Editing.MarkReviewed(ctx, n, lastReviewedAt, nextReviewDue))
 }
 
 // CreateToken is the resolver for the createToken field.
 func (r *mutationResolver) CreateToken(ctx context.Context, input model.CreateTokenInput) (*model.CreateTokenPayload, error) {
-	token, t, err := r.Editor.CreateToken(ctx, input.Name, content.Role(input.Role), input.ExpiresAt)
+	token, t, err := r.Editing.CreateToken(ctx, input.Name, content.Role(input.Role), input.ExpiresAt)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +125,7 @@ func (r *mutationResolver) CreateToken(ctx context.Context, input model.CreateTo
 
 // RevokeToken is the resolver for the revokeToken field.
 func (r *mutationResolver) RevokeToken(ctx context.Context, prefix string) (*model.RevokeTokenPayload, error) {
-	t, err := r.Editor.RevokeToken(ctx, prefix)
+	t, err := r.Editing.RevokeToken(ctx, prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -139,19 +138,16 @@ func (r *queryResolver) AuditLog(ctx context.Context, first *int, after *string)
 	if first != nil {
 		n = *first
 	}
-	if n < 0 || n > 500 {
-		return nil, content.FieldErrorf("first", "must be between 0 and 500")
-	}
 	before, err := parseAfter(after)
 	if err != nil {
 		return nil, err
 	}
-	return r.Editor.AuditLog(ctx, n, before)
+	return r.Editing.AuditLog(ctx, n, before)
 }
 
 // Tokens is the resolver for the tokens field.
 func (r *queryResolver) Tokens(ctx context.Context) ([]content.Token, error) {
-	return r.Editor.ListTokens(ctx)
+	return r.Editing.ListTokens(ctx)
 }
 
 // Viewer is the resolver for the viewer field.

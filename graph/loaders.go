@@ -20,14 +20,14 @@ type loaders struct {
 	countsOnce sync.Once
 	counts     map[string]int
 	countsErr  error
-	store      content.Store
+	store      content.ResourceService
 }
 
 type loadersKey struct{}
 
 const loaderWait = 2 * time.Millisecond
 
-func newLoaders(store content.Store) *loaders {
+func newLoaders(store content.ResourceService) *loaders {
 	l := &loaders{store: store}
 	l.bySlug = dataloadgen.NewLoader(func(ctx context.Context, slugs []string) ([]*content.Resource, []error) {
 		rs, err := store.ResourcesBySlug(ctx, slugs)
@@ -58,12 +58,12 @@ func newLoaders(store content.Store) *loaders {
 	return l
 }
 
-func withLoaders(ctx context.Context, store content.Store) context.Context {
+func withLoaders(ctx context.Context, store content.ResourceService) context.Context {
 	return context.WithValue(ctx, loadersKey{}, newLoaders(store))
 }
 
 // loadersFor returns the operation's loaders (or a fresh set outside one).
-func loadersFor(ctx context.Context, store content.Store) *loaders {
+func loadersFor(ctx context.Context, store content.ResourceService) *loaders {
 	if l, ok := ctx.Value(loadersKey{}).(*loaders); ok {
 		return l
 	}

@@ -13,7 +13,7 @@ func (r *Resolver) translationOf(ctx context.Context, res model.Resource) (model
 	if slug == "" {
 		return nil, nil
 	}
-	orig, err := loadersFor(ctx, r.Store).bySlug.Load(ctx, slug)
+	orig, err := loadersFor(ctx, r.Reading).bySlug.Load(ctx, slug)
 	if err != nil || orig == nil {
 		return nil, err
 	}
@@ -22,7 +22,7 @@ func (r *Resolver) translationOf(ctx context.Context, res model.Resource) (model
 
 // translations loads the published translations of a resource.
 func (r *Resolver) translations(ctx context.Context, res model.Resource) ([]model.Resource, error) {
-	ts, err := loadersFor(ctx, r.Store).translations.Load(ctx, res.Content().Slug)
+	ts, err := loadersFor(ctx, r.Reading).translations.Load(ctx, res.Content().Slug)
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +35,7 @@ func (r *Resolver) related(ctx context.Context, res model.Resource) ([]model.Res
 	if !c.Visible() || len(c.Related) == 0 {
 		return []model.Resource{}, nil
 	}
-	rs, err := loadersFor(ctx, r.Store).bySlug.LoadAll(ctx, c.Related)
+	rs, err := loadersFor(ctx, r.Reading).bySlug.LoadAll(ctx, c.Related)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,29 @@ func (r *Resolver) related(ctx context.Context, res model.Resource) ([]model.Res
 	return out, nil
 }
 
-// listQuery turns the GraphQL arguments of `resources` into a store query.
+// domainFilter turns the GraphQL filter into the domain's; the service
+// validates it.
+func domainFilter(filter *model.ResourceFilter) (content.Filter, error) {
+	var f content.Filter
+	if filter == nil {
+		return f, nil
+	}
+	f = content.Filter{
+		Topics: filter.Topics, Audiences: filter.Audiences, Nations: filter.Nations, Languages: filter.Languages,
+		PublishedAfter: filter.PublishedAfter, PublishedBefore: filter.PublishedBefore,
+	}
+	for _, k := range filter.Kinds {
+		f.Kinds = append(f.Kinds, content.Kind(k))
+	}
+	for _, s := range filter.Statuses {
+		f.Statuses = append(f.Statuses, content.Status(s))
+	}
+	f.ReviewOverdue = filter.ReviewOverdue != nil && *filter.ReviewOverdue
+	return f, nil
+}
+
+// listQuery turns the GraphQL arguments of `resources` into the domain's
+// list query (the default page size and order applied, the cursor decoded).
 func listQuery(filter *model.ResourceFilter, orderBy *model.ResourceOrder, first *int, after *string) (content.ListQuery, error) {
 	var q content.ListQuery
 	n, err := content.PageSize(first)
@@ -64,31 +86,11 @@ func listQuery(filter *model.ResourceFilter, orderBy *model.ResourceOrder, first
 			q.Order.Direction = content.Direction(*orderBy.Direction)
 		}
 	}
-	if filter != nil {
-		q.Filter = content.Filter{
-			Topics: filter.Topics, Audiences: filter.Audiences, Nations: filter.Nations, Languages: filter.Languages,
-			PublishedAfter: filter.PublishedAfter, PublishedBefore: filter.PublishedBefore,
-		}
-		for _, k := range filter.Kinds {
-			q.Filter.Kinds = append(q.Filter.Kinds, content.Kind(k))
-		}
-		for _, s := range filter.Statuses {
-			q.Filter.Statuses = append(q.Filter.Statuses, content.Status(s))
-		}
-		q.Filter.ReviewOverdue = filter.ReviewOverdue != nil && *filter.ReviewOverdue
-		for _, t := range filter.Topics {
-			if _, ok := content.TopicBySlug(t); !ok {
-				return q, content.FieldErrorf("filter.topics", "unknown topic %q", t)
-			}
-		}
-		for _, l := range filter.Languages {
-			if !content.ValidLanguage(l) {
-				return q, content.FieldErrorf("filter.languages", "%q is not a language tag", l)
-			}
-		}
-		if a, b := filter.PublishedAfter, filter.PublishedBefore; a != nil && b != nil && a.After(*b) {
-			return q, content.FieldErrorf("filter.publishedAfter", "is after publishedBefore")
-		}
+	if q.Filter, err = domainFilter(filter); err != nil {
+		return q, err
+	}
+	if err := q.Filter.Validate(); err != nil {
+		return q, err
 	}
 	if after != nil {
 		c, err := content.DecodeCursor(*after, q.Order)

@@ -62,27 +62,18 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 	if typ != model.NodeType {
 		return nil, nil
 	}
-	if r.Editor != nil && content.PrincipalFrom(ctx).Can(content.RoleEditor) {
-		res, err := r.Editor.EditorResourceByID(ctx, n)
-		if content.ErrorCode(err) == content.ENOTFOUND {
-			return nil, nil
-		}
-		return model.Wrap(res), err
-	}
-	rs, err := r.Store.ResourcesByID(ctx, []int64{n})
-	if err != nil || len(rs) == 0 {
+	res, err := r.Reading.ResourceByID(ctx, n)
+	if content.ErrorCode(err) == content.ENOTFOUND {
+		return nil, nil
+	} else if err != nil {
 		return nil, err
 	}
-	return model.Wrap(rs[0]), nil
+	return model.Wrap(res), nil
 }
 
 // Resource is the resolver for the resource field.
 func (r *queryResolver) Resource(ctx context.Context, slug string) (model.Resource, error) {
-	get := r.Store.ResourceBySlug
-	if r.Editor != nil && content.PrincipalFrom(ctx).Can(content.RoleEditor) {
-		get = r.Editor.EditorResourceBySlug // editors see drafts too
-	}
-	res, err := get(ctx, slug)
+	res, err := r.Reading.Resource(ctx, slug)
 	if content.ErrorCode(err) == content.ENOTFOUND {
 		return nil, nil
 	} else if err != nil {
@@ -97,12 +88,11 @@ func (r *queryResolver) Resources(ctx context.Context, filter *model.ResourceFil
 	if err != nil {
 		return nil, err
 	}
-	q.Editor = content.PrincipalFrom(ctx).Can(content.RoleEditor)
-	page, err := r.Store.ListResources(ctx, q)
+	page, err := r.Reading.List(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	if err := loadersFor(ctx, r.Store).prefetch(ctx, page.Resources, graphql.GetFieldContext(ctx).Field.Selections); err != nil {
+	if err := loadersFor(ctx, r.Reading).prefetch(ctx, page.Resources, graphql.GetFieldContext(ctx).Field.Selections); err != nil {
 		return nil, err
 	}
 	return connection(page), nil
@@ -145,7 +135,7 @@ func (r *researchBriefResolver) Editorial(ctx context.Context, obj *model.Resear
 
 // Count is the resolver for the count field.
 func (r *topicResolver) Count(ctx context.Context, obj *content.Topic) (int, error) {
-	counts, err := loadersFor(ctx, r.Store).topicCounts(ctx)
+	counts, err := loadersFor(ctx, r.Reading).topicCounts(ctx)
 	if err != nil {
 		return 0, err
 	}

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -10,21 +9,21 @@ import (
 	"guidancehub/internal/content"
 )
 
-// ZeroResults records a search that found nothing (terms only).
-type ZeroResults func(ctx context.Context, term string) error
+// detailFields are the GraphQL fields read from content.Details.
+var detailFields = []string{"appliesTo", "actions", "methods", "sample", "sampleSize", "period", "keyFindings", "recommendations", "rationale", "campaign", "editorial"}
 
-// search runs a search and loads its resources from the store: the index
-// only suggests ids; PostgreSQL decides what the public may see, so a
-// lagging index never shows a draft or a withdrawn resource.
+// search translates the `search` field: GraphQL arguments to a
+// content.SearchQuery, the result to a Relay-shaped SearchResults.
 func (r *Resolver) search(ctx context.Context, text string, filter *model.ResourceFilter, orderBy *string, first *int, after *string) (*model.SearchResults, error) {
-	if r.Search == nil {
-		return nil, content.Errorf(content.EUNAVAILABLE, "search is not available")
-	}
-	lq, err := listQuery(filter, nil, first, nil)
+	f, err := domainFilter(filter)
 	if err != nil {
 		return nil, err
 	}
-	q := content.SearchQuery{Text: text, Filter: lq.Filter, Order: content.SearchRelevance, First: lq.First}
+	n, err := content.PageSize(first)
+	if err != nil {
+		return nil, err
+	}
+	q := content.SearchQuery{Text: text, Filter: f, Order: content.SearchRelevance, First: n}
 	if orderBy != nil {
 		q.Order = content.SearchOrder(*orderBy)
 	}
@@ -33,101 +32,58 @@ func (r *Resolver) search(ctx context.Context, text string, filter *model.Resour
 	}
 	sel := graphql.GetFieldContext(ctx).Field.Selections
 	q.NoFacets, q.NoHighlights, q.NoSuggestion = !selects(sel, "facets"), !selects(sel, "highlights"), !selects(sel, "suggestion")
-	page, err := r.Search.Search(ctx, q)
-	if err != nil {
-		return nil, err
+	if !selects(sel, "body") && !selects(sel, "bodyHTML") {
+		q.Omit |= content.PartBody
 	}
-	ids := make([]int64, len(page.Hits))
-	for i, h := range page.Hits {
-		ids[i] = h.ID
+	if !selects(sel, "sources") {
+		q.Omit |= content.PartSources
 	}
-	skip := content.Skip{Body: !selects(sel, "body") && !selects(sel, "bodyHTML"), Sources: !selects(sel, "sources"), Details: true}
-	for _, f := range []string{"appliesTo", "actions", "methods", "sample", "sampleSize", "period", "keyFindings", "recommendations", "rationale", "campaign", "editorial"} {
-		skip.Details = skip.Details && !selects(sel, f)
-	}
-	rs, err := r.Store.ResourcesByIDPartly(ctx, ids, skip)
-	if err != nil {
-		return nil, err
-	}
-	byID := make(map[int64]*content.Resource, len(rs))
-	for _, res := range rs {
-		if res.Visible() {
-			byID[res.ID] = res
+	q.Omit |= content.PartDetails
+	for _, f := range detailFields {
+		if selects(sel, f) {
+			q.Omit &^= content.PartDetails
 		}
+	}
+	res, err := r.Reading.Search(ctx, q)
+	if err != nil {
+		return nil, err
 	}
 	out := &model.SearchResults{
-		TotalCount: page.Total,
-		PageInfo:   &model.PageInfo{HasNextPage: page.HasNext, HasPreviousPage: page.HasPrevious},
-		Facets:     page.Facets,
-		Suggestion: page.Suggestion,
-		Edges:      make([]model.SearchEdge, 0, len(page.Hits)),
+		TotalCount:   res.Total,
+		PageInfo:     &model.PageInfo{HasNextPage: res.HasNext, HasPreviousPage: res.HasPrevious},
+		Facets:       res.Facets,
+		Suggestion:   res.Suggestion,
+		OmittedWords: res.OmittedWords,
+		Edges:        make([]model.SearchEdge, len(res.Hits)),
 	}
-	for _, h := range page.Hits {
-		res, ok := byID[h.ID]
-		if !ok {
-			continue // withdrawn or unpublished since the index saw it
-		}
-		hl := h.Highlights
-		if hl == nil {
-			hl = []content.Highlight{}
-		}
-		out.Edges = append(out.Edges, model.SearchEdge{Cursor: h.Cursor, Node: model.Wrap(res), Score: h.Score, Highlights: hl})
+	page := make([]*content.Resource, len(res.Hits))
+	for i, h := range res.Hits {
+		out.Edges[i] = model.SearchEdge{Cursor: h.Cursor, Node: model.Wrap(h.Resource), Score: h.Score, Highlights: h.Highlights}
+		page[i] = h.Resource
 	}
 	if n := len(out.Edges); n > 0 {
 		out.PageInfo.StartCursor = &out.Edges[0].Cursor
 		out.PageInfo.EndCursor = &out.Edges[n-1].Cursor
 	}
-	if page.Total == 0 && r.ZeroResults != nil && r.ZeroResultTerm != nil {
-		if term := r.ZeroResultTerm(text); term != "" {
-			// Recorded without the request's context: a cancelled
-			// request still counts, and never with who asked.
-			go func() {
-				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-				defer cancel()
-				if err := r.ZeroResults(ctx, term); err != nil && r.Log != nil {
-					r.Log.Warn("record zero-result search", "err", err)
-				}
-			}()
-		}
+	if err := loadersFor(ctx, r.Reading).prefetch(ctx, page, sel); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
-// completions loads the titles of the index's matches from the store.
+// completions translates the `completions` field.
 func (r *Resolver) completions(ctx context.Context, prefix string, first *int) ([]model.Completion, error) {
-	if r.Search == nil {
-		return nil, content.Errorf(content.EUNAVAILABLE, "search is not available")
-	}
 	n := 8
 	if first != nil {
 		n = *first
 	}
-	if n < 0 || n > 20 {
-		return nil, content.FieldErrorf("first", "must be between 0 and 20")
-	}
-	cs, err := r.Search.Complete(ctx, prefix, n)
+	cs, err := r.Reading.Completions(ctx, prefix, n)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]int64, len(cs))
+	out := make([]model.Completion, len(cs))
 	for i, c := range cs {
-		ids[i] = c.ID
-	}
-	rs, err := r.Store.ResourcesByID(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	byID := map[int64]*content.Resource{}
-	for _, res := range rs {
-		if res.Visible() {
-			byID[res.ID] = res
-		}
-	}
-	out := make([]model.Completion, 0, len(cs))
-	for _, c := range cs {
-		if res, ok := byID[c.ID]; ok {
-			out = append(out, model.Completion{Title: res.Title, Slug: res.Slug, Kind: string(res.Kind)})
-		}
+		out[i] = model.Completion{Title: c.Title, Slug: c.Slug, Kind: string(c.Kind)}
 	}
 	return out, nil
 }

@@ -39,7 +39,7 @@ func NewServer(r *Resolver, limits Limits, log *slog.Logger) *handler.Server {
 			// rather than answer with no data and no error.
 			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{stoppedError(err, nil)}})
 		}
-		return next(model.WithPublicURL(withLoaders(ctx, r.Store), r.PublicURL))
+		return next(model.WithPublicURL(withLoaders(ctx, r.Reading), r.PublicURL))
 	})
 	return srv
 }

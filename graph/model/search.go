@@ -11,6 +11,8 @@ type SearchResults struct {
 	PageInfo   *PageInfo
 	Facets     content.Facets
 	Suggestion *string
+	// OmittedWords are the query words left out when nothing matched all.
+	OmittedWords []string
 }
 
 // SearchEdge is one search result.

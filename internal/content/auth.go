@@ -35,6 +35,20 @@ var Anonymous = &Principal{Name: "anonymous"}
 // Can reports whether the principal has at least the role.
 func (p *Principal) Can(r Role) bool { return p != nil && roleLevel[p.Role] >= roleLevel[r] }
 
+// Require returns nil when the context's principal has at least the role,
+// else EUNAUTHORIZED for a request without a token and EFORBIDDEN for a
+// token whose role is too low. Every door checks roles through it.
+func Require(ctx context.Context, r Role) error {
+	p := PrincipalFrom(ctx)
+	if p.Can(r) {
+		return nil
+	}
+	if p == Anonymous || p.Role == "" {
+		return Errorf(EUNAUTHORIZED, "this needs an API token with the %s role (Authorization: Bearer …)", r)
+	}
+	return Errorf(EFORBIDDEN, "your token's role (%s) cannot do this: it needs %s", p.Role, r)
+}
+
 type principalKey struct{}
 
 // WithPrincipal returns ctx carrying the request's principal.

@@ -20,6 +20,37 @@ type Filter struct {
 	ReviewOverdue bool
 }
 
+// Validate checks a filter against the domain's rules: known kinds,
+// statuses and topics, language tags, and PublishedAfter not after
+// PublishedBefore. Errors are EINVALID naming the field as the API does
+// ("filter.topics").
+func (f Filter) Validate() error {
+	for _, k := range f.Kinds {
+		if !k.Valid() {
+			return FieldErrorf("filter.kinds", "unknown kind %q", k)
+		}
+	}
+	for _, s := range f.Statuses {
+		if !s.Valid() {
+			return FieldErrorf("filter.statuses", "unknown status %q", s)
+		}
+	}
+	for _, t := range f.Topics {
+		if _, ok := TopicBySlug(t); !ok {
+			return FieldErrorf("filter.topics", "unknown topic %q", t)
+		}
+	}
+	for _, l := range f.Languages {
+		if !ValidLanguage(l) {
+			return FieldErrorf("filter.languages", "%q is not a language tag", l)
+		}
+	}
+	if a, b := f.PublishedAfter, f.PublishedBefore; a != nil && b != nil && a.After(*b) {
+		return FieldErrorf("filter.publishedAfter", "is after publishedBefore")
+	}
+	return nil
+}
+
 // Order is the order of a list of resources.
 type Order struct {
 	Field     OrderField
@@ -44,6 +75,16 @@ const (
 	Asc  Direction = "ASC"
 	Desc Direction = "DESC"
 )
+
+// Valid reports whether o is a known field and direction.
+func (o Order) Valid() bool {
+	switch o.Field {
+	case OrderPublishedAt, OrderUpdatedAt, OrderTitle:
+	default:
+		return false
+	}
+	return o.Direction == Asc || o.Direction == Desc
+}
 
 // DefaultOrder is newest published first.
 var DefaultOrder = Order{Field: OrderPublishedAt, Direction: Desc}

@@ -29,6 +29,34 @@ type SearchQuery struct {
 	// Skip work the caller will not show: facets are counted over every
 	// match, highlights read stored text, suggestions read the vocabulary.
 	NoFacets, NoHighlights, NoSuggestion bool
+	// Omit names the parts of each resource the caller will not show, so
+	// the store need not load them.
+	Omit Part
+}
+
+// Validate checks a search query as the domain defines it: a valid filter
+// (search covers published resources only, so no statuses or overdue
+// reviews), First in 0..MaxPageSize and a known order. Errors are EINVALID
+// naming the field ("filter.topics", "first", "orderBy").
+func (q SearchQuery) Validate() error {
+	if err := q.Filter.Validate(); err != nil {
+		return err
+	}
+	if len(q.Filter.Statuses) > 0 {
+		return FieldErrorf("filter.statuses", "search covers published resources only")
+	}
+	if q.Filter.ReviewOverdue {
+		return FieldErrorf("filter.reviewOverdue", "search covers published resources only")
+	}
+	if q.First < 0 || q.First > MaxPageSize {
+		return FieldErrorf("first", "must be between 0 and %d", MaxPageSize)
+	}
+	switch q.Order {
+	case SearchRelevance, SearchNewest:
+	default:
+		return FieldErrorf("orderBy", "unknown order %q", q.Order)
+	}
+	return nil
 }
 
 // Highlight is a field's fragments with matches marked <mark>…</mark>; the
@@ -67,6 +95,9 @@ type SearchPage struct {
 	Facets      Facets
 	// Suggestion is the query with unknown words corrected, or nil.
 	Suggestion *string
+	// OmittedWords are the words left out when no resource matched all of
+	// them; empty otherwise.
+	OmittedWords []string
 }
 
 // Completion is a title that starts a word with the typed prefix.

@@ -88,3 +88,18 @@ type Editor interface {
 type Skip struct {
 	Body, Sources, Details bool
 }
+
+// Part is a bit set naming the costly parts of a resource; a caller that
+// will not show one leaves it unloaded (the Resource field stays empty).
+// The zero value omits nothing.
+type Part uint8
+
+// The parts a caller may leave out.
+const (
+	PartBody    Part = 1 << iota // Body: the Markdown text, the largest column
+	PartSources                  // Sources: the cited documents (JSON)
+	PartDetails                  // Details: the kind's own fields (JSON)
+)
+
+// Has reports whether p includes every part of q.
+func (p Part) Has(q Part) bool { return p&q == q }

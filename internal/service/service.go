@@ -1,0 +1,379 @@
+// Package service implements the hub's use cases (content.ResourceService
+// and content.EditorialService) over the store and the search index. It is
+// transport-neutral: it takes and returns domain types, validates input on
+// them, applies visibility and records side effects (zero-result searches),
+// so that every door (GraphQL, HTML pages, feeds) only translates.
+package service
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"guidancehub/internal/content"
+)
+
+// Options are a Service's dependencies.
+type Options struct {
+	// Store holds the resources (PostgreSQL); required.
+	Store content.Store
+	// Editor is the store as editors use it; nil makes every editorial
+	// call and editor view unavailable.
+	Editor content.Editor
+	// Index answers searches and completions; nil makes them EUNAVAILABLE.
+	Index content.Searcher
+	// ZeroResults records a search that found nothing by its normalised
+	// term (ZeroResultTerm; "" means do not record); both nil: not recorded.
+	ZeroResults    func(ctx context.Context, term string) error
+	ZeroResultTerm func(text string) string
+	// Log receives failures that no caller sees (recording zero results).
+	Log *slog.Logger
+}
+
+// Service is the hub's use cases. It is safe for concurrent use and holds
+// no request state.
+type Service struct {
+	o Options
+}
+
+var (
+	_ content.ResourceService  = (*Service)(nil)
+	_ content.EditorialService = (*Service)(nil)
+)
+
+// New returns a Service over the dependencies.
+func New(o Options) *Service {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{o: o}
+}
+
+// editor reports whether the request's principal sees drafts, and the
+// store for it.
+func (s *Service) editor(ctx context.Context) bool {
+	return s.o.Editor != nil && content.PrincipalFrom(ctx).Can(content.RoleEditor)
+}
+
+// Search runs a search; see content.ResourceService.
+func (s *Service) Search(ctx context.Context, q content.SearchQuery) (*content.SearchResult, error) {
+	if s.o.Index == nil {
+		return nil, content.Errorf(content.EUNAVAILABLE, "search is not available")
+	}
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	page, err := s.o.Index.Search(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(page.Hits))
+	for i, h := range page.Hits {
+		ids[i] = h.ID
+	}
+	rs, err := s.o.Store.ResourcesByIDPartly(ctx, ids, content.Skip{
+		Body: q.Omit.Has(content.PartBody), Sources: q.Omit.Has(content.PartSources), Details: q.Omit.Has(content.PartDetails)})
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*content.Resource, len(rs))
+	for _, r := range rs {
+		if r.Visible() {
+			byID[r.ID] = r
+		}
+	}
+	out := &content.SearchResult{
+		Hits:         make([]content.Hit, 0, len(page.Hits)),
+		Total:        page.Total,
+		HasNext:      page.HasNext,
+		HasPrevious:  page.HasPrevious,
+		Facets:       page.Facets,
+		Suggestion:   page.Suggestion,
+		OmittedWords: page.OmittedWords,
+	}
+	if out.OmittedWords == nil {
+		out.OmittedWords = []string{}
+	}
+	for _, h := range page.Hits {
+		r, ok := byID[h.ID]
+		if !ok {
+			continue // withdrawn or unpublished since the index saw it
+		}
+		hl := h.Highlights
+		if hl == nil {
+			hl = []content.Highlight{}
+		}
+		out.Hits = append(out.Hits, content.Hit{Resource: r, Score: h.Score, Cursor: h.Cursor, Highlights: hl})
+	}
+	if page.Total == 0 {
+		s.recordZeroResult(q.Text)
+	}
+	return out, nil
+}
+
+// recordZeroResult records a search that found nothing, without the
+// request's context (a cancelled request still counts) and never with who
+// asked.
+func (s *Service) recordZeroResult(text string) {
+	if s.o.ZeroResults == nil || s.o.ZeroResultTerm == nil {
+		return
+	}
+	term := s.o.ZeroResultTerm(text)
+	if term == "" {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if err := s.o.ZeroResults(ctx, term); err != nil {
+			s.o.Log.Warn("record zero-result search", "err", err)
+		}
+	}()
+}
+
+// Completions returns titles for search-as-you-type; see
+// content.ResourceService.
+func (s *Service) Completions(ctx context.Context, prefix string, first int) ([]content.Completion, error) {
+	if s.o.Index == nil {
+		return nil, content.Errorf(content.EUNAVAILABLE, "search is not available")
+	}
+	if first < 0 || first > content.MaxCompletions {
+		return nil, content.FieldErrorf("first", "must be between 0 and %d", content.MaxCompletions)
+	}
+	cs, err := s.o.Index.Complete(ctx, prefix, first)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	rs, err := s.o.Store.ResourcesByIDPartly(ctx, ids, content.Skip{Body: true, Sources: true, Details: true})
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*content.Resource, len(rs))
+	for _, r := range rs {
+		if r.Visible() {
+			byID[r.ID] = r
+		}
+	}
+	out := make([]content.Completion, 0, len(cs))
+	for _, c := range cs {
+		if r, ok := byID[c.ID]; ok {
+			out = append(out, content.Completion{ID: r.ID, Title: r.Title, Slug: r.Slug, Kind: r.Kind})
+		}
+	}
+	return out, nil
+}
+
+// List returns a page of resources; see content.ResourceService.
+func (s *Service) List(ctx context.Context, q content.ListQuery) (*content.ListPage, error) {
+	if err := q.Filter.Validate(); err != nil {
+		return nil, err
+	}
+	if q.First < 0 || q.First > content.MaxPageSize {
+		return nil, content.FieldErrorf("first", "must be between 0 and %d", content.MaxPageSize)
+	}
+	if !q.Order.Valid() {
+		return nil, content.FieldErrorf("orderBy", "unknown order")
+	}
+	if q.After != nil && q.After.Order != q.Order {
+		return nil, content.FieldErrorf("after", "this cursor belongs to another order")
+	}
+	if len(q.Filter.Statuses) > 0 || q.Filter.ReviewOverdue {
+		if err := content.Require(ctx, content.RoleEditor); err != nil {
+			return nil, err
+		}
+	}
+	q.Editor = s.editor(ctx)
+	return s.o.Store.ListResources(ctx, q)
+}
+
+// Resource looks a resource up by slug; see content.ResourceService.
+func (s *Service) Resource(ctx context.Context, slug string) (*content.Resource, error) {
+	if s.editor(ctx) {
+		return s.o.Editor.EditorResourceBySlug(ctx, slug)
+	}
+	return s.o.Store.ResourceBySlug(ctx, slug)
+}
+
+// ResourceByID looks a resource up by id; see content.ResourceService.
+func (s *Service) ResourceByID(ctx context.Context, id int64) (*content.Resource, error) {
+	if s.editor(ctx) {
+		return s.o.Editor.EditorResourceByID(ctx, id)
+	}
+	rs, err := s.o.Store.ResourcesByID(ctx, []int64{id})
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) == 0 {
+		return nil, content.Errorf(content.ENOTFOUND, "no resource with that id")
+	}
+	return rs[0], nil
+}
+
+// ResourcesBySlug loads resources in a batch; see content.ResourceService.
+func (s *Service) ResourcesBySlug(ctx context.Context, slugs []string) ([]*content.Resource, error) {
+	return s.o.Store.ResourcesBySlug(ctx, slugs)
+}
+
+// TranslationsOf loads translations in a batch; see content.ResourceService.
+func (s *Service) TranslationsOf(ctx context.Context, slugs []string) (map[string][]*content.Resource, error) {
+	return s.o.Store.TranslationsOf(ctx, slugs)
+}
+
+// Topics lists the topics with their counts; see content.ResourceService.
+func (s *Service) Topics(ctx context.Context) ([]content.TopicCount, error) {
+	counts, err := s.o.Store.TopicCounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]content.TopicCount, len(content.Topics))
+	for i, t := range content.Topics {
+		out[i] = content.TopicCount{Topic: t, Count: counts[t.Slug]}
+	}
+	return out, nil
+}
+
+// TopicCounts counts published resources per topic; see
+// content.ResourceService.
+func (s *Service) TopicCounts(ctx context.Context) (map[string]int, error) {
+	return s.o.Store.TopicCounts(ctx)
+}
+
+// editorFor checks the role and that editing is wired.
+func (s *Service) editorFor(ctx context.Context, role content.Role) (content.Editor, *content.Principal, error) {
+	if err := content.Require(ctx, role); err != nil {
+		return nil, nil, err
+	}
+	if s.o.Editor == nil {
+		return nil, nil, content.Errorf(content.EUNAVAILABLE, "editing is not available")
+	}
+	return s.o.Editor, content.PrincipalFrom(ctx), nil
+}
+
+// CreateResource creates a draft; see content.EditorialService.
+func (s *Service) CreateResource(ctx context.Context, d content.Draft) (*content.Resource, error) {
+	ed, p, err := s.editorFor(ctx, content.RoleEditor)
+	if err != nil {
+		return nil, err
+	}
+	d.Slug, d.Title, d.Summary = strings.TrimSpace(d.Slug), strings.TrimSpace(d.Title), strings.TrimSpace(d.Summary)
+	return ed.CreateResource(ctx, p, d)
+}
+
+// UpdateResource edits a resource as a new draft revision; see
+// content.EditorialService.
+func (s *Service) UpdateResource(ctx context.Context, id int64, seen int, e content.ResourceEdit) (*content.Resource, error) {
+	ed, p, err := s.editorFor(ctx, content.RoleEditor)
+	if err != nil {
+		return nil, err
+	}
+	return ed.UpdateResource(ctx, p, id, seen, e)
+}
+
+// PublishResource publishes now or at a time; see content.EditorialService.
+func (s *Service) PublishResource(ctx context.Context, id int64, at *time.Time) (*content.Resource, error) {
+	ed, p, err := s.editorFor(ctx, content.RoleEditor)
+	if err != nil {
+		return nil, err
+	}
+	return ed.PublishResource(ctx, p, id, at)
+}
+
+// WithdrawResource withdraws with a reason; see content.EditorialService.
+func (s *Service) WithdrawResource(ctx context.Context, id int64, reason string) (*content.Resource, error) {
+	ed, p, err := s.editorFor(ctx, content.RoleEditor)
+	if err != nil {
+		return nil, err
+	}
+	return ed.WithdrawResource(ctx, p, id, strings.TrimSpace(reason))
+}
+
+// RestoreRevision restores an older revision as the latest draft; see
+// content.EditorialService.
+func (s *Service) RestoreRevision(ctx context.Context, id int64, rev int) (*content.Resource, error) {
+	ed, p, err := s.editorFor(ctx, content.RoleEditor)
+	if err != nil {
+		return nil, err
+	}
+	return ed.RestoreRevision(ctx, p, id, rev)
+}
+
+// MarkReviewed records a review; see content.EditorialService.
+func (s *Service) MarkReviewed(ctx context.Context, id int64, last, next time.Time) (*content.Resource, error) {
+	ed, p, err := s.editorFor(ctx, content.RoleEditor)
+	if err != nil {
+		return nil, err
+	}
+	return ed.MarkReviewed(ctx, p, id, last, next)
+}
+
+// PendingDraft returns the unpublished latest revision, or nil; see
+// content.EditorialService.
+func (s *Service) PendingDraft(ctx context.Context, id int64) (*content.Resource, error) {
+	ed, _, err := s.editorFor(ctx, content.RoleEditor)
+	if err != nil {
+		return nil, err
+	}
+	return ed.PendingDraft(ctx, id)
+}
+
+// Revisions lists revisions newest first; see content.EditorialService.
+func (s *Service) Revisions(ctx context.Context, id int64) ([]content.RevisionInfo, error) {
+	ed, _, err := s.editorFor(ctx, content.RoleEditor)
+	if err != nil {
+		return nil, err
+	}
+	return ed.Revisions(ctx, id)
+}
+
+// Revision returns one revision's content; see content.EditorialService.
+func (s *Service) Revision(ctx context.Context, id int64, rev int) (*content.Draft, error) {
+	ed, _, err := s.editorFor(ctx, content.RoleEditor)
+	if err != nil {
+		return nil, err
+	}
+	return ed.Revision(ctx, id, rev)
+}
+
+// AuditLog pages through the audit log; see content.EditorialService.
+func (s *Service) AuditLog(ctx context.Context, first int, before int64) ([]content.AuditEntry, error) {
+	ed, _, err := s.editorFor(ctx, content.RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	if first < 0 || first > 500 {
+		return nil, content.FieldErrorf("first", "must be between 0 and 500")
+	}
+	return ed.AuditLog(ctx, first, before)
+}
+
+// CreateToken creates an API token; see content.EditorialService.
+func (s *Service) CreateToken(ctx context.Context, name string, role content.Role, expires *time.Time) (string, *content.Token, error) {
+	ed, _, err := s.editorFor(ctx, content.RoleAdmin)
+	if err != nil {
+		return "", nil, err
+	}
+	return ed.CreateToken(ctx, name, role, expires)
+}
+
+// ListTokens lists tokens; see content.EditorialService.
+func (s *Service) ListTokens(ctx context.Context) ([]content.Token, error) {
+	ed, _, err := s.editorFor(ctx, content.RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	return ed.ListTokens(ctx)
+}
+
+// RevokeToken revokes a token; see content.EditorialService.
+func (s *Service) RevokeToken(ctx context.Context, prefix string) (*content.Token, error) {
+	ed, _, err := s.editorFor(ctx, content.RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	return ed.RevokeToken(ctx, prefix)
+}
