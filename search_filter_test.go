@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -18,20 +17,7 @@ import (
 // query limits raised, so one request can carry many aliased searches.
 func startLibraryHub(t *testing.T) *hub {
 	t.Helper()
-	dir := t.TempDir()
-	entries, err := os.ReadDir("resources")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join("resources", e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := copyDir(t, "resources")
 	return startHub(t, map[string]string{
 		"DATABASE_URL": testdb.DSN(t), "HUB_RESOURCES_DIR": dir, "HUB_PUBLIC_URL": "https://hub.example.org/",
 		"HUB_MAX_ALIASES": "400", "HUB_MAX_ROOT_FIELDS": "400", "HUB_MAX_COMPLEXITY": "100000000", "HUB_MAX_TOKENS": "200000",

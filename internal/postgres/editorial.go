@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -356,4 +357,25 @@ func (db *DB) PublishDue(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("publish due: %w", domainError(err))
 	}
 	return n, nil
+}
+
+// RunScheduler publishes scheduled resources when their time comes, checking
+// every second until ctx ends. Every
+// replica runs it; an advisory lock lets one at a time do the work, and each
+// publication's change row reaches every replica's index.
+func (db *DB) RunScheduler(ctx context.Context, log *slog.Logger) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if n, err := db.PublishDue(ctx); err != nil && ctx.Err() == nil {
+			log.Error("scheduled publishing", "err", err)
+		} else if n > 0 {
+			log.Info("published scheduled resources", "count", n)
+		}
+	}
 }

@@ -1,0 +1,95 @@
+// Package command is the hub binary's commands and the start-up wiring
+// they share: one file per command (serve, import, lint, reindex, token).
+// package main only calls Run.
+//
+// Start-up of serve: config → database (embedded or DATABASE_URL) →
+// migrate → search index → import → services → GraphQL → HTTP.
+package command
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"guidancehub/internal/config"
+	"guidancehub/internal/httpapi"
+)
+
+// Run is the whole program: it parses the command (serve by default) and
+// its flags, loads the configuration, opens the database and runs the
+// command, returning the exit status (0 ok, 1 failure, 2 bad usage). ready,
+// if not nil, receives the listening address once the server serves (tests
+// boot the real server through it).
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string, ready chan<- string) int {
+	verb := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		verb, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("guidancehub "+verb, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var prune bool
+	switch verb {
+	case "serve":
+	case "import":
+		fs.BoolVar(&prune, "prune", false, "withdraw file-origin resources under DIR whose files are gone")
+	case "lint":
+		return runLint(args, stdout, stderr)
+	case "reindex", "token":
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, "usage: guidancehub [serve] [flags] | import [--prune] [DIR] | lint [DIR] | reindex | token create --role ROLE --name NAME [--expires 90d] | token list | token revoke PREFIX")
+		return 0
+	default:
+		fmt.Fprintf(stderr, "guidancehub: unknown command %q (want serve, import, lint, reindex or token)\n", verb)
+		return 2
+	}
+	cfg, err := config.Load(fs, args, getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	} else if err != nil {
+		fmt.Fprintln(stderr, "guidancehub:", err)
+		return 2
+	}
+	// Checked, like the rest of the configuration, before anything starts.
+	rates, err := httpapi.ParseRates(cfg.RateLimits)
+	if err != nil {
+		fmt.Fprintln(stderr, "guidancehub: HUB_RATE_LIMITS:", err)
+		return 2
+	}
+	log := newLogger(cfg.LogFormat, stderr)
+
+	db, closeDB, err := openDatabase(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "guidancehub:", err)
+		return 1
+	}
+	defer closeDB()
+
+	switch verb {
+	case "import":
+		dir := cfg.ResourcesDir
+		if fs.NArg() > 1 {
+			fmt.Fprintln(stderr, "guidancehub import: one DIR at most")
+			return 2
+		} else if fs.NArg() == 1 {
+			dir = fs.Arg(0)
+		}
+		return runImport(ctx, db, dir, prune, stdout, stderr)
+	case "token":
+		return runToken(ctx, db, fs.Args(), stdout, stderr)
+	case "reindex":
+		return runReindex(ctx, db, stdout, stderr)
+	default:
+		return serve(ctx, cfg, rates, db, log, stdout, ready)
+	}
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}

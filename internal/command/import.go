@@ -1,0 +1,50 @@
+package command
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"guidancehub/internal/ingest"
+	"guidancehub/internal/postgres"
+)
+
+// runImport imports a directory and prints what it did; it exits non-zero
+// when any file failed (the other files are still imported).
+func runImport(ctx context.Context, db *postgres.DB, dir string, prune bool, stdout, stderr io.Writer) int {
+	rep, err := ingest.Import(ctx, db, dir, prune)
+	if err != nil {
+		fmt.Fprintln(stderr, "guidancehub import:", err)
+		return 1
+	}
+	for _, res := range rep.Results {
+		if res.Action != "unchanged" {
+			fmt.Fprintf(stdout, "%-9s %s (%s)\n", res.Action, res.Slug, res.Path)
+		}
+	}
+	for _, e := range rep.Errors {
+		fmt.Fprintln(stderr, "error:", e)
+	}
+	fmt.Fprintln(stdout, summary(rep))
+	if rep.Failed() {
+		return 1
+	}
+	return 0
+}
+
+func summary(rep *ingest.Report) string {
+	counts := rep.Counts()
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
+	}
+	parts = append(parts, fmt.Sprintf("%d failed", len(rep.Errors)))
+	return "import: " + strings.Join(parts, ", ")
+}

@@ -1,0 +1,134 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"guidancehub/graph"
+	"guidancehub/internal/config"
+	"guidancehub/internal/httpapi"
+	"guidancehub/internal/ingest"
+	"guidancehub/internal/postgres"
+	"guidancehub/internal/search"
+	"guidancehub/internal/service"
+)
+
+// serve runs the hub until ctx ends: the search index, the start-up
+// import, the services, the GraphQL and HTTP handlers, the index sync
+// worker and the scheduler.
+func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rate, db *postgres.DB, log *slog.Logger, stdout io.Writer, ready chan<- string) int {
+	// Open the index first: a second process on the same data dir fails
+	// here, before it does anything else.
+	reg := prometheus.NewRegistry()
+	syncer, err := search.NewSyncer(db, search.Options{DataDir: cfg.DataDir, Logger: log, Metrics: search.NewMetrics(reg)})
+	if err != nil {
+		log.Error("search index", "err", err)
+		return 1
+	}
+	defer syncer.Close()
+
+	if _, err := os.Stat(cfg.ResourcesDir); err != nil {
+		log.Warn("resources dir not found: nothing imported", "dir", cfg.ResourcesDir)
+	} else {
+		rep, err := ingest.Import(ctx, db, cfg.ResourcesDir, true)
+		if err != nil {
+			log.Error("import", "err", err)
+			return 1
+		}
+		for _, e := range rep.Errors {
+			log.Warn("resource file not imported", "file", e.Path, "field", e.Field, "problem", e.Message)
+		}
+		log.Info(summary(rep), "dir", cfg.ResourcesDir)
+	}
+
+	svc := service.New(service.Options{Store: db, Editor: db, Index: syncer, Log: log,
+		ZeroResults: db.RecordZeroResult, ZeroResultTerm: search.ZeroResultTerm})
+	resolver := &graph.Resolver{Reading: svc, Editing: svc, PublicURL: cfg.PublicURL, Log: log}
+	h := httpapi.New(httpapi.Options{
+		Logger: log,
+		GraphQL: graph.NewServer(resolver, graph.Limits{Tokens: cfg.MaxTokens, Depth: cfg.MaxDepth, Aliases: cfg.MaxAliases,
+			RootFields: cfg.MaxRootFields, Complexity: cfg.MaxComplexity}.WithDefaults(), log),
+		Ready: func(ctx context.Context) error {
+			if err := db.Ping(ctx); err != nil {
+				return errors.New("database not reachable")
+			}
+			return syncer.Check()
+		},
+		CORSOrigins:    cfg.CORSOrigins,
+		Registry:       reg,
+		Authenticate:   db.Authenticate,
+		Resource:       db.ResourceBySlug,
+		RequestTimeout: cfg.RequestTimeout,
+		PublicURL:      cfg.PublicURL,
+		Rates:          rates,
+		ClientIPHeader: cfg.ClientIPHeader,
+	})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		log.Error("listen", "addr", cfg.Addr, "err", err)
+		return 1
+	}
+	srv := httpapi.NewServer(cfg.Addr, h, log)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	// The index catches up (or rebuilds) while the server already answers:
+	// until then /readyz says not ready and search says "index not ready".
+	syncCtx, stopSync := context.WithCancel(ctx)
+	var syncDone sync.WaitGroup
+	defer func() { stopSync(); syncDone.Wait() }()
+	syncDone.Add(3)
+	go func() { defer syncDone.Done(); db.Listen(syncCtx, syncer.Wake, log) }()
+	go func() { defer syncDone.Done(); db.RunScheduler(syncCtx, log) }()
+	startErr := make(chan error, 1)
+	go func() {
+		defer syncDone.Done()
+		if err := syncer.Start(syncCtx); err != nil {
+			startErr <- err
+			return
+		}
+		startErr <- nil
+		syncer.Run(syncCtx)
+	}()
+	select {
+	case err := <-startErr:
+		if err != nil {
+			log.Error("search index start-up", "err", err)
+			return 1
+		}
+	case err := <-errc:
+		log.Error("serve", "err", err)
+		return 1
+	case <-ctx.Done():
+		return 0
+	}
+	addr := ln.Addr().String()
+	fmt.Fprintf(stdout, "Guidance Hub ready on http://%s (GraphiQL at /graphiql)\n", addr)
+	if ready != nil {
+		ready <- addr
+	}
+
+	select {
+	case err := <-errc:
+		log.Error("serve", "err", err)
+		return 1
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("shutdown", "err", err)
+	}
+	return 0
+}
