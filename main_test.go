@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"guidancehub/internal/apierror"
 	"guidancehub/internal/command"
 	"guidancehub/internal/testdb"
 )
@@ -166,6 +167,16 @@ func doWith(t *testing.T, method, u, contentType string, headers map[string]stri
 	out := &gqlResponse{status: resp.StatusCode, header: resp.Header}
 	if err := json.Unmarshal(raw, out); err != nil {
 		t.Fatalf("%s %s: status %d, body not JSON: %q", method, u, resp.StatusCode, raw)
+	}
+	for _, e := range out.Errors {
+		code, _ := e.Extensions["code"].(string)
+		c, ok := apierror.Lookup(code)
+		switch {
+		case !ok:
+			t.Errorf("%s %s: error code %q is not in internal/apierror's table", method, u, code)
+		case resp.StatusCode == http.StatusOK && !c.InResponse, resp.StatusCode != http.StatusOK && resp.StatusCode != c.Status:
+			t.Errorf("%s %s: %s came with HTTP %d; the table says %s", method, u, code, resp.StatusCode, c.HTTP())
+		}
 	}
 	return out
 }

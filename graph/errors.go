@@ -11,22 +11,12 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"guidancehub/internal/apierror"
 	"guidancehub/internal/content"
 )
 
-// Client-facing error codes (extensions.code), one per domain code.
-var clientCodes = map[string]string{
-	content.EINVALID:      "INVALID_ARGUMENT",
-	content.ENOTFOUND:     "NOT_FOUND",
-	content.ECONFLICT:     "CONFLICT",
-	content.EUNAUTHORIZED: "UNAUTHENTICATED",
-	content.EFORBIDDEN:    "FORBIDDEN",
-	content.EINTERNAL:     "INTERNAL",
-	content.EUNAVAILABLE:  "UNAVAILABLE",
-}
-
 // presentError is the only place that decides what a client sees of an
-// error: domain errors show their message and code (and field); errors
+// error (its codes come from the apierror table): domain errors show their message and code (and field); errors
 // gqlgen made itself (parse, validation, limits) pass through; anything
 // else is logged and shown as "internal error", so no SQL, driver or stack
 // text ever reaches a client.
@@ -43,7 +33,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		var de *content.Error
 		if errors.As(err, &de) && de.Code != content.EINTERNAL {
-			out := &gqlerror.Error{Message: de.Error(), Path: path, Extensions: map[string]any{"code": clientCodes[de.Code]}}
+			out := &gqlerror.Error{Message: de.Error(), Path: path, Extensions: map[string]any{"code": apierror.ClientCode(de.Code)}}
 			if de.Field != "" {
 				out.Extensions["field"] = de.Field
 			}
@@ -53,7 +43,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			return out
 		}
 		log.ErrorContext(ctx, "resolver error", "path", path.String(), "err", err)
-		return &gqlerror.Error{Message: "internal error", Path: path, Extensions: map[string]any{"code": "INTERNAL"}}
+		return &gqlerror.Error{Message: "internal error", Path: path, Extensions: map[string]any{"code": apierror.Internal}}
 	}
 }
 
@@ -62,9 +52,9 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 func stoppedError(err error, path ast.Path) *gqlerror.Error {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		return &gqlerror.Error{Message: "the request took too long", Path: path, Extensions: map[string]any{"code": "TIMEOUT"}}
+		return &gqlerror.Error{Message: "the request took too long", Path: path, Extensions: map[string]any{"code": apierror.Timeout}}
 	case errors.Is(err, context.Canceled):
-		return &gqlerror.Error{Message: "the request was cancelled", Path: path, Extensions: map[string]any{"code": "CANCELLED"}}
+		return &gqlerror.Error{Message: "the request was cancelled", Path: path, Extensions: map[string]any{"code": apierror.Cancelled}}
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"guidancehub/graph/model"
+	"guidancehub/internal/apierror"
 	"guidancehub/internal/content"
 )
 
@@ -38,13 +39,13 @@ type Limits struct {
 var DefaultLimits = Limits{Tokens: 2000, Depth: 8, IntrospectionDepth: 15, Aliases: 15, RootFields: 10, Complexity: 25_000}
 
 // limitCode is the extensions.code of a refused operation.
-const limitCode = "LIMIT_EXCEEDED"
+const limitCode = apierror.LimitExceeded
 
 func init() {
 	// A refused operation is a request error (HTTP 422), like a
 	// validation failure: nothing ran.
 	errcode.RegisterErrorType(limitCode, errcode.KindProtocol)
-	errcode.RegisterErrorType("COMPLEXITY_LIMIT_EXCEEDED", errcode.KindProtocol)
+	errcode.RegisterErrorType(apierror.ComplexityLimitExceeded, errcode.KindProtocol)
 }
 
 // shapeLimit refuses operations that nest too deep or alias too much,

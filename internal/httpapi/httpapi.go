@@ -24,6 +24,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
 
+	"guidancehub/internal/apierror"
 	"guidancehub/internal/content"
 	"guidancehub/internal/httpapi/graphiql"
 )
@@ -147,7 +148,7 @@ func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64) ht
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		media := responseMedia(r.Header.Get("Accept"))
 		if media == "" && r.Method != http.MethodOptions {
-			writeError(w, http.StatusNotAcceptable, "NOT_ACCEPTABLE", "accept application/graphql-response+json or application/json")
+			writeError(w, apierror.NotAcceptable, "accept application/graphql-response+json or application/json")
 			return
 		}
 		switch r.Method {
@@ -155,52 +156,52 @@ func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64) ht
 			maxBody := bodyLimit(r)
 			ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 			if err != nil || ct != "application/json" {
-				writeError(w, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "send the request as Content-Type: application/json")
+				writeError(w, apierror.UnsupportedMediaType, "send the request as Content-Type: application/json")
 				return
 			}
 			if r.ContentLength > maxBody {
-				writeError(w, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE", "request body is larger than the limit")
+				writeError(w, apierror.RequestTooLarge, "request body is larger than the limit")
 				return
 			}
 			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
-				writeError(w, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE", "request body is larger than the limit")
+				writeError(w, apierror.RequestTooLarge, "request body is larger than the limit")
 				return
 			} else if err != nil {
-				writeError(w, http.StatusBadRequest, "BAD_REQUEST", "could not read the request body")
+				writeError(w, apierror.BadRequest, "could not read the request body")
 				return
 			}
 			if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '[' {
-				writeError(w, http.StatusBadRequest, "BATCH_NOT_SUPPORTED", "send one GraphQL request per HTTP request; batches are not supported")
+				writeError(w, apierror.BatchNotSupported, "send one GraphQL request per HTTP request; batches are not supported")
 				return
 			}
 			var req struct {
 				Query any `json:"query"`
 			}
 			if err := json.Unmarshal(body, &req); err != nil {
-				writeError(w, http.StatusBadRequest, "BAD_REQUEST", "the request body is not valid JSON")
+				writeError(w, apierror.BadRequest, "the request body is not valid JSON")
 				return
 			}
 			if q, ok := req.Query.(string); !ok || strings.TrimSpace(q) == "" {
-				writeError(w, http.StatusBadRequest, "BAD_REQUEST", "the request has no query")
+				writeError(w, apierror.BadRequest, "the request has no query")
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		case http.MethodGet:
 			if strings.TrimSpace(r.URL.Query().Get("query")) == "" {
-				writeError(w, http.StatusBadRequest, "BAD_REQUEST", "the request has no query")
+				writeError(w, apierror.BadRequest, "the request has no query")
 				return
 			}
 			if op := getOperation(r); op == ast.Mutation || op == ast.Subscription {
 				w.Header().Set("Allow", http.MethodPost)
-				writeError(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "mutations must be sent with POST")
+				writeError(w, apierror.MethodNotAllowed, "mutations must be sent with POST")
 				return
 			}
 		case http.MethodOptions:
 		default:
 			w.Header().Set("Allow", "GET, POST")
-			writeError(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "use GET for queries or POST")
+			writeError(w, apierror.MethodNotAllowed, "use GET for queries or POST")
 			return
 		}
 		next.ServeHTTP(&mediaWriter{ResponseWriter: w, media: media}, r)
@@ -232,9 +233,11 @@ func getOperation(r *http.Request) ast.Operation {
 	return ""
 }
 
-func writeError(w http.ResponseWriter, status int, code, msg string) {
+// writeError refuses a request with a client code from the apierror
+// table, which also gives its HTTP status.
+func writeError(w http.ResponseWriter, code, msg string) {
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
+	w.WriteHeader(apierror.Status(code))
 	var b strings.Builder
 	b.WriteString(`{"errors":[{"message":`)
 	b.WriteString(jsonString(msg))
@@ -328,7 +331,7 @@ func recoverer(log *slog.Logger, next http.Handler) http.Handler {
 					panic(p)
 				}
 				log.Error("http panic", "path", r.URL.Path, "panic", p)
-				writeError(w, http.StatusInternalServerError, "INTERNAL", "internal error")
+				writeError(w, apierror.Internal, "internal error")
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -387,7 +390,7 @@ func authenticate(log *slog.Logger, check func(context.Context, string) (*conten
 			return
 		} else if err != nil {
 			log.Error("authenticate", "err", err)
-			writeError(w, http.StatusInternalServerError, "INTERNAL", "internal error")
+			writeError(w, apierror.Internal, "internal error")
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(content.WithPrincipal(r.Context(), p)))
@@ -396,5 +399,5 @@ func authenticate(log *slog.Logger, check func(context.Context, string) (*conten
 
 func unauthenticated(w http.ResponseWriter, msg string) {
 	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-	writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", msg)
+	writeError(w, apierror.Unauthenticated, msg)
 }

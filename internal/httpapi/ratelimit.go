@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"guidancehub/internal/apierror"
 	"guidancehub/internal/content"
 )
 
@@ -138,7 +139,7 @@ func rateLimit(l *limiter, next http.Handler) http.Handler {
 		if !ok {
 			secs := int(math.Ceil(wait.Seconds()))
 			w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
-			writeError(w, http.StatusTooManyRequests, "RATE_LIMITED", fmt.Sprintf("too many requests: try again in %d s", max(secs, 1)))
+			writeError(w, apierror.RateLimited, fmt.Sprintf("too many requests: try again in %d s", max(secs, 1)))
 			return
 		}
 		next.ServeHTTP(w, r)
