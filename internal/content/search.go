@@ -2,7 +2,6 @@ package content
 
 import (
 	"context"
-	"time"
 )
 
 // EUNAVAILABLE says a service cannot answer yet (the search index is still
@@ -113,12 +112,4 @@ type Completion struct {
 type Searcher interface {
 	Search(ctx context.Context, q SearchQuery) (*SearchPage, error)
 	Complete(ctx context.Context, prefix string, first int) ([]Completion, error)
-}
-
-// Change is one row of the change log: a resource whose public state may
-// have changed.
-type Change struct {
-	Seq        int64
-	ResourceID int64
-	CreatedAt  time.Time
 }

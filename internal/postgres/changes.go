@@ -11,7 +11,8 @@ import (
 	"guidancehub/internal/content"
 )
 
-// ChangesSince returns the change rows a reader may not have seen yet and
+// ChangesSince returns the public change rows (no DRAFT) a reader may not
+// have seen yet and
 // the watermark for its next call. A reader passes the watermark of its
 // previous call (0 the first time).
 //
@@ -37,8 +38,9 @@ func (db *DB) ChangesSince(ctx context.Context, watermark uint64) ([]content.Cha
 			return fmt.Errorf("snapshot xmin %q: %w", xmin, err)
 		}
 		next = n
-		rows, _ := tx.Query(ctx, `SELECT seq, resource_id, created_at FROM changes
-			WHERE txid >= $1::text::xid8 ORDER BY seq`, strconv.FormatUint(watermark, 10))
+		// Draft edits change nothing the public (or the index) sees.
+		rows, _ := tx.Query(ctx, `SELECT seq, resource_id, action, revision, created_at FROM changes
+			WHERE txid >= $1::text::xid8 AND action <> 'DRAFT' ORDER BY seq`, strconv.FormatUint(watermark, 10))
 		changes, err = pgx.CollectRows(rows, pgx.RowToStructByPos[content.Change])
 		return err
 	})
@@ -123,13 +125,22 @@ func (db *DB) LatestReindexRequest(ctx context.Context) (int64, error) {
 	return id, nil
 }
 
-// PruneChanges deletes change rows older than the retention period.
+// PruneChanges deletes change rows older than the retention period and
+// records the newest transaction id it deleted, so that a change-feed
+// cursor from before it is answered as expired, never with a silent gap.
 func (db *DB) PruneChanges(ctx context.Context, retention time.Duration) (int64, error) {
-	tag, err := db.pool.Exec(ctx, `DELETE FROM changes WHERE created_at < now() - make_interval(secs => $1)`, retention.Seconds())
+	var n int64
+	err := db.pool.QueryRow(ctx, `WITH gone AS (
+			DELETE FROM changes WHERE created_at < now() - make_interval(secs => $1) RETURNING txid
+		), horizon AS (
+			UPDATE change_log_horizon SET pruned_txid = greatest(pruned_txid, (SELECT max(txid) FROM gone))
+			WHERE EXISTS (SELECT FROM gone)
+		)
+		SELECT count(*) FROM gone`, retention.Seconds()).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("prune changes: %w", domainError(err))
 	}
-	return tag.RowsAffected(), nil
+	return n, nil
 }
 
 // RecordZeroResult counts a search that found nothing: the normalised

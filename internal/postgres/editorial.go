@@ -120,7 +120,7 @@ func (db *DB) CreateResource(ctx context.Context, p *content.Principal, d conten
 		if err := writeRevision(ctx, tx, id, 1, &d, nil, nil, p.Name); err != nil {
 			return 0, err
 		}
-		if err := recordChange(ctx, tx, id, 1, "created"); err != nil {
+		if err := recordChange(ctx, tx, id, 1, content.ActionDraft); err != nil {
 			return 0, err
 		}
 		return id, audit(ctx, tx, p, "create", id, 1, "")
@@ -161,7 +161,7 @@ func (db *DB) UpdateResource(ctx context.Context, p *content.Principal, id int64
 		if _, err := tx.Exec(ctx, `UPDATE resources SET latest_revision = $2, kind = $3 WHERE id = $1`, id, rev, next.Kind); err != nil {
 			return 0, err
 		}
-		if err := recordChange(ctx, tx, id, rev, "updated"); err != nil {
+		if err := recordChange(ctx, tx, id, rev, content.ActionDraft); err != nil {
 			return 0, err
 		}
 		return id, audit(ctx, tx, p, "update", id, rev, "")
@@ -213,7 +213,7 @@ func publishNow(ctx context.Context, tx pgx.Tx, p *content.Principal, e *editabl
 	if _, err := tx.Exec(ctx, `DELETE FROM scheduled_publications WHERE resource_id = $1`, e.id); err != nil {
 		return err
 	}
-	if err := recordChange(ctx, tx, e.id, e.latest, "published"); err != nil {
+	if err := recordChange(ctx, tx, e.id, e.latest, content.PublicAction(e.status, content.StatusPublished, true)); err != nil {
 		return err
 	}
 	return audit(ctx, tx, p, action, e.id, e.latest, "")
@@ -239,7 +239,11 @@ func (db *DB) WithdrawResource(ctx context.Context, p *content.Principal, id int
 		if _, err := tx.Exec(ctx, `DELETE FROM scheduled_publications WHERE resource_id = $1`, id); err != nil {
 			return 0, err
 		}
-		if err := recordChange(ctx, tx, id, e.latest, "withdrawn"); err != nil {
+		rev := e.latest
+		if e.published != nil {
+			rev = *e.published
+		}
+		if err := recordChange(ctx, tx, id, rev, content.PublicAction(e.status, content.StatusWithdrawn, false)); err != nil {
 			return 0, err
 		}
 		return id, audit(ctx, tx, p, "withdraw", id, e.latest, reason)
@@ -264,7 +268,7 @@ func (db *DB) RestoreRevision(ctx context.Context, p *content.Principal, id int6
 		if _, err := tx.Exec(ctx, `UPDATE resources SET latest_revision = $2 WHERE id = $1`, id, next); err != nil {
 			return 0, err
 		}
-		if err := recordChange(ctx, tx, id, next, "restored-revision"); err != nil {
+		if err := recordChange(ctx, tx, id, next, content.ActionDraft); err != nil {
 			return 0, err
 		}
 		return id, audit(ctx, tx, p, "restore-revision", id, next, fmt.Sprintf("from revision %d", rev))
@@ -282,7 +286,7 @@ func (db *DB) MarkReviewed(ctx context.Context, p *content.Principal, id int64, 
 		if err != nil {
 			return 0, err
 		}
-		rev := e.latest
+		rev, action, changed := e.latest, content.ActionDraft, 0
 		stamp := func(from int) error {
 			d, err := loadRevision(ctx, tx, id, from)
 			if err != nil {
@@ -299,6 +303,8 @@ func (db *DB) MarkReviewed(ctx context.Context, p *content.Principal, id int64, 
 			if _, err := tx.Exec(ctx, `UPDATE resources SET published_revision = $2, updated_at = now() WHERE id = $1`, id, rev); err != nil {
 				return 0, err
 			}
+			// The public sees the new review dates only while published.
+			action, changed = content.PublicAction(e.status, e.status, true), rev
 		}
 		if e.published == nil || e.latest > *e.published {
 			if err := stamp(e.latest); err != nil {
@@ -308,7 +314,10 @@ func (db *DB) MarkReviewed(ctx context.Context, p *content.Principal, id int64, 
 		if _, err := tx.Exec(ctx, `UPDATE resources SET latest_revision = $2 WHERE id = $1`, id, rev); err != nil {
 			return 0, err
 		}
-		if err := recordChange(ctx, tx, id, rev, "reviewed"); err != nil {
+		if action == content.ActionDraft {
+			changed = rev
+		}
+		if err := recordChange(ctx, tx, id, changed, action); err != nil {
 			return 0, err
 		}
 		return id, audit(ctx, tx, p, "mark-reviewed", id, rev, "next review "+next.Format(content.DateLayout))

@@ -118,7 +118,7 @@ func importFile(ctx context.Context, tx pgx.Tx, f *content.FileImport, opts cont
 			return res, err
 		}
 		if restore {
-			return res, recordChange(ctx, tx, e.id, *e.published, "restored")
+			return res, recordChange(ctx, tx, e.id, *e.published, content.ActionPublished)
 		}
 		return res, nil
 	}
@@ -144,7 +144,12 @@ func importFile(ctx context.Context, tx pgx.Tx, f *content.FileImport, opts cont
 	if err := syncListingKeys(ctx, tx, e.id); err != nil {
 		return res, err
 	}
-	return res, recordChange(ctx, tx, e.id, rev, res.Action)
+	after := e.status
+	if publish {
+		after = content.StatusPublished
+	}
+	action := content.PublicAction(e.status, after, publish)
+	return res, recordChange(ctx, tx, e.id, rev, action)
 }
 
 func create(ctx context.Context, tx pgx.Tx, f *content.FileImport, res *content.ImportResult) error {
@@ -168,7 +173,7 @@ func create(ctx context.Context, tx pgx.Tx, f *content.FileImport, res *content.
 		return err
 	}
 	res.Action = "created"
-	return recordChange(ctx, tx, id, 1, "created")
+	return recordChange(ctx, tx, id, 1, content.PublicAction(content.StatusDraft, status, true))
 }
 
 func insertRevision(ctx context.Context, tx pgx.Tx, id int64, rev int, f *content.FileImport) error {
@@ -197,7 +202,10 @@ func writeRevision(ctx context.Context, tx pgx.Tx, id int64, rev int, d *content
 	return err
 }
 
-func recordChange(ctx context.Context, tx pgx.Tx, id int64, rev int, action string) error {
+// recordChange writes the change-log row of an edit, in its transaction.
+// rev is the revision the public sees after a public action, or the new
+// draft revision for ActionDraft.
+func recordChange(ctx context.Context, tx pgx.Tx, id int64, rev int, action content.ChangeAction) error {
 	_, err := tx.Exec(ctx, `INSERT INTO changes (resource_id, revision, action) VALUES ($1, $2, $3)`, id, rev, action)
 	return err
 }
@@ -206,7 +214,7 @@ func recordChange(ctx context.Context, tx pgx.Tx, id int64, rev int, action stri
 // were not imported.
 func prune(ctx context.Context, tx pgx.Tx, dir string, seen map[string]bool) ([]content.ImportResult, error) {
 	dir = filepath.Clean(dir)
-	rows, _ := tx.Query(ctx, `SELECT id, slug, origin, latest_revision FROM resources
+	rows, _ := tx.Query(ctx, `SELECT id, slug, origin, coalesce(published_revision, latest_revision), status FROM resources
 		WHERE origin IS NOT NULL AND status <> 'WITHDRAWN' AND (origin = $1 OR starts_with(origin, $2))
 		ORDER BY origin FOR UPDATE`, dir, strings.TrimSuffix(dir, "/")+"/")
 	type row struct {
@@ -214,6 +222,7 @@ func prune(ctx context.Context, tx pgx.Tx, dir string, seen map[string]bool) ([]
 		Slug   string
 		Origin string
 		Rev    int
+		Status content.Status
 	}
 	all, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
 	if err != nil {
@@ -228,7 +237,7 @@ func prune(ctx context.Context, tx pgx.Tx, dir string, seen map[string]bool) ([]
 			withdrawn_at = now(), updated_at = now() WHERE id = $1`, r.ID, PrunedReason); err != nil {
 			return nil, err
 		}
-		if err := recordChange(ctx, tx, r.ID, r.Rev, "withdrawn"); err != nil {
+		if err := recordChange(ctx, tx, r.ID, r.Rev, content.PublicAction(r.Status, content.StatusWithdrawn, false)); err != nil {
 			return nil, err
 		}
 		out = append(out, content.ImportResult{Slug: r.Slug, Path: r.Origin, Action: "withdrawn"})

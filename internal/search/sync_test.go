@@ -33,7 +33,7 @@ func insertPublished(t *testing.T, tx pgx.Tx, slug, title string) int64 {
 		VALUES ($1, 1, 'GUIDANCE', $2, $3, 'A summary.', 'A body about registration.', '{gp-registration}', '{COMMISSIONERS}', '{ENGLAND}', '2025-01-01')`, id, slug, title); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO changes (resource_id, revision, action) VALUES ($1, 1, 'created')`, id); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO changes (resource_id, revision, action) VALUES ($1, 1, 'PUBLISHED')`, id); err != nil {
 		t.Fatal(err)
 	}
 	return id
@@ -91,7 +91,7 @@ func newSyncer(t *testing.T, src search.Source, dir string) *search.Syncer {
 type naiveReader struct{ *postgres.DB }
 
 func (n naiveReader) ChangesSince(ctx context.Context, lastSeq uint64) ([]content.Change, uint64, error) {
-	rows, _ := n.Pool().Query(ctx, `SELECT seq, resource_id, created_at FROM changes WHERE seq > $1 ORDER BY seq`, int64(lastSeq))
+	rows, _ := n.Pool().Query(ctx, `SELECT seq, resource_id, action, revision, created_at FROM changes WHERE seq > $1 ORDER BY seq`, int64(lastSeq))
 	cs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[content.Change])
 	if err != nil {
 		return nil, 0, err

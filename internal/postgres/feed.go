@@ -1,0 +1,176 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+
+	"guidancehub/internal/content"
+)
+
+// querier is what the change-feed reader needs of a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// ChangeFeed returns up to limit public change events after pos (nil: from
+// the oldest retained row) in feed order, each with the position just
+// after it, and the position after the whole page (where a reader resumes
+// even when the page is empty). Feed order is transaction id, then row
+// number; a row whose transaction commits late is delivered when it
+// becomes visible, once: the position's Seen rows say which rows at or
+// above its watermark were already delivered.
+//
+// A position at or below the newest pruned transaction is an EEXPIRED
+// error (the reader may have missed pruned rows and must start again from
+// the export); a watermark beyond any transaction started is EINVALID.
+func (db *DB) ChangeFeed(ctx context.Context, pos *content.ChangePosition, limit int) ([]content.ChangeEvent, content.ChangePosition, error) {
+	var (
+		events []content.ChangeEvent
+		next   content.ChangePosition
+	)
+	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var err error
+		events, next, err = readFeed(ctx, tx, pos, limit)
+		return err
+	})
+	if err != nil {
+		if content.ErrorCode(err) != content.EINTERNAL {
+			return nil, content.ChangePosition{}, err
+		}
+		return nil, content.ChangePosition{}, fmt.Errorf("change feed: %w", domainError(err))
+	}
+	return events, next, nil
+}
+
+// feedRow is a change-log row as the feed reads it.
+type feedRow struct {
+	content.ChangeEvent
+	txid uint64
+}
+
+// readFeed is ChangeFeed inside the caller's transaction, which must read
+// from one snapshot (REPEATABLE READ, or a single-statement snapshot).
+func readFeed(ctx context.Context, tx querier, pos *content.ChangePosition, limit int) ([]content.ChangeEvent, content.ChangePosition, error) {
+	var xminS, xmaxS, prunedS string
+	if err := tx.QueryRow(ctx, `SELECT pg_snapshot_xmin(s)::text, pg_snapshot_xmax(s)::text, h.pruned_txid::text
+		FROM pg_current_snapshot() s, change_log_horizon h`).Scan(&xminS, &xmaxS, &prunedS); err != nil {
+		return nil, content.ChangePosition{}, err
+	}
+	xmin, err1 := strconv.ParseUint(xminS, 10, 64)
+	xmax, err2 := strconv.ParseUint(xmaxS, 10, 64)
+	pruned, err3 := strconv.ParseUint(prunedS, 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return nil, content.ChangePosition{}, fmt.Errorf("snapshot %q %q %q: bad transaction id", xminS, xmaxS, prunedS)
+	}
+	from := content.ChangePosition{Watermark: 1}
+	if pos != nil {
+		from = *pos
+		if from.Watermark > xmax {
+			return nil, content.ChangePosition{}, content.FieldErrorf("after", "is not a change-feed cursor from this hub")
+		}
+		if from.Watermark <= pruned {
+			return nil, content.ChangePosition{}, &content.Error{Code: content.EEXPIRED, Field: "after",
+				Message: "this cursor is older than the change log's retention: load the export (GET /export/resources.ndjson) and follow changes from the cursor on its last line"}
+		}
+	}
+	// Transaction ids of the rows already delivered at or above the
+	// watermark (rows gone or never there are dropped: nothing to skip).
+	seen := map[int64]uint64{}
+	if len(from.Seen) > 0 {
+		rows, _ := tx.Query(ctx, `SELECT seq, txid::text FROM changes WHERE seq = ANY($1)`, from.Seen)
+		var (
+			seq int64
+			txt string
+		)
+		_, err := pgx.ForEachRow(rows, []any{&seq, &txt}, func() error {
+			t, err := strconv.ParseUint(txt, 10, 64)
+			seen[seq] = t
+			return err
+		})
+		if err != nil {
+			return nil, content.ChangePosition{}, err
+		}
+	}
+	rows, _ := tx.Query(ctx, `SELECT c.seq, c.txid::text, c.resource_id, c.action, c.revision, c.created_at, r.slug, r.kind
+		FROM changes c JOIN resources r ON r.id = c.resource_id
+		WHERE c.txid >= $1::text::xid8 AND c.action <> 'DRAFT' AND c.seq <> ALL($2)
+		ORDER BY c.txid, c.seq LIMIT $3`, strconv.FormatUint(from.Watermark, 10), nonNil(from.Seen), limit+1)
+	var cands []feedRow
+	var txt string
+	var r feedRow
+	_, err := pgx.ForEachRow(rows, []any{&r.Seq, &txt, &r.ResourceID, &r.Action, &r.Revision, &r.CreatedAt, &r.Slug, &r.Kind}, func() error {
+		t, err := strconv.ParseUint(txt, 10, 64)
+		r.txid = t
+		cands = append(cands, r)
+		return err
+	})
+	if err != nil {
+		return nil, content.ChangePosition{}, err
+	}
+	// after returns the position once the first k candidates are delivered.
+	after := func(k int) content.ChangePosition {
+		w := xmin
+		if k < len(cands) {
+			w = min(w, cands[k].txid)
+		}
+		w = max(w, from.Watermark) // never move back (only a forged cursor could)
+		p := content.ChangePosition{Watermark: w}
+		for s, t := range seen {
+			if t >= w {
+				p.Seen = append(p.Seen, s)
+			}
+		}
+		for _, c := range cands[:k] {
+			if c.txid >= w {
+				p.Seen = append(p.Seen, c.Seq)
+			}
+		}
+		slices.Sort(p.Seen)
+		return p
+	}
+	n := min(limit, len(cands))
+	events := make([]content.ChangeEvent, 0, n)
+	for i := range n {
+		p := after(i + 1)
+		if len(p.Seen) > content.MaxChangeSeen {
+			// A long-open writing transaction holds the watermark back:
+			// end the page rather than let cursors grow without bound.
+			break
+		}
+		ev := cands[i].ChangeEvent
+		ev.Cursor = p
+		events = append(events, ev)
+	}
+	next := after(len(events))
+	if len(next.Seen) > content.MaxChangeSeen {
+		next = from
+	}
+	return events, next, nil
+}
+
+// changeFeedAt is the feed position of the snapshot tx reads from: every
+// public change it can see counts as delivered. The export ends with it.
+func changeFeedAt(ctx context.Context, tx querier) (content.ChangePosition, error) {
+	var xminS string
+	if err := tx.QueryRow(ctx, `SELECT pg_snapshot_xmin(pg_current_snapshot())::text`).Scan(&xminS); err != nil {
+		return content.ChangePosition{}, err
+	}
+	xmin, err := strconv.ParseUint(xminS, 10, 64)
+	if err != nil {
+		return content.ChangePosition{}, fmt.Errorf("snapshot xmin %q: %w", xminS, err)
+	}
+	rows, _ := tx.Query(ctx, `SELECT seq FROM changes WHERE txid >= $1::text::xid8 AND action <> 'DRAFT' ORDER BY seq`, xminS)
+	seen, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return content.ChangePosition{}, err
+	}
+	if len(seen) > content.MaxChangeSeen {
+		return content.ChangePosition{}, content.Errorf(content.EUNAVAILABLE, "a long transaction is holding the change log back; try again in a minute")
+	}
+	return content.ChangePosition{Watermark: xmin, Seen: seen}, nil
+}
