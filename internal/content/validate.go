@@ -1,12 +1,9 @@
 package content
 
 import (
-	"fmt"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 var (
@@ -91,74 +88,13 @@ func (in ResourceEdit) Apply(d Draft) Draft {
 }
 
 // Validate checks a draft made through the API and returns the first
-// problem as an EINVALID error naming the field (under "input."). With
-// publish, it also requires what a published resource needs: at least one
-// source. (The library's body-length checks apply to files only.)
+// problem (Check with the API's rules) as an EINVALID error naming the
+// field under "input.". With publish, it also requires what a published
+// resource needs: at least one source.
 func (d Draft) Validate(publish bool) error {
-	bad := func(field, format string, args ...any) error {
-		return FieldErrorf("input."+field, format, args...)
-	}
-	switch {
-	case !d.Kind.Valid():
-		return bad("kind", "must be GUIDANCE, RESEARCH_BRIEF or POLICY_POSITION")
-	case !ValidSlug(d.Slug):
-		return bad("slug", "must be lower-case letters and digits joined by single hyphens, at most 100 characters")
-	case d.Title == "" || utf8.RuneCountInString(d.Title) > 200:
-		return bad("title", "is required, at most 200 characters")
-	case d.Summary == "" || utf8.RuneCountInString(d.Summary) > 600:
-		return bad("summary", "is required, at most 600 characters")
-	case strings.TrimSpace(d.Body) == "":
-		return bad("body", "is required")
-	case len(d.Body) > 1<<20:
-		return bad("body", "is larger than 1 MiB")
-	case !ValidLanguage(d.Language):
-		return bad("language", "%q is not a language tag such as en, ar or pt-BR", d.Language)
-	}
-	for i, t := range d.Topics {
-		if _, ok := TopicBySlug(t); !ok {
-			return bad(fmt.Sprintf("topics[%d]", i), "unknown topic %q", t)
-		}
-	}
-	for i, a := range d.Audiences {
-		if _, ok := NormalizeTerm(a, Audiences); !ok {
-			return bad(fmt.Sprintf("audiences[%d]", i), "unknown audience %q", a)
-		}
-	}
-	for i, n := range d.Nations {
-		if _, ok := NormalizeTerm(n, Nations); !ok {
-			return bad(fmt.Sprintf("nations[%d]", i), "unknown nation %q", n)
-		}
-	}
-	if d.TranslationOf != "" && !ValidSlug(d.TranslationOf) {
-		return bad("translationOf", "%q is not a slug", d.TranslationOf)
-	}
-	for i, r := range d.Related {
-		if !ValidSlug(r) || r == d.Slug {
-			return bad(fmt.Sprintf("related[%d]", i), "%q is not the slug of another resource", r)
-		}
-	}
-	for i, s := range d.Sources {
-		f := fmt.Sprintf("sources[%d]", i)
-		if strings.TrimSpace(s.Title) == "" {
-			return bad(f+".title", "is required")
-		}
-		if s.URL == "" && s.DOI == "" && (s.Publisher == "" || s.Date == nil) {
-			return bad(f, "needs a url, a doi, or a publisher and date")
-		}
-		if s.URL != "" {
-			if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				return bad(f+".url", "%q is not an http(s) URL", s.URL)
-			}
-		}
-		if s.DOI != "" && !ValidDOI(s.DOI) {
-			return bad(f+".doi", "%q is not a DOI", s.DOI)
-		}
-	}
-	if d.LastReviewedAt != nil && d.NextReviewDue != nil && !d.NextReviewDue.After(*d.LastReviewedAt) {
-		return bad("nextReviewDue", "must be after lastReviewedAt")
-	}
-	if publish && len(d.Sources) == 0 {
-		return bad("sources", "a published resource cites at least one source")
+	if ps := d.Check(Rules{Publish: publish}); len(ps) > 0 {
+		ps[0].Field = "input." + ps[0].Field
+		return ps[0]
 	}
 	return nil
 }

@@ -1,0 +1,79 @@
+package content
+
+import (
+	"strings"
+	"testing"
+)
+
+func validLibraryDraft() Draft {
+	d := func(s string) *Date { t, _ := ParseDate(s); return &t }
+	return Draft{Kind: KindGuidance, Slug: "a-guide", Title: "A guide", Summary: "What it says.", Body: strings.Repeat("word ", 300),
+		Topics: []string{"charging"}, Audiences: []string{"COMMISSIONERS"}, Nations: []string{"ENGLAND"}, Language: "en",
+		PublishedAt: d("2025-01-01"), LastReviewedAt: d("2025-02-01"), NextReviewDue: d("2026-02-01"),
+		Sources: []Source{{Title: "A source", URL: "https://example.org/"}}}
+}
+
+// TestOneRuleSet: from a valid library draft, each broken rule is found by
+// the library rules under its file spelling, and the API's rules find it
+// too unless the rule is the library's own; the library never accepts what
+// the API refuses.
+func TestOneRuleSet(t *testing.T) {
+	base := validLibraryDraft()
+	if ps := base.Check(Rules{Publish: true, Library: true}); len(ps) > 0 {
+		t.Fatalf("the valid draft breaks %v", ps)
+	}
+	neg := -1
+	cases := []struct {
+		name      string
+		edit      func(*Draft)
+		apiField  string // "" when only the library holds the rule
+		fileField string
+	}{
+		{"bad kind", func(d *Draft) { d.Kind = "ESSAY" }, "kind", "kind"},
+		{"bad slug", func(d *Draft) { d.Slug = "A Guide" }, "slug", "slug"},
+		{"no title", func(d *Draft) { d.Title = "" }, "title", "title"},
+		{"long summary", func(d *Draft) { d.Summary = strings.Repeat("x", MaxSummary+1) }, "summary", "summary"},
+		{"empty body", func(d *Draft) { d.Body = " " }, "body", "body"},
+		{"short body", func(d *Draft) { d.Body = "too short" }, "", "body"},
+		{"unknown topic", func(d *Draft) { d.Topics = []string{"charging", "astrology"} }, "topics[1]", "topics"},
+		{"no topics", func(d *Draft) { d.Topics = nil }, "", "topics"},
+		{"no nations", func(d *Draft) { d.Nations = nil }, "", "nations"},
+		{"bad language", func(d *Draft) { d.Language = "english!" }, "language", "language"},
+		{"translation of itself", func(d *Draft) { d.TranslationOf = "a-guide"; d.TranslationStatus = "reviewed" }, "translationOf", "translation_of"},
+		{"translation without status", func(d *Draft) { d.TranslationOf = "other" }, "", "translation_status"},
+		{"status without translation", func(d *Draft) { d.TranslationStatus = "reviewed" }, "translationStatus", "translation_status"},
+		{"review order", func(d *Draft) { d.NextReviewDue = d.LastReviewedAt }, "nextReviewDue", "next_review"},
+		{"reviewed before published", func(d *Draft) { d.LastReviewedAt, d.PublishedAt = d.PublishedAt, d.LastReviewedAt }, "", "last_reviewed"},
+		{"no published date", func(d *Draft) { d.PublishedAt = nil }, "", "published"},
+		{"source url", func(d *Draft) { d.Sources[0].URL = "javascript:alert(1)" }, "sources[0].url", "sources[0].url"},
+		{"source without link", func(d *Draft) { d.Sources[0].URL = "" }, "sources[0]", "sources[0]"},
+		{"no sources", func(d *Draft) { d.Sources = nil }, "sources", "sources"},
+		{"related to itself", func(d *Draft) { d.Related = []string{"a-guide"} }, "related[0]", "related"},
+		{"field of another kind", func(d *Draft) { d.Details.Methods = "survey" }, "", "methods"},
+		{"negative sample", func(d *Draft) { d.Details.SampleSize = &neg }, "sampleSize", "sample_size"},
+	}
+	for _, c := range cases {
+		d := validLibraryDraft()
+		c.edit(&d)
+		fields := func(ps []*Error) map[string]bool {
+			m := map[string]bool{}
+			for _, p := range ps {
+				m[p.Field] = true
+			}
+			return m
+		}
+		file := fields(d.Check(Rules{Publish: true, Library: true, Spell: FileFieldName}))
+		api := fields(d.Check(Rules{Publish: true}))
+		if !file[c.fileField] {
+			t.Errorf("%s: the library rules found %v, want %s", c.name, file, c.fileField)
+		}
+		if c.apiField == "" && len(api) > 0 || c.apiField != "" && !api[c.apiField] {
+			t.Errorf("%s: the API's rules found %v, want %q", c.name, api, c.apiField)
+		}
+		for f := range api {
+			if !file[FileFieldName(f)] {
+				t.Errorf("%s: the API refuses %s but the library accepts it", c.name, f)
+			}
+		}
+	}
+}
