@@ -6,7 +6,7 @@ BIN     := bin/guidancehub
 # with "context deadline exceeded"); `make fuzz` runs each for a minute.
 FUZZTIME ?= 20000x
 
-.PHONY: vulncheck bench lint run build test test-go fuzz-short fuzz bench vet fmt-check generate-check ci postgres graphiql-assets clean
+.PHONY: vulncheck bench chaos lint run build test test-go fuzz-short fuzz bench vet fmt-check generate-check ci postgres graphiql-assets clean
 
 ## run: build the hub and exec it (signals reach it directly; go run would not pass SIGTERM on)
 run: build
@@ -45,6 +45,10 @@ BENCH_N ?= 100000
 bench: postgres
 	$(GO) test -run '^$$' -bench . -benchtime 50x ./internal/search
 	$(GO) run ./internal/bench/hubbench -n $(BENCH_N)
+
+## chaos: the crash suite: kill -9 of the hub during writes, of PostgreSQL under load, stale pid files, every kind of index damage (figures printed; fails on a lost write, an index mismatch or an INTERNAL answer; about 10 minutes)
+chaos: postgres build
+	$(GO) run ./internal/chaos/hubchaos -bin ./$(BIN)
 
 ## vulncheck: known vulnerabilities in the code's dependencies (needs the Go vulnerability database)
 vulncheck:

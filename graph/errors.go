@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -36,6 +37,10 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			out := &gqlerror.Error{Message: de.Error(), Path: path, Extensions: map[string]any{"code": apierror.ClientCode(de.Code)}}
 			if de.Field != "" {
 				out.Extensions["field"] = de.Field
+			}
+			if d, ok := content.RetryAfter(de); ok {
+				// Whole seconds, as in an HTTP Retry-After header.
+				out.Extensions["retryAfter"] = int((d + time.Second - 1) / time.Second)
 			}
 			return out
 		}

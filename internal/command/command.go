@@ -61,7 +61,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 	log := newLogger(cfg.LogFormat, stderr)
 
-	db, closeDB, err := openDatabase(ctx, cfg, log)
+	db, closeDB, err := openDatabase(ctx, cfg, verb == "serve", log)
 	if err != nil {
 		fmt.Fprintln(stderr, "guidancehub:", err)
 		return 1

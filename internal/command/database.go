@@ -17,12 +17,14 @@ const databaseName = "guidancehub"
 
 // openDatabase connects to DATABASE_URL, or starts (or joins) the embedded
 // cluster under HUB_DATA_DIR. The returned func closes the pool and stops
-// the cluster if this process started it.
-func openDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger) (*postgres.DB, func(), error) {
+// the cluster if this process started it. A serving hub (owner) also
+// adopts a cluster orphaned by a killed hub, and watches its cluster,
+// restarting it if it dies; CLI commands do neither.
+func openDatabase(ctx context.Context, cfg *config.Config, owner bool, log *slog.Logger) (*postgres.DB, func(), error) {
 	dsn := cfg.DatabaseURL
 	stopCluster := func() {}
 	if dsn == "" {
-		c, err := pgcluster.Start(ctx, filepath.Join(cfg.DataDir), pgcluster.Options{BinDir: cfg.PGBinDir, Logger: log})
+		c, err := pgcluster.Start(ctx, filepath.Join(cfg.DataDir), pgcluster.Options{BinDir: cfg.PGBinDir, Logger: log, Owner: owner})
 		if err != nil {
 			return nil, nil, fmt.Errorf("embedded PostgreSQL: %w", err)
 		}
@@ -38,6 +40,10 @@ func openDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger) (*p
 			return nil, nil, err
 		}
 		dsn = c.DSN(databaseName)
+		if owner {
+			// Stopped by stopCluster (c.Stop), before the server stops.
+			c.Watch(context.WithoutCancel(ctx), 500*time.Millisecond)
+		}
 	}
 	db, err := postgres.Open(ctx, dsn, postgres.Options{})
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"guidancehub/graph"
 	"guidancehub/internal/config"
+	"guidancehub/internal/content"
 	"guidancehub/internal/httpapi"
 	"guidancehub/internal/ingest"
 	"guidancehub/internal/postgres"
@@ -60,7 +61,7 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 			RootFields: cfg.MaxRootFields, Complexity: cfg.MaxComplexity}.WithDefaults(), log),
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
-				return errors.New("database not reachable")
+				return content.Unavailable(postgres.RetryAfter, "database not reachable")
 			}
 			return syncer.Check()
 		},

@@ -3,6 +3,7 @@ package content
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. The GraphQL error presenter turns each into a client-facing
@@ -14,6 +15,10 @@ const (
 	ENOTFOUND     = "not_found"
 	EUNAUTHORIZED = "unauthorized"
 	EFORBIDDEN    = "forbidden"
+	// EUNKNOWN says a write may or may not have been saved: the database
+	// stopped answering after the commit was sent. The message says how to
+	// check before retrying.
+	EUNKNOWN = "outcome_unknown"
 )
 
 // Error is a domain error: a code, a message safe to show to a client and,
@@ -22,6 +27,9 @@ type Error struct {
 	Code    string
 	Message string
 	Field   string
+	// RetryAfter, for EUNAVAILABLE, is how long a client should wait
+	// before trying again (0: the presenter's default of one second).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -63,4 +71,20 @@ func ErrorMessage(err error) string {
 		return e.Error()
 	}
 	return "internal error"
+}
+
+// Unavailable returns an EUNAVAILABLE *Error asking the client to retry
+// after d.
+func Unavailable(d time.Duration, format string, args ...any) *Error {
+	return &Error{Code: EUNAVAILABLE, Message: fmt.Sprintf(format, args...), RetryAfter: d}
+}
+
+// RetryAfter returns how long to wait before retrying err when it is
+// EUNAVAILABLE (at least a second), and false for any other error.
+func RetryAfter(err error) (time.Duration, bool) {
+	var e *Error
+	if !errors.As(err, &e) || e.Code != EUNAVAILABLE {
+		return 0, false
+	}
+	return max(e.RetryAfter, time.Second), true
 }

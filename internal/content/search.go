@@ -4,8 +4,9 @@ import (
 	"context"
 )
 
-// EUNAVAILABLE says a service cannot answer yet (the search index is still
-// catching up); the client may retry.
+// EUNAVAILABLE says a service cannot answer for now (the search index is
+// still being built, or PostgreSQL is down and being restarted); the client
+// may retry after Error.RetryAfter.
 const EUNAVAILABLE = "unavailable"
 
 // SearchOrder is the order of search results.

@@ -111,6 +111,11 @@ func New(opts Options) http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		if opts.Ready != nil {
 			if err := opts.Ready(r.Context()); err != nil {
+				d, ok := content.RetryAfter(err)
+				if !ok {
+					d = 5 * time.Second
+				}
+				setRetryAfter(w, d)
 				w.WriteHeader(http.StatusServiceUnavailable)
 				io.WriteString(w, "not ready: "+err.Error()+"\n")
 				return
@@ -388,6 +393,9 @@ func authenticate(log *slog.Logger, check func(context.Context, string) (*conten
 		if content.ErrorCode(err) == content.EUNAUTHORIZED {
 			unauthenticated(w, content.ErrorMessage(err))
 			return
+		} else if d, ok := content.RetryAfter(err); ok {
+			writeUnavailable(w, d, content.ErrorMessage(err))
+			return
 		} else if err != nil {
 			log.Error("authenticate", "err", err)
 			writeError(w, apierror.Internal, "internal error")
@@ -395,6 +403,23 @@ func authenticate(log *slog.Logger, check func(context.Context, string) (*conten
 		}
 		next.ServeHTTP(w, r.WithContext(content.WithPrincipal(r.Context(), p)))
 	})
+}
+
+// writeUnavailable answers 503 UNAVAILABLE with Retry-After and, like the
+// GraphQL error presenter, extensions.retryAfter (seconds).
+func writeUnavailable(w http.ResponseWriter, d time.Duration, msg string) {
+	secs := setRetryAfter(w, d)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(apierror.Status(apierror.Unavailable))
+	io.WriteString(w, `{"errors":[{"message":`+jsonString(msg)+`,"extensions":{"code":`+jsonString(apierror.Unavailable)+`,"retryAfter":`+strconv.Itoa(secs)+"}}]}\n")
+}
+
+// setRetryAfter sets Retry-After to d in whole seconds (at least one) and
+// returns that number.
+func setRetryAfter(w http.ResponseWriter, d time.Duration) int {
+	secs := max(int((d+time.Second-1)/time.Second), 1)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	return secs
 }
 
 func unauthenticated(w http.ResponseWriter, msg string) {

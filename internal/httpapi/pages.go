@@ -84,6 +84,10 @@ func resourcePage(load func(ctx context.Context, slug string) (*content.Resource
 		if content.ErrorCode(err) == content.ENOTFOUND {
 			http.NotFound(w, r)
 			return
+		} else if d, ok := content.RetryAfter(err); ok {
+			setRetryAfter(w, d)
+			http.Error(w, "temporarily unavailable: try again in a few seconds", http.StatusServiceUnavailable)
+			return
 		} else if err != nil {
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return

@@ -20,8 +20,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Superuser is the database role initdb creates.
@@ -39,6 +42,11 @@ type Options struct {
 	Throwaway bool
 	// Logger receives one line per start, stop and initdb.
 	Logger *slog.Logger
+	// Owner says the caller serves (the hub's serve command): it adopts a
+	// running cluster that no live process owns (its hub was killed) and
+	// stops it on exit, and Watch restarts the cluster if it dies. CLI
+	// commands are not owners: they never adopt a running cluster.
+	Owner bool
 }
 
 // Cluster is a PostgreSQL cluster under a data directory.
@@ -48,16 +56,25 @@ type Cluster struct {
 	logFile string
 	binDir  string
 	cred    *syscall.Credential // set when running as root
-	started bool                // this process started the server
+	started bool                // this process started (or adopted) the server and stops it
 	log     *slog.Logger
+	dir     string   // the hub's data dir
+	owner   *os.File // holds the owner lock (flock) while this process owns the cluster
+
+	mu        sync.Mutex
+	stopWatch context.CancelFunc
+	watching  sync.WaitGroup
 }
 
 // ErrNoBinaries says the PostgreSQL server binaries are not installed.
 var ErrNoBinaries = errors.New("PostgreSQL server binaries (initdb, pg_ctl) not found: install Debian's postgresql package (apt-get install postgresql), set HUB_PG_BINDIR, or set DATABASE_URL to use an existing server")
 
 // Start makes sure a cluster exists under dir (running initdb the first
-// time) and is running. If it was already running (another hub process
-// started it) Start uses it and Stop will leave it running.
+// time) and is running, deciding "running" by connecting to the cluster's
+// own socket. If it was already running and another live process owns it,
+// Start joins it and Stop leaves it running; if no process owns it (its hub
+// was killed), an Owner adopts it and stops it on exit, and anyone else
+// joins. A process that starts the server owns it until Stop.
 func Start(ctx context.Context, dir string, opts Options) (*Cluster, error) {
 	log := opts.Logger
 	if log == nil {
@@ -75,6 +92,7 @@ func Start(ctx context.Context, dir string, opts Options) (*Cluster, error) {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	c := &Cluster{
+		dir:     dir,
 		dataDir: filepath.Join(dir, "postgres"),
 		sockDir: socketDir(dir),
 		logFile: filepath.Join(dir, "postgres.log"),
@@ -103,31 +121,195 @@ func Start(ctx context.Context, dir string, opts Options) (*Cluster, error) {
 	if err := c.writeConf(opts.Throwaway); err != nil {
 		return nil, err
 	}
-	if c.running(ctx) {
+	if c.Running(ctx) {
+		// The owner lock is free when the process that started the
+		// cluster is gone (a kill -9 of its hub): a serving hub adopts it.
+		if opts.Owner && c.tryOwn() {
+			c.started = true
+			log.Warn("adopted a running PostgreSQL whose hub is gone: this hub now watches it and stops it on exit", "dir", c.dataDir)
+		} else {
+			log.Info("using running PostgreSQL", "dir", c.dataDir)
+		}
+		return c, c.waitAccepting(ctx)
+	}
+	if !c.tryOwn() {
+		// Its owner is alive and (re)starting it: wait, then join.
+		log.Info("PostgreSQL is being started by its owner: waiting", "dir", c.dataDir)
+		if err := c.waitAccepting(ctx); err != nil {
+			return nil, err
+		}
 		log.Info("using running PostgreSQL", "dir", c.dataDir)
 		return c, nil
 	}
-	if err := c.mkdirOwned(c.sockDir, 0o700); err != nil {
-		return nil, err
-	}
-	if err := c.touchOwned(c.logFile); err != nil {
-		return nil, err
-	}
 	t0 := time.Now()
-	out, err := c.run(ctx, "pg_ctl", "start", "-w", "-t", "60", "-s", "-D", c.dataDir, "-l", c.logFile)
-	if err != nil {
-		return nil, fmt.Errorf("start PostgreSQL (log: %s): %w: %s%s", c.logFile, err, out, tail(c.logFile))
+	if err := c.startServer(ctx); err != nil {
+		c.disown()
+		return nil, err
 	}
 	c.started = true
 	log.Info("started PostgreSQL", "dir", c.dataDir, "took", time.Since(t0).Round(time.Millisecond))
 	return c, nil
 }
 
+// startServer starts the postmaster and waits until it accepts connections.
+func (c *Cluster) startServer(ctx context.Context) error {
+	if err := c.mkdirOwned(c.sockDir, 0o700); err != nil {
+		return err
+	}
+	if err := c.touchOwned(c.logFile); err != nil {
+		return err
+	}
+	c.clearStalePID()
+	out, err := c.run(ctx, "pg_ctl", "start", "-w", "-t", "60", "-s", "-D", c.dataDir, "-l", c.logFile)
+	if err != nil {
+		return fmt.Errorf("start PostgreSQL (log: %s): %w: %s%s", c.logFile, err, out, tail(c.logFile))
+	}
+	return nil
+}
+
+// tryOwn takes the owner lock (an flock on DIR/postgres.owner, released by
+// the kernel when this process dies however it dies) if it is free.
+func (c *Cluster) tryOwn() bool {
+	if c.owner != nil {
+		return true
+	}
+	f, err := os.OpenFile(filepath.Join(c.dir, "postgres.owner"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		c.log.Warn("owner lock", "err", err)
+		return false
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return false
+	}
+	f.Truncate(0)
+	fmt.Fprintf(f, "%d\n", os.Getpid())
+	c.owner = f
+	return true
+}
+
+func (c *Cluster) disown() {
+	if c.owner != nil {
+		syscall.Flock(int(c.owner.Fd()), syscall.LOCK_UN)
+		c.owner.Close()
+		c.owner = nil
+	}
+}
+
+// waitAccepting waits up to a minute for the server to accept connections
+// (it may be starting up or recovering after a crash).
+func (c *Cluster) waitAccepting(ctx context.Context) error {
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		err := c.ping(ctx)
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("PostgreSQL under %s does not accept connections: %w", c.dataDir, err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// Watch restarts the server whenever it stops answering on its socket,
+// with backoff (0.25 s doubling to 4 s), until ctx ends or Stop is called.
+// Only the cluster's owner restarts it; a process that joined a cluster
+// another process owns takes ownership when that process exits. Each
+// restart is logged with how long the server was down. It returns at once.
+func (c *Cluster) Watch(ctx context.Context, every time.Duration) {
+	if every <= 0 {
+		every = 500 * time.Millisecond
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopWatch != nil {
+		return
+	}
+	ctx, c.stopWatch = context.WithCancel(ctx)
+	c.watching.Add(1)
+	go func() {
+		defer c.watching.Done()
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			if c.Running(ctx) || ctx.Err() != nil {
+				continue
+			}
+			c.restart(ctx)
+		}
+	}()
+}
+
+// restart brings a stopped server back, retrying with backoff.
+func (c *Cluster) restart(ctx context.Context) {
+	if !c.started {
+		// Owned by another process (a CLI command that started it); once
+		// that process has gone, this one owns the cluster.
+		if !c.tryOwn() {
+			return
+		}
+		c.started = true
+		c.log.Warn("took over PostgreSQL from the process that started it", "dir", c.dataDir)
+	}
+	down := time.Now()
+	c.log.Warn("PostgreSQL stopped unexpectedly: restarting it", "dir", c.dataDir)
+	backoff := 250 * time.Millisecond
+	for attempt := 1; ctx.Err() == nil; attempt++ {
+		err := func() error {
+			unlock, err := lockFile(ctx, filepath.Join(c.dir, "postgres.lock"))
+			if err != nil {
+				return err
+			}
+			defer unlock()
+			if c.Running(ctx) {
+				return nil
+			}
+			return c.startServer(ctx)
+		}()
+		if err == nil {
+			c.log.Warn("restarted PostgreSQL", "dir", c.dataDir, "down", time.Since(down).Round(time.Millisecond), "attempts", attempt)
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		c.log.Error("restart PostgreSQL failed: retrying", "err", firstLine(err.Error()), "in", backoff)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 4*time.Second)
+	}
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
 // Started reports whether this process started the server (and so stops it).
 func (c *Cluster) Started() bool { return c.started }
 
-// Stop stops the server if this process started it.
+// Stop stops watching, then stops the server if this process started or
+// adopted it, and gives up ownership.
 func (c *Cluster) Stop(ctx context.Context) error {
+	c.mu.Lock()
+	if c.stopWatch != nil {
+		c.stopWatch()
+	}
+	c.mu.Unlock()
+	c.watching.Wait()
+	defer c.disown()
 	if !c.started {
 		return nil
 	}
@@ -139,6 +321,12 @@ func (c *Cluster) Stop(ctx context.Context) error {
 	c.log.Info("stopped PostgreSQL", "dir", c.dataDir)
 	return nil
 }
+
+// PID returns the postmaster's process id from postmaster.pid (0 if none).
+func (c *Cluster) PID() int { return lockPID(filepath.Join(c.dataDir, "postmaster.pid")) }
+
+// DataDir returns the cluster's PGDATA.
+func (c *Cluster) DataDir() string { return c.dataDir }
 
 // DSN returns a connection URL for the named database over the socket.
 func (c *Cluster) DSN(database string) string {
@@ -197,9 +385,74 @@ func (c *Cluster) writeConf(throwaway bool) error {
 	return c.chown(p)
 }
 
-func (c *Cluster) running(ctx context.Context) bool {
-	_, err := c.run(ctx, "pg_ctl", "status", "-D", c.dataDir)
-	return err == nil
+// Answering reports whether the embedded cluster under the hub data dir
+// dir answers on its socket, without starting anything.
+func Answering(ctx context.Context, dir string) bool {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return false
+	}
+	c := &Cluster{dir: dir, dataDir: filepath.Join(dir, "postgres"), sockDir: socketDir(dir)}
+	return c.Running(ctx)
+}
+
+// Running reports whether the cluster's own server answers on its own
+// socket. A postmaster.pid is not evidence: after a crash or reboot its pid
+// may belong to another process (pg_ctl status would say "running").
+// Any answer from the server, even "starting up", counts as running.
+func (c *Cluster) Running(ctx context.Context) bool {
+	err := c.ping(ctx)
+	var pgErr *pgconn.PgError
+	return err == nil || errors.As(err, &pgErr) || pgconn.Timeout(err)
+}
+
+// ping connects to the server over its socket and disconnects.
+func (c *Cluster) ping(ctx context.Context) error {
+	cfg, err := pgconn.ParseConfig(c.DSN("postgres"))
+	if err != nil {
+		return err
+	}
+	cfg.ConnectTimeout = 2 * time.Second
+	conn, err := pgconn.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	return conn.Close(ctx)
+}
+
+// clearStalePID moves aside a lock file (postmaster.pid, and the socket's
+// .s.PGSQL.5432.lock) left by a server that is gone, when its pid now
+// belongs to another live process: PostgreSQL refuses to start over a lock
+// file whose process is alive. Called only when the server does not answer
+// on its socket; a lock file whose process is a postgres working in this
+// data dir is left alone.
+func (c *Cluster) clearStalePID() {
+	for _, p := range []string{filepath.Join(c.dataDir, "postmaster.pid"), filepath.Join(c.sockDir, fmt.Sprintf(".s.PGSQL.%d.lock", port))} {
+		pid := lockPID(p)
+		if pid <= 0 || syscall.Kill(pid, 0) == syscall.ESRCH {
+			continue // none, or its process is gone: PostgreSQL handles that itself
+		}
+		if cwd, err := os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid)); err == nil && cwd == c.dataDir {
+			continue // a server of this cluster that is starting or stopping
+		}
+		aside := p + ".stale"
+		if err := os.Rename(p, aside); err != nil {
+			c.log.Warn("stale PostgreSQL lock file: could not move it aside", "file", p, "err", err)
+			continue
+		}
+		c.log.Warn("PostgreSQL lock file named a process that is not this cluster's running server (nothing answers on its socket): moved it aside", "file", filepath.Base(p), "pid", pid, "to", aside)
+	}
+}
+
+// lockPID reads the pid on the first line of a PostgreSQL lock file (0 if none).
+func lockPID(p string) int {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	pid, _ := strconv.Atoi(strings.TrimSpace(line))
+	return pid
 }
 
 func (c *Cluster) run(ctx context.Context, name string, args ...string) ([]byte, error) {

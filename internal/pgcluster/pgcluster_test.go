@@ -47,13 +47,13 @@ func TestStartStopAndJoin(t *testing.T) {
 	if b.Started() {
 		t.Error("second Start started a second server instead of joining")
 	}
-	if err := b.Stop(ctx); err != nil || !a.running(ctx) {
+	if err := b.Stop(ctx); err != nil || !a.Running(ctx) {
 		t.Errorf("Stop of a joined cluster must leave it running (err %v)", err)
 	}
 	if a.DSN("x") != b.DSN("x") {
 		t.Errorf("DSNs differ: %s %s", a.DSN("x"), b.DSN("x"))
 	}
-	if err := a.Stop(ctx); err != nil || a.running(ctx) {
-		t.Errorf("Stop by the starter: err %v, running %v", err, a.running(ctx))
+	if err := a.Stop(ctx); err != nil || a.Running(ctx) {
+		t.Errorf("Stop by the starter: err %v, running %v", err, a.Running(ctx))
 	}
 }

@@ -20,7 +20,11 @@ const editorJoin = ` FROM resources r JOIN revisions v ON v.resource_id = r.id A
 
 // EditorResourceByID returns any resource, drafts included.
 func (db *DB) EditorResourceByID(ctx context.Context, id int64) (*content.Resource, error) {
-	rows, _ := db.pool.Query(ctx, `SELECT `+resourceColumns+editorJoin+` WHERE r.id = $1`, id)
+	return editorResourceByID(ctx, db.pool, id)
+}
+
+func editorResourceByID(ctx context.Context, q querier, id int64) (*content.Resource, error) {
+	rows, _ := q.Query(ctx, `SELECT `+resourceColumns+editorJoin+` WHERE r.id = $1`, id)
 	r, err := pgx.CollectExactlyOneRow(rows, scanResource)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, content.Errorf(content.ENOTFOUND, "no resource with that id")

@@ -82,25 +82,50 @@ func audit(ctx context.Context, tx pgx.Tx, p *content.Principal, action string, 
 }
 
 // mutate runs an edit in one transaction with its change row, audit entry
-// and notification, and returns the resource as editors see it.
+// and notification, and returns the resource as editors see it, read inside
+// that transaction: once the commit succeeds the answer is the committed
+// result, even if PostgreSQL dies before another statement could run. When
+// the commit itself gets no answer the outcome is unknown, and the client is
+// told so (EUNKNOWN) rather than "internal error".
 func (db *DB) mutate(ctx context.Context, fn func(tx pgx.Tx) (int64, error)) (*content.Resource, error) {
-	var id int64
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		var err error
-		if id, err = fn(tx); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `SELECT pg_notify($1, '')`, ChangeChannel)
-		return err
-	})
-	if err != nil {
+	fail := func(err error) (*content.Resource, error) {
 		var de *content.Error
 		if errors.As(err, &de) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("edit: %w", domainError(err))
 	}
-	return db.EditorResourceByID(ctx, id)
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) // after a commit: nothing to do
+	id, err := fn(tx)
+	if err != nil {
+		return fail(err)
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, '')`, ChangeChannel); err != nil {
+		return fail(err)
+	}
+	r, err := editorResourceByID(ctx, tx, id)
+	if err != nil {
+		return fail(err)
+	}
+	if db.beforeCommit != nil {
+		db.beforeCommit(tx.Conn().PgConn().PID())
+	}
+	// The commit is not cut short by the client going away: once sent, its
+	// answer is the only way to know the outcome.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := tx.Commit(cctx); err != nil {
+		return nil, fmt.Errorf("edit: commit: %w", writeError(err,
+			"read the resource again (resource or node with editorial { latestRevision }) to see whether this change is there before sending it again"))
+	}
+	if db.afterCommit != nil {
+		db.afterCommit()
+	}
+	return r, nil
 }
 
 // CreateResource creates a draft.

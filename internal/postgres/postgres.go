@@ -8,15 +8,19 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/puddle/v2"
 
 	"guidancehub/internal/content"
 )
@@ -46,6 +50,10 @@ type Options struct {
 // DB is the store over a pgx pool.
 type DB struct {
 	pool *pgxpool.Pool
+	// beforeCommit and afterCommit, set only by tests, run around an
+	// edit's commit (to stop PostgreSQL at the worst moment).
+	beforeCommit func(backendPID uint32)
+	afterCommit  func()
 }
 
 // Open connects to the database, checks it answers within ten seconds, and
@@ -174,8 +182,16 @@ func redact(err error) error {
 	return err
 }
 
-// domainError maps driver errors to domain codes: cancellations and
-// timeouts stay themselves; everything else is internal.
+// RetryAfter is what a client is told to wait when PostgreSQL is not
+// answering: the embedded cluster's watcher restarts it within seconds.
+const RetryAfter = 2 * time.Second
+
+// domainError maps driver errors to domain codes, in this one place:
+// cancellations and timeouts stay themselves; a database that cannot be
+// reached, was shut down or crashed, or is starting up is EUNAVAILABLE
+// (with a retry delay); a unique violation is ECONFLICT; everything else is
+// internal. Use it for reads and for writes whose failure certainly left
+// nothing behind; a write that may have reached the server uses writeError.
 func domainError(err error) error {
 	if err == nil {
 		return nil
@@ -189,5 +205,50 @@ func domainError(err error) error {
 			return &content.Error{Code: content.EINTERNAL, Message: "the database took too long"}
 		}
 	}
+	if unreachable(err) {
+		return content.Unavailable(RetryAfter, "the database is not answering (it is being restarted); try again in a few seconds")
+	}
 	return err
+}
+
+// writeError is domainError for a write sent in one statement or a commit:
+// when the connection was lost once the statement may have been sent (even
+// a shutdown error can arrive after the commit was made durable), the write
+// may or may not have been saved, and the client is told so and how to
+// check. Only a failure to connect is certainly before anything was sent
+// and stays EUNAVAILABLE. (pgconn.SafeToRetry is no guide here: pgx 5.12
+// reports a commit whose answer was lost as a "conn closed" lock error
+// that is safe to retry.)
+func writeError(err error, check string) error {
+	if err == nil {
+		return nil
+	}
+	var connectErr *pgconn.ConnectError
+	notSent := errors.As(err, &connectErr) || errors.Is(err, puddle.ErrClosedPool)
+	if unreachable(err) && !notSent {
+		return &content.Error{Code: content.EUNKNOWN, Message: "the database stopped answering after the change was sent, so it may or may not have been saved: " + check}
+	}
+	return domainError(err)
+}
+
+// unreachable reports whether err says the database is down, going down,
+// starting up or not reachable, rather than refusing the statement: a
+// failed connection, a connection lost mid-statement, a closed pool, or the
+// server's connection-exception (08), admin/crash shutdown (57P01, 57P02)
+// and cannot-connect-now (57P03) codes. Context ends are not: they are the
+// request's own timeout or cancellation.
+func unreachable(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err) {
+		return false
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03" || pgErr.Code == "53300"
+	}
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connectErr) || errors.As(err, &netErr) ||
+		errors.Is(err, puddle.ErrClosedPool) || errors.Is(err, pgconn.ErrConnClosed) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ENOENT)
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,7 +57,7 @@ func (db *DB) CreateToken(ctx context.Context, name string, role content.Role, e
 	err = db.pool.QueryRow(ctx, `INSERT INTO api_tokens (prefix, hash, name, role, expires_at) VALUES ($1, $2, $3, $4, $5)
 		RETURNING id, created_at`, prefix, sum[:], name, role, expires).Scan(&t.ID, &t.CreatedAt)
 	if err != nil {
-		return "", nil, fmt.Errorf("create token: %w", domainError(err))
+		return "", nil, fmt.Errorf("create token: %w", writeError(err, "list the tokens to see whether one named "+strconv.Quote(name)+" exists; if it does, revoke it (its secret was never shown) and create another"))
 	}
 	return token, t, nil
 }
@@ -118,7 +119,7 @@ func (db *DB) RevokeToken(ctx context.Context, prefix string) (*content.Token, e
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, content.Errorf(content.ENOTFOUND, "no token with prefix %q", prefix)
 	} else if err != nil {
-		return nil, fmt.Errorf("revoke token: %w", domainError(err))
+		return nil, fmt.Errorf("revoke token: %w", writeError(err, "revoking again is safe"))
 	}
 	return &t, nil
 }

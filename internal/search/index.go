@@ -31,7 +31,7 @@ const (
 var ErrInUse = errors.New("the search index is in use by another process: each hub process needs its own HUB_DATA_DIR")
 
 // errNotReady is what searches get until the index has caught up.
-var errNotReady = content.Errorf(content.EUNAVAILABLE, "the search index is being built; try again in a few seconds")
+var errNotReady = content.Unavailable(5*time.Second, "the search index is being built; try again in a few seconds")
 
 // Index is one process's Bleve index under a directory. Searches run
 // concurrently; a rebuild builds beside the live index and swaps it in.
@@ -44,6 +44,11 @@ type Index struct {
 	ready atomic.Bool
 	// needRebuild is set at open when the index is new, damaged or stale.
 	needRebuild bool
+	// damaged is set when the live index is found damaged after opening
+	// (heal.go); onDamage wakes the syncer to rebuild it.
+	damaged  atomic.Bool
+	onDamage func()
+	verify   verifier
 	// present holds the language groups the index has documents in
 	// ([]string); queries search only their fields.
 	present atomic.Value
@@ -57,11 +62,12 @@ type Index struct {
 // with another mapping version).
 func openIndex(path string, log *slog.Logger, m *Metrics) (*Index, bool, error) {
 	ix := &Index{path: path, log: log, m: m, rank: DefaultRanking}
-	idx, err := bleve.OpenUsing(path, map[string]interface{}{"bolt_timeout": "1s"})
+	idx, err := openRecovered(path)
 	switch {
 	case err == nil:
 		v, verr := idx.GetInternal([]byte(keyMapping))
 		ix.idx, ix.at = idx, path
+		openIndexes.Store(path, ix)
 		ix.loadPresent()
 		if verr != nil || string(v) != MappingVersion {
 			log.Info("search index built with another mapping: rebuilding", "have", string(v), "want", MappingVersion)
@@ -164,7 +170,7 @@ func (ix *Index) rebuild(ctx context.Context, scan func(ctx context.Context, fn 
 	if err != nil {
 		return err
 	}
-	fresh, err := bleve.NewUsing(next, m, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, nil)
+	fresh, err := bleve.NewUsing(next, m, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, runtimeConfig())
 	if err != nil {
 		return fmt.Errorf("rebuild: create: %w", err)
 	}
@@ -205,7 +211,7 @@ func (ix *Index) rebuild(ctx context.Context, scan func(ctx context.Context, fn 
 	os.RemoveAll(old)
 	oldPath := ix.at
 	if ix.idx != nil {
-		ix.idx.Close()
+		closeRecovered(ix.idx) // it may be damaged
 	}
 	if _, err := os.Stat(ix.path); err == nil {
 		if err := os.Rename(ix.path, old); err != nil {
@@ -215,11 +221,12 @@ func (ix *Index) rebuild(ctx context.Context, scan func(ctx context.Context, fn 
 	if err := os.Rename(next, ix.path); err != nil {
 		return fmt.Errorf("rebuild: swap: %w", err)
 	}
-	idx, err := bleve.OpenUsing(ix.path, map[string]interface{}{"bolt_timeout": "1s"})
+	idx, err := openRecovered(ix.path)
 	if err != nil {
 		return fmt.Errorf("rebuild: open: %w", err)
 	}
 	ix.idx, ix.at = idx, ix.path
+	openIndexes.Store(ix.path, ix)
 	var gs []string
 	for g := range seen {
 		gs = append(gs, g)
@@ -244,6 +251,7 @@ func (ix *Index) Close() error {
 	if ix.idx == nil {
 		return nil
 	}
+	openIndexes.Delete(ix.path)
 	err := ix.idx.Close()
 	ix.idx = nil
 	return err

@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"strconv"
 	"time"
@@ -78,6 +77,7 @@ func NewSyncer(src Source, opts Options) (*Syncer, error) {
 		return nil, err
 	}
 	s := &Syncer{Index: ix, src: src, opts: opts, wake: make(chan struct{}, 1), applied: map[int64]bool{}}
+	ix.onDamage = s.Wake
 	if rebuild {
 		s.needRebuild = true
 	}
@@ -92,9 +92,21 @@ func (s *Syncer) Wake() {
 	}
 }
 
-// Start brings the index up to date (rebuilding if needed) and marks it
-// ready; then it returns, and Run keeps it in step.
-func (s *Syncer) Start(ctx context.Context) error {
+// Start brings the index up to date (rebuilding if needed, or if it turns
+// out damaged on the way) and marks it ready; then it returns, and Run
+// keeps it in step.
+func (s *Syncer) Start(ctx context.Context) (err error) {
+	func() {
+		defer s.recovered("starting", &err)
+		err = s.start(ctx)
+	}()
+	if s.damaged.Load() {
+		return s.heal(ctx)
+	}
+	return err
+}
+
+func (s *Syncer) start(ctx context.Context) error {
 	away := time.Since(s.appliedAt())
 	if !s.needRebuild && !s.appliedAt().IsZero() && away > s.opts.Retention {
 		s.opts.Logger.Info("search index was away longer than the change-log retention: rebuilding", "away", away.Round(time.Second))
@@ -119,12 +131,18 @@ func (s *Syncer) Start(ctx context.Context) error {
 }
 
 // Run keeps the index in step until ctx ends: on every Wake and at least
-// every Poll. Errors are logged and retried on the next round.
+// every Poll. Errors are logged and retried on the next round. It checks
+// the index's segments in the background: all of them once at the start
+// (so a second start stays fast) and hourly, new or changed ones every 10
+// seconds; and it rebuilds a damaged index.
 func (s *Syncer) Run(ctx context.Context) {
 	poll := time.NewTicker(s.opts.Poll)
 	defer poll.Stop()
 	prune := time.NewTicker(time.Hour)
 	defer prune.Stop()
+	check := time.NewTicker(10 * time.Second)
+	defer check.Stop()
+	go s.VerifySegments(true)
 	for {
 		select {
 		case <-ctx.Done():
@@ -137,14 +155,35 @@ func (s *Syncer) Run(ctx context.Context) {
 			} else if n > 0 {
 				s.opts.Logger.Info("pruned change log", "rows", n)
 			}
+			go s.VerifySegments(true)
+			continue
+		case <-check.C:
+			go s.VerifySegments(false)
 			continue
 		}
-		if err := s.reindexIfRequested(ctx); err != nil && ctx.Err() == nil {
-			s.opts.Logger.Error("reindex", "err", err)
+		s.round(ctx)
+	}
+}
+
+// round is one step of Run: heal a damaged index, or carry out a reindex
+// request and catch up. A panic inside the index marks it damaged.
+func (s *Syncer) round(ctx context.Context) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.markDamaged("panic while updating", p)
 		}
-		if err := s.CatchUp(ctx); err != nil && ctx.Err() == nil {
-			s.opts.Logger.Error("search index catch-up", "err", err)
+	}()
+	if s.damaged.Load() {
+		if err := s.heal(ctx); err != nil && ctx.Err() == nil {
+			s.opts.Logger.Error("search index rebuild after damage: retrying", "err", err)
 		}
+		return
+	}
+	if err := s.reindexIfRequested(ctx); err != nil && ctx.Err() == nil {
+		s.opts.Logger.Error("reindex", "err", err)
+	}
+	if err := s.CatchUp(ctx); err != nil && ctx.Err() == nil {
+		s.opts.Logger.Error("search index catch-up", "err", err)
 	}
 }
 
@@ -269,7 +308,7 @@ func (s *Syncer) checkCount(ctx context.Context) error {
 // Check reports whether the index is ready (for /readyz).
 func (s *Syncer) Check() error {
 	if !s.Ready() {
-		return fmt.Errorf("search index catching up")
+		return content.Unavailable(5*time.Second, "search index catching up")
 	}
 	return nil
 }

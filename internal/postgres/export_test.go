@@ -1,0 +1,7 @@
+package postgres
+
+// SetCommitHooks sets functions that run just before an edit's commit is
+// sent (with the backend's pid) and just after it succeeds.
+func SetCommitHooks(db *DB, before func(backendPID uint32), after func()) {
+	db.beforeCommit, db.afterCommit = before, after
+}
