@@ -615,21 +615,14 @@ func (s *suite) stalePID(ctx context.Context) {
 	s.logf("stale pid cycle done")
 }
 
-// damageKinds are the ways a crash or a bad disk damages an index.
+// damageKinds are the ways a crash or a bad disk damages an index, in the
+// order the suite applies them: the first three are found in different
+// ways (the background checksum check, a failed open, a damaged bolt file).
 var damageKinds = []struct {
 	name   string
 	damage func(indexDir string) error
 }{
 	{"segment bytes overwritten", func(d string) error { return overwriteSegment(d, 0.5, 64) }},
-	{"segment start overwritten", func(d string) error { return overwriteSegment(d, 0.05, 16) }},
-	{"segment cut short", func(d string) error {
-		p, err := largestSegment(d)
-		if err != nil {
-			return err
-		}
-		fi, _ := os.Stat(p)
-		return os.Truncate(p, fi.Size()/2)
-	}},
 	{"segment missing", func(d string) error {
 		p, err := largestSegment(d)
 		if err != nil {
@@ -640,6 +633,15 @@ var damageKinds = []struct {
 	{"root.bolt overwritten", func(d string) error {
 		return overwriteAt(filepath.Join(d, "store", "root.bolt"), 0, 16384)
 	}},
+	{"segment cut short", func(d string) error {
+		p, err := largestSegment(d)
+		if err != nil {
+			return err
+		}
+		fi, _ := os.Stat(p)
+		return os.Truncate(p, fi.Size()/2)
+	}},
+	{"segment start overwritten", func(d string) error { return overwriteSegment(d, 0.05, 16) }},
 	{"index_meta.json missing", func(d string) error { return os.Remove(filepath.Join(d, "index_meta.json")) }},
 }
 
