@@ -8,6 +8,7 @@ import (
 	"log/slog"
 
 	"guidancehub/internal/content"
+	"guidancehub/internal/partner"
 )
 
 // Resolver holds the API's dependencies. It is shared by concurrent
@@ -18,6 +19,8 @@ type Resolver struct {
 	// Editing serves editors and admins (drafts, revisions, mutations,
 	// tokens); nil when the API is read-only.
 	Editing content.EditorialService
+	// Feed answers the partner change feed (changes).
+	Feed partner.Feed
 	// PublicURL is the base of each resource's url, without a trailing slash.
 	PublicURL string
 	Log       *slog.Logger

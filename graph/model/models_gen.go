@@ -7,6 +7,20 @@ import (
 	"time"
 )
 
+type ChangeConnection struct {
+	Edges    []ChangeEdge `json:"edges"`
+	PageInfo *PageInfo    `json:"pageInfo"`
+	// Where to resume: the last edge's cursor, or when the page is empty a
+	// fresh cursor at the present. Store it after applying the page.
+	Cursor string `json:"cursor"`
+}
+
+type ChangeEdge struct {
+	// Resume after this change: pass it as `changes(after:)`.
+	Cursor string  `json:"cursor"`
+	Node   *Change `json:"node"`
+}
+
 type CreateResourceInput struct {
 	Kind    string         `json:"kind"`
 	Slug    string         `json:"slug"`

@@ -21,6 +21,7 @@ const (
 	Forbidden               = "FORBIDDEN"
 	Unavailable             = "UNAVAILABLE"
 	OutcomeUnknown          = "OUTCOME_UNKNOWN"
+	CursorExpired           = "CURSOR_EXPIRED"
 	Timeout                 = "TIMEOUT"
 	Cancelled               = "CANCELLED"
 	Internal                = "INTERNAL"
@@ -63,6 +64,7 @@ var Codes = []Code{
 	{Forbidden, content.EFORBIDDEN, true, 0, "The token's role may not do this."},
 	{Unavailable, content.EUNAVAILABLE, true, 503, "Try again in `extensions.retryAfter` seconds (503 answers carry `Retry-After`): the search index on this replica is being built or rebuilt, or PostgreSQL is not answering (the embedded cluster is being restarted). Nothing was changed."},
 	{OutcomeUnknown, content.EUNKNOWN, true, 0, "PostgreSQL stopped answering after a change was sent: it may or may not have been saved. The message says how to check (read `editorial { latestRevision }`) before sending it again."},
+	{CursorExpired, content.EEXPIRED, true, 0, "A `changes(after:)` cursor is older than the change log's retention (7 days): load `GET /export/resources.ndjson` again and follow changes from the cursor on its last line."},
 	{Timeout, "", true, 0, "The request ran out of time (`HUB_REQUEST_TIMEOUT`)."},
 	{Cancelled, "", true, 0, "The client went away before the answer was ready."},
 	{Internal, content.EINTERNAL, true, 500, "A fault on our side, logged with its detail; the client sees only this."},

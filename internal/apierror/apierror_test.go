@@ -12,7 +12,7 @@ import (
 // unique, gqlgen's own codes are spelt as gqlgen spells them, and every
 // row travels somehow (in a response or with a status).
 func TestTable(t *testing.T) {
-	domains := []string{content.EINVALID, content.ENOTFOUND, content.ECONFLICT, content.EUNAUTHORIZED, content.EFORBIDDEN, content.EUNAVAILABLE, content.EINTERNAL}
+	domains := []string{content.EINVALID, content.ENOTFOUND, content.ECONFLICT, content.EUNAUTHORIZED, content.EFORBIDDEN, content.EUNAVAILABLE, content.EEXPIRED, content.EINTERNAL}
 	for _, d := range domains {
 		n := 0
 		for _, c := range Codes {

@@ -19,6 +19,7 @@ import (
 	"guidancehub/internal/content"
 	"guidancehub/internal/httpapi"
 	"guidancehub/internal/ingest"
+	"guidancehub/internal/partner"
 	"guidancehub/internal/postgres"
 	"guidancehub/internal/search"
 	"guidancehub/internal/service"
@@ -54,7 +55,7 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 
 	svc := service.New(service.Options{Store: db, Editor: db, Index: syncer, Log: log,
 		ZeroResults: db.RecordZeroResult, ZeroResultTerm: search.ZeroResultTerm})
-	resolver := &graph.Resolver{Reading: svc, Editing: svc, PublicURL: cfg.PublicURL, Log: log}
+	resolver := &graph.Resolver{Reading: svc, Editing: svc, Feed: db, PublicURL: cfg.PublicURL, Log: log}
 	h := httpapi.New(httpapi.Options{
 		Logger: log,
 		GraphQL: graph.NewServer(resolver, graph.Limits{Tokens: cfg.MaxTokens, Depth: cfg.MaxDepth, Aliases: cfg.MaxAliases,
@@ -73,6 +74,7 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 		PublicURL:      cfg.PublicURL,
 		Rates:          rates,
 		ClientIPHeader: cfg.ClientIPHeader,
+		Export:         partner.ExportHandler(db, cfg.PublicURL, 30*time.Second, log),
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -72,6 +72,16 @@ type ChangeEvent struct {
 	Cursor ChangePosition
 }
 
+// ChangePage is one page of the change feed.
+type ChangePage struct {
+	Events []ChangeEvent
+	// Next is where a reader resumes: the last event's cursor or, for an
+	// empty page, a position no older than the read.
+	Next ChangePosition
+	// More says events beyond this page were already visible.
+	More bool
+}
+
 // MaxChangeSeen bounds ChangePosition.Seen: a page of the change feed ends
 // early rather than let a cursor carry more (it happens only while one
 // writing transaction stays open for long).

@@ -60,6 +60,11 @@ type Options struct {
 	// PublicURL is the base of canonical links.
 	Resource  func(ctx context.Context, slug string) (*content.Resource, error)
 	PublicURL string
+	// Export serves GET /export/resources.ndjson, a long stream: outside
+	// the request timeout (it sets its own write deadlines). Atom serves
+	// GET /feeds/resources.atom. Nil: not served.
+	Export http.Handler
+	Atom   http.Handler
 }
 
 // New returns the hub's HTTP handler.
@@ -127,7 +132,17 @@ func New(opts Options) http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{}))
 	mux.Handle("GET /{$}", http.RedirectHandler("/graphiql", http.StatusFound))
 
-	return recoverer(opts.Logger, accessLog(opts.Logger, timeout(opts.RequestTimeout, mux)))
+	if opts.Atom != nil {
+		mux.Handle("GET /feeds/resources.atom", m.instrument("atom", rateLimit(limits, opts.Atom)))
+	}
+	h := timeout(opts.RequestTimeout, mux)
+	if opts.Export != nil {
+		outer := http.NewServeMux()
+		outer.Handle("/", h)
+		outer.Handle("GET /export/resources.ndjson", m.instrument("export", rateLimit(limits, opts.Export)))
+		h = outer
+	}
+	return recoverer(opts.Logger, accessLog(opts.Logger, h))
 }
 
 // NewServer returns an http.Server with timeouts against slow clients.

@@ -28,23 +28,20 @@ type querier interface {
 // A position at or below the newest pruned transaction is an EEXPIRED
 // error (the reader may have missed pruned rows and must start again from
 // the export); a watermark beyond any transaction started is EINVALID.
-func (db *DB) ChangeFeed(ctx context.Context, pos *content.ChangePosition, limit int) ([]content.ChangeEvent, content.ChangePosition, error) {
-	var (
-		events []content.ChangeEvent
-		next   content.ChangePosition
-	)
+func (db *DB) ChangeFeed(ctx context.Context, pos *content.ChangePosition, limit int) (*content.ChangePage, error) {
+	var page *content.ChangePage
 	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var err error
-		events, next, err = readFeed(ctx, tx, pos, limit)
+		page, err = readFeed(ctx, tx, pos, limit)
 		return err
 	})
 	if err != nil {
 		if content.ErrorCode(err) != content.EINTERNAL {
-			return nil, content.ChangePosition{}, err
+			return nil, err
 		}
-		return nil, content.ChangePosition{}, fmt.Errorf("change feed: %w", domainError(err))
+		return nil, fmt.Errorf("change feed: %w", domainError(err))
 	}
-	return events, next, nil
+	return page, nil
 }
 
 // feedRow is a change-log row as the feed reads it.
@@ -55,26 +52,26 @@ type feedRow struct {
 
 // readFeed is ChangeFeed inside the caller's transaction, which must read
 // from one snapshot (REPEATABLE READ, or a single-statement snapshot).
-func readFeed(ctx context.Context, tx querier, pos *content.ChangePosition, limit int) ([]content.ChangeEvent, content.ChangePosition, error) {
+func readFeed(ctx context.Context, tx querier, pos *content.ChangePosition, limit int) (*content.ChangePage, error) {
 	var xminS, xmaxS, prunedS string
 	if err := tx.QueryRow(ctx, `SELECT pg_snapshot_xmin(s)::text, pg_snapshot_xmax(s)::text, h.pruned_txid::text
 		FROM pg_current_snapshot() s, change_log_horizon h`).Scan(&xminS, &xmaxS, &prunedS); err != nil {
-		return nil, content.ChangePosition{}, err
+		return nil, err
 	}
 	xmin, err1 := strconv.ParseUint(xminS, 10, 64)
 	xmax, err2 := strconv.ParseUint(xmaxS, 10, 64)
 	pruned, err3 := strconv.ParseUint(prunedS, 10, 64)
 	if err1 != nil || err2 != nil || err3 != nil {
-		return nil, content.ChangePosition{}, fmt.Errorf("snapshot %q %q %q: bad transaction id", xminS, xmaxS, prunedS)
+		return nil, fmt.Errorf("snapshot %q %q %q: bad transaction id", xminS, xmaxS, prunedS)
 	}
 	from := content.ChangePosition{Watermark: 1}
 	if pos != nil {
 		from = *pos
 		if from.Watermark > xmax {
-			return nil, content.ChangePosition{}, content.FieldErrorf("after", "is not a change-feed cursor from this hub")
+			return nil, content.FieldErrorf("after", "is not a change-feed cursor from this hub")
 		}
 		if from.Watermark <= pruned {
-			return nil, content.ChangePosition{}, &content.Error{Code: content.EEXPIRED, Field: "after",
+			return nil, &content.Error{Code: content.EEXPIRED, Field: "after",
 				Message: "this cursor is older than the change log's retention: load the export (GET /export/resources.ndjson) and follow changes from the cursor on its last line"}
 		}
 	}
@@ -93,7 +90,7 @@ func readFeed(ctx context.Context, tx querier, pos *content.ChangePosition, limi
 			return err
 		})
 		if err != nil {
-			return nil, content.ChangePosition{}, err
+			return nil, err
 		}
 	}
 	rows, _ := tx.Query(ctx, `SELECT c.seq, c.txid::text, c.resource_id, c.action, c.revision, c.created_at, r.slug, r.kind
@@ -110,7 +107,7 @@ func readFeed(ctx context.Context, tx querier, pos *content.ChangePosition, limi
 		return err
 	})
 	if err != nil {
-		return nil, content.ChangePosition{}, err
+		return nil, err
 	}
 	// after returns the position once the first k candidates are delivered.
 	after := func(k int) content.ChangePosition {
@@ -150,7 +147,7 @@ func readFeed(ctx context.Context, tx querier, pos *content.ChangePosition, limi
 	if len(next.Seen) > content.MaxChangeSeen {
 		next = from
 	}
-	return events, next, nil
+	return &content.ChangePage{Events: events, Next: next, More: len(cands) > len(events)}, nil
 }
 
 // changeFeedAt is the feed position of the snapshot tx reads from: every
@@ -173,4 +170,44 @@ func changeFeedAt(ctx context.Context, tx querier) (content.ChangePosition, erro
 		return content.ChangePosition{}, content.Errorf(content.EUNAVAILABLE, "a long transaction is holding the change log back; try again in a minute")
 	}
 	return content.ChangePosition{Watermark: xmin, Seen: seen}, nil
+}
+
+// ExportPublished calls fn with every published resource in batches of at
+// most batch (by id), all read in one REPEATABLE READ snapshot, and returns
+// the change-feed position of that snapshot: following the feed from it
+// gives every change the export does not hold, and none that it does.
+func (db *DB) ExportPublished(ctx context.Context, batch int, fn func([]*content.Resource) error) (content.ChangePosition, error) {
+	var pos content.ChangePosition
+	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var err error
+		if pos, err = changeFeedAt(ctx, tx); err != nil {
+			return err
+		}
+		// A full export may take longer than one statement's timeout allows.
+		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+			return err
+		}
+		var after int64
+		for {
+			rows, _ := tx.Query(ctx, `SELECT `+resourceColumns+publicJoin+` WHERE`+listed+` AND r.id > $1 ORDER BY r.id LIMIT $2`, after, batch)
+			rs, err := pgx.CollectRows(rows, scanResource)
+			if err != nil {
+				return err
+			}
+			if len(rs) == 0 {
+				return nil
+			}
+			if err := fn(rs); err != nil {
+				return err
+			}
+			after = rs[len(rs)-1].ID
+		}
+	})
+	if err != nil {
+		if content.ErrorCode(err) != content.EINTERNAL {
+			return pos, err
+		}
+		return pos, fmt.Errorf("export: %w", domainError(err))
+	}
+	return pos, nil
 }

@@ -94,10 +94,11 @@ func follow(t *testing.T, db *postgres.DB, pos *content.ChangePosition, page int
 	t.Helper()
 	var all []content.ChangeEvent
 	for range 10_000 {
-		evs, next, err := db.ChangeFeed(context.Background(), pos, page)
+		pg, err := db.ChangeFeed(context.Background(), pos, page)
 		if err != nil {
 			t.Fatalf("change feed: %v", err)
 		}
+		evs, next := pg.Events, pg.Next
 		// Every cursor survives the trip through its text form.
 		for _, e := range evs {
 			back, err := content.DecodeChangePosition(e.Cursor.Encode())
@@ -247,10 +248,11 @@ func TestChangeFeedConcurrentWritersNoGapsNoDuplicates(t *testing.T) {
 			finished = true // one more read after the last commit
 		default:
 		}
-		evs, next, err := db.ChangeFeed(ctx, pos, 1+rng.IntN(7))
+		pg, err := db.ChangeFeed(ctx, pos, 1+rng.IntN(7))
 		if err != nil {
 			t.Fatal(err)
 		}
+		evs, next := pg.Events, pg.Next
 		if len(evs) > 0 && rng.IntN(3) == 0 {
 			// Resume from a random event's cursor, as a partner that
 			// stored it before crashing would; drop what came after it.

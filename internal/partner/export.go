@@ -1,0 +1,190 @@
+package partner
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"guidancehub/internal/content"
+	"guidancehub/internal/render"
+)
+
+// Exporter reads every published resource from one snapshot.
+type Exporter interface {
+	// ExportPublished calls fn with batches of published resources read in
+	// one snapshot and returns that snapshot's change-feed position.
+	ExportPublished(ctx context.Context, batch int, fn func([]*content.Resource) error) (content.ChangePosition, error)
+}
+
+// ExportBatch is how many resources the export holds in memory at once.
+const ExportBatch = 200
+
+// ExportResource is one line of the export: the fields of the GraphQL
+// Resource type, with links to other resources (translationOf, related) and
+// topics given as slugs. Kind-specific fields appear for their kind only.
+type ExportResource struct {
+	ID                string           `json:"id"`
+	Slug              string           `json:"slug"`
+	Kind              content.Kind     `json:"kind"`
+	Status            content.Status   `json:"status"`
+	Revision          int              `json:"revision"`
+	Title             string           `json:"title"`
+	Summary           string           `json:"summary"`
+	Body              string           `json:"body"`
+	BodyHTML          string           `json:"bodyHTML"`
+	Topics            []string         `json:"topics"`
+	Audiences         []string         `json:"audiences"`
+	Nations           []string         `json:"nations"`
+	Language          string           `json:"language"`
+	TranslationOf     *string          `json:"translationOf"`
+	TranslationStatus *string          `json:"translationStatus"`
+	PublishedAt       *string          `json:"publishedAt"`
+	UpdatedAt         time.Time        `json:"updatedAt"`
+	LastReviewedAt    *string          `json:"lastReviewedAt"`
+	NextReviewDue     *string          `json:"nextReviewDue"`
+	Sources           []content.Source `json:"sources"`
+	Related           []string         `json:"related"`
+	URL               string           `json:"url"`
+	// Guidance.
+	AppliesTo *string  `json:"appliesTo,omitempty"`
+	Actions   []string `json:"actions,omitempty"`
+	// Research brief.
+	Methods     *string  `json:"methods,omitempty"`
+	Sample      *string  `json:"sample,omitempty"`
+	SampleSize  *int     `json:"sampleSize,omitempty"`
+	Period      *string  `json:"period,omitempty"`
+	KeyFindings []string `json:"keyFindings,omitempty"`
+	// Policy position.
+	Recommendations []string `json:"recommendations,omitempty"`
+	Rationale       *string  `json:"rationale,omitempty"`
+	Campaign        *string  `json:"campaign,omitempty"`
+}
+
+// ExportEnd is the export's last line: the change-feed cursor at the
+// export's snapshot and the number of resources before it. A stream that
+// does not end with it is incomplete.
+type ExportEnd struct {
+	Cursor string `json:"cursor"`
+	Count  int    `json:"count"`
+}
+
+// resourceNodeType is the type part of a resource's global id (as the
+// GraphQL API gives it).
+const resourceNodeType = "Resource"
+
+func opt(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func date(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := t.Format(content.DateLayout)
+	return &s
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// NewExportResource is r as one line of the export; publicURL is the base
+// of its url.
+func NewExportResource(r *content.Resource, publicURL string) ExportResource {
+	e := ExportResource{
+		ID: content.GlobalID(resourceNodeType, r.ID), Slug: r.Slug, Kind: r.Kind, Status: r.Status, Revision: r.Revision,
+		Title: r.Title, Summary: r.Summary, Body: r.Body, BodyHTML: render.Cached(r.Body, r.Language),
+		Topics: nonNil(r.Topics), Audiences: nonNil(r.Audiences), Nations: nonNil(r.Nations), Language: r.Language,
+		TranslationOf: opt(r.TranslationOf), TranslationStatus: opt(r.TranslationStatus),
+		PublishedAt: date(r.PublishedAt), UpdatedAt: r.UpdatedAt, LastReviewedAt: date(r.LastReviewedAt), NextReviewDue: date(r.NextReviewDue),
+		Sources: r.Sources, Related: nonNil(r.Related), URL: publicURL + "/resources/" + r.Slug,
+	}
+	if e.Sources == nil {
+		e.Sources = []content.Source{}
+	}
+	d := r.Details
+	switch r.Kind {
+	case content.KindGuidance:
+		e.AppliesTo, e.Actions = opt(d.AppliesTo), nonNil(d.Actions)
+	case content.KindResearchBrief:
+		e.Methods, e.Sample, e.SampleSize, e.Period, e.KeyFindings = opt(d.Methods), opt(d.Sample), d.SampleSize, opt(d.Period), nonNil(d.KeyFindings)
+	case content.KindPolicyPosition:
+		e.Recommendations, e.Rationale, e.Campaign = nonNil(d.Recommendations), opt(d.Rationale), opt(d.Campaign)
+	}
+	return e
+}
+
+// WriteExport writes every published resource as one JSON object per line
+// and ends with an ExportEnd line. It holds at most ExportBatch resources
+// in memory; flush, if not nil, runs after each batch.
+func WriteExport(ctx context.Context, ex Exporter, w io.Writer, publicURL string, flush func() error) (ExportEnd, error) {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	n := 0
+	pos, err := ex.ExportPublished(ctx, ExportBatch, func(rs []*content.Resource) error {
+		for _, r := range rs {
+			if err := enc.Encode(NewExportResource(r, publicURL)); err != nil {
+				return err
+			}
+		}
+		n += len(rs)
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+		if flush != nil {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return ExportEnd{}, err
+	}
+	end := ExportEnd{Cursor: pos.Encode(), Count: n}
+	if err := enc.Encode(end); err != nil {
+		return end, err
+	}
+	return end, bw.Flush()
+}
+
+// ExportHandler serves GET /export/resources.ndjson: the whole export,
+// streamed (application/x-ndjson). It is served outside the per-request
+// timeout; each batch must reach the client within writeTimeout.
+func ExportHandler(ex Exporter, publicURL string, writeTimeout time.Duration, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc := http.NewResponseController(w)
+		w.Header().Set("Content-Type", "application/x-ndjson; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Content-Disposition", `attachment; filename="resources.ndjson"`)
+		_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout))
+		started := false
+		_, err := WriteExport(r.Context(), ex, w, publicURL, func() error {
+			started = true
+			_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout))
+			return rc.Flush()
+		})
+		switch {
+		case err == nil || errors.Is(err, context.Canceled):
+		case !started && content.ErrorCode(err) == content.EUNAVAILABLE:
+			w.Header().Set("Retry-After", "60")
+			http.Error(w, content.ErrorMessage(err), http.StatusServiceUnavailable)
+		case !started:
+			log.Error("export", "err", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+		default:
+			// The status is sent; the missing last line tells the client.
+			log.Error("export ended early", "err", err)
+		}
+	})
+}
