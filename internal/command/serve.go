@@ -75,6 +75,7 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 		Rates:          rates,
 		ClientIPHeader: cfg.ClientIPHeader,
 		Export:         partner.ExportHandler(db, cfg.PublicURL, 30*time.Second, log),
+		Atom:           partner.AtomHandler(svc, db.RecentlyWithdrawn, cfg.PublicURL, log),
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -210,4 +211,21 @@ func (db *DB) ExportPublished(ctx context.Context, batch int, fn func([]*content
 		return pos, fmt.Errorf("export: %w", domainError(err))
 	}
 	return pos, nil
+}
+
+// RecentlyWithdrawn returns up to limit resources matching f (its statuses
+// ignored) that were public and withdrawn at or after since, newest
+// withdrawal first: the Atom feed's tombstones.
+func (db *DB) RecentlyWithdrawn(ctx context.Context, f content.Filter, since time.Time, limit int) ([]*content.Resource, error) {
+	f.Statuses = []content.Status{content.StatusWithdrawn}
+	f.ReviewOverdue = false
+	where, args := filterSQL(f)
+	args = append(args, since, limit)
+	rows, _ := db.pool.Query(ctx, `SELECT `+resourceColumns+publicJoin+` WHERE`+where+
+		fmt.Sprintf(` AND r.withdrawn_at >= $%d ORDER BY r.withdrawn_at DESC, r.id LIMIT $%d`, len(args)-1, len(args)), args...)
+	rs, err := pgx.CollectRows(rows, scanResource)
+	if err != nil {
+		return nil, fmt.Errorf("recently withdrawn: %w", domainError(err))
+	}
+	return rs, nil
 }
