@@ -6,7 +6,7 @@ BIN     := bin/guidancehub
 # with "context deadline exceeded"); `make fuzz` runs each for a minute.
 FUZZTIME ?= 20000x
 
-.PHONY: vulncheck bench chaos lint run build test test-go fuzz-short fuzz bench vet fmt-check generate-check ci postgres graphiql-assets clean
+.PHONY: vulncheck bench chaos lint run build test test-go fuzz-short fuzz bench vet fmt-check generate-check ci postgres chromium graphiql-assets web-assets clean
 
 ## run: build the hub and exec it (signals reach it directly; go run would not pass SIGTERM on)
 run: build
@@ -19,8 +19,12 @@ build:
 postgres:
 	@./scripts/ensure-postgres.sh
 
-## test: every test against one throwaway PostgreSQL cluster (TEST_DATABASE_URL), race detector on
-test: postgres lint
+chromium:
+	@./scripts/ensure-chromium.sh
+
+## test: every test against one throwaway PostgreSQL cluster (TEST_DATABASE_URL), race detector on;
+## the pages are tested in headless Chromium (installed when missing, like PostgreSQL)
+test: postgres chromium lint
 	$(GO) run ./internal/pgcluster/withpg -- $(MAKE) --no-print-directory test-go fuzz-short
 
 ## lint: check resources/ (errors fail; overdue reviews and doubtful sources are warnings) and print its counts
@@ -77,6 +81,29 @@ graphiql-assets:
 	for f in *.tgz; do mkdir -p $${f%.tgz} && tar xzf $$f -C $${f%.tgz}; done && \
 	cp graphiql-3.8.3/package/graphiql.min.js graphiql-3.8.3/package/graphiql.min.css $(CURDIR)/internal/httpapi/graphiql/ && \
 	cp react-18.3.1/package/umd/react.production.min.js react-dom-18.3.1/package/umd/react-dom.production.min.js $(CURDIR)/internal/httpapi/graphiql/
+
+## web-assets: refresh the pages' embedded NHS.UK frontend and accessible-autocomplete, and the
+## tests' axe-core, from the npm registry. The NHS.UK stylesheet loses its @font-face rules (the
+## Frutiger fonts are served from another site and licensed to NHS services: the pages use the
+## stylesheet's Arial fallback) and every file its source-map comment (no request for a missing map).
+NHSUK_VERSION ?= 10.6.1
+AUTOCOMPLETE_VERSION ?= 3.0.1
+AXE_VERSION ?= 4.14.1
+WEB_ASSETS := $(CURDIR)/internal/web/assets
+web-assets:
+	cd $$(mktemp -d) && npm pack nhsuk-frontend@$(NHSUK_VERSION) accessible-autocomplete@$(AUTOCOMPLETE_VERSION) axe-core@$(AXE_VERSION) >/dev/null && \
+	for f in *.tgz; do mkdir -p $${f%.tgz} && tar xzf $$f -C $${f%.tgz}; done && \
+	n=nhsuk-frontend-$(NHSUK_VERSION)/package/dist/nhsuk && a=accessible-autocomplete-$(AUTOCOMPLETE_VERSION)/package && \
+	mkdir -p $(WEB_ASSETS)/vendor/images $(CURDIR)/internal/web/testdata/axe && \
+	sed -e 's/@font-face{[^}]*}//g' -e 's|/\*# sourceMappingURL=[^*]*\*/||' $$n/nhsuk-frontend.min.css > $(WEB_ASSETS)/vendor/nhsuk-frontend.min.css && \
+	sed -e 's|//# sourceMappingURL=.*$$||' $$n/nhsuk-frontend.min.js > $(WEB_ASSETS)/vendor/nhsuk-frontend.min.js && \
+	for i in nhsuk-icon-arrow-down.svg nhsuk-icon-arrow-up.svg nhsuk-icon-arrow-up-down.svg nhsuk-icon-cross.svg; do \
+		cp $$n/assets/images/$$i $(WEB_ASSETS)/vendor/images/; done && \
+	sed -e 's|/\*# sourceMappingURL=[^*]*\*/||' $$a/dist/accessible-autocomplete.min.css > $(WEB_ASSETS)/vendor/accessible-autocomplete.min.css && \
+	sed -e 's|//# sourceMappingURL=.*$$||' $$a/dist/accessible-autocomplete.min.js > $(WEB_ASSETS)/vendor/accessible-autocomplete.min.js && \
+	cp $$a/LICENSE.txt $(WEB_ASSETS)/vendor/LICENSE.accessible-autocomplete && \
+	cp axe-core-$(AXE_VERSION)/package/axe.min.js axe-core-$(AXE_VERSION)/package/LICENSE $(CURDIR)/internal/web/testdata/axe/ && \
+	echo "nhsuk-frontend $(NHSUK_VERSION) (MIT; its package ships no licence file: vendor/LICENSE.nhsuk-frontend is the project's), accessible-autocomplete $(AUTOCOMPLETE_VERSION), axe-core $(AXE_VERSION) (tests only)" > $(WEB_ASSETS)/vendor/VERSIONS
 
 clean:
 	rm -rf bin

@@ -23,6 +23,7 @@ import (
 	"guidancehub/internal/postgres"
 	"guidancehub/internal/search"
 	"guidancehub/internal/service"
+	"guidancehub/internal/web"
 )
 
 // serve runs the hub until ctx ends: the search index, the start-up
@@ -69,9 +70,8 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 		CORSOrigins:    cfg.CORSOrigins,
 		Registry:       reg,
 		Authenticate:   db.Authenticate,
-		Resource:       db.ResourceBySlug,
+		Pages:          web.New(web.Options{Library: web.StoreLibrary{Store: db, Index: syncer}, PublicURL: cfg.PublicURL, Logger: log}),
 		RequestTimeout: cfg.RequestTimeout,
-		PublicURL:      cfg.PublicURL,
 		Rates:          rates,
 		ClientIPHeader: cfg.ClientIPHeader,
 		Export:         partner.ExportHandler(db, cfg.PublicURL, 30*time.Second, log),

@@ -56,15 +56,15 @@ type Options struct {
 	// client address ("" means use the peer address).
 	Rates          map[string]Rate
 	ClientIPHeader string
-	// Resource loads a resource for its public page (/resources/{slug});
-	// PublicURL is the base of canonical links.
-	Resource  func(ctx context.Context, slug string) (*content.Resource, error)
-	PublicURL string
 	// Export serves GET /export/resources.ndjson, a long stream: outside
 	// the request timeout (it sets its own write deadlines). Atom serves
 	// GET /feeds/resources.atom. Nil: not served.
 	Export http.Handler
 	Atom   http.Handler
+	// Pages serves the pages for people (internal/web) at every path the
+	// API does not own: /, /search, /resources/{slug}, /topics, assets,
+	// and the HTML 404. Nil: those paths answer 404.
+	Pages http.Handler
 }
 
 // New returns the hub's HTTP handler.
@@ -128,9 +128,10 @@ func New(opts Options) http.Handler {
 		}
 		io.WriteString(w, "ready\n")
 	})))
-	mux.Handle("GET /resources/{slug}", m.instrument("page", rateLimit(limits, resourcePage(opts.Resource, opts.PublicURL))))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{}))
-	mux.Handle("GET /{$}", http.RedirectHandler("/graphiql", http.StatusFound))
+	if opts.Pages != nil {
+		mux.Handle("/", m.instrument("page", rateLimit(limits, opts.Pages)))
+	}
 
 	if opts.Atom != nil {
 		mux.Handle("GET /feeds/resources.atom", m.instrument("atom", rateLimit(limits, opts.Atom)))

@@ -1,0 +1,138 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"guidancehub/internal/httpapi"
+	"guidancehub/internal/ingest"
+	"guidancehub/internal/postgres"
+	"guidancehub/internal/search"
+	"guidancehub/internal/testdb"
+	"guidancehub/internal/web"
+)
+
+// hub is the shipped library plus two test resources (one withdrawn, one
+// draft) in a real PostgreSQL database and a real Bleve index, served by
+// the hub's real router on 127.0.0.1.
+type hub struct {
+	URL     string
+	Handler http.Handler
+	Library web.Library
+}
+
+var (
+	hubOnce sync.Once
+	theHub  *hub
+	hubErr  string
+	// hubCleanups run when the package's tests end (TestMain).
+	hubCleanups []func()
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for i := len(hubCleanups) - 1; i >= 0; i-- {
+		hubCleanups[i]()
+	}
+	os.Exit(code)
+}
+
+// startHub returns the package's hub, started on first use and shared by
+// every test (importing and indexing the library takes about a second).
+func startHub(t testing.TB) *hub {
+	t.Helper()
+	hubOnce.Do(func() { theHub, hubErr = newHub(t) })
+	if theHub == nil {
+		t.Fatal(hubErr)
+	}
+	return theHub
+}
+
+// lifetime is a testing.TB whose cleanups run at the end of TestMain, so
+// the shared hub outlives the test that started it.
+type lifetime struct{ testing.TB }
+
+func (l lifetime) Cleanup(f func()) { hubCleanups = append(hubCleanups, f) }
+
+func newHub(t testing.TB) (*hub, string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dsn := testdb.DSN(lifetime{t})
+	db, err := postgres.Open(ctx, dsn, postgres.Options{})
+	if err != nil {
+		return nil, "open database: " + err.Error()
+	}
+	hubCleanups = append(hubCleanups, db.Close)
+
+	// The shipped library and the test resources, imported from one
+	// directory; then the withdrawn one's file is removed and the
+	// directory imported again with prune, as an editor would.
+	dir := filepath.Join(os.TempDir(), "guidancehub-web-"+time.Now().Format("150405.000000000"))
+	hubCleanups = append(hubCleanups, func() { os.RemoveAll(dir) })
+	if err := copyDir("../../resources", dir); err != nil {
+		return nil, err.Error()
+	}
+	if err := copyDir("testdata/extra", dir); err != nil {
+		return nil, err.Error()
+	}
+	for _, prune := range []bool{false, true} {
+		rep, err := ingest.Import(ctx, db, dir, prune)
+		if err != nil {
+			return nil, "import: " + err.Error()
+		}
+		if rep.Failed() {
+			return nil, "import failed: " + rep.Errors[0].Error()
+		}
+		if !prune {
+			os.Remove(filepath.Join(dir, "withdrawn-test-guidance.md"))
+		}
+	}
+	syncer, err := search.NewSyncer(db, search.Options{DataDir: filepath.Join(dir, "data"), Poll: time.Hour})
+	if err != nil {
+		return nil, "search: " + err.Error()
+	}
+	hubCleanups = append(hubCleanups, func() { syncer.Close() })
+	if err := syncer.Start(ctx); err != nil {
+		return nil, "search start: " + err.Error()
+	}
+	lib := web.StoreLibrary{Store: db, Index: syncer}
+	srv := httptest.NewUnstartedServer(nil)
+	h := httpapi.New(httpapi.Options{
+		GraphQL: http.NotFoundHandler(),
+		Pages:   web.New(web.Options{Library: lib, PublicURL: "http://hub.test"}),
+		Rates:   map[string]httpapi.Rate{"anonymous": {PerSecond: 10000, Burst: 10000}},
+	})
+	srv.Config.Handler = h
+	srv.Start()
+	hubCleanups = append(hubCleanups, srv.Close)
+	return &hub{URL: srv.URL, Handler: h, Library: lib}, ""
+}
+
+func copyDir(from, to string) error {
+	if err := os.MkdirAll(to, 0o755); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(from)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(from, e.Name()))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(to, e.Name()), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,451 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"guidancehub/internal/content"
+	"guidancehub/internal/render"
+)
+
+// kindInfo explains a kind on the home page.
+type kindInfo struct {
+	Kind        content.Kind
+	Description string
+	Count       int
+}
+
+type homeData struct {
+	Topics []TopicCount
+	Newest []Hit
+	Kinds  []kindInfo
+	Total  int
+}
+
+func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	topics, err := h.lib.Topics(ctx)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	newest, err := h.lib.Search(ctx, content.SearchQuery{Order: content.SearchNewest, First: 5, NoHighlights: true, NoSuggestion: true})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d := homeData{Topics: topics, Total: newest.Total, Kinds: []kindInfo{
+		{content.KindGuidance, "Practical guidance: what to do, who it applies to and a checklist of actions, for example how a GP practice registers a patient with no ID or proof of address.", 0},
+		{content.KindResearchBrief, "Summaries of evidence: the method, sample, period and key findings of a study, with its references.", 0},
+		{content.KindPolicyPosition, "What we ask of government and the NHS, with recommendations, the rationale and the evidence behind them.", 0},
+	}}
+	for _, hit := range newest.Hits {
+		d.Newest = append(d.Newest, Hit{Resource: hit.Resource})
+	}
+	for i := range d.Kinds {
+		for _, f := range newest.Facets.Kinds {
+			if f.Value == string(d.Kinds[i].Kind) {
+				d.Kinds[i].Count = f.Count
+			}
+		}
+	}
+	h.render(w, r, http.StatusOK, "home", layout{Title: "Guidance on healthcare access for excluded people", Canonical: h.public + "/", HideHeaderSearch: true, Autocomplete: true, Data: d})
+}
+
+// option is one checkbox of a filter.
+type option struct {
+	Value, Label string
+	Lang         template.HTMLAttr
+	Count        int
+	Checked      bool
+}
+
+// filterGroup is a fieldset of checkboxes.
+type filterGroup struct {
+	Name, Legend string
+	Options      []option
+}
+
+type searchData struct {
+	P          searchParams
+	Results    *Results
+	Filters    []filterGroup
+	Selected   int
+	FirstShown int
+	LastShown  int
+	Pages      int
+	PrevURL    string
+	NextURL    string
+	FirstURL   string
+	// SuggestionURL searches for the suggestion with the same filters.
+	SuggestionURL string
+	ClearURL      string
+	// Topic is set on a topic's page.
+	Topic *TopicCount
+	// Action is where the form submits (the page itself).
+	Action string
+}
+
+func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
+	v, _ := parseQuery(r.URL.RawQuery)
+	p, err := parseSearchParams(v)
+	if err != nil {
+		h.badRequest(w, r, err)
+		return
+	}
+	d, err := h.searchData(r.Context(), p, "/search")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	title := "Search the library"
+	if p.Text != "" {
+		title = "Search results for “" + p.Text + "”"
+	}
+	if p.Page > 1 {
+		title += fmt.Sprintf(" (page %d)", p.Page)
+	}
+	h.render(w, r, http.StatusOK, "search", layout{Title: title, Canonical: h.public + "/search?" + p.values(p.Page).Encode(), HideHeaderSearch: true, Autocomplete: true, Data: d})
+}
+
+// searchData runs the search for page p.Page and builds the page's view.
+func (h *Handler) searchData(ctx context.Context, p searchParams, action string) (*searchData, error) {
+	q := content.SearchQuery{Text: p.Text, Filter: p.filter(), Order: content.SearchRelevance, First: resultsPerPage}
+	if p.Sort == "newest" {
+		q.Order = content.SearchNewest
+	}
+	// Search pages by cursor: page N starts after the last hit of the
+	// N-1 pages before it, found by a walk that skips facets,
+	// highlights and suggestions (at most ten requests for page 100).
+	skip := (p.Page - 1) * resultsPerPage
+	for skip > 0 {
+		walk := q
+		walk.First = min(skip, content.MaxPageSize)
+		walk.NoFacets, walk.NoHighlights, walk.NoSuggestion = true, true, true
+		res, err := h.lib.Search(ctx, walk)
+		if err != nil {
+			return nil, err
+		}
+		q.After = res.Last
+		skip -= walk.First
+		if !res.HasNext || res.Last == "" {
+			break
+		}
+	}
+	var res *Results
+	var err error
+	if p.Page > 1 && q.After == "" || skip > 0 {
+		// Past the last result: count what there is, show nothing.
+		res, err = h.lib.Search(ctx, content.SearchQuery{Text: q.Text, Filter: q.Filter, Order: q.Order, First: 0, NoHighlights: true, NoSuggestion: true})
+		if res != nil {
+			res.Hits = nil
+		}
+	} else {
+		res, err = h.lib.Search(ctx, q)
+	}
+	if err != nil {
+		return nil, err
+	}
+	d := &searchData{P: p, Results: res, Action: action}
+	d.Pages = min((res.Total+resultsPerPage-1)/resultsPerPage, maxPage)
+	if len(res.Hits) > 0 {
+		d.FirstShown = (p.Page-1)*resultsPerPage + 1
+		d.LastShown = d.FirstShown + len(res.Hits) - 1
+	}
+	link := func(page int) string {
+		if enc := p.values(page).Encode(); enc != "" {
+			return action + "?" + enc
+		}
+		return action
+	}
+	d.FirstURL = link(1)
+	if p.Page > 1 {
+		d.PrevURL = link(p.Page - 1)
+	}
+	if res.HasNext && p.Page < maxPage {
+		d.NextURL = link(p.Page + 1)
+	}
+	if res.Suggestion != nil {
+		s := p
+		s.Text = *res.Suggestion
+		d.SuggestionURL = action + "?" + s.values(1).Encode()
+	}
+	clear := searchParams{Text: p.Text, Sort: p.Sort}
+	d.ClearURL = link(1)
+	if enc := clear.values(1).Encode(); enc != "" {
+		d.ClearURL = action + "?" + enc
+	} else {
+		d.ClearURL = action
+	}
+	d.Filters = filterGroups(p, res.Facets)
+	d.Selected = len(p.Kinds) + len(p.Topics) + len(p.Audiences) + len(p.Nations) + len(p.Languages)
+	return d, nil
+}
+
+// filterGroups builds the checkboxes: each value of the controlled lists
+// that has matches (or is chosen), with its count. Each facet ignores its
+// own filter, so a count says how many results choosing it would add.
+func filterGroups(p searchParams, f content.Facets) []filterGroup {
+	counts := func(vs []content.FacetValue) map[string]int {
+		m := map[string]int{}
+		for _, v := range vs {
+			m[v.Value] = v.Count
+		}
+		return m
+	}
+	var groups []filterGroup
+	kc := counts(f.Kinds)
+	g := filterGroup{Name: "kind", Legend: "Kind"}
+	for _, k := range content.Kinds {
+		checked := contains(p.Kinds, k)
+		if kc[string(k)] > 0 || checked {
+			g.Options = append(g.Options, option{Value: kindSlug(k), Label: kindNames[k], Count: kc[string(k)], Checked: checked})
+		}
+	}
+	groups = append(groups, g)
+
+	tc := counts(f.Topics)
+	g = filterGroup{Name: "topic", Legend: "Topic"}
+	for _, t := range content.Topics {
+		checked := contains(p.Topics, t.Slug)
+		if tc[t.Slug] > 0 || checked {
+			g.Options = append(g.Options, option{Value: t.Slug, Label: t.Name, Count: tc[t.Slug], Checked: checked})
+		}
+	}
+	groups = append(groups, g)
+
+	ac := counts(f.Audiences)
+	g = filterGroup{Name: "audience", Legend: "Written for"}
+	for _, a := range content.Audiences {
+		checked := contains(p.Audiences, a)
+		if ac[a] > 0 || checked {
+			g.Options = append(g.Options, option{Value: termSlug(a), Label: audienceNames[a], Count: ac[a], Checked: checked})
+		}
+	}
+	groups = append(groups, g)
+
+	nc := counts(f.Nations)
+	g = filterGroup{Name: "nation", Legend: "Nation"}
+	for _, n := range content.Nations {
+		checked := contains(p.Nations, n)
+		if nc[n] > 0 || checked {
+			g.Options = append(g.Options, option{Value: termSlug(n), Label: nationNames[n], Count: nc[n], Checked: checked})
+		}
+	}
+	groups = append(groups, g)
+
+	// Languages have no facet in the search engine: offer the chosen
+	// ones, so they can be unticked, and the languages the pages can name.
+	g = filterGroup{Name: "language", Legend: "Language"}
+	langs := append([]string{}, p.Languages...)
+	for _, l := range []string{"en", "ar", "fa", "ur"} {
+		langs = appendNew(langs, l)
+	}
+	for _, l := range langs {
+		label := englishName(l)
+		if n := nativeName(l); n != "" {
+			label += " (" + n + ")"
+		}
+		g.Options = append(g.Options, option{Value: l, Label: label, Count: -1, Checked: contains(p.Languages, l)})
+	}
+	groups = append(groups, g)
+
+	out := groups[:0]
+	for _, g := range groups {
+		if len(g.Options) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+func contains[T comparable](list []T, v T) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// suggest answers the search box's completions as JSON:
+// [{"title","slug","kind","kindName","lang","dir","url"}].
+func (h *Handler) suggest(w http.ResponseWriter, r *http.Request) {
+	v, _ := parseQuery(r.URL.RawQuery)
+	prefix := strings.TrimSpace(v.Get("q"))
+	if utf8.RuneCountInString(prefix) > maxQueryRunes {
+		writeJSON(w, http.StatusBadRequest, "no-store", map[string]string{"error": fmt.Sprintf("q is longer than %d characters", maxQueryRunes)})
+		return
+	}
+	type suggestion struct {
+		Title    string `json:"title"`
+		Slug     string `json:"slug"`
+		Kind     string `json:"kind"`
+		KindName string `json:"kindName"`
+		Lang     string `json:"lang"`
+		Dir      string `json:"dir"`
+		URL      string `json:"url"`
+	}
+	out := []suggestion{}
+	if prefix != "" {
+		cs, err := h.lib.Complete(r.Context(), prefix, 8)
+		if err != nil {
+			if content.ErrorCode(err) == content.EINVALID {
+				writeJSON(w, http.StatusBadRequest, "no-store", map[string]string{"error": content.ErrorMessage(err)})
+				return
+			}
+			h.log.Error("suggest", "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, "no-store", map[string]string{"error": "completions are not available"})
+			return
+		}
+		for _, c := range cs {
+			dir := "ltr"
+			if content.IsRTL(c.Language) {
+				dir = "rtl"
+			}
+			out = append(out, suggestion{Title: c.Title, Slug: c.Slug, Kind: kindSlug(c.Kind), KindName: kindNames[c.Kind], Lang: c.Language, Dir: dir, URL: "/resources/" + url.PathEscape(c.Slug)})
+		}
+	}
+	writeJSON(w, http.StatusOK, pageMaxAge, out)
+}
+
+type resourceData struct {
+	R            *content.Resource
+	Body         template.HTML
+	URL          string
+	Original     *content.Resource
+	Translations []*content.Resource
+	Related      []*content.Resource
+	Citation     string
+	SearchURL    string
+}
+
+func (h *Handler) resource(w http.ResponseWriter, r *http.Request) {
+	slug := r.PathValue("slug")
+	if !content.ValidSlug(slug) {
+		h.NotFound(w, r)
+		return
+	}
+	ctx := r.Context()
+	res, err := h.lib.Resource(ctx, slug)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d := resourceData{R: res, URL: h.public + "/resources/" + slug, SearchURL: "/search?kind=" + kindSlug(res.Kind)}
+	if res.Status == content.StatusWithdrawn || res.Withdrawal != nil {
+		h.render(w, r, http.StatusGone, "withdrawn", layout{Title: res.Title + " (withdrawn)", Canonical: d.URL, Data: d})
+		return
+	}
+	if !res.Visible() {
+		h.NotFound(w, r)
+		return
+	}
+	d.Body = template.HTML(render.Cached(res.Body, res.Language)) // sanitised by bluemonday
+	// Translations both ways: an original lists its translations; a
+	// translation links to its original and its sibling translations.
+	origSlug := slug
+	if res.TranslationOf != "" {
+		if os, err := h.lib.Resources(ctx, []string{res.TranslationOf}); err != nil {
+			h.fail(w, r, err)
+			return
+		} else if len(os) == 1 {
+			d.Original = os[0]
+			origSlug = os[0].Slug
+		}
+	}
+	ts, err := h.lib.Translations(ctx, origSlug)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	for _, t := range ts {
+		if t.Slug != slug {
+			d.Translations = append(d.Translations, t)
+		}
+	}
+	if len(res.Related) > 0 {
+		if d.Related, err = h.lib.Resources(ctx, res.Related); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	d.Citation = citation(res, d.URL)
+	h.render(w, r, http.StatusOK, "resource", layout{Title: res.Title, Canonical: d.URL, Data: d})
+}
+
+// citation formats a reference to the resource (Harvard style: author,
+// year, title, kind, URL; the reader adds the date they accessed it).
+func citation(r *content.Resource, link string) string {
+	year := ""
+	if r.PublishedAt != nil {
+		year = fmt.Sprintf(" (%d)", r.PublishedAt.Year())
+	}
+	s := "Guidance Hub" + year + " " + r.Title + ". " + kindNames[r.Kind] + "."
+	if r.LastReviewedAt != nil {
+		s += " Last reviewed " + formatDate(r.LastReviewedAt) + "."
+	}
+	return s + " Available at: " + link
+}
+
+type topicsData struct {
+	Topics []TopicCount
+}
+
+func (h *Handler) topics(w http.ResponseWriter, r *http.Request) {
+	ts, err := h.lib.Topics(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "topics", layout{Title: "Topics", Canonical: h.public + "/topics", Data: topicsData{Topics: ts}})
+}
+
+func (h *Handler) topic(w http.ResponseWriter, r *http.Request) {
+	slug := r.PathValue("slug")
+	t, ok := content.TopicBySlug(slug)
+	if !ok {
+		h.NotFound(w, r)
+		return
+	}
+	v, _ := parseQuery(r.URL.RawQuery)
+	page, err := parsePage(v.Get("page"))
+	if err != nil {
+		h.badRequest(w, r, err)
+		return
+	}
+	p := searchParams{Topics: []string{slug}, Sort: "newest", Page: page}
+	action := "/topics/" + slug
+	d, err := h.searchData(r.Context(), p, action)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	// On a topic's page the topic is the page, not a filter to untick.
+	d.P.Topics = nil
+	if d.PrevURL != "" {
+		d.PrevURL = pageURL(action, page-1)
+	}
+	if d.NextURL != "" {
+		d.NextURL = pageURL(action, page+1)
+	}
+	d.FirstURL = action
+	d.Topic = &TopicCount{Topic: t, Count: d.Results.Total}
+	title := t.Name
+	if page > 1 {
+		title += fmt.Sprintf(" (page %d)", page)
+	}
+	h.render(w, r, http.StatusOK, "topic", layout{Title: title, Canonical: h.public + pageURL(action, page), Data: d})
+}
+
+func pageURL(path string, page int) string {
+	if page <= 1 {
+		return path
+	}
+	return fmt.Sprintf("%s?page=%d", path, page)
+}

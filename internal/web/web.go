@@ -1,0 +1,246 @@
+// Package web serves the hub's pages for people: a home page, search with
+// filters, a page per resource and per topic, in the NHS.UK design system
+// (nhsuk-frontend, vendored into the binary under assets/vendor; `make
+// web-assets` refreshes it). Pages are rendered on the server with
+// html/template and work without JavaScript; with it, the search box offers
+// completions through accessible-autocomplete. Every page and asset comes
+// from the hub itself under a strict Content-Security-Policy: no CDN, no
+// third-party request, no tracking.
+//
+// The pages read the library only through Library, the hub's public use
+// cases, which decide what the public may see.
+package web
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"guidancehub/internal/content"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed assets
+var assetFS embed.FS
+
+// CSP is the pages' Content-Security-Policy: scripts, styles, images and
+// fetches from the hub itself only, forms posting to the hub only, no
+// frames, no plugins, no base-URI tricks. Resource bodies may link to
+// other sites but never load anything from them.
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; manifest-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+// Cache lifetimes (Cache-Control max-age, seconds). Pages change when an
+// editor publishes, so they are cached briefly; assets change only with a
+// new binary.
+const (
+	pageMaxAge  = "public, max-age=60"
+	assetMaxAge = "public, max-age=86400"
+)
+
+// Options configure the pages.
+type Options struct {
+	Library Library
+	// PublicURL is the hub's public base URL (no trailing slash), for
+	// canonical links and citations.
+	PublicURL string
+	Logger    *slog.Logger
+}
+
+// Handler serves the pages. Mount it at "/": it answers /, /search,
+// /search/suggest, /resources/{slug}, /topics, /topics/{slug}, /assets/…
+// and /favicon.ico, and an HTML 404 for every other path.
+type Handler struct {
+	lib    Library
+	public string
+	log    *slog.Logger
+	mux    *http.ServeMux
+	tmpl   map[string]*template.Template
+	assets http.Handler
+}
+
+// New returns the pages' handler.
+func New(opts Options) *Handler {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{lib: opts.Library, public: strings.TrimSuffix(opts.PublicURL, "/"), log: opts.Logger, tmpl: parseTemplates()}
+	sub, _ := fs.Sub(assetFS, "assets")
+	h.assets = http.StripPrefix("/assets/", http.FileServerFS(sub))
+	m := http.NewServeMux()
+	m.HandleFunc("GET /{$}", h.home)
+	m.HandleFunc("GET /search", h.search)
+	m.HandleFunc("GET /search/suggest", h.suggest)
+	m.HandleFunc("GET /resources/{slug}", h.resource)
+	m.HandleFunc("GET /topics", h.topics)
+	m.HandleFunc("GET /topics/{slug}", h.topic)
+	m.HandleFunc("GET /assets/", h.asset)
+	m.HandleFunc("GET /favicon.ico", h.favicon)
+	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			h.errorPage(w, r, http.StatusMethodNotAllowed, "Method not allowed", "These pages can only be read (GET).")
+			return
+		}
+		h.NotFound(w, r)
+	})
+	h.mux = m
+	return h
+}
+
+// ServeHTTP validates the query string at the edge, then serves the page.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, err := parseQuery(r.URL.RawQuery); err != nil {
+		h.badRequest(w, r, err)
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+// NotFound writes the HTML 404 page.
+func (h *Handler) NotFound(w http.ResponseWriter, r *http.Request) {
+	h.errorPage(w, r, http.StatusNotFound, "Page not found", "If you typed the web address, check it is correct. If you pasted the web address, check you copied the entire address.")
+}
+
+// layout is what every page gives the layout template.
+type layout struct {
+	Title     string // the page's own title; " – Guidance Hub" is added
+	Canonical string
+	// Query fills the header's search box; HideHeaderSearch leaves it out
+	// on pages that have their own search form.
+	Query            string
+	HideHeaderSearch bool
+	// Autocomplete loads the completion script.
+	Autocomplete bool
+	Data         any
+}
+
+// render writes a page with its status and security and caching headers.
+// Templates execute into a buffer first: a template error becomes a 500
+// page, never half a page.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, l layout) {
+	t, ok := h.tmpl[name]
+	if !ok {
+		panic("web: no template " + name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", l); err != nil {
+		h.log.Error("render page", "template", name, "err", err)
+		if name != "error" {
+			h.errorPage(w, r, http.StatusInternalServerError, "Sorry, there is a problem with the service", "Try again later.")
+		}
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	setSecurity(hd)
+	if hd.Get("Cache-Control") == "" {
+		switch {
+		case status < 300 || status == http.StatusNotFound || status == http.StatusGone:
+			hd.Set("Cache-Control", pageMaxAge)
+		default:
+			hd.Set("Cache-Control", "no-store")
+		}
+	}
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(buf.Bytes())
+	}
+}
+
+func setSecurity(hd http.Header) {
+	hd.Set("Content-Security-Policy", CSP)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "same-origin")
+}
+
+type errorData struct {
+	Status  int
+	Heading string
+	Message string
+}
+
+func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, status int, heading, msg string) {
+	h.render(w, r, status, "error", layout{Title: heading, Data: errorData{Status: status, Heading: heading, Message: msg}})
+}
+
+// badRequest writes a 400 page naming the parameter at fault.
+func (h *Handler) badRequest(w http.ResponseWriter, r *http.Request, err error) {
+	var pe *paramError
+	msg := "The address of this page is not one the hub understands."
+	if errors.As(err, &pe) {
+		msg = "The " + pe.Param + " in the address " + pe.Message + "."
+	} else if content.ErrorCode(err) == content.EINVALID {
+		msg = content.ErrorMessage(err) + "."
+	}
+	h.errorPage(w, r, http.StatusBadRequest, "Sorry, we cannot show this page", msg)
+}
+
+// fail turns a use case's error into a page: invalid input is 400, a
+// missing resource 404, a search index still catching up 503, anything
+// else a logged 500 that shows no detail.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch content.ErrorCode(err) {
+	case content.EINVALID:
+		h.badRequest(w, r, err)
+	case content.ENOTFOUND:
+		h.NotFound(w, r)
+	case content.EUNAVAILABLE:
+		// The index is being built or the database is restarting: the
+		// error says how long to wait.
+		d, _ := content.RetryAfter(err)
+		w.Header().Set("Retry-After", strconv.Itoa(max(int((d+time.Second-1)/time.Second), 1)))
+		h.errorPage(w, r, http.StatusServiceUnavailable, "Sorry, the library is not available for a moment", "The hub is starting up or recovering. Try again in a few seconds.")
+	default:
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			h.errorPage(w, r, http.StatusServiceUnavailable, "Sorry, this took too long", "Try again, or narrow the search.")
+			return
+		}
+		h.log.Error("page", "path", r.URL.Path, "err", err)
+		h.errorPage(w, r, http.StatusInternalServerError, "Sorry, there is a problem with the service", "Try again later.")
+	}
+}
+
+func (h *Handler) asset(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	setSecurity(hd)
+	hd.Set("Cache-Control", assetMaxAge)
+	if strings.HasSuffix(r.URL.Path, "/") || strings.Contains(r.URL.Path, "/.") {
+		h.NotFound(w, r)
+		return
+	}
+	if _, err := fs.Stat(assetFS, strings.TrimPrefix(r.URL.Path, "/")); err != nil {
+		hd.Del("Cache-Control")
+		h.NotFound(w, r)
+		return
+	}
+	h.assets.ServeHTTP(w, r)
+}
+
+func (h *Handler) favicon(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	setSecurity(hd)
+	hd.Set("Content-Type", "image/x-icon")
+	hd.Set("Cache-Control", assetMaxAge)
+	w.Write(faviconICO)
+}
+
+// writeJSON writes v as JSON with the pages' headers.
+func writeJSON(w http.ResponseWriter, status int, cache string, v any) {
+	hd := w.Header()
+	hd.Set("Content-Type", "application/json; charset=utf-8")
+	setSecurity(hd)
+	hd.Set("Cache-Control", cache)
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
