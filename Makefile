@@ -83,7 +83,7 @@ graphiql-assets:
 	cp react-18.3.1/package/umd/react.production.min.js react-dom-18.3.1/package/umd/react-dom.production.min.js $(CURDIR)/internal/httpapi/graphiql/
 
 ## web-assets: refresh the pages' embedded NHS.UK frontend and accessible-autocomplete, and the
-## tests' axe-core, from the npm registry. The NHS.UK stylesheet loses its @font-face rules (the
+## tests' axe-core, from the npm registry. The NHS.UK stylesheet loses its @font-face rules, its images move under /assets/vendor/images/ (the
 ## Frutiger fonts are served from another site and licensed to NHS services: the pages use the
 ## stylesheet's Arial fallback) and every file its source-map comment (no request for a missing map).
 NHSUK_VERSION ?= 10.6.1
@@ -95,7 +95,7 @@ web-assets:
 	for f in *.tgz; do mkdir -p $${f%.tgz} && tar xzf $$f -C $${f%.tgz}; done && \
 	n=nhsuk-frontend-$(NHSUK_VERSION)/package/dist/nhsuk && a=accessible-autocomplete-$(AUTOCOMPLETE_VERSION)/package && \
 	mkdir -p $(WEB_ASSETS)/vendor/images $(CURDIR)/internal/web/testdata/axe && \
-	sed -e 's/@font-face{[^}]*}//g' -e 's|/\*# sourceMappingURL=[^*]*\*/||' $$n/nhsuk-frontend.min.css > $(WEB_ASSETS)/vendor/nhsuk-frontend.min.css && \
+	sed -e 's/@font-face{[^}]*}//g' -e 's|url(/assets/images/|url(/assets/vendor/images/|g' -e 's|/\*# sourceMappingURL=[^*]*\*/||' $$n/nhsuk-frontend.min.css > $(WEB_ASSETS)/vendor/nhsuk-frontend.min.css && \
 	sed -e 's|//# sourceMappingURL=.*$$||' $$n/nhsuk-frontend.min.js > $(WEB_ASSETS)/vendor/nhsuk-frontend.min.js && \
 	for i in nhsuk-icon-arrow-down.svg nhsuk-icon-arrow-up.svg nhsuk-icon-arrow-up-down.svg nhsuk-icon-cross.svg; do \
 		cp $$n/assets/images/$$i $(WEB_ASSETS)/vendor/images/; done && \

@@ -60,9 +60,12 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 // option is one checkbox of a filter.
 type option struct {
 	Value, Label string
-	Lang         template.HTMLAttr
-	Count        int
-	Checked      bool
+	// Native is the value's name in its own language (for languages),
+	// marked with NativeLang.
+	Native     string
+	NativeLang template.HTMLAttr
+	Count      int
+	Checked    bool
 }
 
 // filterGroup is a fieldset of checkboxes.
@@ -247,11 +250,7 @@ func filterGroups(p searchParams, f content.Facets) []filterGroup {
 		langs = appendNew(langs, l)
 	}
 	for _, l := range langs {
-		label := englishName(l)
-		if n := nativeName(l); n != "" {
-			label += " (" + n + ")"
-		}
-		g.Options = append(g.Options, option{Value: l, Label: label, Count: -1, Checked: contains(p.Languages, l)})
+		g.Options = append(g.Options, option{Value: l, Label: englishName(l), Native: nativeName(l), NativeLang: langAttrs(l), Count: -1, Checked: contains(p.Languages, l)})
 	}
 	groups = append(groups, g)
 

@@ -33,6 +33,17 @@
       .catch(function () { populate([]) })
   }
 
+  // One submission per page: a second (an Enter that both the widget and
+  // the browser act on) would cancel the first's navigation.
+  var submitted = false
+  if (form) {
+    form.addEventListener('submit', function (e) {
+      if (submitted) e.preventDefault()
+      submitted = true
+    })
+    window.addEventListener('pageshow', function () { submitted = false })
+  }
+
   container.removeChild(input)
   window.accessibleAutocomplete({
     element: container,
@@ -46,14 +57,17 @@
     displayMenu: 'overlay',
     source: source,
     templates: {
-      inputValue: function (s) { return s ? s.title : '' },
+      inputValue: function (s) { return s && typeof s === 'object' ? String(s.title || '') : String(s || '') },
       suggestion: function (s) {
         if (typeof s === 'string') return escapeHTML(s)
         return '<span lang="' + escapeHTML(s.lang) + '" dir="' + escapeHTML(s.dir) + '">' + escapeHTML(s.title) + '</span> <span class="hub-suggest-kind">' + escapeHTML(s.kindName) + '</span>'
       }
     },
     onConfirm: function (s) {
-      if (s && s.url) window.location.assign(s.url)
+      if (s && s.url) {
+        submitted = true // the page is leaving: no search on top
+        window.location.assign(s.url)
+      }
     }
   })
   var field = document.getElementById('q')
@@ -65,9 +79,10 @@
       var own = field.getAttribute('aria-describedby')
       field.setAttribute('aria-describedby', own ? own + ' ' + describedBy : describedBy)
     }
-    // Enter with no completion chosen searches for what was typed.
+    // Enter with the menu open and no completion chosen: the widget keeps
+    // the key to itself, so search for the words typed.
     field.addEventListener('keydown', function (e) {
-      if (e.key === 'Enter' && !document.querySelector('.autocomplete__option--focused') && form) {
+      if (e.key === 'Enter' && form && document.querySelector('.autocomplete__menu--visible') && !document.querySelector('.autocomplete__option--focused')) {
         e.preventDefault()
         form.requestSubmit ? form.requestSubmit() : form.submit()
       }
