@@ -90,11 +90,11 @@ func TestReadAPI(t *testing.T) {
 
 	// Each resource's url has a public page; drafts have none.
 	code, page := getText(t, h.url+"/resources/register-without-id")
-	if code != 200 || !strings.Contains(page, `<h1 lang="en">Registering a patient without ID</h1>`) || !strings.Contains(page, `<div lang="en">`) ||
+	if code != 200 || !strings.Contains(page, `>Registering a patient without ID</h1>`) || !strings.Contains(page, `<div lang="en">`) ||
 		!strings.Contains(page, "<strong>no</strong>") || !strings.Contains(page, "Patient registration standard operating principles") {
 		t.Errorf("resource page = %d:\n%s", code, page)
 	}
-	if code, page := getText(t, h.url+"/resources/register-without-id-ar"); code != 200 || !strings.Contains(page, `<h1 lang="ar" dir="rtl">`) || !strings.Contains(page, `<div lang="ar" dir="rtl">`) {
+	if code, page := getText(t, h.url+"/resources/register-without-id-ar"); code != 200 || !strings.Contains(page, `<h1 class="nhsuk-heading-xl" lang="ar" dir="rtl">`) || !strings.Contains(page, `<div lang="ar" dir="rtl">`) {
 		t.Errorf("Arabic page = %d, want lang=ar dir=rtl", code)
 	}
 	for _, slug := range []string{"unpublished-position", "no-such-thing", "..%2Fetc", "UPPER"} {
@@ -222,7 +222,7 @@ func TestWithdrawnResourceKeepsItsNotice(t *testing.T) {
 	if n := path(r.Data, "resources", "totalCount"); n != float64(4) {
 		t.Errorf("totalCount = %v, want 4", n)
 	}
-	if code, page := getText(t, h.url+"/resources/barriers-brief"); code != 200 || !strings.Contains(page, "Withdrawn on") || strings.Contains(page, "Findings in brief") {
+	if code, page := getText(t, h.url+"/resources/barriers-brief"); code != 410 || !strings.Contains(page, "has been withdrawn") || strings.Contains(page, "Findings in brief") {
 		t.Errorf("withdrawn page = %d:\n%s", code, page)
 	}
 	// By id too.

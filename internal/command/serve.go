@@ -70,7 +70,7 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 		CORSOrigins:    cfg.CORSOrigins,
 		Registry:       reg,
 		Authenticate:   db.Authenticate,
-		Pages:          web.New(web.Options{Library: web.StoreLibrary{Store: db, Index: syncer}, PublicURL: cfg.PublicURL, Logger: log}),
+		Pages:          web.New(web.Options{Service: svc, PublicURL: cfg.PublicURL, Logger: log}),
 		RequestTimeout: cfg.RequestTimeout,
 		Rates:          rates,
 		ClientIPHeader: cfg.ClientIPHeader,

@@ -10,10 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"guidancehub/internal/content"
 	"guidancehub/internal/httpapi"
 	"guidancehub/internal/ingest"
 	"guidancehub/internal/postgres"
 	"guidancehub/internal/search"
+	"guidancehub/internal/service"
 	"guidancehub/internal/testdb"
 	"guidancehub/internal/web"
 )
@@ -24,7 +26,7 @@ import (
 type hub struct {
 	URL     string
 	Handler http.Handler
-	Library web.Library
+	Service content.ResourceService
 }
 
 var (
@@ -101,17 +103,17 @@ func newHub(t testing.TB) (*hub, string) {
 	if err := syncer.Start(ctx); err != nil {
 		return nil, "search start: " + err.Error()
 	}
-	lib := web.StoreLibrary{Store: db, Index: syncer}
+	svc := service.New(service.Options{Store: db, Index: syncer})
 	srv := httptest.NewUnstartedServer(nil)
 	h := httpapi.New(httpapi.Options{
 		GraphQL: http.NotFoundHandler(),
-		Pages:   web.New(web.Options{Library: lib, PublicURL: "http://hub.test"}),
+		Pages:   web.New(web.Options{Service: svc, PublicURL: "http://hub.test"}),
 		Rates:   map[string]httpapi.Rate{"anonymous": {PerSecond: 10000, Burst: 10000}},
 	})
 	srv.Config.Handler = h
 	srv.Start()
 	hubCleanups = append(hubCleanups, srv.Close)
-	return &hub{URL: srv.URL, Handler: h, Library: lib}, ""
+	return &hub{URL: srv.URL, Handler: h, Service: svc}, ""
 }
 
 func copyDir(from, to string) error {

@@ -198,7 +198,7 @@ func TestSearchPagesMatchTheLibrary(t *testing.T) {
 	hb := startHub(t)
 	ctx := context.Background()
 	for _, q := range []string{"", "gp registration", "charging", "interpreting"} {
-		want, err := hb.Library.Search(ctx, content.SearchQuery{Text: q, First: 20, Order: content.SearchRelevance})
+		want, err := hb.Service.Search(ctx, content.SearchQuery{Text: q, First: 20, Order: content.SearchRelevance})
 		if err != nil {
 			t.Fatal(err)
 		}

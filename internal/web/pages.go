@@ -21,20 +21,20 @@ type kindInfo struct {
 }
 
 type homeData struct {
-	Topics []TopicCount
-	Newest []Hit
+	Topics []content.TopicCount
+	Newest []content.Hit
 	Kinds  []kindInfo
 	Total  int
 }
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	topics, err := h.lib.Topics(ctx)
+	topics, err := h.svc.Topics(ctx)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	newest, err := h.lib.Search(ctx, content.SearchQuery{Order: content.SearchNewest, First: 5, NoHighlights: true, NoSuggestion: true})
+	newest, err := h.svc.Search(ctx, content.SearchQuery{Order: content.SearchNewest, First: 5, NoHighlights: true, NoSuggestion: true, Omit: listOmit})
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -44,9 +44,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 		{content.KindResearchBrief, "Summaries of evidence: the method, sample, period and key findings of a study, with its references.", 0},
 		{content.KindPolicyPosition, "What we ask of government and the NHS, with recommendations, the rationale and the evidence behind them.", 0},
 	}}
-	for _, hit := range newest.Hits {
-		d.Newest = append(d.Newest, Hit{Resource: hit.Resource})
-	}
+	d.Newest = newest.Hits
 	for i := range d.Kinds {
 		for _, f := range newest.Facets.Kinds {
 			if f.Value == string(d.Kinds[i].Kind) {
@@ -76,7 +74,7 @@ type filterGroup struct {
 
 type searchData struct {
 	P          searchParams
-	Results    *Results
+	Results    *content.SearchResult
 	Filters    []filterGroup
 	Selected   int
 	FirstShown int
@@ -89,7 +87,7 @@ type searchData struct {
 	SuggestionURL string
 	ClearURL      string
 	// Topic is set on a topic's page.
-	Topic *TopicCount
+	Topic *content.TopicCount
 	// Action is where the form submits (the page itself).
 	Action string
 }
@@ -118,7 +116,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 
 // searchData runs the search for page p.Page and builds the page's view.
 func (h *Handler) searchData(ctx context.Context, p searchParams, action string) (*searchData, error) {
-	q := content.SearchQuery{Text: p.Text, Filter: p.filter(), Order: content.SearchRelevance, First: resultsPerPage}
+	q := content.SearchQuery{Text: p.Text, Filter: p.filter(), Order: content.SearchRelevance, First: resultsPerPage, Omit: listOmit}
 	if p.Sort == "newest" {
 		q.Order = content.SearchNewest
 	}
@@ -130,26 +128,35 @@ func (h *Handler) searchData(ctx context.Context, p searchParams, action string)
 		walk := q
 		walk.First = min(skip, content.MaxPageSize)
 		walk.NoFacets, walk.NoHighlights, walk.NoSuggestion = true, true, true
-		res, err := h.lib.Search(ctx, walk)
+		walk.Omit = content.PartBody | content.PartSources | content.PartDetails
+		res, err := h.svc.Search(ctx, walk)
 		if err != nil {
 			return nil, err
 		}
-		q.After = res.Last
+		// The last hit's cursor. A hit the index had but PostgreSQL no
+		// longer publishes is left out of Hits; if it was the last one the
+		// page starts one hit early, repeating a result, until the index
+		// catches up (seconds).
+		last := ""
+		if n := len(res.Hits); n > 0 {
+			last = res.Hits[n-1].Cursor
+		}
+		q.After = last
 		skip -= walk.First
-		if !res.HasNext || res.Last == "" {
+		if !res.HasNext || last == "" {
 			break
 		}
 	}
-	var res *Results
+	var res *content.SearchResult
 	var err error
 	if p.Page > 1 && q.After == "" || skip > 0 {
 		// Past the last result: count what there is, show nothing.
-		res, err = h.lib.Search(ctx, content.SearchQuery{Text: q.Text, Filter: q.Filter, Order: q.Order, First: 0, NoHighlights: true, NoSuggestion: true})
+		res, err = h.svc.Search(ctx, content.SearchQuery{Text: q.Text, Filter: q.Filter, Order: q.Order, First: 0, NoHighlights: true, NoSuggestion: true})
 		if res != nil {
 			res.Hits = nil
 		}
 	} else {
-		res, err = h.lib.Search(ctx, q)
+		res, err = h.svc.Search(ctx, q)
 	}
 	if err != nil {
 		return nil, err
@@ -292,7 +299,7 @@ func (h *Handler) suggest(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []suggestion{}
 	if prefix != "" {
-		cs, err := h.lib.Complete(r.Context(), prefix, 8)
+		cs, err := h.completions(r.Context(), prefix)
 		if err != nil {
 			if content.ErrorCode(err) == content.EINVALID {
 				writeJSON(w, http.StatusBadRequest, "no-store", map[string]string{"error": content.ErrorMessage(err)})
@@ -331,7 +338,7 @@ func (h *Handler) resource(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	res, err := h.lib.Resource(ctx, slug)
+	res, err := h.svc.Resource(ctx, slug)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -350,7 +357,7 @@ func (h *Handler) resource(w http.ResponseWriter, r *http.Request) {
 	// translation links to its original and its sibling translations.
 	origSlug := slug
 	if res.TranslationOf != "" {
-		if os, err := h.lib.Resources(ctx, []string{res.TranslationOf}); err != nil {
+		if os, err := h.published(ctx, []string{res.TranslationOf}); err != nil {
 			h.fail(w, r, err)
 			return
 		} else if len(os) == 1 {
@@ -358,18 +365,18 @@ func (h *Handler) resource(w http.ResponseWriter, r *http.Request) {
 			origSlug = os[0].Slug
 		}
 	}
-	ts, err := h.lib.Translations(ctx, origSlug)
+	ts, err := h.svc.TranslationsOf(ctx, []string{origSlug})
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	for _, t := range ts {
+	for _, t := range ts[origSlug] {
 		if t.Slug != slug {
 			d.Translations = append(d.Translations, t)
 		}
 	}
 	if len(res.Related) > 0 {
-		if d.Related, err = h.lib.Resources(ctx, res.Related); err != nil {
+		if d.Related, err = h.published(ctx, res.Related); err != nil {
 			h.fail(w, r, err)
 			return
 		}
@@ -393,11 +400,11 @@ func citation(r *content.Resource, link string) string {
 }
 
 type topicsData struct {
-	Topics []TopicCount
+	Topics []content.TopicCount
 }
 
 func (h *Handler) topics(w http.ResponseWriter, r *http.Request) {
-	ts, err := h.lib.Topics(r.Context())
+	ts, err := h.svc.Topics(r.Context())
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -434,7 +441,7 @@ func (h *Handler) topic(w http.ResponseWriter, r *http.Request) {
 		d.NextURL = pageURL(action, page+1)
 	}
 	d.FirstURL = action
-	d.Topic = &TopicCount{Topic: t, Count: d.Results.Total}
+	d.Topic = &content.TopicCount{Topic: t, Count: d.Results.Total}
 	title := t.Name
 	if page > 1 {
 		title += fmt.Sprintf(" (page %d)", page)
@@ -447,4 +454,66 @@ func pageURL(path string, page int) string {
 		return path
 	}
 	return fmt.Sprintf("%s?page=%d", path, page)
+}
+
+// listOmit is what a list of results does not show: bodies, sources and
+// the kinds' own fields.
+const listOmit = content.PartBody | content.PartSources | content.PartDetails
+
+// published returns the published resources with the slugs, in the
+// slugs' order (withdrawn ones are left out of related lists).
+func (h *Handler) published(ctx context.Context, slugs []string) ([]*content.Resource, error) {
+	rs, err := h.svc.ResourcesBySlug(ctx, slugs)
+	if err != nil {
+		return nil, err
+	}
+	by := make(map[string]*content.Resource, len(rs))
+	for _, r := range rs {
+		if r.Visible() {
+			by[r.Slug] = r
+		}
+	}
+	var out []*content.Resource
+	for _, s := range slugs {
+		if r, ok := by[s]; ok {
+			out = append(out, r)
+			delete(by, s)
+		}
+	}
+	return out, nil
+}
+
+// completion is a title offered while a reader types, with its language.
+type completion struct {
+	content.Completion
+	Language string
+}
+
+// completions returns up to 8 completions for the prefix with each
+// title's language (one more query: completions carry no language, and a
+// title in Arabic must be marked as Arabic).
+func (h *Handler) completions(ctx context.Context, prefix string) ([]completion, error) {
+	cs, err := h.svc.Completions(ctx, prefix, 8)
+	if err != nil || len(cs) == 0 {
+		return nil, err
+	}
+	slugs := make([]string, len(cs))
+	for i, c := range cs {
+		slugs[i] = c.Slug
+	}
+	rs, err := h.published(ctx, slugs)
+	if err != nil {
+		return nil, err
+	}
+	lang := make(map[string]string, len(rs))
+	for _, r := range rs {
+		lang[r.Slug] = r.Language
+	}
+	out := make([]completion, 0, len(cs))
+	for _, c := range cs {
+		if l, ok := lang[c.Slug]; ok {
+			out = append(out, completion{Completion: c, Language: l})
+		}
+	}
+	return out, nil
 }

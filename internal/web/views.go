@@ -137,7 +137,7 @@ func snippet(hs []content.Highlight) template.HTML {
 }
 
 // hitSnippet is a hit's best highlighted fragment, or its summary.
-func hitSnippet(h Hit) template.HTML {
+func hitSnippet(h content.Hit) template.HTML {
 	if s := snippet(h.Highlights); s != "" {
 		return s
 	}

@@ -7,8 +7,9 @@
 // from the hub itself under a strict Content-Security-Policy: no CDN, no
 // third-party request, no tracking.
 //
-// The pages read the library only through Library, the hub's public use
-// cases, which decide what the public may see.
+// The pages read the library only through content.ResourceService, the
+// hub's use cases (internal/service), which decide what the public may see:
+// the pages translate requests into its queries and its results into HTML.
 package web
 
 import (
@@ -50,7 +51,8 @@ const (
 
 // Options configure the pages.
 type Options struct {
-	Library Library
+	// Service answers every read; required.
+	Service content.ResourceService
 	// PublicURL is the hub's public base URL (no trailing slash), for
 	// canonical links and citations.
 	PublicURL string
@@ -61,7 +63,7 @@ type Options struct {
 // /search/suggest, /resources/{slug}, /topics, /topics/{slug}, /assets/…
 // and /favicon.ico, and an HTML 404 for every other path.
 type Handler struct {
-	lib    Library
+	svc    content.ResourceService
 	public string
 	log    *slog.Logger
 	mux    *http.ServeMux
@@ -74,7 +76,7 @@ func New(opts Options) *Handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{lib: opts.Library, public: strings.TrimSuffix(opts.PublicURL, "/"), log: opts.Logger, tmpl: parseTemplates()}
+	h := &Handler{svc: opts.Service, public: strings.TrimSuffix(opts.PublicURL, "/"), log: opts.Logger, tmpl: parseTemplates()}
 	sub, _ := fs.Sub(assetFS, "assets")
 	h.assets = http.StripPrefix("/assets/", http.FileServerFS(sub))
 	m := http.NewServeMux()
