@@ -48,6 +48,7 @@ fuzz-short:
 BENCH_N ?= 100000
 bench: postgres
 	$(GO) test -run '^$$' -bench . -benchtime 50x ./internal/search
+	$(GO) run ./internal/pgcluster/withpg -- $(GO) test -run '^$$' -bench SearchPage -benchtime 300x ./internal/web
 	$(GO) run ./internal/bench/hubbench -n $(BENCH_N)
 
 ## chaos: the crash suite: kill -9 of the hub during writes, of PostgreSQL under load, stale pid files, every kind of index damage (figures printed; fails on a lost write, an index mismatch or an INTERNAL answer; about 10 minutes)

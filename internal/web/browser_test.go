@@ -560,6 +560,30 @@ func TestWithoutJavaScript(t *testing.T) {
 	t.Logf("no-JavaScript journey took %v", time.Since(t0).Round(time.Millisecond))
 }
 
+// TestGraphiQLKeyboard: GraphiQL links back home, and a keyboard user
+// leaves its query editor with Esc then Tab, as the README says (Tab
+// alone indents: the editor keeps it).
+func TestGraphiQLKeyboard(t *testing.T) {
+	tb := newTab(t, 1280, 900, true)
+	if st := tb.open("/graphiql"); st != 200 {
+		t.Fatalf("status %d", st)
+	}
+	if href := eval[string](tb, `document.querySelector('.hub-bar a').getAttribute('href')`); href != "/" {
+		t.Errorf("GraphiQL's home link goes to %q", href)
+	}
+	tb.must(chromedp.WaitReady(chromedp.CSS(".graphiql-query-editor .CodeMirror textarea")),
+		chromedp.Focus(chromedp.CSS(".graphiql-query-editor .CodeMirror textarea")))
+	inEditor := `!!document.activeElement.closest('.graphiql-query-editor .CodeMirror')`
+	tb.must(chromedp.KeyEvent(kb.Tab))
+	if !eval[bool](tb, inEditor) {
+		t.Fatal("Tab alone left the editor: the README's advice is out of date")
+	}
+	tb.must(chromedp.KeyEvent(kb.Escape), chromedp.KeyEvent(kb.Tab))
+	if eval[bool](tb, inEditor) {
+		t.Error("Esc then Tab did not leave the query editor")
+	}
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
