@@ -10,13 +10,11 @@ type Store interface {
 	// ResourceBySlug returns the resource with the slug as the public may see
 	// it (published or withdrawn; drafts are ENOTFOUND).
 	ResourceBySlug(ctx context.Context, slug string) (*Resource, error)
-	// ResourcesByID returns the public resources with the ids, in no order;
-	// missing and draft ids are left out.
-	ResourcesByID(ctx context.Context, ids []int64) ([]*Resource, error)
-	// ResourcesByIDPartly is ResourcesByID leaving out, as skip says, what
-	// a page will not show.
-	ResourcesByIDPartly(ctx context.Context, ids []int64, skip Skip) ([]*Resource, error)
-	// ResourcesBySlug is ResourcesByID by slug.
+	// ResourcesByID returns the public resources (published or withdrawn)
+	// with the ids, in no order, leaving out the parts omit names; missing
+	// and draft ids are left out.
+	ResourcesByID(ctx context.Context, ids []int64, omit Part) ([]*Resource, error)
+	// ResourcesBySlug is ResourcesByID by slug, omitting nothing.
 	ResourcesBySlug(ctx context.Context, slugs []string) ([]*Resource, error)
 	// TranslationsOf returns, for each slug, the published resources that
 	// are translations of it.
@@ -81,12 +79,6 @@ type Editor interface {
 	CreateToken(ctx context.Context, name string, role Role, expires *time.Time) (string, *Token, error)
 	ListTokens(ctx context.Context) ([]Token, error)
 	RevokeToken(ctx context.Context, prefix string) (*Token, error)
-}
-
-// Skip names the parts of a resource a caller will not show, so the store
-// need not load them.
-type Skip struct {
-	Body, Sources, Details bool
 }
 
 // Part is a bit set naming the costly parts of a resource; a caller that

@@ -13,11 +13,43 @@ import (
 	"guidancehub/internal/content"
 )
 
-// resourceColumns are the columns scanResource reads, from resources r
-// joined to the revision v the public sees.
-const resourceColumns = `r.id, r.status, r.origin, r.withdrawn_reason, r.withdrawn_at, r.created_at, r.updated_at,
-	v.revision, v.kind, v.slug, v.title, v.summary, v.body, v.topics, v.audiences, v.nations, v.language,
-	v.translation_of, v.translation_status, v.published_at, v.last_reviewed, v.next_review, v.sources, v.related, v.details`
+// column is one column of a resource row as scanResource reads it: its SQL
+// and, for a part a caller may leave out, the part and the typed empty
+// value selected in its place (so the row keeps its shape).
+type column struct {
+	sql   string
+	part  content.Part
+	empty string
+}
+
+// resourceRow lists, in scan order, the columns of a resource from
+// resources r joined to the revision v the caller sees.
+var resourceRow = []column{
+	{sql: "r.id"}, {sql: "r.status"}, {sql: "r.origin"}, {sql: "r.withdrawn_reason"}, {sql: "r.withdrawn_at"}, {sql: "r.created_at"}, {sql: "r.updated_at"},
+	{sql: "v.revision"}, {sql: "v.kind"}, {sql: "v.slug"}, {sql: "v.title"}, {sql: "v.summary"},
+	{sql: "v.body", part: content.PartBody, empty: "''::text"},
+	{sql: "v.topics"}, {sql: "v.audiences"}, {sql: "v.nations"}, {sql: "v.language"},
+	{sql: "v.translation_of"}, {sql: "v.translation_status"}, {sql: "v.published_at"}, {sql: "v.last_reviewed"}, {sql: "v.next_review"},
+	{sql: "v.sources", part: content.PartSources, empty: "'[]'::jsonb"},
+	{sql: "v.related"},
+	{sql: "v.details", part: content.PartDetails, empty: "'{}'::jsonb"},
+}
+
+// columns is the select list of a resource row without the omitted parts:
+// built from constant fragments only.
+func columns(omit content.Part) string {
+	cols := make([]string, len(resourceRow))
+	for i, c := range resourceRow {
+		cols[i] = c.sql
+		if c.part != 0 && omit.Has(c.part) {
+			cols[i] = c.empty
+		}
+	}
+	return strings.Join(cols, ", ")
+}
+
+// resourceColumns is the whole row.
+var resourceColumns = columns(0)
 
 // publicJoin joins each resource to its published revision; drafts that were
 // never published have none and drop out.
@@ -79,27 +111,11 @@ func (db *DB) ResourceBySlug(ctx context.Context, slug string) (*content.Resourc
 	return r, nil
 }
 
-// ResourcesByID returns the published or withdrawn resources with the ids.
-func (db *DB) ResourcesByID(ctx context.Context, ids []int64) ([]*content.Resource, error) {
-	return db.ResourcesByIDPartly(ctx, ids, content.Skip{})
-}
-
-// ResourcesByIDPartly is ResourcesByID leaving out what a page will not
-// show (the Markdown body, sources, the kind's own fields): a page of search
-// hits that shows titles and summaries loads and decodes a fraction of the
-// bytes.
-func (db *DB) ResourcesByIDPartly(ctx context.Context, ids []int64, skip content.Skip) ([]*content.Resource, error) {
-	cols := resourceColumns
-	if skip.Body {
-		cols = strings.Replace(cols, "v.body,", "''::text,", 1)
-	}
-	if skip.Sources {
-		cols = strings.Replace(cols, "v.sources,", "'[]'::jsonb,", 1)
-	}
-	if skip.Details {
-		cols = strings.Replace(cols, "v.details", "'{}'::jsonb", 1)
-	}
-	rows, _ := db.pool.Query(ctx, `SELECT `+cols+publicJoin+` WHERE r.id = ANY($1) AND`+answerable, ids)
+// ResourcesByID returns the published or withdrawn resources with the ids,
+// leaving out the parts omit names (a page of search hits that shows titles
+// and summaries loads and decodes a fraction of the bytes).
+func (db *DB) ResourcesByID(ctx context.Context, ids []int64, omit content.Part) ([]*content.Resource, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT `+columns(omit)+publicJoin+` WHERE r.id = ANY($1) AND`+answerable, ids)
 	rs, err := pgx.CollectRows(rows, scanResource)
 	if err != nil {
 		return nil, fmt.Errorf("resources by id: %w", domainError(err))
@@ -146,31 +162,46 @@ func (db *DB) TopicCounts(ctx context.Context) (map[string]int, error) {
 	return counts, nil
 }
 
-// orderSQL holds, for each order, the sort key expression, its SQL type and
-// the ORDER BY clause. Only these constant fragments are ever put into SQL.
-var orderSQL = map[content.Order]struct{ key, typ, by, cmp string }{
-	{Field: content.OrderPublishedAt, Direction: content.Desc}: {"r.published_at::text", "date", "r.published_at DESC, r.id DESC", "(r.published_at, r.id) < ($%d::date, $%d)"},
-	{Field: content.OrderPublishedAt, Direction: content.Asc}:  {"r.published_at::text", "date", "r.published_at ASC, r.id ASC", "(r.published_at, r.id) > ($%d::date, $%d)"},
-	{Field: content.OrderUpdatedAt, Direction: content.Desc}:   {"to_char(r.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')", "timestamp", "r.updated_at DESC, r.id DESC", "(r.updated_at, r.id) < (($%d::timestamp AT TIME ZONE 'UTC'), $%d)"},
-	{Field: content.OrderUpdatedAt, Direction: content.Asc}:    {"to_char(r.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')", "timestamp", "r.updated_at ASC, r.id ASC", "(r.updated_at, r.id) > (($%d::timestamp AT TIME ZONE 'UTC'), $%d)"},
-	{Field: content.OrderTitle, Direction: content.Asc}:        {"r.title_key", "text", "r.title_key ASC, r.id ASC", "(r.title_key, r.id) > ($%d::text, $%d)"},
-	{Field: content.OrderTitle, Direction: content.Desc}:       {"r.title_key", "text", "r.title_key DESC, r.id DESC", "(r.title_key, r.id) < ($%d::text, $%d)"},
+// orderSQL holds, for each order field, the column sorted on (as the
+// public sees it and as editors do, whose drafts have no listing keys: they
+// sort as if published at the start of time, by their latest title), the
+// cursor key read from it and the cast of a cursor key back to it. Only
+// these constant fragments are ever put into SQL.
+var orderSQL = map[content.OrderField]struct{ public, editor, key, cast string }{
+	content.OrderPublishedAt: {"r.published_at", "coalesce(r.published_at, '0001-01-01'::date)", "%s::text", "$%d::date"},
+	content.OrderUpdatedAt:   {"r.updated_at", "r.updated_at", "to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')", "($%d::timestamp AT TIME ZONE 'UTC')"},
+	content.OrderTitle:       {"r.title_key", "coalesce(r.title_key, lower(v.title))", "%s", "$%d::text"},
+}
+
+// orderClauses returns the sort key expression, the ORDER BY clause and the
+// cursor comparison (with two %d for its arguments) of an order.
+func orderClauses(o content.Order, editor bool) (key, by, cmp string, ok bool) {
+	f, ok := orderSQL[o.Field]
+	if !ok || !o.Valid() {
+		return "", "", "", false
+	}
+	col := f.public
+	if editor {
+		col = f.editor
+	}
+	dir, op := " ASC", ">"
+	if o.Direction == content.Desc {
+		dir, op = " DESC", "<"
+	}
+	key = fmt.Sprintf(f.key, col)
+	return key, col + dir + ", r.id" + dir, "(" + col + ", r.id) " + op + " (" + f.cast + ", $%d)", true
 }
 
 // ListResources returns one page of published resources: the page and the
 // total count go to the database in one batch (one round trip).
 func (db *DB) ListResources(ctx context.Context, q content.ListQuery) (*content.ListPage, error) {
-	o, ok := orderSQL[q.Order]
+	key, by, cmp, ok := orderClauses(q.Order, q.Editor)
 	if !ok {
 		return nil, content.FieldErrorf("orderBy", "unknown order")
 	}
 	where, args := filterSQL(q.Filter)
 	join := publicJoin
 	if q.Editor {
-		// Drafts have no listing keys: order them by their latest title and
-		// as if published at the start of time.
-		r := strings.NewReplacer("r.published_at", "coalesce(r.published_at, '0001-01-01'::date)", "r.title_key", "coalesce(r.title_key, lower(v.title))")
-		o.key, o.by, o.cmp = r.Replace(o.key), r.Replace(o.by), r.Replace(o.cmp)
 		join = editorJoin
 	}
 	countSQL := `SELECT count(*)` + join + ` WHERE` + where
@@ -182,12 +213,12 @@ func (db *DB) ListResources(ctx context.Context, q content.ListQuery) (*content.
 	pageWhere := where
 	pageArgs := append([]any(nil), args...)
 	if q.After != nil {
-		pageWhere += " AND " + fmt.Sprintf(o.cmp, len(args)+1, len(args)+2)
+		pageWhere += " AND " + fmt.Sprintf(cmp, len(args)+1, len(args)+2)
 		pageArgs = append(pageArgs, q.After.Key, q.After.ID)
 	}
 	pageArgs = append(pageArgs, q.First+1)
-	pageSQL := `SELECT ` + resourceColumns + `, ` + o.key + join + ` WHERE` + pageWhere +
-		` ORDER BY ` + o.by + fmt.Sprintf(` LIMIT $%d`, len(pageArgs))
+	pageSQL := `SELECT ` + resourceColumns + `, ` + key + join + ` WHERE` + pageWhere +
+		` ORDER BY ` + by + fmt.Sprintf(` LIMIT $%d`, len(pageArgs))
 
 	var (
 		page  content.ListPage

@@ -122,7 +122,7 @@ type awaySource struct {
 func (a *awaySource) ChangesSince(context.Context, uint64) ([]content.Change, uint64, error) {
 	return nil, 1, nil
 }
-func (a *awaySource) ResourcesByID(context.Context, []int64) ([]*content.Resource, error) {
+func (a *awaySource) ResourcesByID(context.Context, []int64, content.Part) ([]*content.Resource, error) {
 	return nil, nil
 }
 func (a *awaySource) ScanPublished(_ context.Context, _ int, fn func([]*content.Resource) error) (uint64, error) {

@@ -16,7 +16,7 @@ type Source interface {
 	ChangesSince(ctx context.Context, watermark uint64) ([]content.Change, uint64, error)
 	// ResourcesByID returns the resources that answer publicly (published
 	// or withdrawn); only published ones are indexed.
-	ResourcesByID(ctx context.Context, ids []int64) ([]*content.Resource, error)
+	ResourcesByID(ctx context.Context, ids []int64, omit content.Part) ([]*content.Resource, error)
 	// ScanPublished visits every published resource in one snapshot and
 	// returns that snapshot's watermark.
 	ScanPublished(ctx context.Context, batch int, fn func([]*content.Resource) error) (uint64, error)
@@ -222,7 +222,7 @@ func (s *Syncer) CatchUp(ctx context.Context) error {
 		last := start+s.opts.Batch >= len(ids)
 		published := map[int64]*content.Resource{}
 		if len(chunk) > 0 {
-			rs, err := s.src.ResourcesByID(ctx, chunk)
+			rs, err := s.src.ResourcesByID(ctx, chunk, 0)
 			if err != nil {
 				return err
 			}

@@ -72,8 +72,7 @@ func (s *Service) Search(ctx context.Context, q content.SearchQuery) (*content.S
 	for i, h := range page.Hits {
 		ids[i] = h.ID
 	}
-	rs, err := s.o.Store.ResourcesByIDPartly(ctx, ids, content.Skip{
-		Body: q.Omit.Has(content.PartBody), Sources: q.Omit.Has(content.PartSources), Details: q.Omit.Has(content.PartDetails)})
+	rs, err := s.o.Store.ResourcesByID(ctx, ids, q.Omit)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +148,7 @@ func (s *Service) Completions(ctx context.Context, prefix string, first int) ([]
 	for i, c := range cs {
 		ids[i] = c.ID
 	}
-	rs, err := s.o.Store.ResourcesByIDPartly(ctx, ids, content.Skip{Body: true, Sources: true, Details: true})
+	rs, err := s.o.Store.ResourcesByID(ctx, ids, content.PartBody|content.PartSources|content.PartDetails)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +203,7 @@ func (s *Service) ResourceByID(ctx context.Context, id int64) (*content.Resource
 	if s.editor(ctx) {
 		return s.o.Editor.EditorResourceByID(ctx, id)
 	}
-	rs, err := s.o.Store.ResourcesByID(ctx, []int64{id})
+	rs, err := s.o.Store.ResourcesByID(ctx, []int64{id}, 0)
 	if err != nil {
 		return nil, err
 	}
