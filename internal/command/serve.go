@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"guidancehub/graph"
+	"guidancehub/internal/changelog"
 	"guidancehub/internal/config"
 	"guidancehub/internal/content"
 	"guidancehub/internal/httpapi"
@@ -91,8 +92,12 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 	syncCtx, stopSync := context.WithCancel(ctx)
 	var syncDone sync.WaitGroup
 	defer func() { stopSync(); syncDone.Wait() }()
-	syncDone.Add(3)
+	syncDone.Add(4)
 	go func() { defer syncDone.Done(); db.Listen(syncCtx, syncer.Wake, log) }()
+	go func() {
+		defer syncDone.Done()
+		changelog.Prune(syncCtx, db, changelog.DefaultRetention, time.Hour, log)
+	}()
 	go func() { defer syncDone.Done(); db.RunScheduler(syncCtx, log) }()
 	startErr := make(chan error, 1)
 	go func() {

@@ -129,9 +129,8 @@ func (a *awaySource) ScanPublished(_ context.Context, _ int, fn func([]*content.
 	a.scans++
 	return 1, fn(a.rs)
 }
-func (a *awaySource) CountPublished(context.Context) (int, error)                { return len(a.rs), nil }
-func (a *awaySource) LatestReindexRequest(context.Context) (int64, error)        { return 0, nil }
-func (a *awaySource) PruneChanges(context.Context, time.Duration) (int64, error) { return 0, nil }
+func (a *awaySource) CountPublished(context.Context) (int, error)         { return len(a.rs), nil }
+func (a *awaySource) LatestReindexRequest(context.Context) (int64, error) { return 0, nil }
 
 // TestAwayLongerThanRetentionRebuilds: a replica whose last catch-up is
 // older than the change-log retention cannot trust the log to hold every

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"guidancehub/internal/changelog"
 	"guidancehub/internal/content"
 )
 
@@ -22,7 +23,6 @@ type Source interface {
 	ScanPublished(ctx context.Context, batch int, fn func([]*content.Resource) error) (uint64, error)
 	CountPublished(ctx context.Context) (int, error)
 	LatestReindexRequest(ctx context.Context) (int64, error)
-	PruneChanges(ctx context.Context, retention time.Duration) (int64, error)
 }
 
 // Options configure a Syncer.
@@ -33,7 +33,7 @@ type Options struct {
 	// notification (default 2 s).
 	Poll time.Duration
 	// Retention is how long change rows are kept; a replica away longer
-	// rebuilds instead of catching up (default 7 days).
+	// rebuilds instead of catching up (default changelog.DefaultRetention).
 	Retention time.Duration
 	// Batch bounds documents per index batch (default 500).
 	Batch   int
@@ -48,10 +48,9 @@ type Syncer struct {
 	*Index
 	src  Source
 	opts Options
-	wake chan struct{}
-	// applied remembers change rows already applied since the watermark
-	// last moved, so a row read again is not applied again.
-	applied map[int64]bool
+	// feed hands the index the change log's rows: the index is one
+	// subscriber of the log.
+	feed *changelog.Consumer
 }
 
 // NewSyncer opens (or creates) the index under opts.DataDir. It fails fast
@@ -61,7 +60,7 @@ func NewSyncer(src Source, opts Options) (*Syncer, error) {
 		opts.Poll = 2 * time.Second
 	}
 	if opts.Retention == 0 {
-		opts.Retention = 7 * 24 * time.Hour
+		opts.Retention = changelog.DefaultRetention
 	}
 	if opts.Batch == 0 {
 		opts.Batch = 500
@@ -76,7 +75,8 @@ func NewSyncer(src Source, opts Options) (*Syncer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Syncer{Index: ix, src: src, opts: opts, wake: make(chan struct{}, 1), applied: map[int64]bool{}}
+	s := &Syncer{Index: ix, src: src, opts: opts}
+	s.feed = changelog.NewConsumer(src, subscriber{s}, changelog.Options{Poll: opts.Poll, Name: "search index", Logger: opts.Logger})
 	ix.onDamage = s.Wake
 	if rebuild {
 		s.needRebuild = true
@@ -85,12 +85,7 @@ func NewSyncer(src Source, opts Options) (*Syncer, error) {
 }
 
 // Wake asks the syncer to catch up now (on a change notification).
-func (s *Syncer) Wake() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
+func (s *Syncer) Wake() { s.feed.Wake() }
 
 // Start brings the index up to date (rebuilding if needed, or if it turns
 // out damaged on the way) and marks it ready; then it returns, and Run
@@ -138,8 +133,8 @@ func (s *Syncer) start(ctx context.Context) error {
 func (s *Syncer) Run(ctx context.Context) {
 	poll := time.NewTicker(s.opts.Poll)
 	defer poll.Stop()
-	prune := time.NewTicker(time.Hour)
-	defer prune.Stop()
+	hourly := time.NewTicker(time.Hour)
+	defer hourly.Stop()
 	check := time.NewTicker(10 * time.Second)
 	defer check.Stop()
 	go s.VerifySegments(true)
@@ -147,14 +142,9 @@ func (s *Syncer) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-s.wake:
+		case <-s.feed.Woken():
 		case <-poll.C:
-		case <-prune.C:
-			if n, err := s.src.PruneChanges(ctx, s.opts.Retention); err != nil {
-				s.opts.Logger.Warn("prune change log", "err", err)
-			} else if n > 0 {
-				s.opts.Logger.Info("pruned change log", "rows", n)
-			}
+		case <-hourly.C:
 			go s.VerifySegments(true)
 			continue
 		case <-check.C:
@@ -187,20 +177,25 @@ func (s *Syncer) round(ctx context.Context) {
 	}
 }
 
-// CatchUp applies every change not yet reflected in the index: it reloads
-// each changed resource from PostgreSQL and indexes it if published, else
-// deletes it. Reapplying a change is harmless.
-func (s *Syncer) CatchUp(ctx context.Context) error {
+// CatchUp applies every change not yet reflected in the index.
+func (s *Syncer) CatchUp(ctx context.Context) error { return s.feed.CatchUp(ctx) }
+
+// subscriber is the index as a subscriber of the change log.
+type subscriber struct{ s *Syncer }
+
+func (sub subscriber) Watermark() uint64 { return sub.s.watermark() }
+
+// Apply reloads each changed resource from PostgreSQL and indexes it if
+// published, else deletes it, in bounded batches; the watermark moves with
+// the last batch. Reapplying a change is harmless.
+func (sub subscriber) Apply(ctx context.Context, changes []content.Change, next uint64) error {
+	s := sub.s
 	from := s.watermark()
-	changes, next, err := s.src.ChangesSince(ctx, from)
-	if err != nil {
-		return err
-	}
 	var ids []int64
 	seen := map[int64]bool{}
 	var oldest time.Time
 	for _, c := range changes {
-		if s.applied[c.Seq] || seen[c.ResourceID] {
+		if seen[c.ResourceID] {
 			continue
 		}
 		seen[c.ResourceID] = true
@@ -243,12 +238,6 @@ func (s *Syncer) CatchUp(ctx context.Context) error {
 			break
 		}
 	}
-	// Rows read now may be read again (their transactions are at or above
-	// the new watermark); remember them so they are not applied twice.
-	s.applied = make(map[int64]bool, len(changes))
-	for _, c := range changes {
-		s.applied[c.Seq] = true
-	}
 	s.m.lagChanges.Set(0)
 	s.m.lagSeconds.Set(0)
 	if n, err := s.DocCount(); err == nil {
@@ -266,7 +255,7 @@ func (s *Syncer) Rebuild(ctx context.Context, reindex string) error {
 		return err
 	}
 	s.needRebuild = false
-	s.applied = map[int64]bool{}
+	s.feed.Reset()
 	return nil
 }
 
