@@ -95,7 +95,8 @@ type Details struct {
 }
 
 // Draft is the editable content of a resource: everything a revision
-// snapshots. Imports and (later) the API write Drafts.
+// snapshots. Imports and the API write Drafts; Check holds them to the
+// resource rules.
 type Draft struct {
 	Kind          Kind
 	Slug          string

@@ -32,6 +32,7 @@ type Error struct {
 	RetryAfter time.Duration
 }
 
+// Error returns the message, prefixed with the field at fault if any.
 func (e *Error) Error() string {
 	if e.Field != "" {
 		return fmt.Sprintf("%s: %s", e.Field, e.Message)

@@ -111,6 +111,11 @@ type Completion struct {
 // Searcher answers searches from the full-text index. It returns ids;
 // callers load the resources from the Store, which decides visibility.
 type Searcher interface {
+	// Search returns one page of matching ids with scores, cursors,
+	// highlights, facets and a suggestion; EUNAVAILABLE until the index
+	// has caught up, EINVALID for a bad query text or cursor.
 	Search(ctx context.Context, q SearchQuery) (*SearchPage, error)
+	// Complete returns up to first ids (Completion.ID only) whose titles
+	// have a word starting with the prefix's last word, best first.
 	Complete(ctx context.Context, prefix string, first int) ([]Completion, error)
 }

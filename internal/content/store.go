@@ -62,22 +62,49 @@ type Importer interface {
 	ImportFiles(ctx context.Context, files []FileImport, opts ImportOptions) ([]ImportResult, error)
 }
 
-// Editor is the store as editors and admins use it.
+// Editor is the store as editors and admins use it (PostgreSQL). Callers
+// check roles (EditorialService does); the store records who acted (p) in
+// the audit log. Errors: ENOTFOUND for an unknown id, EFORBIDDEN for a
+// resource managed by a file (naming the file), ECONFLICT for a stale
+// revision or a taken slug, EINVALID naming the field.
 type Editor interface {
+	// EditorResourceByID returns any resource by id, drafts included: its
+	// published revision, or its latest when it was never published.
 	EditorResourceByID(ctx context.Context, id int64) (*Resource, error)
+	// EditorResourceBySlug is EditorResourceByID by slug.
 	EditorResourceBySlug(ctx context.Context, slug string) (*Resource, error)
+	// PendingDraft returns the latest revision when it is newer than the
+	// published one (status DRAFT), or nil.
 	PendingDraft(ctx context.Context, id int64) (*Resource, error)
+	// Revisions lists a resource's revisions, newest first.
 	Revisions(ctx context.Context, id int64) ([]RevisionInfo, error)
+	// Revision returns one revision's content; EINVALID (field "revision")
+	// when there is none.
 	Revision(ctx context.Context, id int64, rev int) (*Draft, error)
+	// CreateResource stores d as revision 1 of a new draft.
 	CreateResource(ctx context.Context, p *Principal, d Draft) (*Resource, error)
+	// UpdateResource applies e to the latest revision, which must be seen,
+	// as a new draft revision; the published revision stays live.
 	UpdateResource(ctx context.Context, p *Principal, id int64, seen int, e ResourceEdit) (*Resource, error)
+	// PublishResource publishes the latest revision now (at nil) or
+	// schedules it for at.
 	PublishResource(ctx context.Context, p *Principal, id int64, at *time.Time) (*Resource, error)
+	// WithdrawResource withdraws a resource; reason is required.
 	WithdrawResource(ctx context.Context, p *Principal, id int64, reason string) (*Resource, error)
+	// RestoreRevision copies revision rev as the new latest draft.
 	RestoreRevision(ctx context.Context, p *Principal, id int64, rev int) (*Resource, error)
+	// MarkReviewed sets the last-reviewed and next-review dates (next
+	// after last).
 	MarkReviewed(ctx context.Context, p *Principal, id int64, last, next time.Time) (*Resource, error)
+	// AuditLog returns up to first entries newest first, with ids below
+	// before (0: from the newest).
 	AuditLog(ctx context.Context, first int, before int64) ([]AuditEntry, error)
+	// CreateToken creates a token for name with the role, valid until
+	// expires (nil: never), and returns its secret (shown once).
 	CreateToken(ctx context.Context, name string, role Role, expires *time.Time) (string, *Token, error)
+	// ListTokens lists every token, never a secret.
 	ListTokens(ctx context.Context) ([]Token, error)
+	// RevokeToken revokes the token whose prefix is given; ENOTFOUND if none.
 	RevokeToken(ctx context.Context, prefix string) (*Token, error)
 }
 

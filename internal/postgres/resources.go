@@ -55,7 +55,7 @@ var resourceColumns = columns(0)
 // never published have none and drop out.
 const publicJoin = ` FROM resources r JOIN revisions v ON v.resource_id = r.id AND v.revision = r.published_revision`
 
-// publicRows selects published and withdrawn resources (what answers by
+// answerable selects published and withdrawn resources (what answers by
 // slug or id); listed selects only published ones.
 const (
 	answerable = ` r.status IN ('PUBLISHED', 'WITHDRAWN')`

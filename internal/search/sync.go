@@ -10,8 +10,10 @@ import (
 	"guidancehub/internal/content"
 )
 
-// Source is what the index is kept in step with: PostgreSQL.
-type Source interface {
+// Store is what the index is kept in step with: PostgreSQL, read through
+// its change log and its published resources. (Not content.Source, a
+// document a resource cites.)
+type Store interface {
 	// ChangesSince returns change rows a reader at watermark may not have
 	// seen, and the watermark for its next call.
 	ChangesSince(ctx context.Context, watermark uint64) ([]content.Change, uint64, error)
@@ -46,7 +48,7 @@ type Options struct {
 // before it reports ready, and rebuilding when it must.
 type Syncer struct {
 	*Index
-	src  Source
+	src  Store
 	opts Options
 	// feed hands the index the change log's rows: the index is one
 	// subscriber of the log.
@@ -55,7 +57,7 @@ type Syncer struct {
 
 // NewSyncer opens (or creates) the index under opts.DataDir. It fails fast
 // with ErrInUse when another process holds the index.
-func NewSyncer(src Source, opts Options) (*Syncer, error) {
+func NewSyncer(src Store, opts Options) (*Syncer, error) {
 	if opts.Poll == 0 {
 		opts.Poll = 2 * time.Second
 	}

@@ -73,7 +73,7 @@ func publishedIDs(t *testing.T, db *postgres.DB) []int64 {
 	return ids
 }
 
-func newSyncer(t *testing.T, src search.Source, dir string) *search.Syncer {
+func newSyncer(t *testing.T, src search.Store, dir string) *search.Syncer {
 	t.Helper()
 	s, err := search.NewSyncer(src, search.Options{DataDir: dir, Poll: time.Hour})
 	if err != nil {
@@ -106,7 +106,7 @@ func (n naiveReader) ChangesSince(ctx context.Context, lastSeq uint64) ([]conten
 // outOfOrder holds a transaction with a lower change number open while a
 // later one commits and is applied, then commits the first and catches up
 // again. It reports whether the index then equals PostgreSQL.
-func outOfOrder(t *testing.T, db *postgres.DB, src search.Source) bool {
+func outOfOrder(t *testing.T, db *postgres.DB, src search.Store) bool {
 	publish(t, db, "first", "First")
 	s := newSyncer(t, src, t.TempDir())
 

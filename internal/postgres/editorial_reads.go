@@ -10,6 +10,9 @@ import (
 	"guidancehub/internal/content"
 )
 
+// What editors read: any resource whatever its status, pending drafts,
+// revisions and the audit log. Their writes are in editorial.go.
+
 type rowQuerier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
