@@ -263,7 +263,7 @@ func TestLaggingIndexNeverShowsWithdrawn(t *testing.T) {
 		t.Fatal(err)
 	}
 	// No CatchUp: the index still holds hostile-body.
-	srv := httptest.NewServer(httpapi.New(httpapi.Options{GraphQL: graph.NewServer(&graph.Resolver{Reading: service.New(service.Options{Store: db, Index: s.Index}), PublicURL: "http://x"}, graph.DefaultLimits, slog.New(slog.DiscardHandler))}))
+	srv := httptest.NewServer(httpapi.New(httpapi.Options{GraphQL: graph.NewServer(&graph.Resolver{Reading: service.New(service.Options{Store: db, Index: s}), PublicURL: "http://x"}, graph.DefaultLimits, slog.New(slog.DiscardHandler))}))
 	defer srv.Close()
 	r := post(t, srv.URL, searchQ, map[string]any{"q": "hostile markup"})
 	if strings.Contains(mustJSON(r.Data), "hostile-body") {

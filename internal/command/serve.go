@@ -55,7 +55,7 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 		log.Info(summary(rep), "dir", cfg.ResourcesDir)
 	}
 
-	svc := service.New(service.Options{Store: db, Editor: db, Index: syncer.Index, Log: log,
+	svc := service.New(service.Options{Store: db, Editor: db, Index: syncer, Log: log,
 		ZeroResults: db.RecordZeroResult, ZeroResultTerm: search.ZeroResultTerm})
 	resolver := &graph.Resolver{Reading: svc, Editing: svc, Feed: db, PublicURL: cfg.PublicURL, Log: log}
 	h := httpapi.New(httpapi.Options{

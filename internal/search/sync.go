@@ -43,9 +43,11 @@ type Options struct {
 	Metrics *Metrics
 }
 
-// Syncer owns a process's index and keeps it in step with the source:
-// woken by notifications, polling as a safety net, catching up at start-up
-// before it reports ready, and rebuilding when it must.
+// Syncer owns a process's index. It answers searches (Search and Complete
+// in heal.go guard the index: a damaged one answers UNAVAILABLE and is
+// rebuilt) and keeps the index in step with the store as its subscriber to
+// the change log: woken by notifications, polling as a safety net, catching
+// up at start-up before it reports ready, and rebuilding when it must.
 type Syncer struct {
 	*Index
 	src  Store

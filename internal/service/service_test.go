@@ -31,7 +31,7 @@ func newService(t *testing.T) (*service.Service, *postgres.DB, *search.Syncer) {
 	if err := ix.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return service.New(service.Options{Store: db, Editor: db, Index: ix.Index}), db, ix
+	return service.New(service.Options{Store: db, Editor: db, Index: ix}), db, ix
 }
 
 func as(role content.Role) context.Context {
