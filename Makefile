@@ -51,7 +51,7 @@ bench: postgres
 	$(GO) run ./internal/pgcluster/withpg -- $(GO) test -run '^$$' -bench SearchPage -benchtime 300x ./internal/web
 	$(GO) run ./internal/bench/hubbench -n $(BENCH_N)
 
-## chaos: the crash suite: kill -9 of the hub during writes, of PostgreSQL under load, stale pid files, every kind of index damage (figures printed; fails on a lost write, an index mismatch or an INTERNAL answer; about 10 minutes)
+## chaos: the crash suite: kill -9 of the hub during writes, of PostgreSQL under load, stale pid files, every kind of index damage (figures printed; fails on a lost write, an index mismatch or an INTERNAL answer; about 7 minutes)
 chaos: postgres build
 	$(GO) run ./internal/chaos/hubchaos -bin ./$(BIN)
 

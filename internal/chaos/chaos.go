@@ -5,8 +5,9 @@
 //
 // Faults, each a bounded number of cycles:
 //
-//   - kill -9 of the hub while it writes (the next hub adopts its orphaned
-//     PostgreSQL and must stop it on exit);
+//   - kill -9 of the hub while it writes (a CLI command beside the orphaned
+//     PostgreSQL uses it and leaves it running; the next hub adopts it and
+//     must stop it on exit);
 //   - kill -9 of PostgreSQL under load (the hub restarts it; meanwhile every
 //     answer is data or a coded UNAVAILABLE / OUTCOME_UNKNOWN, never INTERNAL);
 //   - stale postmaster.pid files naming another live process;
@@ -91,10 +92,10 @@ func (r *Report) Print(w io.Writer) {
 	sort.Strings(kinds)
 	fmt.Fprintf(w, "chaos: %d acknowledged writes, %d lost, %d outcome unknown, %d index mismatches, %d INTERNAL answers\n",
 		r.Acknowledged, r.Lost, r.Unknown, r.Mismatches, r.Internal)
-	fmt.Fprintf(w, "%-28s %6s %10s %10s\n", "fault", "cycles", "p50", "max")
+	fmt.Fprintf(w, "%-34s %6s %10s %10s\n", "fault", "cycles", "p50", "max")
 	for _, k := range kinds {
 		p50, mx := percentiles(r.Recovery[k])
-		fmt.Fprintf(w, "%-28s %6d %10v %10v\n", k, r.Cycles[k], p50.Round(time.Millisecond), mx.Round(time.Millisecond))
+		fmt.Fprintf(w, "%-34s %6d %10v %10v\n", k, r.Cycles[k], p50.Round(time.Millisecond), mx.Round(time.Millisecond))
 	}
 	var codes []string
 	for c, n := range r.Codes {
@@ -316,6 +317,14 @@ func (s *suite) cli(ctx context.Context, args ...string) (string, error) {
 	return out.String(), nil
 }
 
+// cliAll runs a CLI verb and returns its standard output and error.
+func (s *suite) cliAll(ctx context.Context, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, s.cfg.Bin, args...)
+	cmd.Env = s.env()
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
 // gql sends a GraphQL request and returns data, the first error's code
 // ("" if none) and a transport error.
 func (s *suite) gql(ctx context.Context, url, query string, vars map[string]any) (map[string]any, string, map[string]any, error) {
@@ -477,6 +486,15 @@ func (s *suite) hubKill(ctx context.Context) {
 	t0 := time.Now()
 	close(stop)
 	wg.Wait()
+	if s.rep.Cycles["hub kill -9 → ready"]%10 == 0 {
+		// A CLI command finds the orphan: it uses it, never adopts it,
+		// and leaves it running.
+		out, err := s.cliAll(ctx, "token", "list")
+		if err != nil || strings.Contains(out, "adopted") || !strings.Contains(out, "using running PostgreSQL") || !s.pgRunning() {
+			s.rep.fail("hub kill: a CLI command beside the orphaned cluster: err %v, running after %v:\n%s", err, s.pgRunning(), out)
+		}
+		t0 = time.Now()
+	}
 	h2, err := s.start(ctx)
 	if err != nil {
 		s.rep.fail("hub kill: restart: %v", err)
