@@ -584,6 +584,37 @@ func TestGraphiQLKeyboard(t *testing.T) {
 	}
 }
 
+// TestPrintStylesheet: printed, a page keeps its content, drops the
+// navigation and forms, and writes each link's address after it.
+func TestPrintStylesheet(t *testing.T) {
+	tb := newTab(t, 1280, 900, true)
+	tb.open("/resources/asylum-seekers-and-refugees-nhs-entitlements")
+	tb.must(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+		return err
+	}))
+	got := eval[map[string]string](tb, `(() => {
+		const after = sel => getComputedStyle(document.querySelector(sel), '::after').content
+		const display = sel => getComputedStyle(document.querySelector(sel)).display
+		return {
+			nav: display('.nhsuk-header__navigation'),
+			search: display('.nhsuk-header__search'),
+			main: display('main'),
+			source: after('.hub-sources a[href^="http"]'),
+			internal: after('.hub-body a[href^="/resources/"]'),
+		}
+	})()`)
+	if got["nav"] != "none" || got["search"] != "none" || got["main"] == "none" {
+		t.Errorf("printed page shows navigation or search, or hides the content: %v", got)
+	}
+	if !strings.HasPrefix(got["source"], `" (http`) {
+		t.Errorf("a source's link prints as %s, want its address after it", got["source"])
+	}
+	if !strings.Contains(got["internal"], "/resources/") {
+		t.Errorf("a link to another resource prints as %s, want its address after it", got["internal"])
+	}
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
