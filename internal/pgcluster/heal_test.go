@@ -208,6 +208,14 @@ func TestOrphanIsAdoptedByServeOnly(t *testing.T) {
 	}
 	helper.Process.Kill() // kill -9: no chance to stop the cluster
 	helper.Wait()
+	t.Cleanup(func() {
+		// Whatever failed below, leave no orphan behind: adopt and stop it.
+		if Answering(context.Background(), dir) {
+			if c, err := Start(context.Background(), dir, Options{Throwaway: true, Owner: true}); err == nil {
+				c.Stop(context.Background())
+			}
+		}
+	})
 
 	cli, err := Start(context.Background(), dir, Options{Throwaway: true})
 	if err != nil {
