@@ -38,8 +38,11 @@ type editorialHub struct {
 	partner, editor, admin string
 }
 
-func startEditorialHub(t *testing.T) *editorialHub {
-	h, dir := startFixtureHub(t)
+func startEditorialHub(t *testing.T) *editorialHub { return startEditorialHubWith(t, nil) }
+
+// startEditorialHubWith is startEditorialHub with extra settings.
+func startEditorialHubWith(t *testing.T, vars map[string]string) *editorialHub {
+	h, dir := startFixtureHubWith(t, vars)
 	e := &editorialHub{hub: h, dsn: dsnFromLogs(t, h), dir: dir}
 	db := testdb.OpenDSN(t, e.dsn)
 	for role, dst := range map[content.Role]*string{content.RolePartner: &e.partner, content.RoleEditor: &e.editor, content.RoleAdmin: &e.admin} {

@@ -201,10 +201,17 @@ func path(v any, keys ...any) any {
 
 // startFixtureHub boots a hub over a copy of testdata/resources in a fresh
 // database and returns it with the copy's directory.
-func startFixtureHub(t *testing.T) (*hub, string) {
+func startFixtureHub(t *testing.T) (*hub, string) { return startFixtureHubWith(t, nil) }
+
+// startFixtureHubWith is startFixtureHub with extra settings.
+func startFixtureHubWith(t *testing.T, extra map[string]string) (*hub, string) {
 	dir := copyFixtures(t)
 	dsn := testdb.DSN(t)
-	h := startHub(t, map[string]string{"DATABASE_URL": dsn, "HUB_RESOURCES_DIR": dir, "HUB_PUBLIC_URL": "https://hub.example.org/"})
+	vars := map[string]string{"DATABASE_URL": dsn, "HUB_RESOURCES_DIR": dir, "HUB_PUBLIC_URL": "https://hub.example.org/"}
+	for k, v := range extra {
+		vars[k] = v
+	}
+	h := startHub(t, vars)
 	return h, dir
 }
 

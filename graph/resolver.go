@@ -21,6 +21,8 @@ type Resolver struct {
 	Editing content.EditorialService
 	// Feed answers the partner change feed (changes).
 	Feed partner.Feed
+	// Webhooks registers and lists webhook endpoints (admins).
+	Webhooks *partner.Webhooks
 	// PublicURL is the base of each resource's url, without a trailing slash.
 	PublicURL string
 	Log       *slog.Logger

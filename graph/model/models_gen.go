@@ -63,6 +63,22 @@ type PageInfo struct {
 type Query struct {
 }
 
+type RegisterWebhookEndpointInput struct {
+	// An http(s) URL. Loopback, private and link-local addresses are refused (HUB_WEBHOOK_ALLOW_PRIVATE allows them).
+	URL string `json:"url"`
+	// Default: all three.
+	Events      []string `json:"events,omitempty"`
+	Kinds       []string `json:"kinds,omitempty"`
+	Topics      []string `json:"topics,omitempty"`
+	Description *string  `json:"description,omitempty"`
+}
+
+type RegisterWebhookEndpointPayload struct {
+	Endpoint *WebhookEndpoint `json:"endpoint"`
+	// The signing secret, whsec_<base64>: shown this once.
+	Secret string `json:"secret"`
+}
+
 type ResourceConnection struct {
 	// Number of resources matching the filter, across all pages.
 	TotalCount int            `json:"totalCount"`

@@ -57,7 +57,8 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 
 	svc := service.New(service.Options{Store: db, Editor: db, Index: syncer, Log: log,
 		ZeroResults: db.RecordZeroResult, ZeroResultTerm: search.ZeroResultTerm})
-	resolver := &graph.Resolver{Reading: svc, Editing: svc, Feed: db, PublicURL: cfg.PublicURL, Log: log}
+	hooks := partner.NewWebhooks(db, partner.WebhookOptions{AllowPrivate: cfg.WebhookAllowPrivate, PublicURL: cfg.PublicURL, Logger: log})
+	resolver := &graph.Resolver{Reading: svc, Editing: svc, Feed: db, Webhooks: hooks, PublicURL: cfg.PublicURL, Log: log}
 	h := httpapi.New(httpapi.Options{
 		Logger: log,
 		GraphQL: graph.NewServer(resolver, graph.Limits{Tokens: cfg.MaxTokens, Depth: cfg.MaxDepth, Aliases: cfg.MaxAliases,
@@ -92,12 +93,13 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 	syncCtx, stopSync := context.WithCancel(ctx)
 	var syncDone sync.WaitGroup
 	defer func() { stopSync(); syncDone.Wait() }()
-	syncDone.Add(4)
-	go func() { defer syncDone.Done(); db.Listen(syncCtx, syncer.Wake, log) }()
+	syncDone.Add(5)
+	go func() { defer syncDone.Done(); db.Listen(syncCtx, func() { syncer.Wake(); hooks.Wake() }, log) }()
 	go func() {
 		defer syncDone.Done()
 		changelog.Prune(syncCtx, db, changelog.DefaultRetention, time.Hour, log)
 	}()
+	go func() { defer syncDone.Done(); hooks.Run(syncCtx) }()
 	go func() { defer syncDone.Done(); db.RunScheduler(syncCtx, log) }()
 	startErr := make(chan error, 1)
 	go func() {

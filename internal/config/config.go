@@ -29,6 +29,10 @@ type Config struct {
 	ClientIPHeader string
 	// RequestTimeout bounds each request's work, down to PostgreSQL and Bleve.
 	RequestTimeout time.Duration
+	// WebhookAllowPrivate lets webhook endpoints be loopback, private or
+	// link-local addresses.
+	WebhookAllowPrivate    bool
+	badWebhookAllowPrivate bool
 	// Query limits (0: the built-in default).
 	MaxDepth, MaxAliases, MaxRootFields, MaxComplexity, MaxTokens int
 }
@@ -69,6 +73,10 @@ var Options = []Option{
 				d = -1
 			}
 			c.RequestTimeout = d
+		}},
+	{"HUB_WEBHOOK_ALLOW_PRIVATE", "webhook-allow-private", "false", "Allow webhook endpoints on loopback, private and link-local addresses (checked on the address dialled): true or false.",
+		func(c *Config, v string) {
+			c.WebhookAllowPrivate, c.badWebhookAllowPrivate = v == "true", v != "true" && v != "false"
 		}},
 	{"HUB_MAX_DEPTH", "max-depth", "8", "Deepest field nesting of a query (introspection is measured apart, up to 15).",
 		func(c *Config, v string) { c.MaxDepth = atoi(v) }},
@@ -140,6 +148,9 @@ func (c *Config) validate() error {
 		if n < 0 {
 			return fmt.Errorf("%s: want a positive whole number", name)
 		}
+	}
+	if c.badWebhookAllowPrivate {
+		return fmt.Errorf("HUB_WEBHOOK_ALLOW_PRIVATE: want true or false")
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("HUB_LOG_FORMAT %q: want text or json", c.LogFormat)

@@ -1,0 +1,240 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"guidancehub/internal/content"
+)
+
+const endpointColumns = `id, url, events, kinds, topics, description, enabled, coalesce(disabled_reason, ''), disabled_at, created_at, created_by`
+
+func scanEndpoint(row pgx.CollectableRow) (*content.WebhookEndpoint, error) {
+	var e content.WebhookEndpoint
+	err := row.Scan(&e.ID, &e.URL, &e.Events, &e.Kinds, &e.Topics, &e.Description, &e.Enabled, &e.DisabledReason, &e.DisabledAt, &e.CreatedAt, &e.CreatedBy)
+	return &e, err
+}
+
+// CreateWebhookEndpoint stores an endpoint with its signing key; in must
+// be validated already.
+func (db *DB) CreateWebhookEndpoint(ctx context.Context, in content.WebhookEndpointInput, secret []byte, by string) (*content.WebhookEndpoint, error) {
+	rows, _ := db.pool.Query(ctx, `INSERT INTO webhook_endpoints (url, secret, events, kinds, topics, description, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+endpointColumns,
+		in.URL, secret, in.Events, nonNil(in.Kinds), nonNil(in.Topics), in.Description, by)
+	e, err := pgx.CollectExactlyOneRow(rows, scanEndpoint)
+	if err != nil {
+		return nil, fmt.Errorf("create webhook endpoint: %w", domainError(err))
+	}
+	return e, nil
+}
+
+// WebhookEndpoints lists every endpoint, oldest first.
+func (db *DB) WebhookEndpoints(ctx context.Context) ([]*content.WebhookEndpoint, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints ORDER BY id`)
+	es, err := pgx.CollectRows(rows, scanEndpoint)
+	if err != nil {
+		return nil, fmt.Errorf("webhook endpoints: %w", domainError(err))
+	}
+	return es, nil
+}
+
+// SetWebhookEndpointEnabled enables or disables an endpoint (reason says
+// why, for a disable). Enabling clears the failure record. ENOTFOUND if
+// there is no such endpoint.
+func (db *DB) SetWebhookEndpointEnabled(ctx context.Context, id int64, enabled bool, reason string) (*content.WebhookEndpoint, error) {
+	rows, _ := db.pool.Query(ctx, `UPDATE webhook_endpoints SET enabled = $2,
+		disabled_reason = CASE WHEN $2 THEN NULL ELSE $3 END, disabled_at = CASE WHEN $2 THEN NULL ELSE now() END,
+		failing_since = NULL WHERE id = $1 RETURNING `+endpointColumns, id, enabled, reason)
+	e, err := pgx.CollectExactlyOneRow(rows, scanEndpoint)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, content.Errorf(content.ENOTFOUND, "no webhook endpoint with that id")
+	} else if err != nil {
+		return nil, fmt.Errorf("set webhook endpoint: %w", domainError(err))
+	}
+	return e, nil
+}
+
+const deliveryColumns = `id, endpoint_id, msg_id, event_type, payload, event_at, created_at, status, attempts, next_attempt_at,
+	last_attempt_at, last_status, coalesce(last_error, ''), delivered_at`
+
+func scanDelivery(row pgx.CollectableRow) (content.WebhookDelivery, error) {
+	var d content.WebhookDelivery
+	err := row.Scan(&d.ID, &d.EndpointID, &d.MsgID, &d.EventType, &d.Payload, &d.EventAt, &d.CreatedAt, &d.Status, &d.Attempts,
+		&d.NextAttemptAt, &d.LastAttemptAt, &d.LastStatus, &d.LastError, &d.DeliveredAt)
+	return d, err
+}
+
+// WebhookDeliveries returns an endpoint's newest deliveries, up to limit.
+func (db *DB) WebhookDeliveries(ctx context.Context, endpointID int64, limit int) ([]content.WebhookDelivery, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE endpoint_id = $1 ORDER BY id DESC LIMIT $2`, endpointID, limit)
+	ds, err := pgx.CollectRows(rows, scanDelivery)
+	if err != nil {
+		return nil, fmt.Errorf("webhook deliveries: %w", domainError(err))
+	}
+	return ds, nil
+}
+
+// EnqueueWebhook adds one delivery to one endpoint (a test event), due now.
+// ENOTFOUND if there is no such endpoint.
+func (db *DB) EnqueueWebhook(ctx context.Context, endpointID int64, msgID, eventType string, payload []byte) (*content.WebhookDelivery, error) {
+	rows, _ := db.pool.Query(ctx, `INSERT INTO webhook_deliveries (endpoint_id, msg_id, event_type, payload, event_at)
+		SELECT id, $2, $3, $4, now() FROM webhook_endpoints WHERE id = $1 RETURNING `+deliveryColumns, endpointID, msgID, eventType, string(payload))
+	d, err := pgx.CollectExactlyOneRow(rows, scanDelivery)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, content.Errorf(content.ENOTFOUND, "no webhook endpoint with that id")
+	} else if err != nil {
+		return nil, fmt.Errorf("enqueue webhook: %w", domainError(err))
+	}
+	if _, err := db.pool.Exec(ctx, `SELECT pg_notify($1, 'webhook')`, ChangeChannel); err != nil {
+		return nil, fmt.Errorf("enqueue webhook: %w", domainError(err))
+	}
+	return &d, nil
+}
+
+// webhookReader names the webhooks' position in change_readers.
+const webhookReader = "webhooks"
+
+// FanOutChanges moves the webhooks' change-log reader on by up to limit
+// public events, writing one delivery per event and matching enabled
+// endpoint (registered before the event) in the same transaction, so that
+// each event is fanned out once. build makes an event's type, message id
+// and payload. One replica at a time does it; the others find the reader
+// locked and return 0. The first call starts the reader at the present.
+// It returns the number of events read.
+func (db *DB) FanOutChanges(ctx context.Context, limit int, build func(content.ChangeEvent) (eventType, msgID string, payload []byte, err error)) (int, error) {
+	n := 0
+	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
+		var text string
+		err := tx.QueryRow(ctx, `SELECT position FROM change_readers WHERE name = $1 FOR UPDATE SKIP LOCKED`, webhookReader).Scan(&text)
+		if errors.Is(err, pgx.ErrNoRows) {
+			// Absent, or another replica holds it: start it at the present
+			// if absent; either way nothing to do now.
+			pos, err := changeFeedAt(ctx, tx)
+			if err != nil {
+				return err
+			}
+			_, err = tx.Exec(ctx, `INSERT INTO change_readers (name, position) VALUES ($1, $2) ON CONFLICT DO NOTHING`, webhookReader, pos.Encode())
+			return err
+		} else if err != nil {
+			return err
+		}
+		pos, err := content.DecodeChangePosition(text)
+		if err != nil {
+			return fmt.Errorf("webhooks reader position %q: %w", text, err)
+		}
+		page, err := readFeed(ctx, tx, &pos, limit)
+		if content.ErrorCode(err) == content.EEXPIRED {
+			// Away longer than the retention: what was pruned is lost to
+			// webhooks (partners resynchronise from the export); go on
+			// from the present.
+			page = &content.ChangePage{}
+			if page.Next, err = changeFeedAt(ctx, tx); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return err
+		}
+		for _, ev := range page.Events {
+			typ, msgID, payload, err := build(ev)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO webhook_deliveries (endpoint_id, msg_id, event_type, payload, event_at)
+				SELECT e.id, $1, $2, $3, $4 FROM webhook_endpoints e
+				WHERE e.enabled AND $5 = ANY(e.events) AND e.created_at <= $4
+				  AND (cardinality(e.kinds) = 0 OR $6 = ANY(e.kinds))
+				  AND (cardinality(e.topics) = 0 OR e.topics && (SELECT topics FROM revisions WHERE resource_id = $7 AND revision = $8))
+				ON CONFLICT (endpoint_id, msg_id) DO NOTHING`,
+				msgID, typ, string(payload), ev.CreatedAt, string(ev.Action), string(ev.Kind), ev.ResourceID, ev.Revision); err != nil {
+				return err
+			}
+		}
+		n = len(page.Events)
+		_, err = tx.Exec(ctx, `UPDATE change_readers SET position = $2 WHERE name = $1`, webhookReader, page.Next.Encode())
+		return err
+	})
+	if err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "40001" {
+			return 0, nil // another replica moved the reader meanwhile
+		}
+		return 0, fmt.Errorf("fan out changes: %w", domainError(err))
+	}
+	return n, nil
+}
+
+// ClaimWebhooks takes up to limit due deliveries of enabled endpoints for
+// this process: each is leased (its next attempt moved lease ahead) in one
+// statement with SKIP LOCKED, so replicas never claim the same delivery,
+// and a process that dies mid-send leaves it to be retried when the lease
+// ends.
+func (db *DB) ClaimWebhooks(ctx context.Context, limit int, lease time.Duration) ([]content.WebhookAttempt, error) {
+	rows, _ := db.pool.Query(ctx, `WITH due AS (
+			SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+			WHERE d.status = 'PENDING' AND d.next_attempt_at <= now() AND e.enabled
+			ORDER BY d.next_attempt_at, d.id LIMIT $1 FOR UPDATE OF d SKIP LOCKED
+		)
+		UPDATE webhook_deliveries d SET next_attempt_at = now() + make_interval(secs => $2)
+		FROM due, webhook_endpoints e WHERE d.id = due.id AND e.id = d.endpoint_id
+		RETURNING d.id, d.endpoint_id, d.msg_id, d.event_type, d.payload, d.event_at, d.created_at, d.status, d.attempts, d.next_attempt_at,
+			d.last_attempt_at, d.last_status, coalesce(d.last_error, ''), d.delivered_at, e.url, e.secret`, limit, lease.Seconds())
+	as, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (content.WebhookAttempt, error) {
+		var a content.WebhookAttempt
+		d := &a.WebhookDelivery
+		err := row.Scan(&d.ID, &d.EndpointID, &d.MsgID, &d.EventType, &d.Payload, &d.EventAt, &d.CreatedAt, &d.Status, &d.Attempts,
+			&d.NextAttemptAt, &d.LastAttemptAt, &d.LastStatus, &d.LastError, &d.DeliveredAt, &a.URL, &a.Secret)
+		return a, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim webhooks: %w", domainError(err))
+	}
+	return as, nil
+}
+
+// RecordWebhookAttempt stores an attempt's outcome. A failure marks the
+// endpoint failing (from the first failure after a success); an endpoint
+// failing for longer than disableAfter, or answered 410 Gone, is disabled
+// with the reason. A success clears the failure mark.
+func (db *DB) RecordWebhookAttempt(ctx context.Context, a *content.WebhookAttempt, o content.WebhookOutcome, disableAfter time.Duration) error {
+	status := content.DeliveryPending
+	switch {
+	case o.Delivered:
+		status = content.DeliveryDelivered
+	case o.Next == nil || o.Gone:
+		status = content.DeliveryFailed
+	}
+	var code *int
+	if o.Status != 0 {
+		code = &o.Status
+	}
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET status = $2, attempts = attempts + 1, last_attempt_at = now(),
+			last_status = $3, last_error = nullif($4, ''), next_attempt_at = coalesce($5, next_attempt_at),
+			delivered_at = CASE WHEN $2 = 'DELIVERED' THEN now() END WHERE id = $1`, a.ID, status, code, o.Error, o.Next); err != nil {
+			return err
+		}
+		if o.Delivered {
+			_, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL`, a.EndpointID)
+			return err
+		}
+		reason := fmt.Sprintf("every delivery failed for %s; last: %s", disableAfter, o.Error)
+		if o.Gone {
+			reason = "the receiver answered 410 Gone"
+		}
+		_, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, now()),
+			enabled = CASE WHEN $2 OR coalesce(failing_since, now()) < now() - make_interval(secs => $3) THEN false ELSE enabled END,
+			disabled_reason = CASE WHEN enabled AND ($2 OR coalesce(failing_since, now()) < now() - make_interval(secs => $3)) THEN $4 ELSE disabled_reason END,
+			disabled_at = CASE WHEN enabled AND ($2 OR coalesce(failing_since, now()) < now() - make_interval(secs => $3)) THEN now() ELSE disabled_at END
+			WHERE id = $1`, a.EndpointID, o.Gone, disableAfter.Seconds(), reason)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("record webhook attempt: %w", domainError(err))
+	}
+	return nil
+}
