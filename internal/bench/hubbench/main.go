@@ -92,7 +92,7 @@ func exit(code int) {
 func run() {
 	n := flag.Int("n", 100000, "resources to generate")
 	dur := flag.Duration("load", 10*time.Second, "duration of each load phase")
-	phases := flag.String("phases", "abcdef", "which measurements to run (a–f); the index is always built")
+	phases := flag.String("phases", "abcdefg", "which measurements to run (a–g); the index is always built")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of 300 in-process searches to this file")
 	flag.Parse()
 	ctx := context.Background()
@@ -169,6 +169,32 @@ func run() {
 	a, readyIn := startHub(bin, append(env, "HUB_DATA_DIR="+dirA))
 	atExit(a.stop)
 	fmt.Printf("(f) second start to ready with %d resources: %v (target ≤ 5 s; the embedded PostgreSQL adds its own start, about 0.1 s)\n", *n, readyIn.Round(time.Millisecond))
+
+	// (g) the partner export: time, size and the server's memory, on a
+	// fresh hub so that its peak RSS is the export's own.
+	if strings.Contains(*phases, "g") {
+		must(copyDir(filepath.Join(dirA, "index"), filepath.Join(work, "g", "index")))
+		g, _ := startHub(bin, append(env, "HUB_DATA_DIR="+filepath.Join(work, "g")))
+		before := peakRSS(g.cmd.Process.Pid)
+		t0 := time.Now()
+		resp, err := http.Get(g.url + "/export/resources.ndjson")
+		must(err)
+		var lines, size int
+		var last []byte
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(nil, 16<<20)
+		for sc.Scan() {
+			lines++
+			size += len(sc.Bytes()) + 1
+			last = append(last[:0], sc.Bytes()...)
+		}
+		must(sc.Err())
+		resp.Body.Close()
+		took := time.Since(t0)
+		fmt.Printf("(g) export of %d resources: %v, %.1f MB, %d lines, last line %.60s…; server peak RSS %s before, %s after (target: bounded, batches of 200)\n",
+			*n, took.Round(time.Millisecond), float64(size)/1e6, lines, last, before, peakRSS(g.cmd.Process.Pid))
+		g.stop()
+	}
 
 	// (b) GraphQL over HTTP vs in-process.
 	inproc, err := search.NewSyncer(db, search.Options{DataDir: filepath.Join(work, "c"), Logger: log})
@@ -301,7 +327,7 @@ func publishOne(ctx context.Context, db *postgres.DB, id int, word string) error
 			VALUES ($1, 1, 'GUIDANCE', $2, $3, 'Summary.', 'Body.', current_date)`, rid, fmt.Sprintf("published-%d", id), "News "+word); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO changes (resource_id, revision, action) VALUES ($1, 1, 'created')`, rid); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO changes (resource_id, revision, action) VALUES ($1, 1, 'PUBLISHED')`, rid); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `SELECT pg_notify($1, '')`, postgres.ChangeChannel)
