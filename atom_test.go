@@ -162,6 +162,16 @@ func TestAtomFeed(t *testing.T) {
 		t.Errorf("entries =\n%v\nwant (newest first)\n%v", got, want)
 	}
 
+	// Discovery: the resource pages link to the feed.
+	if r, b := getFeed(t, e.url+"/resources/register-without-id", nil); r.StatusCode != 200 ||
+		!strings.Contains(string(b), `<link rel="alternate" type="application/atom+xml"`) || !strings.Contains(string(b), `href="/feeds/resources.atom"`) {
+		t.Errorf("resource page has no Atom discovery link (status %d)", r.StatusCode)
+	}
+	if r, b := getFeed(t, e.url+"/search?kind=research-brief&nation=england", nil); r.StatusCode != 200 ||
+		!strings.Contains(string(b), `href="/feeds/resources.atom?kind=research-brief&amp;nation=england"`) {
+		t.Errorf("search page does not link to the feed of the same search (status %d)", r.StatusCode)
+	}
+
 	// ETag and 304.
 	etag := resp.Header.Get("ETag")
 	if etag == "" {

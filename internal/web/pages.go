@@ -111,7 +111,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 	if p.Page > 1 {
 		title += fmt.Sprintf(" (page %d)", p.Page)
 	}
-	h.render(w, r, http.StatusOK, "search", layout{Title: title, Canonical: h.public + "/search?" + p.values(p.Page).Encode(), HideHeaderSearch: true, Autocomplete: true, Data: d})
+	h.render(w, r, http.StatusOK, "search", layout{Title: title, Canonical: h.public + "/search?" + p.values(p.Page).Encode(), Feed: "/feeds/resources.atom?" + p.values(1).Encode(), HideHeaderSearch: true, Autocomplete: true, Data: d})
 }
 
 // searchData runs the search for page p.Page and builds the page's view.

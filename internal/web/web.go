@@ -118,6 +118,9 @@ func (h *Handler) NotFound(w http.ResponseWriter, r *http.Request) {
 type layout struct {
 	Title     string // the page's own title; " – Guidance Hub" is added
 	Canonical string
+	// Feed is the Atom feed a reader discovers on the page (default: the
+	// newest resources).
+	Feed string
 	// Query fills the header's search box; HideHeaderSearch leaves it out
 	// on pages that have their own search form.
 	Query            string
