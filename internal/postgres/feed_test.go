@@ -291,3 +291,79 @@ func TestChangeFeedConcurrentWritersNoGapsNoDuplicates(t *testing.T) {
 		t.Fail()
 	}
 }
+
+// A durable reader moved by three processes at once, while writers commit
+// out of order, hands every public change to exactly one call, once: the
+// events' writes (here a row per event) commit with the reader's position.
+func TestConsumeChangesOncePerEventAcrossProcesses(t *testing.T) {
+	db := testdb.Open(t, postgres.Options{})
+	ctx := context.Background()
+	mustImport(t, db, []content.FileImport{file("/lib/a.md", "a", content.KindGuidance, "2025-01-01")}, content.ImportOptions{})
+	a := must[*content.Resource](t)(db.ResourceBySlug(ctx, "a"))
+	if _, err := db.Pool().Exec(ctx, `CREATE TABLE consumed (seq bigint NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	record := func(ctx context.Context, tx pgx.Tx, evs []content.ChangeEvent) error {
+		for _, e := range evs {
+			if _, err := tx.Exec(ctx, `INSERT INTO consumed VALUES ($1)`, e.Seq); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if _, err := db.ConsumeChanges(ctx, "test", 10, record); err != nil { // starts at the present
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := db.ConsumeChanges(ctx, "test", 4, record); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	var writers sync.WaitGroup
+	for w := range 4 {
+		writers.Add(1)
+		go func() {
+			defer writers.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), 7))
+			for range 20 {
+				tx, _ := db.Pool().Begin(ctx)
+				writeChange(t, tx, a.ID, []content.ChangeAction{content.ActionUpdated, content.ActionDraft}[rng.IntN(2)])
+				time.Sleep(time.Duration(rng.IntN(2000)) * time.Microsecond)
+				tx.Commit(ctx)
+			}
+		}()
+	}
+	writers.Wait()
+	for range 100 { // let the readers drain
+		var behind bool
+		db.Pool().QueryRow(ctx, `SELECT EXISTS (SELECT FROM changes c WHERE action <> 'DRAFT' AND c.seq > (SELECT min(seq) FROM changes WHERE action = 'UPDATED')
+			AND NOT EXISTS (SELECT FROM consumed WHERE consumed.seq = c.seq))`).Scan(&behind)
+		if !behind {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
+	var want, got, distinct int
+	db.Pool().QueryRow(ctx, `SELECT count(*) FROM changes WHERE action = 'UPDATED'`).Scan(&want)
+	db.Pool().QueryRow(ctx, `SELECT count(*), count(DISTINCT seq) FROM consumed`).Scan(&got, &distinct)
+	t.Logf("%d public changes, consumed %d times (%d distinct) by 3 processes", want, got, distinct)
+	if got != want || distinct != want {
+		t.Errorf("consumed %d (%d distinct), want each of %d once", got, distinct, want)
+	}
+}

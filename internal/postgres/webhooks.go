@@ -99,39 +99,39 @@ func (db *DB) EnqueueWebhook(ctx context.Context, endpointID int64, msgID, event
 // webhookReader names the webhooks' position in change_readers.
 const webhookReader = "webhooks"
 
-// FanOutChanges moves the webhooks' change-log reader on by up to limit
-// public events, writing one delivery per event and matching enabled
-// endpoint (registered before the event) in the same transaction, so that
-// each event is fanned out once. build makes an event's type, message id
-// and payload. One replica at a time does it; the others find the reader
-// locked and return 0. The first call starts the reader at the present.
-// It returns the number of events read.
-func (db *DB) FanOutChanges(ctx context.Context, limit int, build func(content.ChangeEvent) (eventType, msgID string, payload []byte, err error)) (int, error) {
+// ConsumeChanges is the change log's general reader with a durable
+// position: it moves the reader called name on by up to limit public
+// events, calling fn with them inside the transaction that stores the new
+// position, so that whatever fn writes happens once per event (exactly
+// once, for writes in tx). One process at a time moves a reader: the
+// others find its row locked and return 0 at once. A reader seen for the
+// first time starts at the present; one that was away longer than the
+// change log's retention goes on from the present (what was pruned is
+// lost to it). It returns the number of events read. The search index is
+// the other kind of consumer: it keeps its position in its own index.
+func (db *DB) ConsumeChanges(ctx context.Context, name string, limit int, fn func(ctx context.Context, tx pgx.Tx, events []content.ChangeEvent) error) (int, error) {
 	n := 0
 	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
 		var text string
-		err := tx.QueryRow(ctx, `SELECT position FROM change_readers WHERE name = $1 FOR UPDATE SKIP LOCKED`, webhookReader).Scan(&text)
+		err := tx.QueryRow(ctx, `SELECT position FROM change_readers WHERE name = $1 FOR UPDATE SKIP LOCKED`, name).Scan(&text)
 		if errors.Is(err, pgx.ErrNoRows) {
-			// Absent, or another replica holds it: start it at the present
+			// Absent, or another process holds it: start it at the present
 			// if absent; either way nothing to do now.
 			pos, err := changeFeedAt(ctx, tx)
 			if err != nil {
 				return err
 			}
-			_, err = tx.Exec(ctx, `INSERT INTO change_readers (name, position) VALUES ($1, $2) ON CONFLICT DO NOTHING`, webhookReader, pos.Encode())
+			_, err = tx.Exec(ctx, `INSERT INTO change_readers (name, position) VALUES ($1, $2) ON CONFLICT DO NOTHING`, name, pos.Encode())
 			return err
 		} else if err != nil {
 			return err
 		}
 		pos, err := content.DecodeChangePosition(text)
 		if err != nil {
-			return fmt.Errorf("webhooks reader position %q: %w", text, err)
+			return fmt.Errorf("change reader %s position %q: %w", name, text, err)
 		}
 		page, err := readFeed(ctx, tx, &pos, limit)
 		if content.ErrorCode(err) == content.EEXPIRED {
-			// Away longer than the retention: what was pruned is lost to
-			// webhooks (partners resynchronise from the export); go on
-			// from the present.
 			page = &content.ChangePage{}
 			if page.Next, err = changeFeedAt(ctx, tx); err != nil {
 				return err
@@ -139,7 +139,33 @@ func (db *DB) FanOutChanges(ctx context.Context, limit int, build func(content.C
 		} else if err != nil {
 			return err
 		}
-		for _, ev := range page.Events {
+		if len(page.Events) > 0 {
+			if err := fn(ctx, tx, page.Events); err != nil {
+				return err
+			}
+		}
+		n = len(page.Events)
+		_, err = tx.Exec(ctx, `UPDATE change_readers SET position = $2 WHERE name = $1`, name, page.Next.Encode())
+		return err
+	})
+	if err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "40001" {
+			return 0, nil // another process moved the reader meanwhile
+		}
+		return 0, fmt.Errorf("consume changes (%s): %w", name, domainError(err))
+	}
+	return n, nil
+}
+
+// FanOutChanges moves the webhooks' reader on by up to limit public
+// events (ConsumeChanges), writing one delivery per event and matching
+// enabled endpoint (registered before the event) in the same transaction,
+// so that each event is fanned out once. build makes an event's type,
+// message id and payload. It returns the number of events read.
+func (db *DB) FanOutChanges(ctx context.Context, limit int, build func(content.ChangeEvent) (eventType, msgID string, payload []byte, err error)) (int, error) {
+	return db.ConsumeChanges(ctx, webhookReader, limit, func(ctx context.Context, tx pgx.Tx, events []content.ChangeEvent) error {
+		for _, ev := range events {
 			typ, msgID, payload, err := build(ev)
 			if err != nil {
 				return err
@@ -154,18 +180,8 @@ func (db *DB) FanOutChanges(ctx context.Context, limit int, build func(content.C
 				return err
 			}
 		}
-		n = len(page.Events)
-		_, err = tx.Exec(ctx, `UPDATE change_readers SET position = $2 WHERE name = $1`, webhookReader, page.Next.Encode())
-		return err
+		return nil
 	})
-	if err != nil {
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "40001" {
-			return 0, nil // another replica moved the reader meanwhile
-		}
-		return 0, fmt.Errorf("fan out changes: %w", domainError(err))
-	}
-	return n, nil
 }
 
 // ClaimWebhooks takes up to limit due deliveries of enabled endpoints for
