@@ -145,8 +145,9 @@ func setup(t *testing.T, opts content.WebhookEndpointInput) (*postgres.DB, *rece
 	return db, rcv, w
 }
 
-// run runs replicas until every one of want messages arrived (or 60 s).
-func runUntil(t *testing.T, rcv *receiver, want int, ws ...*partner.Webhooks) {
+// runUntil runs replicas until every one of want messages arrived and
+// every outcome is recorded (or 60 s).
+func runUntil(t *testing.T, db *postgres.DB, rcv *receiver, want int, ws ...*partner.Webhooks) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -156,7 +157,11 @@ func runUntil(t *testing.T, rcv *receiver, want int, ws ...*partner.Webhooks) {
 	}
 	defer func() { cancel(); wg.Wait() }()
 	for range 600 {
-		if d, _, _ := rcv.counts(); d >= want {
+		var pending int
+		if err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM webhook_deliveries WHERE status = 'PENDING'`).Scan(&pending); err != nil {
+			t.Fatal(err)
+		}
+		if d, _, _ := rcv.counts(); d >= want && pending == 0 {
 			return
 		}
 		for _, w := range ws {
@@ -174,7 +179,7 @@ func TestWebhooksTwoReplicasDeliverEachEventOnce(t *testing.T) {
 	publishN(t, db, "twice", n)
 	opts := partner.WebhookOptions{AllowPrivate: true, PublicURL: "https://hub.example.org", Poll: 50 * time.Millisecond}
 	a, b := partner.NewWebhooks(db, opts), partner.NewWebhooks(db, opts)
-	runUntil(t, rcv, n, a, b)
+	runUntil(t, db, rcv, n, a, b)
 	time.Sleep(300 * time.Millisecond) // room for a stray second send
 	distinct, total, dups := rcv.counts()
 	t.Logf("two replicas: %d events, %d received, %d duplicates, %d bad signatures", distinct, total, dups, len(rcv.bad))
@@ -219,7 +224,7 @@ func TestWebhooksSurviveAStopDuringDeliveries(t *testing.T) {
 	var pending int
 	db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM webhook_deliveries WHERE status = 'PENDING'`).Scan(&pending)
 	second := partner.NewWebhooks(db, partner.WebhookOptions{AllowPrivate: true, PublicURL: "https://hub.example.org", Poll: 50 * time.Millisecond})
-	runUntil(t, rcv, n, second)
+	runUntil(t, db, rcv, n, second)
 	distinct, total, dups := rcv.counts()
 	t.Logf("stopped mid-send with %d of %d pending: %d events sent, %d received (%d distinct), %d duplicates", pending, n, n, total, distinct, dups)
 	if distinct != n {
