@@ -579,7 +579,14 @@ func (s *suite) pgKill(ctx context.Context) {
 		s.rep.fail("PostgreSQL kill: no 'restarted PostgreSQL' log line")
 	}
 	s.checkIndex(ctx, h.url, "after PostgreSQL kill")
-	s.logf("PostgreSQL kill cycle done: answering after %v", back.Round(time.Millisecond))
+	restarts := ""
+	for _, line := range strings.Split(h.logs.String(), "\n") {
+		if strings.Contains(line, "restart PostgreSQL failed") || strings.Contains(line, "restarted PostgreSQL") {
+			_, msg, _ := strings.Cut(line, "msg=")
+			restarts += "\n\t" + msg
+		}
+	}
+	s.logf("PostgreSQL kill cycle done: answering after %v, /readyz 200 after %v; the hub logged:%s", back.Round(time.Millisecond), ready.Round(time.Millisecond), restarts)
 }
 
 func (s *suite) readyz(url string) (int, string) {
