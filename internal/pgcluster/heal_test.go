@@ -270,3 +270,44 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(m.Run())
 }
+
+// TestServeTakesOverFromACLICommand: a CLI command starts the cluster (and
+// owns it), a serving hub joins it; when the command ends and stops the
+// cluster, the hub's watcher takes ownership and restarts it, and stops it
+// on exit.
+func TestServeTakesOverFromACLICommand(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	ctx := context.Background()
+	cli, err := Start(ctx, dir, Options{Throwaway: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &logBuffer{}
+	srv, err := Start(ctx, dir, Options{Throwaway: true, Owner: true, Logger: logs.logger()})
+	if err != nil {
+		cli.Stop(ctx)
+		t.Fatal(err)
+	}
+	defer srv.Stop(ctx)
+	if srv.Started() {
+		t.Fatal("the hub adopted a cluster whose CLI owner is alive")
+	}
+	srv.Watch(ctx, 100*time.Millisecond)
+	if err := cli.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for t0 := time.Now(); srv.ping(ctx) != nil; time.Sleep(20 * time.Millisecond) {
+		if time.Since(t0) > 10*time.Second {
+			t.Fatalf("the hub did not bring the cluster back within 10 s:\n%s", logs)
+		}
+	}
+	if !strings.Contains(logs.String(), "took over PostgreSQL") {
+		t.Errorf("no take-over log line:\n%s", logs)
+	}
+	if err := srv.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if srv.Running(ctx) {
+		t.Error("the hub left the cluster it took over running on exit")
+	}
+}
