@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -48,7 +47,8 @@ type AtomQuery struct {
 }
 
 // ParseAtomQuery reads q, kind, topic, audience, nation and language from
-// URL parameters, each repeatable (OR within a parameter, AND across), with
+// URL parameters as the search page does (internal/web; every URL valid
+// there is valid here), each repeatable (OR within a parameter, AND across), with
 // values as resource files spell them: kind=research-brief,
 // audience=gp-practices, nation=northern-ireland, topic=charging,
 // language=fa. Other parameters are ignored. An unknown value is an
@@ -78,30 +78,31 @@ func ParseAtomQuery(v url.Values) (AtomQuery, error) {
 		q.Filter.Kinds = append(q.Filter.Kinds, k)
 	}
 	for _, s := range v["audience"] {
-		a := enum(s)
-		if !slices.Contains(content.Audiences, a) {
+		a, ok := content.NormalizeTerm(s, content.Audiences)
+		if !ok {
 			return q, content.FieldErrorf("audience", "unknown audience %q", s)
 		}
 		q.Filter.Audiences = append(q.Filter.Audiences, a)
 	}
 	for _, s := range v["nation"] {
-		n := enum(s)
-		if !slices.Contains(content.Nations, n) {
+		n, ok := content.NormalizeTerm(s, content.Nations)
+		if !ok {
 			return q, content.FieldErrorf("nation", "unknown nation %q (want england, scotland, wales or northern-ireland)", s)
 		}
 		q.Filter.Nations = append(q.Filter.Nations, n)
 	}
 	for _, s := range v["topic"] {
-		if _, ok := content.TopicBySlug(s); !ok {
+		t := strings.ToLower(strings.TrimSpace(s))
+		if _, ok := content.TopicBySlug(t); !ok {
 			return q, content.FieldErrorf("topic", "unknown topic %q", s)
 		}
-		q.Filter.Topics = append(q.Filter.Topics, s)
+		q.Filter.Topics = append(q.Filter.Topics, t)
 	}
 	for _, s := range v["language"] {
 		if !content.ValidLanguage(s) {
 			return q, content.FieldErrorf("language", "%q is not a language tag", s)
 		}
-		q.Filter.Languages = append(q.Filter.Languages, s)
+		q.Filter.Languages = append(q.Filter.Languages, strings.ToLower(s))
 	}
 	return q, nil
 }
