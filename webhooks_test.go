@@ -120,8 +120,18 @@ func TestWebhooksEndToEnd(t *testing.T) {
 		t.Errorf("bad signatures %v; payload %v", bad, p)
 	}
 	mu.Unlock()
-	r = authed(t, e.url, e.admin, `{ webhookEndpoints { id enabled deliveries(first: 100) { messageId eventType status attempts lastStatusCode } } }`, nil)
-	ds := path(r.Data, "webhookEndpoints").([]any)[0].(map[string]any)["deliveries"].([]any)
+	// The receiver has everything; the hub records each outcome just after.
+	var ds []any
+	waitFor(t, "every outcome recorded", func() bool {
+		r = authed(t, e.url, e.admin, `{ webhookEndpoints { id enabled deliveries(first: 100) { messageId eventType status attempts lastStatusCode } } }`, nil)
+		ds = path(r.Data, "webhookEndpoints").([]any)[0].(map[string]any)["deliveries"].([]any)
+		for _, d := range ds {
+			if path(d, "status") == "PENDING" {
+				return false
+			}
+		}
+		return true
+	})
 	if len(ds) != n+1 {
 		t.Errorf("deliveries listed = %d, want %d", len(ds), n+1)
 	}
