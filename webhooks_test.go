@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +13,9 @@ import (
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"guidancehub/internal/content"
+	"guidancehub/internal/testdb"
 )
 
 // percentile returns the p-th percentile (0..100) of ds.
@@ -140,4 +144,84 @@ func TestWebhooksEndToEnd(t *testing.T) {
 			t.Errorf("delivery %v", d)
 		}
 	}
+}
+
+// Stop the hub while deliveries are in flight, start it again on the same
+// database: every event arrives; duplicates (same webhook-id) are counted.
+func TestWebhooksSurviveAHubRestart(t *testing.T) {
+	dsn := testdb.DSN(t)
+	vars := func() map[string]string {
+		return map[string]string{"DATABASE_URL": dsn, "HUB_RESOURCES_DIR": t.TempDir(), "HUB_DATA_DIR": t.TempDir(),
+			"HUB_PUBLIC_URL": "https://hub.example.org/", "HUB_WEBHOOK_ALLOW_PRIVATE": "true"}
+	}
+	first := startHub(t, vars())
+	db := testdb.OpenDSN(t, dsn)
+	ctx := context.Background()
+	admin, _, err := db.CreateToken(ctx, "restart admin", content.RoleAdmin, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu       sync.Mutex
+		secret   string
+		got      = map[string]int{}
+		requests int
+		hold     = make(chan struct{})
+	)
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		requests++
+		h := hold
+		mu.Unlock()
+		<-h
+		mu.Lock()
+		defer mu.Unlock()
+		wh, _ := standardwebhooks.NewWebhook(secret)
+		if err := wh.Verify(body, r.Header); err != nil {
+			w.WriteHeader(400)
+			return
+		}
+		got[r.Header.Get("webhook-id")]++
+		w.WriteHeader(204)
+	}))
+	defer rcv.Close()
+	r := authed(t, first.url, admin, `mutation($in: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $in) { secret } }`,
+		map[string]any{"in": map[string]any{"url": rcv.URL}})
+	if len(r.Errors) > 0 {
+		t.Fatal(r.Errors)
+	}
+	mu.Lock()
+	secret = path(r.Data, "registerWebhookEndpoint", "secret").(string)
+	mu.Unlock()
+
+	const n = 20
+	var files []content.FileImport
+	for i := range n {
+		f := content.FileImport{Path: fmt.Sprintf("/restart/%d.md", i), Hash: fmt.Sprint(i), Status: content.StatusPublished, Draft: newFileDraft(fmt.Sprintf("restart-%d", i))}
+		files = append(files, f)
+	}
+	if _, err := db.ImportFiles(ctx, files, content.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "deliveries in flight", func() bool { mu.Lock(); defer mu.Unlock(); return requests > 0 })
+	first.stop() // mid-send: the requests in flight are abandoned
+	mu.Lock()
+	inFlight := requests
+	close(hold) // the receiver answers what it still holds
+	hold = make(chan struct{})
+	close(hold)
+	mu.Unlock()
+
+	startHub(t, vars())
+	waitFor(t, "every event after the restart", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == n })
+	time.Sleep(500 * time.Millisecond) // room for a stray resend
+	mu.Lock()
+	defer mu.Unlock()
+	total, dups := 0, 0
+	for _, c := range got {
+		total += c
+		dups += c - 1
+	}
+	t.Logf("hub stopped with %d requests in flight: %d events sent, %d received (%d distinct), %d duplicates", inFlight, n, total, len(got), dups)
 }

@@ -56,6 +56,7 @@ type WebhookStore interface {
 	EnqueueWebhook(ctx context.Context, endpointID int64, msgID, eventType string, payload []byte) (*content.WebhookDelivery, error)
 	FanOutChanges(ctx context.Context, limit int, build func(content.ChangeEvent) (eventType, msgID string, payload []byte, err error)) (int, error)
 	ClaimWebhooks(ctx context.Context, limit int, lease time.Duration) ([]content.WebhookAttempt, error)
+	ReleaseWebhook(ctx context.Context, id int64) error
 	RecordWebhookAttempt(ctx context.Context, a *content.WebhookAttempt, o content.WebhookOutcome, disableAfter time.Duration) error
 }
 
@@ -322,7 +323,14 @@ func (w *Webhooks) Round(ctx context.Context) error {
 				a := &batch[i]
 				o := w.send(ctx, a)
 				if ctx.Err() != nil {
-					return // the lease ends and another round retries it
+					// Stopping: give the delivery back so the next process
+					// sends it at once (after a crash, the lease ends instead).
+					rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+					defer cancel()
+					if err := w.store.ReleaseWebhook(rctx, a.ID); err != nil {
+						w.opts.Logger.Warn("webhook release", "delivery", a.ID, "err", err)
+					}
+					return
 				}
 				if err := w.store.RecordWebhookAttempt(ctx, a, o, DisableAfter); err != nil {
 					w.opts.Logger.Error("webhook outcome", "delivery", a.ID, "err", err)

@@ -392,3 +392,33 @@ func TestWebhooksFilters(t *testing.T) {
 		t.Errorf("payload %s: %+v %v", ds[0].Payload, p, err)
 	}
 }
+
+// A process that dies after claiming deliveries (no outcome, no release)
+// holds them only for its lease; then another process sends them.
+func TestWebhooksClaimedByACrashedProcessAreSentAfterTheLease(t *testing.T) {
+	db, rcv, w := setup(t, content.WebhookEndpointInput{})
+	ctx := context.Background()
+	publishN(t, db, "lease", 5)
+	if _, err := db.FanOutChanges(ctx, 100, func(ev content.ChangeEvent) (string, string, []byte, error) {
+		return "resource.published", fmt.Sprintf("msg_%d", ev.Seq), []byte(`{}`), nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := db.ClaimWebhooks(ctx, 100, 2*time.Second) // the process that then dies
+	if err != nil || len(claimed) != 5 {
+		t.Fatalf("claimed %d, %v; want 5", len(claimed), err)
+	}
+	if err := w.Round(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, total, _ := rcv.counts(); total != 0 {
+		t.Fatalf("%d sent while leased to another process", total)
+	}
+	time.Sleep(2500 * time.Millisecond)
+	if err := w.Round(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if d, total, _ := rcv.counts(); d != 5 || total != 5 {
+		t.Errorf("after the lease: %d distinct, %d received; want 5, 5", d, total)
+	}
+}

@@ -212,6 +212,15 @@ func (db *DB) ClaimWebhooks(ctx context.Context, limit int, lease time.Duration)
 	return as, nil
 }
 
+// ReleaseWebhook gives a claimed delivery back (due now) when its process
+// stops before the attempt ended, so another need not wait for the lease.
+func (db *DB) ReleaseWebhook(ctx context.Context, id int64) error {
+	if _, err := db.pool.Exec(ctx, `UPDATE webhook_deliveries SET next_attempt_at = now() WHERE id = $1 AND status = 'PENDING'`, id); err != nil {
+		return fmt.Errorf("release webhook: %w", domainError(err))
+	}
+	return nil
+}
+
 // RecordWebhookAttempt stores an attempt's outcome. A failure marks the
 // endpoint failing (from the first failure after a success); an endpoint
 // failing for longer than disableAfter, or answered 410 Gone, is disabled
