@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -29,14 +30,33 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			return gqlErr
 		}
 		path := graphql.GetPath(ctx)
+		// An argument that did not coerce comes with the path of the
+		// value inside the field's arguments (gqlgen's ErrorOnPath):
+		// answer at the field, naming the argument.
+		var arg string
 		if gqlErr != nil && gqlErr.Path != nil {
-			path = gqlErr.Path
+			if fc := graphql.GetFieldContext(ctx); fc != nil && hasPrefix(gqlErr.Path, fc.Path()) && len(gqlErr.Path) > len(fc.Path()) {
+				path, arg = fc.Path(), argPath(gqlErr.Path[len(fc.Path()):])
+			} else {
+				path = gqlErr.Path
+			}
 		}
 		var de *content.Error
 		if errors.As(err, &de) && de.Code != content.EINTERNAL {
-			out := &gqlerror.Error{Message: de.Error(), Path: path, Extensions: map[string]any{"code": apierror.ClientCode(de.Code)}}
-			if de.Field != "" {
-				out.Extensions["field"] = de.Field
+			field := de.Field
+			if field == "" && de.Code == content.EINVALID {
+				field = arg
+			}
+			msg := de.Message
+			if field != "" {
+				msg = field + ": " + msg
+			}
+			out := &gqlerror.Error{Message: msg, Path: path, Extensions: map[string]any{"code": apierror.ClientCode(de.Code)}}
+			if field != "" {
+				out.Extensions["field"] = field
+			}
+			if gqlErr != nil {
+				out.Locations = gqlErr.Locations
 			}
 			if d, ok := content.RetryAfter(de); ok {
 				// Whole seconds, as in an HTTP Retry-After header.
@@ -71,4 +91,33 @@ func recoverPanic(log *slog.Logger) graphql.RecoverFunc {
 		log.ErrorContext(ctx, "resolver panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		return errors.New("panic in resolver")
 	}
+}
+
+func hasPrefix(p, prefix ast.Path) bool {
+	if len(p) < len(prefix) {
+		return false
+	}
+	for i := range prefix {
+		if p[i] != prefix[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// argPath writes an argument path as "input.sources[0].date".
+func argPath(p ast.Path) string {
+	var b strings.Builder
+	for _, e := range p {
+		switch e := e.(type) {
+		case ast.PathName:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(string(e))
+		case ast.PathIndex:
+			fmt.Fprintf(&b, "[%d]", int(e))
+		}
+	}
+	return b.String()
 }

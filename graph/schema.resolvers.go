@@ -73,6 +73,9 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 
 // Resource is the resolver for the resource field.
 func (r *queryResolver) Resource(ctx context.Context, slug string) (model.Resource, error) {
+	if !content.ValidSlug(slug) {
+		return nil, nil // no resource can have it: no need to ask the store
+	}
 	res, err := r.Reading.Resource(ctx, slug)
 	if content.ErrorCode(err) == content.ENOTFOUND {
 		return nil, nil

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"log/slog"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -22,14 +23,17 @@ func NewServer(r *Resolver, limits Limits, log *slog.Logger) *handler.Server {
 	cfg := Config{Resolvers: r}
 	cfg.Directives.HasRole = hasRole
 	setComplexity(&cfg.Complexity)
-	srv := handler.New(NewExecutableSchema(cfg))
+	es := NewExecutableSchema(cfg)
+	objectsOnly(es.Schema())
+	srv := handler.New(es)
+	cache := lru.New[*ast.QueryDocument](1000)
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.AddTransport(httpTransport{schema: es.Schema(), cache: cache})
+	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(limits.Tokens)
 	srv.Use(extension.Introspection{})
 	srv.Use(shapeLimit{limits})
+	srv.Use(textCheck{})
 	srv.Use(extension.FixedComplexityLimit(limits.Complexity))
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
@@ -42,4 +46,29 @@ func NewServer(r *Resolver, limits Limits, log *slog.Logger) *handler.Server {
 		return next(model.WithPublicURL(withLoaders(ctx, r.Reading), r.PublicURL))
 	})
 	return srv
+}
+
+// objectsOnly keeps only object types among each abstract type's possible
+// types. gqlparser lists an interface that implements another (Resource
+// implements Node) among the other's possible types, and introspection
+// would show it in Node.possibleTypes, where the spec (§4.2, __Type
+// possibleTypes) allows only object types. Fragment validation still finds
+// the overlap through the object types both share.
+func objectsOnly(s *ast.Schema) {
+	objectsOnlyOnce.Do(func() { keepObjects(s) })
+}
+
+// objectsOnlyOnce: every executable schema shares one parsed schema.
+var objectsOnlyOnce sync.Once
+
+func keepObjects(s *ast.Schema) {
+	for name, types := range s.PossibleTypes {
+		kept := types[:0:0]
+		for _, t := range types {
+			if t.Kind == ast.Object {
+				kept = append(kept, t)
+			}
+		}
+		s.PossibleTypes[name] = kept
+	}
 }

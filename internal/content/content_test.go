@@ -70,7 +70,7 @@ func FuzzDecodeCursor(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		for _, o := range []Order{DefaultOrder, {OrderTitle, Asc}, {OrderUpdatedAt, Desc}} {
 			c, err := DecodeCursor(s, o)
-			if err == nil && (c.ID <= 0 || c.Order != o) {
+			if err == nil && (c.ID <= 0 || c.Order != o || !validCursorKey(o.Field, c.Key) || EncodeCursor(*c) != s) {
 				t.Fatalf("accepted %q as %+v", s, c)
 			}
 			if err != nil && ErrorCode(err) != EINVALID {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // GlobalID returns the opaque global id of a node of the given type.
@@ -67,18 +68,43 @@ func DecodeCursor(s string, o Order) (*Cursor, error) {
 	if c.F != o.Field || c.D != o.Direction {
 		return nil, FieldErrorf("after", "cursor was made for a different order")
 	}
-	switch o.Field {
-	case OrderPublishedAt:
-		if _, err := ParseDate(c.K); err != nil {
-			return nil, bad
-		}
-	case OrderUpdatedAt:
-		if _, err := time.Parse("2006-01-02T15:04:05.999999", c.K); err != nil {
-			return nil, bad
-		}
+	if !validCursorKey(o.Field, c.K) {
+		return nil, bad
 	}
-	return &Cursor{Order: o, Key: c.K, ID: c.ID}, nil
+	out := &Cursor{Order: o, Key: c.K, ID: c.ID}
+	if EncodeCursor(*out) != s {
+		// Only the hub's own spelling of a cursor is accepted, so a
+		// cursor cannot be edited into a second form of the same key.
+		return nil, bad
+	}
+	return out, nil
 }
+
+// Cursors are validated fully rather than signed: they carry only public
+// sort keys and ids, so signing would protect no secret, would need a key
+// shared by every replica (and rotation), and the store would still have to
+// trust what it is given. Every field is checked to be in the range the
+// store accepts: a date or time with a year from 1 to 9999 (PostgreSQL
+// refuses some years Go parses, and the hub writes no others), a title of
+// valid UTF-8 without U+0000 and at most maxCursorTitle bytes, an id above 0.
+const maxCursorTitle = 1000
+
+func validCursorKey(f OrderField, k string) bool {
+	switch f {
+	case OrderPublishedAt:
+		t, err := ParseDate(k)
+		return err == nil && t.Year() >= 1 && t.Format(DateLayout) == k
+	case OrderUpdatedAt:
+		t, err := time.Parse(cursorTimeLayout, k)
+		return err == nil && t.Year() >= 1
+	case OrderTitle:
+		return len(k) <= maxCursorTitle && utf8.ValidString(k) && !strings.ContainsRune(k, 0)
+	}
+	return false
+}
+
+// cursorTimeLayout is how an updated-at key is written (UTC, microseconds).
+const cursorTimeLayout = "2006-01-02T15:04:05.999999"
 
 // base64URL reports whether s uses only the unpadded URL-safe alphabet (the
 // decoder would skip newlines, letting many strings name one id).

@@ -175,9 +175,16 @@ func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64) ht
 		switch r.Method {
 		case http.MethodPost:
 			maxBody := bodyLimit(r)
-			ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+			ct, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 			if err != nil || ct != "application/json" {
 				writeError(w, apierror.UnsupportedMediaType, "send the request as Content-Type: application/json")
+				return
+			}
+			// JSON is UTF-8 (RFC 8259 §8.1); a body declared in another
+			// charset would be misread, so it is refused (GraphQL over
+			// HTTP: 415), never decoded as UTF-8.
+			if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
+				writeError(w, apierror.UnsupportedMediaType, "send the request body in UTF-8 (charset=utf-8)")
 				return
 			}
 			if r.ContentLength > maxBody {

@@ -1,0 +1,234 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"guidancehub/internal/apierror"
+)
+
+func init() {
+	// A variable that does not coerce is a request error: nothing ran.
+	errcode.RegisterErrorType(apierror.InvalidArgument, errcode.KindProtocol)
+}
+
+// httpTransport serves GraphQL over HTTP (POST with a JSON body, GET with
+// query parameters) in place of gqlgen's transports, to follow the
+// GraphQL-over-HTTP specification and graphql-js where gqlgen does not:
+//
+//   - a request that is not a GraphQL request (variables not an object,
+//     query not a string) is 400 with extensions.code BAD_REQUEST and a
+//     plain message that never echoes the body;
+//   - variables are coerced strictly before gqlgen's laxer coercion
+//     (coerceVariables);
+//   - several operations without operationName name the operations;
+//   - a request error (parse, validation, variables, limits) has no "data"
+//     key, since execution never started (spec §7.1.2), and status 422, which
+//     the HTTP layer turns into 400 for application/graphql-response+json and
+//     200 for application/json.
+type httpTransport struct {
+	schema *ast.Schema
+	cache  graphql.Cache[*ast.QueryDocument]
+}
+
+var _ graphql.Transport = httpTransport{}
+
+func (httpTransport) Supports(r *http.Request) bool {
+	return r.Header.Get("Upgrade") == "" && (r.Method == http.MethodPost || r.Method == http.MethodGet)
+}
+
+// requestBody is a GraphQL request as JSON, each member checked for its type.
+type requestBody struct {
+	Query         json.RawMessage `json:"query"`
+	OperationName json.RawMessage `json:"operationName"`
+	Variables     json.RawMessage `json:"variables"`
+	Extensions    json.RawMessage `json:"extensions"`
+}
+
+func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	w.Header().Set("Content-Type", "application/json")
+	start := graphql.Now()
+	params := &graphql.RawParams{Headers: r.Header}
+	if r.Method == http.MethodGet {
+		q := r.URL.Query()
+		params.Query, params.OperationName = q.Get("query"), q.Get("operationName")
+		if err := decodeObject("variables", []byte(q.Get("variables")), &params.Variables); err != nil {
+			badRequest(w, err.Error())
+			return
+		}
+		if err := decodeObject("extensions", []byte(q.Get("extensions")), &params.Extensions); err != nil {
+			badRequest(w, err.Error())
+			return
+		}
+	} else {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			badRequest(w, "could not read the request body")
+			return
+		}
+		var req requestBody
+		dec := json.NewDecoder(bytes.NewReader(body))
+		if err := dec.Decode(&req); err != nil || dec.More() {
+			badRequest(w, "the request body is not a JSON object")
+			return
+		}
+		if err := json.Unmarshal(req.Query, &params.Query); err != nil || params.Query == "" {
+			badRequest(w, "query must be a non-empty string")
+			return
+		}
+		if len(req.OperationName) > 0 && string(req.OperationName) != "null" {
+			if err := json.Unmarshal(req.OperationName, &params.OperationName); err != nil {
+				badRequest(w, "operationName must be a string or null")
+				return
+			}
+		}
+		if err := decodeObject("variables", req.Variables, &params.Variables); err != nil {
+			badRequest(w, err.Error())
+			return
+		}
+		if err := decodeObject("extensions", req.Extensions, &params.Extensions); err != nil {
+			badRequest(w, err.Error())
+			return
+		}
+	}
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+
+	ctx := r.Context()
+	opCtx, errs := t.prepare(ctx, exec, params)
+	if errs != nil {
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
+		writeJSON(w, struct {
+			Errors     gqlerror.List  `json:"errors"`
+			Extensions map[string]any `json:"extensions,omitempty"`
+		}{resp.Errors, resp.Extensions})
+		return
+	}
+	if r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {
+		w.Header().Set("Allow", http.MethodPost)
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		writeJSON(w, map[string]any{"errors": gqlerror.List{{Message: "mutations must be sent with POST", Extensions: map[string]any{"code": apierror.MethodNotAllowed}}}})
+		return
+	}
+	responses, ctx := exec.DispatchOperation(ctx, opCtx)
+	writeJSON(w, responses(ctx))
+}
+
+// prepare parses, validates and coerces a request. Variables are coerced
+// strictly against the validated operation before gqlgen sees them; the
+// first time a query is seen gqlgen parses and validates it (caching the
+// document) and the request is then prepared again with coerced variables.
+func (t httpTransport) prepare(ctx context.Context, exec graphql.GraphExecutor, params *graphql.RawParams) (*graphql.OperationContext, gqlerror.List) {
+	raw := params.Variables
+	doc, cached := t.cache.Get(ctx, params.Query)
+	if !cached {
+		probe := *params
+		probe.Variables = copyJSON(raw).(map[string]any)
+		opCtx, errs := exec.CreateOperationContext(ctx, &probe)
+		if opCtx.Doc == nil || opCtx.Operation == nil {
+			return opCtx, t.explain(opCtx, params, errs)
+		}
+		doc = opCtx.Doc
+	}
+	op := doc.Operations.ForName(params.OperationName)
+	if op == nil {
+		opCtx, errs := exec.CreateOperationContext(ctx, params)
+		return opCtx, t.explain(opCtx, params, errs)
+	}
+	vars, err := coerceVariables(t.schema, op, raw)
+	if err != nil {
+		return &graphql.OperationContext{RawQuery: params.Query, OperationName: params.OperationName, Doc: doc, Operation: op}, gqlerror.List{err}
+	}
+	params.Variables = vars
+	opCtx, errs := exec.CreateOperationContext(ctx, params)
+	return opCtx, t.explain(opCtx, params, errs)
+}
+
+// explain replaces gqlgen's "operation  not found" for a document with
+// several operations and no operationName by a message that says what to
+// send.
+func (t httpTransport) explain(opCtx *graphql.OperationContext, params *graphql.RawParams, errs gqlerror.List) gqlerror.List {
+	if len(errs) == 0 || opCtx == nil || opCtx.Doc == nil || opCtx.Operation != nil {
+		return errs
+	}
+	var names []string
+	for _, op := range opCtx.Doc.Operations {
+		if op.Name != "" {
+			names = append(names, op.Name)
+		}
+	}
+	msg := fmt.Sprintf("operationName %q does not name an operation of the document", clip(params.OperationName))
+	if params.OperationName == "" {
+		msg = "the document has several operations: send operationName"
+	}
+	if len(names) > 0 {
+		msg += " (one of " + strings.Join(names, ", ") + ")"
+	}
+	err := gqlerror.Errorf("%s", msg)
+	errcode.Set(err, errcode.ValidationFailed)
+	return gqlerror.List{err}
+}
+
+// decodeObject decodes an optional JSON object member (absent or null
+// means none), keeping numbers exact.
+func decodeObject(name string, raw []byte, dst *map[string]any) error {
+	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
+		*dst = map[string]any{}
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		return fmt.Errorf("%s must be a JSON object", name)
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return fmt.Errorf("%s must be a JSON object", name)
+	}
+	*dst = m
+	return nil
+}
+
+// copyJSON deep-copies decoded JSON (gqlparser's coercion writes into the
+// maps and slices it is given).
+func copyJSON(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = copyJSON(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = copyJSON(e)
+		}
+		return out
+	}
+	return v
+}
+
+func badRequest(w http.ResponseWriter, msg string) {
+	w.WriteHeader(http.StatusBadRequest)
+	writeJSON(w, map[string]any{"errors": gqlerror.List{{Message: msg, Extensions: map[string]any{"code": apierror.BadRequest}}}})
+}
+
+func writeJSON(w io.Writer, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b = []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
+	}
+	w.Write(b)
+}
