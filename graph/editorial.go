@@ -14,8 +14,8 @@ import (
 
 // hasRole enforces @hasRole for every field, argument and input field that
 // carries it, by content.Require (the services check the same roles).
-func hasRole(ctx context.Context, _ any, next graphql.Resolver, role string) (any, error) {
-	if err := content.Require(ctx, content.Role(role)); err != nil {
+func hasRole(ctx context.Context, _ any, next graphql.Resolver, role content.Role) (any, error) {
+	if err := content.Require(ctx, role); err != nil {
 		return nil, err
 	}
 	return next(ctx)
@@ -40,11 +40,11 @@ func edit(in *model.ResourceInput) content.ResourceEdit {
 		return e
 	}
 	if in.Kind != nil {
-		k := content.Kind(*in.Kind)
+		k := *in.Kind
 		e.Kind = &k
 	}
 	e.Slug, e.Title, e.Summary, e.Body = in.Slug, in.Title, in.Summary, in.Body
-	e.Topics, e.Audiences, e.Nations = in.Topics, in.Audiences, in.Nations
+	e.Topics, e.Audiences, e.Nations = in.Topics, strs(in.Audiences), strs(in.Nations)
 	e.Language, e.TranslationOf, e.TranslationStatus = in.Language, in.TranslationOf, in.TranslationStatus
 	e.PublishedAt, e.LastReviewedAt, e.NextReviewDue = in.PublishedAt, in.LastReviewedAt, in.NextReviewDue
 	if in.Sources != nil {
@@ -142,4 +142,17 @@ func (r *Resolver) editorial(ctx context.Context, res model.Resource) (*model.Ed
 		e.Origin = &full.Origin
 	}
 	return e, nil
+}
+
+// strs turns a list of enum values into the strings the domain stores
+// (nil stays nil: an edit that leaves the list out keeps it).
+func strs[T ~string](xs []T) []string {
+	if xs == nil {
+		return nil
+	}
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = string(x)
+	}
+	return out
 }

@@ -13,11 +13,6 @@ import (
 	"time"
 )
 
-// Role is the resolver for the role field.
-func (r *apiTokenResolver) Role(ctx context.Context, obj *content.Token) (string, error) {
-	return string(obj.Role), nil
-}
-
 // ID is the resolver for the id field.
 func (r *auditEntryResolver) ID(ctx context.Context, obj *content.AuditEntry) (string, error) {
 	return strconv.FormatInt(obj.ID, 10), nil
@@ -156,11 +151,8 @@ func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
 	if p.Role == "" {
 		return nil, nil
 	}
-	return &model.Viewer{Name: p.Name, Role: string(p.Role)}, nil
+	return &model.Viewer{Name: p.Name, Role: p.Role}, nil
 }
-
-// ApiToken returns ApiTokenResolver implementation.
-func (r *Resolver) ApiToken() ApiTokenResolver { return &apiTokenResolver{r} }
 
 // AuditEntry returns AuditEntryResolver implementation.
 func (r *Resolver) AuditEntry() AuditEntryResolver { return &auditEntryResolver{r} }
@@ -172,7 +164,6 @@ func (r *Resolver) Editorial() EditorialResolver { return &editorialResolver{r} 
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
 type (
-	apiTokenResolver   struct{ *Resolver }
 	auditEntryResolver struct{ *Resolver }
 	editorialResolver  struct{ *Resolver }
 	mutationResolver   struct{ *Resolver }

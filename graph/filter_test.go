@@ -16,7 +16,8 @@ func FuzzListQuery(f *testing.F) {
 	f.Add("<script>", "english!", "X", "Y", -1, "!!!")
 	f.Fuzz(func(t *testing.T, topic, lang, field, dir string, first int, after string) {
 		filter := &model.ResourceFilter{Topics: []string{topic}, Languages: []string{lang}}
-		order := &model.ResourceOrder{Field: field, Direction: &dir}
+		d := content.Direction(dir)
+		order := &model.ResourceOrder{Field: content.OrderField(field), Direction: &d}
 		q, err := listQuery(filter, order, &first, &after)
 		if err != nil {
 			if content.ErrorCode(err) != content.EINVALID {

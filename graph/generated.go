@@ -32,8 +32,8 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
-	ApiToken() ApiTokenResolver
 	AuditEntry() AuditEntryResolver
+	Change() ChangeResolver
 	Editorial() EditorialResolver
 	GuidanceDocument() GuidanceDocumentResolver
 	Mutation() MutationResolver
@@ -45,7 +45,7 @@ type ResolverRoot interface {
 }
 
 type DirectiveRoot struct {
-	HasRole func(ctx context.Context, obj any, next graphql.Resolver, role string) (res any, err error)
+	HasRole func(ctx context.Context, obj any, next graphql.Resolver, role content.Role) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -222,7 +222,7 @@ type ComplexityRoot struct {
 		Node             func(childComplexity int, id string) int
 		Resource         func(childComplexity int, slug string) int
 		Resources        func(childComplexity int, filter *model.ResourceFilter, orderBy *model.ResourceOrder, first *int, after *string) int
-		Search           func(childComplexity int, query string, filter *model.ResourceFilter, orderBy *string, first *int, after *string) int
+		Search           func(childComplexity int, query string, filter *model.ResourceFilter, orderBy *content.SearchOrder, first *int, after *string) int
 		Tokens           func(childComplexity int) int
 		Topics           func(childComplexity int) int
 		Viewer           func(childComplexity int) int
@@ -371,13 +371,13 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
-type ApiTokenResolver interface {
-	Role(ctx context.Context, obj *content.Token) (string, error)
-}
 type AuditEntryResolver interface {
 	ID(ctx context.Context, obj *content.AuditEntry) (string, error)
 
 	Resource(ctx context.Context, obj *content.AuditEntry) (model.Resource, error)
+}
+type ChangeResolver interface {
+	Kind(ctx context.Context, obj *model.Change) (content.Kind, error)
 }
 type EditorialResolver interface {
 	Draft(ctx context.Context, obj *model.Editorial) (model.Resource, error)
@@ -419,7 +419,7 @@ type QueryResolver interface {
 	Resource(ctx context.Context, slug string) (model.Resource, error)
 	Resources(ctx context.Context, filter *model.ResourceFilter, orderBy *model.ResourceOrder, first *int, after *string) (*model.ResourceConnection, error)
 	Topics(ctx context.Context) ([]content.Topic, error)
-	Search(ctx context.Context, query string, filter *model.ResourceFilter, orderBy *string, first *int, after *string) (*model.SearchResults, error)
+	Search(ctx context.Context, query string, filter *model.ResourceFilter, orderBy *content.SearchOrder, first *int, after *string) (*model.SearchResults, error)
 	Completions(ctx context.Context, prefix string, first *int) ([]model.Completion, error)
 	AuditLog(ctx context.Context, first *int, after *string) ([]content.AuditEntry, error)
 	Tokens(ctx context.Context) ([]content.Token, error)
@@ -439,6 +439,8 @@ type TopicResolver interface {
 	Count(ctx context.Context, obj *content.Topic) (int, error)
 }
 type WebhookEndpointResolver interface {
+	Kinds(ctx context.Context, obj *model.WebhookEndpoint) ([]content.Kind, error)
+
 	Deliveries(ctx context.Context, obj *model.WebhookEndpoint, first *int) ([]model.WebhookDelivery, error)
 }
 
@@ -1321,7 +1323,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Search(childComplexity, args["query"].(string), args["filter"].(*model.ResourceFilter), args["orderBy"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Search(childComplexity, args["query"].(string), args["filter"].(*model.ResourceFilter), args["orderBy"].(*content.SearchOrder), args["first"].(*int), args["after"].(*string)), true
 	case "Query.tokens":
 		if e.ComplexityRoot.Query.Tokens == nil {
 			break
@@ -2543,8 +2545,8 @@ func (ec *executionContext) dir_hasRole_args(ctx context.Context, rawArgs map[st
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "role",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNRole2string(ctx, v)
+		func(ctx context.Context, v any) (content.Role, error) {
+			return ec.unmarshalNRole2guidancehubᚋinternalᚋcontentᚐRole(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2959,8 +2961,8 @@ func (ec *executionContext) field_Query_search_args(ctx context.Context, rawArgs
 	}
 	args["filter"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
-		func(ctx context.Context, v any) (*string, error) {
-			return ec.unmarshalOSearchOrder2ᚖstring(ctx, v)
+		func(ctx context.Context, v any) (*content.SearchOrder, error) {
+			return ec.unmarshalOSearchOrder2ᚖguidancehubᚋinternalᚋcontentᚐSearchOrder(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3128,18 +3130,18 @@ func (ec *executionContext) _ApiToken_role(ctx context.Context, field graphql.Co
 			return ec.fieldContext_ApiToken_role(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ApiToken().Role(ctx, obj)
+			return obj.Role, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNRole2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v content.Role) graphql.Marshaler {
+			return ec.marshalNRole2guidancehubᚋinternalᚋcontentᚐRole(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_ApiToken_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ApiToken", field, true, true, "Role")
+	return graphql.NewScalarFieldContext("ApiToken", field, false, false, "Role")
 }
 
 func (ec *executionContext) _ApiToken_createdAt(ctx context.Context, field graphql.CollectedField, obj *content.Token) (ret graphql.Marshaler) {
@@ -3505,18 +3507,18 @@ func (ec *executionContext) _Change_kind(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Change_kind(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
+			return ec.Resolvers.Change().Kind(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNResourceKind2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v content.Kind) graphql.Marshaler {
+			return ec.marshalNResourceKind2guidancehubᚋinternalᚋcontentᚐKind(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Change_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Change", field, false, false, "ResourceKind")
+	return graphql.NewScalarFieldContext("Change", field, true, true, "ResourceKind")
 }
 
 func (ec *executionContext) _Change_revision(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
@@ -3765,8 +3767,8 @@ func (ec *executionContext) _Completion_kind(ctx context.Context, field graphql.
 			return obj.Kind, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNResourceKind2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v content.Kind) graphql.Marshaler {
+			return ec.marshalNResourceKind2guidancehubᚋinternalᚋcontentᚐKind(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4318,8 +4320,8 @@ func (ec *executionContext) _GuidanceDocument_kind(ctx context.Context, field gr
 			return obj.Kind(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNResourceKind2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v content.Kind) graphql.Marshaler {
+			return ec.marshalNResourceKind2guidancehubᚋinternalᚋcontentᚐKind(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4341,8 +4343,8 @@ func (ec *executionContext) _GuidanceDocument_status(ctx context.Context, field 
 			return obj.Status(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNResourceStatus2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v content.Status) graphql.Marshaler {
+			return ec.marshalNResourceStatus2guidancehubᚋinternalᚋcontentᚐStatus(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4488,8 +4490,8 @@ func (ec *executionContext) _GuidanceDocument_audiences(ctx context.Context, fie
 			return obj.Audiences(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNAudience2ᚕstringᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []content.Audience) graphql.Marshaler {
+			return ec.marshalNAudience2ᚕguidancehubᚋinternalᚋcontentᚐAudienceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4511,8 +4513,8 @@ func (ec *executionContext) _GuidanceDocument_nations(ctx context.Context, field
 			return obj.Nations(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNNation2ᚕstringᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []content.Nation) graphql.Marshaler {
+			return ec.marshalNNation2ᚕguidancehubᚋinternalᚋcontentᚐNationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4881,7 +4883,7 @@ func (ec *executionContext) _GuidanceDocument_editorial(ctx context.Context, fie
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2string(ctx, "EDITOR")
+				role, err := ec.unmarshalNRole2guidancehubᚋinternalᚋcontentᚐRole(ctx, "EDITOR")
 				if err != nil {
 					var zeroVal *model.Editorial
 					return zeroVal, err
@@ -5024,7 +5026,7 @@ func (ec *executionContext) _Mutation_createResource(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2string(ctx, "EDITOR")
+				role, err := ec.unmarshalNRole2guidancehubᚋinternalᚋcontentᚐRole(ctx, "EDITOR")
 				if err != nil {
 					var zeroVal *model.ResourcePayload
 					return zeroVal, err
@@ -5086,7 +5088,7 @@ func (ec *executionContext) _Mutation_updateResource(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2string(ctx, "EDITOR")
+				role, err := ec.unmarshalNRole2guidancehubᚋinternalᚋcontentᚐRole(ctx, "EDITOR")
 				if err != nil {
 					var zeroVal *model.ResourcePayload
 					return zeroVal, err
@@ -5148,7 +5150,7 @@ func (ec *executionContext) _Mutation_publishResource(ctx context.Context, field
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2string(ctx, "EDITOR")
+				role, err := ec.unmarshalNRole2guidancehubᚋinternalᚋcontentᚐRole(ctx, "EDITOR")
 				if err != nil {
 					var zeroVal *model.ResourcePayload
 					return zeroVal, err
@@ -5210,7 +5212,7 @@ func (ec *executionContext) _Mutation_withdrawResource(ctx context.Context, fiel
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2string(ctx, "EDITOR")
+				role, err := ec.unmarshalNRole2guidancehubᚋinternalᚋcontentᚐRole(ctx, "EDITOR")
 				if err != nil {
 					var zeroVal *model.ResourcePayload
 					return zeroVal, err
@@ -5272,7 +5274,7 @@ func (ec *executionContext) _Mutation_restoreRevision(ctx context.Context, field
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2string(ctx, "EDITOR")
+				role, err := ec.unmarshalNRole2guidancehubᚋinternalᚋcontentᚐRole(ctx, "EDITOR")
 				if err != nil {
 					var zeroVal *model.ResourcePayload
 					return zeroVal, err
@@ -5334,7 +5336,7 @@ func (ec *executionContext) _Mutation_markReviewed(ctx context.Context, field gr
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2string(ctx, "EDITOR")
+				role, err := ec.unmarshalNRole2guidancehubᚋinternalᚋcontentᚐRole(ctx, "EDITOR")
 				if err != nil {
 					var zeroVal *model.ResourcePayload
 					return zeroVal, err
@@ -5396,7 +5398,7 @@ func (ec *executionContext) _Mutation_createToken(ctx context.Context, field gra
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2string(ctx, "ADMIN")
+				role, err := ec.unmarshalNRole2guidancehubᚋinternalᚋcontentᚐRole(ctx, "ADMIN")
 				if err != nil {
 					var zeroVal *model.CreateTokenPayload
 					return zeroVal, err
@@ -5458,7 +5460,7 @@ func (ec *executionContext) _Mutation_revokeToken(ctx context.Context, field gra
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2string(ctx, "ADMIN")
+				role, err := ec.unmarshalNRole2guidancehubᚋinternalᚋcontentᚐRole(ctx, "ADMIN")
 				if err != nil {
 					var zeroVal *model.RevokeTokenPayload
 					return zeroVal, err
@@ -5520,7 +5522,7 @@ func (ec *executionContext) _Mutation_registerWebhookEndpoint(ctx context.Contex
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2string(ctx, "ADMIN")
+				role, err := ec.unmarshalNRole2guidancehubᚋinternalᚋcontentᚐRole(ctx, "ADMIN")
 				if err != nil {
 					var zeroVal *model.RegisterWebhookEndpointPayload
 					return zeroVal, err
@@ -5582,7 +5584,7 @@ func (ec *executionContext) _Mutation_setWebhookEndpointEnabled(ctx context.Cont
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2string(ctx, "ADMIN")
+				role, err := ec.unmarshalNRole2guidancehubᚋinternalᚋcontentᚐRole(ctx, "ADMIN")
 				if err != nil {
 					var zeroVal *model.WebhookEndpoint
 					return zeroVal, err
@@ -5644,7 +5646,7 @@ func (ec *executionContext) _Mutation_sendTestWebhook(ctx context.Context, field
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2string(ctx, "ADMIN")
+				role, err := ec.unmarshalNRole2guidancehubᚋinternalᚋcontentᚐRole(ctx, "ADMIN")
 				if err != nil {
 					var zeroVal *model.WebhookDelivery
 					return zeroVal, err
@@ -5840,8 +5842,8 @@ func (ec *executionContext) _PolicyPosition_kind(ctx context.Context, field grap
 			return obj.Kind(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNResourceKind2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v content.Kind) graphql.Marshaler {
+			return ec.marshalNResourceKind2guidancehubᚋinternalᚋcontentᚐKind(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5863,8 +5865,8 @@ func (ec *executionContext) _PolicyPosition_status(ctx context.Context, field gr
 			return obj.Status(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNResourceStatus2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v content.Status) graphql.Marshaler {
+			return ec.marshalNResourceStatus2guidancehubᚋinternalᚋcontentᚐStatus(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6010,8 +6012,8 @@ func (ec *executionContext) _PolicyPosition_audiences(ctx context.Context, field
 			return obj.Audiences(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNAudience2ᚕstringᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []content.Audience) graphql.Marshaler {
+			return ec.marshalNAudience2ᚕguidancehubᚋinternalᚋcontentᚐAudienceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6033,8 +6035,8 @@ func (ec *executionContext) _PolicyPosition_nations(ctx context.Context, field g
 			return obj.Nations(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNNation2ᚕstringᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []content.Nation) graphql.Marshaler {
+			return ec.marshalNNation2ᚕguidancehubᚋinternalᚋcontentᚐNationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6403,7 +6405,7 @@ func (ec *executionContext) _PolicyPosition_editorial(ctx context.Context, field
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2string(ctx, "EDITOR")
+				role, err := ec.unmarshalNRole2guidancehubᚋinternalᚋcontentᚐRole(ctx, "EDITOR")
 				if err != nil {
 					var zeroVal *model.Editorial
 					return zeroVal, err
@@ -6681,7 +6683,7 @@ func (ec *executionContext) _Query_search(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Search(ctx, fc.Args["query"].(string), fc.Args["filter"].(*model.ResourceFilter), fc.Args["orderBy"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Search(ctx, fc.Args["query"].(string), fc.Args["filter"].(*model.ResourceFilter), fc.Args["orderBy"].(*content.SearchOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SearchResults) graphql.Marshaler {
@@ -6775,7 +6777,7 @@ func (ec *executionContext) _Query_auditLog(ctx context.Context, field graphql.C
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2string(ctx, "ADMIN")
+				role, err := ec.unmarshalNRole2guidancehubᚋinternalᚋcontentᚐRole(ctx, "ADMIN")
 				if err != nil {
 					var zeroVal []content.AuditEntry
 					return zeroVal, err
@@ -6836,7 +6838,7 @@ func (ec *executionContext) _Query_tokens(ctx context.Context, field graphql.Col
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2string(ctx, "ADMIN")
+				role, err := ec.unmarshalNRole2guidancehubᚋinternalᚋcontentᚐRole(ctx, "ADMIN")
 				if err != nil {
 					var zeroVal []content.Token
 					return zeroVal, err
@@ -6962,7 +6964,7 @@ func (ec *executionContext) _Query_webhookEndpoints(ctx context.Context, field g
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2string(ctx, "ADMIN")
+				role, err := ec.unmarshalNRole2guidancehubᚋinternalᚋcontentᚐRole(ctx, "ADMIN")
 				if err != nil {
 					var zeroVal []model.WebhookEndpoint
 					return zeroVal, err
@@ -7186,8 +7188,8 @@ func (ec *executionContext) _ResearchBrief_kind(ctx context.Context, field graph
 			return obj.Kind(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNResourceKind2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v content.Kind) graphql.Marshaler {
+			return ec.marshalNResourceKind2guidancehubᚋinternalᚋcontentᚐKind(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7209,8 +7211,8 @@ func (ec *executionContext) _ResearchBrief_status(ctx context.Context, field gra
 			return obj.Status(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNResourceStatus2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v content.Status) graphql.Marshaler {
+			return ec.marshalNResourceStatus2guidancehubᚋinternalᚋcontentᚐStatus(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7356,8 +7358,8 @@ func (ec *executionContext) _ResearchBrief_audiences(ctx context.Context, field 
 			return obj.Audiences(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNAudience2ᚕstringᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []content.Audience) graphql.Marshaler {
+			return ec.marshalNAudience2ᚕguidancehubᚋinternalᚋcontentᚐAudienceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7379,8 +7381,8 @@ func (ec *executionContext) _ResearchBrief_nations(ctx context.Context, field gr
 			return obj.Nations(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNNation2ᚕstringᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []content.Nation) graphql.Marshaler {
+			return ec.marshalNNation2ᚕguidancehubᚋinternalᚋcontentᚐNationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7749,7 +7751,7 @@ func (ec *executionContext) _ResearchBrief_editorial(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2string(ctx, "EDITOR")
+				role, err := ec.unmarshalNRole2guidancehubᚋinternalᚋcontentᚐRole(ctx, "EDITOR")
 				if err != nil {
 					var zeroVal *model.Editorial
 					return zeroVal, err
@@ -8760,8 +8762,8 @@ func (ec *executionContext) _Viewer_role(ctx context.Context, field graphql.Coll
 			return obj.Role, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNRole2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v content.Role) graphql.Marshaler {
+			return ec.marshalNRole2guidancehubᚋinternalᚋcontentᚐRole(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9148,18 +9150,18 @@ func (ec *executionContext) _WebhookEndpoint_kinds(ctx context.Context, field gr
 			return ec.fieldContext_WebhookEndpoint_kinds(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Kinds, nil
+			return ec.Resolvers.WebhookEndpoint().Kinds(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNResourceKind2ᚕstringᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []content.Kind) graphql.Marshaler {
+			return ec.marshalNResourceKind2ᚕguidancehubᚋinternalᚋcontentᚐKindᚄ(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_WebhookEndpoint_kinds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("WebhookEndpoint", field, false, false, "ResourceKind")
+	return graphql.NewScalarFieldContext("WebhookEndpoint", field, true, true, "ResourceKind")
 }
 
 func (ec *executionContext) _WebhookEndpoint_topics(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEndpoint) (ret graphql.Marshaler) {
@@ -10483,7 +10485,7 @@ func (ec *executionContext) unmarshalInputCreateResourceInput(ctx context.Contex
 		switch k {
 		case "kind":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
-			data, err := ec.unmarshalNResourceKind2string(ctx, v)
+			data, err := ec.unmarshalNResourceKind2guidancehubᚋinternalᚋcontentᚐKind(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10567,7 +10569,7 @@ func (ec *executionContext) unmarshalInputCreateTokenInput(ctx context.Context, 
 			it.Name = data
 		case "role":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
-			data, err := ec.unmarshalNRole2string(ctx, v)
+			data, err := ec.unmarshalNRole2guidancehubᚋinternalᚋcontentᚐRole(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10630,7 +10632,7 @@ func (ec *executionContext) unmarshalInputRegisterWebhookEndpointInput(ctx conte
 			it.Events = data
 		case "kinds":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kinds"))
-			data, err := ec.unmarshalOResourceKind2ᚕstringᚄ(ctx, v)
+			data, err := ec.unmarshalOResourceKind2ᚕguidancehubᚋinternalᚋcontentᚐKindᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10686,7 +10688,7 @@ func (ec *executionContext) unmarshalInputResourceFilter(ctx context.Context, ob
 		switch k {
 		case "kinds":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kinds"))
-			data, err := ec.unmarshalOResourceKind2ᚕstringᚄ(ctx, v)
+			data, err := ec.unmarshalOResourceKind2ᚕguidancehubᚋinternalᚋcontentᚐKindᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10700,14 +10702,14 @@ func (ec *executionContext) unmarshalInputResourceFilter(ctx context.Context, ob
 			it.Topics = data
 		case "audiences":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("audiences"))
-			data, err := ec.unmarshalOAudience2ᚕstringᚄ(ctx, v)
+			data, err := ec.unmarshalOAudience2ᚕguidancehubᚋinternalᚋcontentᚐAudienceᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Audiences = data
 		case "nations":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nations"))
-			data, err := ec.unmarshalONation2ᚕstringᚄ(ctx, v)
+			data, err := ec.unmarshalONation2ᚕguidancehubᚋinternalᚋcontentᚐNationᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10735,16 +10737,18 @@ func (ec *executionContext) unmarshalInputResourceFilter(ctx context.Context, ob
 			it.PublishedBefore = data
 		case "statuses":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statuses"))
-			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalOResourceStatus2ᚕstringᚄ(ctx, v) }
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOResourceStatus2ᚕguidancehubᚋinternalᚋcontentᚐStatusᚄ(ctx, v)
+			}
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2string(ctx, "EDITOR")
+				role, err := ec.unmarshalNRole2guidancehubᚋinternalᚋcontentᚐRole(ctx, "EDITOR")
 				if err != nil {
-					var zeroVal []string
+					var zeroVal []content.Status
 					return zeroVal, err
 				}
 				if ec.Directives.HasRole == nil {
-					var zeroVal []string
+					var zeroVal []content.Status
 					return zeroVal, errors.New("directive hasRole is not implemented")
 				}
 				return ec.Directives.HasRole(ctx, obj, directive0, role)
@@ -10754,12 +10758,12 @@ func (ec *executionContext) unmarshalInputResourceFilter(ctx context.Context, ob
 			if err != nil {
 				return it, graphql.ErrorOnPath(ctx, err)
 			}
-			if data, ok := tmp.([]string); ok {
+			if data, ok := tmp.([]content.Status); ok {
 				it.Statuses = data
 			} else if tmp == nil {
 				it.Statuses = nil
 			} else {
-				err := fmt.Errorf(`unexpected type %T from directive, should be []string`, tmp)
+				err := fmt.Errorf(`unexpected type %T from directive, should be []guidancehub/internal/content.Status`, tmp)
 				return it, graphql.ErrorOnPath(ctx, err)
 			}
 		case "reviewOverdue":
@@ -10767,7 +10771,7 @@ func (ec *executionContext) unmarshalInputResourceFilter(ctx context.Context, ob
 			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalOBoolean2ᚖbool(ctx, v) }
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2string(ctx, "EDITOR")
+				role, err := ec.unmarshalNRole2guidancehubᚋinternalᚋcontentᚐRole(ctx, "EDITOR")
 				if err != nil {
 					var zeroVal *bool
 					return zeroVal, err
@@ -10828,7 +10832,7 @@ func (ec *executionContext) unmarshalInputResourceInput(ctx context.Context, obj
 		switch k {
 		case "kind":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
-			data, err := ec.unmarshalOResourceKind2ᚖstring(ctx, v)
+			data, err := ec.unmarshalOResourceKind2ᚖguidancehubᚋinternalᚋcontentᚐKind(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10870,14 +10874,14 @@ func (ec *executionContext) unmarshalInputResourceInput(ctx context.Context, obj
 			it.Topics = data
 		case "audiences":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("audiences"))
-			data, err := ec.unmarshalOAudience2ᚕstringᚄ(ctx, v)
+			data, err := ec.unmarshalOAudience2ᚕguidancehubᚋinternalᚋcontentᚐAudienceᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Audiences = data
 		case "nations":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nations"))
-			data, err := ec.unmarshalONation2ᚕstringᚄ(ctx, v)
+			data, err := ec.unmarshalONation2ᚕguidancehubᚋinternalᚋcontentᚐNationᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -11049,14 +11053,14 @@ func (ec *executionContext) unmarshalInputResourceOrder(ctx context.Context, obj
 		switch k {
 		case "field":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
-			data, err := ec.unmarshalNResourceOrderField2string(ctx, v)
+			data, err := ec.unmarshalNResourceOrderField2guidancehubᚋinternalᚋcontentᚐOrderField(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Field = data
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
-			data, err := ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+			data, err := ec.unmarshalOOrderDirection2ᚖguidancehubᚋinternalᚋcontentᚐDirection(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -11243,38 +11247,37 @@ func (ec *executionContext) _ApiToken(ctx context.Context, sel ast.SelectionSet,
 		case "prefix":
 			out.Values[i] = ec._ApiToken_prefix(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._ApiToken_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "role":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ApiToken_role(ctx, field, obj)
-				})
+			out.Values[i] = ec._ApiToken_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createdAt":
 			out.Values[i] = ec._ApiToken_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "lastUsedAt":
 			out.Values[i] = ec._ApiToken_lastUsedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "expiresAt":
 			out.Values[i] = ec._ApiToken_expiresAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "revokedAt":
 			out.Values[i] = ec._ApiToken_revokedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -11377,32 +11380,33 @@ func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, o
 		case "action":
 			out.Values[i] = ec._Change_action(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "resourceId":
 			out.Values[i] = ec._Change_resourceId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "slug":
 			out.Values[i] = ec._Change_slug(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kind":
-			out.Values[i] = ec._Change_kind(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_kind(ctx, field, obj)
+				})
 		case "revision":
 			out.Values[i] = ec._Change_revision(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "at":
 			out.Values[i] = ec._Change_at(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -13221,10 +13225,11 @@ func (ec *executionContext) _WebhookEndpoint(ctx context.Context, sel ast.Select
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kinds":
-			out.Values[i] = ec._WebhookEndpoint_kinds(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WebhookEndpoint_kinds(ctx, field, obj)
+				})
 		case "topics":
 			out.Values[i] = ec._WebhookEndpoint_topics(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -13706,27 +13711,49 @@ func (ec *executionContext) marshalNApiToken2ᚖguidancehubᚋinternalᚋcontent
 	return ec._ApiToken(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNAudience2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
+func (ec *executionContext) unmarshalNAudience2guidancehubᚋinternalᚋcontentᚐAudience(ctx context.Context, v any) (content.Audience, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNAudience2guidancehubᚋinternalᚋcontentᚐAudience[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNAudience2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+func (ec *executionContext) marshalNAudience2guidancehubᚋinternalᚋcontentᚐAudience(ctx context.Context, sel ast.SelectionSet, v content.Audience) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(v)
+	res := graphql.MarshalString(marshalNAudience2guidancehubᚋinternalᚋcontentᚐAudience[v])
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Audience!")
 	}
 	return res
 }
 
-func (ec *executionContext) unmarshalNAudience2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+var (
+	unmarshalNAudience2guidancehubᚋinternalᚋcontentᚐAudience = map[string]content.Audience{
+		"COMMISSIONERS":    content.AudienceCommissioners,
+		"PUBLIC_HEALTH":    content.AudiencePublicHealth,
+		"GP_PRACTICES":     content.AudienceGPPractices,
+		"HOSPITALS":        content.AudienceHospitals,
+		"CLINICIANS":       content.AudienceClinicians,
+		"VOLUNTARY_SECTOR": content.AudienceVoluntarySector,
+		"PATIENTS":         content.AudiencePatients,
+	}
+	marshalNAudience2guidancehubᚋinternalᚋcontentᚐAudience = map[content.Audience]string{
+		content.AudienceCommissioners:   "COMMISSIONERS",
+		content.AudiencePublicHealth:    "PUBLIC_HEALTH",
+		content.AudienceGPPractices:     "GP_PRACTICES",
+		content.AudienceHospitals:       "HOSPITALS",
+		content.AudienceClinicians:      "CLINICIANS",
+		content.AudienceVoluntarySector: "VOLUNTARY_SECTOR",
+		content.AudiencePatients:        "PATIENTS",
+	}
+)
+
+func (ec *executionContext) unmarshalNAudience2ᚕguidancehubᚋinternalᚋcontentᚐAudienceᚄ(ctx context.Context, v any) ([]content.Audience, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]string, len(vSlice))
+	res := make([]content.Audience, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNAudience2string(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNAudience2guidancehubᚋinternalᚋcontentᚐAudience(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -13734,11 +13761,11 @@ func (ec *executionContext) unmarshalNAudience2ᚕstringᚄ(ctx context.Context,
 	return res, nil
 }
 
-func (ec *executionContext) marshalNAudience2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+func (ec *executionContext) marshalNAudience2ᚕguidancehubᚋinternalᚋcontentᚐAudienceᚄ(ctx context.Context, sel ast.SelectionSet, v []content.Audience) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAudience2string(ctx, sel, v[i])
+		return ec.marshalNAudience2guidancehubᚋinternalᚋcontentᚐAudience(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -14036,27 +14063,43 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
-func (ec *executionContext) unmarshalNNation2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
+func (ec *executionContext) unmarshalNNation2guidancehubᚋinternalᚋcontentᚐNation(ctx context.Context, v any) (content.Nation, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNNation2guidancehubᚋinternalᚋcontentᚐNation[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNNation2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+func (ec *executionContext) marshalNNation2guidancehubᚋinternalᚋcontentᚐNation(ctx context.Context, sel ast.SelectionSet, v content.Nation) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(v)
+	res := graphql.MarshalString(marshalNNation2guidancehubᚋinternalᚋcontentᚐNation[v])
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Nation!")
 	}
 	return res
 }
 
-func (ec *executionContext) unmarshalNNation2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+var (
+	unmarshalNNation2guidancehubᚋinternalᚋcontentᚐNation = map[string]content.Nation{
+		"ENGLAND":          content.NationEngland,
+		"SCOTLAND":         content.NationScotland,
+		"WALES":            content.NationWales,
+		"NORTHERN_IRELAND": content.NationNorthernIreland,
+	}
+	marshalNNation2guidancehubᚋinternalᚋcontentᚐNation = map[content.Nation]string{
+		content.NationEngland:         "ENGLAND",
+		content.NationScotland:        "SCOTLAND",
+		content.NationWales:           "WALES",
+		content.NationNorthernIreland: "NORTHERN_IRELAND",
+	}
+)
+
+func (ec *executionContext) unmarshalNNation2ᚕguidancehubᚋinternalᚋcontentᚐNationᚄ(ctx context.Context, v any) ([]content.Nation, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]string, len(vSlice))
+	res := make([]content.Nation, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNNation2string(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNNation2guidancehubᚋinternalᚋcontentᚐNation(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -14064,11 +14107,11 @@ func (ec *executionContext) unmarshalNNation2ᚕstringᚄ(ctx context.Context, v
 	return res, nil
 }
 
-func (ec *executionContext) marshalNNation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+func (ec *executionContext) marshalNNation2ᚕguidancehubᚋinternalᚋcontentᚐNationᚄ(ctx context.Context, sel ast.SelectionSet, v []content.Nation) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNNation2string(ctx, sel, v[i])
+		return ec.marshalNNation2guidancehubᚋinternalᚋcontentᚐNation(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -14158,27 +14201,41 @@ func (ec *executionContext) unmarshalNResourceInput2guidancehubᚋgraphᚋmodel�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNResourceKind2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
+func (ec *executionContext) unmarshalNResourceKind2guidancehubᚋinternalᚋcontentᚐKind(ctx context.Context, v any) (content.Kind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNResourceKind2guidancehubᚋinternalᚋcontentᚐKind[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNResourceKind2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+func (ec *executionContext) marshalNResourceKind2guidancehubᚋinternalᚋcontentᚐKind(ctx context.Context, sel ast.SelectionSet, v content.Kind) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(v)
+	res := graphql.MarshalString(marshalNResourceKind2guidancehubᚋinternalᚋcontentᚐKind[v])
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "ResourceKind!")
 	}
 	return res
 }
 
-func (ec *executionContext) unmarshalNResourceKind2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+var (
+	unmarshalNResourceKind2guidancehubᚋinternalᚋcontentᚐKind = map[string]content.Kind{
+		"GUIDANCE":        content.KindGuidance,
+		"RESEARCH_BRIEF":  content.KindResearchBrief,
+		"POLICY_POSITION": content.KindPolicyPosition,
+	}
+	marshalNResourceKind2guidancehubᚋinternalᚋcontentᚐKind = map[content.Kind]string{
+		content.KindGuidance:       "GUIDANCE",
+		content.KindResearchBrief:  "RESEARCH_BRIEF",
+		content.KindPolicyPosition: "POLICY_POSITION",
+	}
+)
+
+func (ec *executionContext) unmarshalNResourceKind2ᚕguidancehubᚋinternalᚋcontentᚐKindᚄ(ctx context.Context, v any) ([]content.Kind, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]string, len(vSlice))
+	res := make([]content.Kind, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNResourceKind2string(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNResourceKind2guidancehubᚋinternalᚋcontentᚐKind(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -14186,11 +14243,11 @@ func (ec *executionContext) unmarshalNResourceKind2ᚕstringᚄ(ctx context.Cont
 	return res, nil
 }
 
-func (ec *executionContext) marshalNResourceKind2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+func (ec *executionContext) marshalNResourceKind2ᚕguidancehubᚋinternalᚋcontentᚐKindᚄ(ctx context.Context, sel ast.SelectionSet, v []content.Kind) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNResourceKind2string(ctx, sel, v[i])
+		return ec.marshalNResourceKind2guidancehubᚋinternalᚋcontentᚐKind(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -14202,19 +14259,33 @@ func (ec *executionContext) marshalNResourceKind2ᚕstringᚄ(ctx context.Contex
 	return ret
 }
 
-func (ec *executionContext) unmarshalNResourceOrderField2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
+func (ec *executionContext) unmarshalNResourceOrderField2guidancehubᚋinternalᚋcontentᚐOrderField(ctx context.Context, v any) (content.OrderField, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNResourceOrderField2guidancehubᚋinternalᚋcontentᚐOrderField[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNResourceOrderField2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+func (ec *executionContext) marshalNResourceOrderField2guidancehubᚋinternalᚋcontentᚐOrderField(ctx context.Context, sel ast.SelectionSet, v content.OrderField) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(v)
+	res := graphql.MarshalString(marshalNResourceOrderField2guidancehubᚋinternalᚋcontentᚐOrderField[v])
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "ResourceOrderField!")
 	}
 	return res
 }
+
+var (
+	unmarshalNResourceOrderField2guidancehubᚋinternalᚋcontentᚐOrderField = map[string]content.OrderField{
+		"PUBLISHED_AT": content.OrderPublishedAt,
+		"UPDATED_AT":   content.OrderUpdatedAt,
+		"TITLE":        content.OrderTitle,
+	}
+	marshalNResourceOrderField2guidancehubᚋinternalᚋcontentᚐOrderField = map[content.OrderField]string{
+		content.OrderPublishedAt: "PUBLISHED_AT",
+		content.OrderUpdatedAt:   "UPDATED_AT",
+		content.OrderTitle:       "TITLE",
+	}
+)
 
 func (ec *executionContext) marshalNResourcePayload2ᚖguidancehubᚋgraphᚋmodelᚐResourcePayload(ctx context.Context, sel ast.SelectionSet, v *model.ResourcePayload) graphql.Marshaler {
 	if v == nil {
@@ -14224,19 +14295,33 @@ func (ec *executionContext) marshalNResourcePayload2ᚖguidancehubᚋgraphᚋmod
 	return ec._ResourcePayload(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNResourceStatus2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
+func (ec *executionContext) unmarshalNResourceStatus2guidancehubᚋinternalᚋcontentᚐStatus(ctx context.Context, v any) (content.Status, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNResourceStatus2guidancehubᚋinternalᚋcontentᚐStatus[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNResourceStatus2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+func (ec *executionContext) marshalNResourceStatus2guidancehubᚋinternalᚋcontentᚐStatus(ctx context.Context, sel ast.SelectionSet, v content.Status) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(v)
+	res := graphql.MarshalString(marshalNResourceStatus2guidancehubᚋinternalᚋcontentᚐStatus[v])
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "ResourceStatus!")
 	}
 	return res
 }
+
+var (
+	unmarshalNResourceStatus2guidancehubᚋinternalᚋcontentᚐStatus = map[string]content.Status{
+		"DRAFT":     content.StatusDraft,
+		"PUBLISHED": content.StatusPublished,
+		"WITHDRAWN": content.StatusWithdrawn,
+	}
+	marshalNResourceStatus2guidancehubᚋinternalᚋcontentᚐStatus = map[content.Status]string{
+		content.StatusDraft:     "DRAFT",
+		content.StatusPublished: "PUBLISHED",
+		content.StatusWithdrawn: "WITHDRAWN",
+	}
+)
 
 func (ec *executionContext) marshalNRevisionInfo2guidancehubᚋinternalᚋcontentᚐRevisionInfo(ctx context.Context, sel ast.SelectionSet, v content.RevisionInfo) graphql.Marshaler {
 	return ec._RevisionInfo(ctx, sel, &v)
@@ -14266,19 +14351,33 @@ func (ec *executionContext) marshalNRevokeTokenPayload2ᚖguidancehubᚋgraphᚋ
 	return ec._RevokeTokenPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNRole2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
+func (ec *executionContext) unmarshalNRole2guidancehubᚋinternalᚋcontentᚐRole(ctx context.Context, v any) (content.Role, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNRole2guidancehubᚋinternalᚋcontentᚐRole[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNRole2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+func (ec *executionContext) marshalNRole2guidancehubᚋinternalᚋcontentᚐRole(ctx context.Context, sel ast.SelectionSet, v content.Role) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(v)
+	res := graphql.MarshalString(marshalNRole2guidancehubᚋinternalᚋcontentᚐRole[v])
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Role!")
 	}
 	return res
 }
+
+var (
+	unmarshalNRole2guidancehubᚋinternalᚋcontentᚐRole = map[string]content.Role{
+		"PARTNER": content.RolePartner,
+		"EDITOR":  content.RoleEditor,
+		"ADMIN":   content.RoleAdmin,
+	}
+	marshalNRole2guidancehubᚋinternalᚋcontentᚐRole = map[content.Role]string{
+		content.RolePartner: "PARTNER",
+		content.RoleEditor:  "EDITOR",
+		content.RoleAdmin:   "ADMIN",
+	}
+)
 
 func (ec *executionContext) marshalNSearchEdge2guidancehubᚋgraphᚋmodelᚐSearchEdge(ctx context.Context, sel ast.SelectionSet, v model.SearchEdge) graphql.Marshaler {
 	return ec._SearchEdge(ctx, sel, &v)
@@ -14608,16 +14707,16 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
-func (ec *executionContext) unmarshalOAudience2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+func (ec *executionContext) unmarshalOAudience2ᚕguidancehubᚋinternalᚋcontentᚐAudienceᚄ(ctx context.Context, v any) ([]content.Audience, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]string, len(vSlice))
+	res := make([]content.Audience, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNAudience2string(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNAudience2guidancehubᚋinternalᚋcontentᚐAudience(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -14625,14 +14724,14 @@ func (ec *executionContext) unmarshalOAudience2ᚕstringᚄ(ctx context.Context,
 	return res, nil
 }
 
-func (ec *executionContext) marshalOAudience2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+func (ec *executionContext) marshalOAudience2ᚕguidancehubᚋinternalᚋcontentᚐAudienceᚄ(ctx context.Context, sel ast.SelectionSet, v []content.Audience) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAudience2string(ctx, sel, v[i])
+		return ec.marshalNAudience2guidancehubᚋinternalᚋcontentᚐAudience(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -14789,16 +14888,16 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
-func (ec *executionContext) unmarshalONation2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+func (ec *executionContext) unmarshalONation2ᚕguidancehubᚋinternalᚋcontentᚐNationᚄ(ctx context.Context, v any) ([]content.Nation, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]string, len(vSlice))
+	res := make([]content.Nation, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNNation2string(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNNation2guidancehubᚋinternalᚋcontentᚐNation(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -14806,14 +14905,14 @@ func (ec *executionContext) unmarshalONation2ᚕstringᚄ(ctx context.Context, v
 	return res, nil
 }
 
-func (ec *executionContext) marshalONation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+func (ec *executionContext) marshalONation2ᚕguidancehubᚋinternalᚋcontentᚐNationᚄ(ctx context.Context, sel ast.SelectionSet, v []content.Nation) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNNation2string(ctx, sel, v[i])
+		return ec.marshalNNation2guidancehubᚋinternalᚋcontentᚐNation(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -14832,23 +14931,35 @@ func (ec *executionContext) marshalONode2guidancehubᚋgraphᚋmodelᚐNode(ctx 
 	return ec._Node(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOOrderDirection2ᚖstring(ctx context.Context, v any) (*string, error) {
+func (ec *executionContext) unmarshalOOrderDirection2ᚖguidancehubᚋinternalᚋcontentᚐDirection(ctx context.Context, v any) (*content.Direction, error) {
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalString(v)
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOOrderDirection2ᚖguidancehubᚋinternalᚋcontentᚐDirection[tmp]
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOOrderDirection2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+func (ec *executionContext) marshalOOrderDirection2ᚖguidancehubᚋinternalᚋcontentᚐDirection(ctx context.Context, sel ast.SelectionSet, v *content.Direction) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(*v)
+	res := graphql.MarshalString(marshalOOrderDirection2ᚖguidancehubᚋinternalᚋcontentᚐDirection[*v])
 	return res
 }
+
+var (
+	unmarshalOOrderDirection2ᚖguidancehubᚋinternalᚋcontentᚐDirection = map[string]content.Direction{
+		"ASC":  content.Asc,
+		"DESC": content.Desc,
+	}
+	marshalOOrderDirection2ᚖguidancehubᚋinternalᚋcontentᚐDirection = map[content.Direction]string{
+		content.Asc:  "ASC",
+		content.Desc: "DESC",
+	}
+)
 
 func (ec *executionContext) marshalOResource2guidancehubᚋgraphᚋmodelᚐResource(ctx context.Context, sel ast.SelectionSet, v model.Resource) graphql.Marshaler {
 	if v == nil {
@@ -14873,16 +14984,16 @@ func (ec *executionContext) unmarshalOResourceInput2ᚖguidancehubᚋgraphᚋmod
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOResourceKind2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+func (ec *executionContext) unmarshalOResourceKind2ᚕguidancehubᚋinternalᚋcontentᚐKindᚄ(ctx context.Context, v any) ([]content.Kind, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]string, len(vSlice))
+	res := make([]content.Kind, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNResourceKind2string(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNResourceKind2guidancehubᚋinternalᚋcontentᚐKind(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -14890,14 +15001,14 @@ func (ec *executionContext) unmarshalOResourceKind2ᚕstringᚄ(ctx context.Cont
 	return res, nil
 }
 
-func (ec *executionContext) marshalOResourceKind2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+func (ec *executionContext) marshalOResourceKind2ᚕguidancehubᚋinternalᚋcontentᚐKindᚄ(ctx context.Context, sel ast.SelectionSet, v []content.Kind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNResourceKind2string(ctx, sel, v[i])
+		return ec.marshalNResourceKind2guidancehubᚋinternalᚋcontentᚐKind(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -14909,23 +15020,37 @@ func (ec *executionContext) marshalOResourceKind2ᚕstringᚄ(ctx context.Contex
 	return ret
 }
 
-func (ec *executionContext) unmarshalOResourceKind2ᚖstring(ctx context.Context, v any) (*string, error) {
+func (ec *executionContext) unmarshalOResourceKind2ᚖguidancehubᚋinternalᚋcontentᚐKind(ctx context.Context, v any) (*content.Kind, error) {
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalString(v)
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOResourceKind2ᚖguidancehubᚋinternalᚋcontentᚐKind[tmp]
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOResourceKind2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+func (ec *executionContext) marshalOResourceKind2ᚖguidancehubᚋinternalᚋcontentᚐKind(ctx context.Context, sel ast.SelectionSet, v *content.Kind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(*v)
+	res := graphql.MarshalString(marshalOResourceKind2ᚖguidancehubᚋinternalᚋcontentᚐKind[*v])
 	return res
 }
+
+var (
+	unmarshalOResourceKind2ᚖguidancehubᚋinternalᚋcontentᚐKind = map[string]content.Kind{
+		"GUIDANCE":        content.KindGuidance,
+		"RESEARCH_BRIEF":  content.KindResearchBrief,
+		"POLICY_POSITION": content.KindPolicyPosition,
+	}
+	marshalOResourceKind2ᚖguidancehubᚋinternalᚋcontentᚐKind = map[content.Kind]string{
+		content.KindGuidance:       "GUIDANCE",
+		content.KindResearchBrief:  "RESEARCH_BRIEF",
+		content.KindPolicyPosition: "POLICY_POSITION",
+	}
+)
 
 func (ec *executionContext) unmarshalOResourceOrder2ᚖguidancehubᚋgraphᚋmodelᚐResourceOrder(ctx context.Context, v any) (*model.ResourceOrder, error) {
 	if v == nil {
@@ -14935,16 +15060,16 @@ func (ec *executionContext) unmarshalOResourceOrder2ᚖguidancehubᚋgraphᚋmod
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOResourceStatus2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+func (ec *executionContext) unmarshalOResourceStatus2ᚕguidancehubᚋinternalᚋcontentᚐStatusᚄ(ctx context.Context, v any) ([]content.Status, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]string, len(vSlice))
+	res := make([]content.Status, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNResourceStatus2string(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNResourceStatus2guidancehubᚋinternalᚋcontentᚐStatus(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -14952,14 +15077,14 @@ func (ec *executionContext) unmarshalOResourceStatus2ᚕstringᚄ(ctx context.Co
 	return res, nil
 }
 
-func (ec *executionContext) marshalOResourceStatus2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+func (ec *executionContext) marshalOResourceStatus2ᚕguidancehubᚋinternalᚋcontentᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []content.Status) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNResourceStatus2string(ctx, sel, v[i])
+		return ec.marshalNResourceStatus2guidancehubᚋinternalᚋcontentᚐStatus(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -14971,23 +15096,35 @@ func (ec *executionContext) marshalOResourceStatus2ᚕstringᚄ(ctx context.Cont
 	return ret
 }
 
-func (ec *executionContext) unmarshalOSearchOrder2ᚖstring(ctx context.Context, v any) (*string, error) {
+func (ec *executionContext) unmarshalOSearchOrder2ᚖguidancehubᚋinternalᚋcontentᚐSearchOrder(ctx context.Context, v any) (*content.SearchOrder, error) {
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalString(v)
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOSearchOrder2ᚖguidancehubᚋinternalᚋcontentᚐSearchOrder[tmp]
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOSearchOrder2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+func (ec *executionContext) marshalOSearchOrder2ᚖguidancehubᚋinternalᚋcontentᚐSearchOrder(ctx context.Context, sel ast.SelectionSet, v *content.SearchOrder) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(*v)
+	res := graphql.MarshalString(marshalOSearchOrder2ᚖguidancehubᚋinternalᚋcontentᚐSearchOrder[*v])
 	return res
 }
+
+var (
+	unmarshalOSearchOrder2ᚖguidancehubᚋinternalᚋcontentᚐSearchOrder = map[string]content.SearchOrder{
+		"RELEVANCE": content.SearchRelevance,
+		"NEWEST":    content.SearchNewest,
+	}
+	marshalOSearchOrder2ᚖguidancehubᚋinternalᚋcontentᚐSearchOrder = map[content.SearchOrder]string{
+		content.SearchRelevance: "RELEVANCE",
+		content.SearchNewest:    "NEWEST",
+	}
+)
 
 func (ec *executionContext) unmarshalOSourceInput2ᚕguidancehubᚋgraphᚋmodelᚐSourceInputᚄ(ctx context.Context, v any) ([]model.SourceInput, error) {
 	if v == nil {

@@ -133,7 +133,7 @@ func setComplexity(c *ComplexityRoot) {
 	c.GuidanceDocument.Topics, c.ResearchBrief.Topics, c.PolicyPosition.Topics = list, list, list
 	c.GuidanceDocument.Sources, c.ResearchBrief.Sources, c.PolicyPosition.Sources = list, list, list
 	c.Query.Topics = list
-	c.Query.Search = func(child int, _ string, _ *model.ResourceFilter, _ *string, first *int, _ *string) int {
+	c.Query.Search = func(child int, _ string, _ *model.ResourceFilter, _ *content.SearchOrder, first *int, _ *string) int {
 		return pageSize(first) * max(child, 1)
 	}
 }

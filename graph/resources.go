@@ -56,14 +56,9 @@ func domainFilter(filter *model.ResourceFilter) (content.Filter, error) {
 		return f, nil
 	}
 	f = content.Filter{
-		Topics: filter.Topics, Audiences: filter.Audiences, Nations: filter.Nations, Languages: filter.Languages,
+		Kinds: filter.Kinds, Statuses: filter.Statuses,
+		Topics: filter.Topics, Audiences: strs(filter.Audiences), Nations: strs(filter.Nations), Languages: filter.Languages,
 		PublishedAfter: filter.PublishedAfter, PublishedBefore: filter.PublishedBefore,
-	}
-	for _, k := range filter.Kinds {
-		f.Kinds = append(f.Kinds, content.Kind(k))
-	}
-	for _, s := range filter.Statuses {
-		f.Statuses = append(f.Statuses, content.Status(s))
 	}
 	f.ReviewOverdue = filter.ReviewOverdue != nil && *filter.ReviewOverdue
 	return f, nil
@@ -80,10 +75,10 @@ func listQuery(filter *model.ResourceFilter, orderBy *model.ResourceOrder, first
 	q.First = n
 	q.Order = content.DefaultOrder
 	if orderBy != nil {
-		q.Order.Field = content.OrderField(orderBy.Field)
+		q.Order.Field = orderBy.Field
 		q.Order.Direction = content.Desc
 		if orderBy.Direction != nil {
-			q.Order.Direction = content.Direction(*orderBy.Direction)
+			q.Order.Direction = *orderBy.Direction
 		}
 	}
 	if q.Filter, err = domainFilter(filter); err != nil {

@@ -107,7 +107,7 @@ func (r *queryResolver) Topics(ctx context.Context) ([]content.Topic, error) {
 }
 
 // Search is the resolver for the search field.
-func (r *queryResolver) Search(ctx context.Context, query string, filter *model.ResourceFilter, orderBy *string, first *int, after *string) (*model.SearchResults, error) {
+func (r *queryResolver) Search(ctx context.Context, query string, filter *model.ResourceFilter, orderBy *content.SearchOrder, first *int, after *string) (*model.SearchResults, error) {
 	return r.search(ctx, query, filter, orderBy, first, after)
 }
 

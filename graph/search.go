@@ -14,7 +14,7 @@ var detailFields = []string{"appliesTo", "actions", "methods", "sample", "sample
 
 // search translates the `search` field: GraphQL arguments to a
 // content.SearchQuery, the result to a Relay-shaped SearchResults.
-func (r *Resolver) search(ctx context.Context, text string, filter *model.ResourceFilter, orderBy *string, first *int, after *string) (*model.SearchResults, error) {
+func (r *Resolver) search(ctx context.Context, text string, filter *model.ResourceFilter, orderBy *content.SearchOrder, first *int, after *string) (*model.SearchResults, error) {
 	f, err := domainFilter(filter)
 	if err != nil {
 		return nil, err
@@ -25,7 +25,7 @@ func (r *Resolver) search(ctx context.Context, text string, filter *model.Resour
 	}
 	q := content.SearchQuery{Text: text, Filter: f, Order: content.SearchRelevance, First: n}
 	if orderBy != nil {
-		q.Order = content.SearchOrder(*orderBy)
+		q.Order = *orderBy
 	}
 	if after != nil {
 		q.After = *after
@@ -83,7 +83,7 @@ func (r *Resolver) completions(ctx context.Context, prefix string, first *int) (
 	}
 	out := make([]model.Completion, len(cs))
 	for i, c := range cs {
-		out[i] = model.Completion{Title: c.Title, Slug: c.Slug, Kind: string(c.Kind)}
+		out[i] = model.Completion{Title: c.Title, Slug: c.Slug, Kind: c.Kind}
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"guidancehub/graph/model"
 	"guidancehub/internal/content"
 )
@@ -73,6 +74,11 @@ func (r *queryResolver) WebhookEndpoints(ctx context.Context) ([]model.WebhookEn
 		out[i] = *webhookEndpoint(e)
 	}
 	return out, nil
+}
+
+// Kinds is the resolver for the kinds field.
+func (r *webhookEndpointResolver) Kinds(ctx context.Context, obj *model.WebhookEndpoint) ([]content.Kind, error) {
+	panic(fmt.Errorf("not implemented: Kinds - kinds"))
 }
 
 // Deliveries is the resolver for the deliveries field.

@@ -22,7 +22,7 @@ type ChangeEdge struct {
 }
 
 type CreateResourceInput struct {
-	Kind    string         `json:"kind"`
+	Kind    content.Kind   `json:"kind"`
 	Slug    string         `json:"slug"`
 	Title   string         `json:"title"`
 	Summary string         `json:"summary"`
@@ -31,8 +31,8 @@ type CreateResourceInput struct {
 }
 
 type CreateTokenInput struct {
-	Name string `json:"name"`
-	Role string `json:"role"`
+	Name string       `json:"name"`
+	Role content.Role `json:"role"`
 	// When the token stops working; none means it does not expire.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 }
@@ -67,10 +67,10 @@ type RegisterWebhookEndpointInput struct {
 	// An http(s) URL. Loopback, private and link-local addresses are refused (HUB_WEBHOOK_ALLOW_PRIVATE allows them).
 	URL string `json:"url"`
 	// Default: all three.
-	Events      []string `json:"events,omitempty"`
-	Kinds       []string `json:"kinds,omitempty"`
-	Topics      []string `json:"topics,omitempty"`
-	Description *string  `json:"description,omitempty"`
+	Events      []string       `json:"events,omitempty"`
+	Kinds       []content.Kind `json:"kinds,omitempty"`
+	Topics      []string       `json:"topics,omitempty"`
+	Description *string        `json:"description,omitempty"`
 }
 
 type RegisterWebhookEndpointPayload struct {
@@ -93,11 +93,11 @@ type ResourceEdge struct {
 
 // Narrows a list. Lists are OR within a field and AND across fields.
 type ResourceFilter struct {
-	Kinds []string `json:"kinds,omitempty"`
+	Kinds []content.Kind `json:"kinds,omitempty"`
 	// Topic slugs.
-	Topics    []string `json:"topics,omitempty"`
-	Audiences []string `json:"audiences,omitempty"`
-	Nations   []string `json:"nations,omitempty"`
+	Topics    []string           `json:"topics,omitempty"`
+	Audiences []content.Audience `json:"audiences,omitempty"`
+	Nations   []content.Nation   `json:"nations,omitempty"`
 	// BCP 47 tags. Without it, lists cover every language, translations included.
 	Languages []string `json:"languages,omitempty"`
 	// Published on or after this date.
@@ -105,22 +105,22 @@ type ResourceFilter struct {
 	// Published on or before this date.
 	PublishedBefore *time.Time `json:"publishedBefore,omitempty"`
 	// Editors: statuses to list (default: published only).
-	Statuses []string `json:"statuses,omitempty"`
+	Statuses []content.Status `json:"statuses,omitempty"`
 	// Editors: only resources past their next-review date.
 	ReviewOverdue *bool `json:"reviewOverdue,omitempty"`
 }
 
 // The content of a resource. In updateResource, omitted fields keep their value.
 type ResourceInput struct {
-	Kind    *string `json:"kind,omitempty"`
-	Slug    *string `json:"slug,omitempty"`
-	Title   *string `json:"title,omitempty"`
-	Summary *string `json:"summary,omitempty"`
+	Kind    *content.Kind `json:"kind,omitempty"`
+	Slug    *string       `json:"slug,omitempty"`
+	Title   *string       `json:"title,omitempty"`
+	Summary *string       `json:"summary,omitempty"`
 	// Markdown.
-	Body      *string  `json:"body,omitempty"`
-	Topics    []string `json:"topics,omitempty"`
-	Audiences []string `json:"audiences,omitempty"`
-	Nations   []string `json:"nations,omitempty"`
+	Body      *string            `json:"body,omitempty"`
+	Topics    []string           `json:"topics,omitempty"`
+	Audiences []content.Audience `json:"audiences,omitempty"`
+	Nations   []content.Nation   `json:"nations,omitempty"`
 	// BCP 47; default en.
 	Language          *string       `json:"language,omitempty"`
 	TranslationOf     *string       `json:"translationOf,omitempty"`
@@ -144,8 +144,8 @@ type ResourceInput struct {
 
 // The order of a list; ties are broken by id. Default: newest published first.
 type ResourceOrder struct {
-	Field     string  `json:"field"`
-	Direction *string `json:"direction,omitempty"`
+	Field     content.OrderField `json:"field"`
+	Direction *content.Direction `json:"direction,omitempty"`
 }
 
 type ResourcePayload struct {
@@ -166,6 +166,6 @@ type SourceInput struct {
 }
 
 type Viewer struct {
-	Name string `json:"name"`
-	Role string `json:"role"`
+	Name string       `json:"name"`
+	Role content.Role `json:"role"`
 }

@@ -59,13 +59,13 @@ func (base) IsResource()                       {}
 func (b base) Content() *content.Resource      { return b.r }
 func (b base) ID() string                      { return content.GlobalID(NodeType, b.r.ID) }
 func (b base) Slug() string                    { return b.r.Slug }
-func (b base) Kind() string                    { return string(b.r.Kind) }
-func (b base) Status() string                  { return string(b.r.Status) }
+func (b base) Kind() content.Kind              { return b.r.Kind }
+func (b base) Status() content.Status          { return b.r.Status }
 func (b base) Title() string                   { return b.r.Title }
 func (b base) Language() string                { return b.r.Language }
 func (b base) TranslationStatus() *string      { return b.opt(b.r.TranslationStatus) }
-func (b base) Audiences() []string             { return nonNil(b.r.Audiences) }
-func (b base) Nations() []string               { return nonNil(b.r.Nations) }
+func (b base) Audiences() []content.Audience   { return typed[content.Audience](b.r.Audiences) }
+func (b base) Nations() []content.Nation       { return typed[content.Nation](b.r.Nations) }
 func (b base) PublishedAt() *time.Time         { return b.r.PublishedAt }
 func (b base) UpdatedAt() time.Time            { return b.r.UpdatedAt }
 func (b base) LastReviewedAt() *time.Time      { return b.r.LastReviewedAt }
@@ -191,4 +191,14 @@ type Editorial struct {
 	ID             int64
 	LatestRevision int
 	Origin         *string
+}
+
+// typed turns stored strings into enum values (never nil: the lists are
+// non-null in the schema).
+func typed[T ~string](xs []string) []T {
+	out := make([]T, len(xs))
+	for i, x := range xs {
+		out[i] = T(x)
+	}
+	return out
 }

@@ -27,5 +27,5 @@ type SearchEdge struct {
 type Completion struct {
 	Title string
 	Slug  string
-	Kind  string
+	Kind  content.Kind
 }

@@ -31,17 +31,39 @@ var Topics = []Topic{
 	{"evidence", "Evidence of barriers", "Research on the barriers excluded people face when seeking care."},
 }
 
-// Audience is who a resource is written for.
+// Audience is who a resource is written for: the GraphQL enum Audience.
 type Audience string
+
+// The audiences a resource can be written for.
+const (
+	AudienceCommissioners   Audience = "COMMISSIONERS"
+	AudiencePublicHealth    Audience = "PUBLIC_HEALTH"
+	AudienceGPPractices     Audience = "GP_PRACTICES"
+	AudienceHospitals       Audience = "HOSPITALS"
+	AudienceClinicians      Audience = "CLINICIANS"
+	AudienceVoluntarySector Audience = "VOLUNTARY_SECTOR"
+	AudiencePatients        Audience = "PATIENTS"
+)
 
 // Audiences is the controlled list of audiences, in a stable order.
 var Audiences = []string{
-	"COMMISSIONERS", "PUBLIC_HEALTH", "GP_PRACTICES", "HOSPITALS",
-	"CLINICIANS", "VOLUNTARY_SECTOR", "PATIENTS",
+	string(AudienceCommissioners), string(AudiencePublicHealth), string(AudienceGPPractices), string(AudienceHospitals),
+	string(AudienceClinicians), string(AudienceVoluntarySector), string(AudiencePatients),
 }
 
+// Nation is a UK nation a resource applies to: the GraphQL enum Nation.
+type Nation string
+
+// The four nations (health is devolved; rules differ).
+const (
+	NationEngland         Nation = "ENGLAND"
+	NationScotland        Nation = "SCOTLAND"
+	NationWales           Nation = "WALES"
+	NationNorthernIreland Nation = "NORTHERN_IRELAND"
+)
+
 // Nations is the controlled list of UK nations a resource can apply to.
-var Nations = []string{"ENGLAND", "SCOTLAND", "WALES", "NORTHERN_IRELAND"}
+var Nations = []string{string(NationEngland), string(NationScotland), string(NationWales), string(NationNorthernIreland)}
 
 // RTLLanguages are the primary language subtags written right to left.
 var RTLLanguages = map[string]bool{"ar": true, "fa": true, "he": true, "ur": true, "ps": true, "ku": false, "ckb": true, "yi": true, "dv": true}
