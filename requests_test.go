@@ -2,13 +2,19 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"guidancehub/internal/ingest"
+	"guidancehub/internal/testdb"
 )
 
 // rawAnswer is an HTTP answer with its JSON members kept raw, so a test can
@@ -219,5 +225,44 @@ func TestIssue11Examples(t *testing.T) {
 	// The refused requests changed nothing.
 	if r := authed(t, e.url, e.editor, `{ resource(slug: "nul-title") { id } }`, nil); path(r.Data, "resource") != nil {
 		t.Errorf("a refused create stored something: %+v", r.Data)
+	}
+}
+
+// TestImportLinksResolveAgainstTheLibrary: a directory whose files link
+// (related, translation_of, body links) to resources already in PostgreSQL
+// imports; a link to a slug that is nowhere still fails, naming the field.
+func TestImportLinksResolveAgainstTheLibrary(t *testing.T) {
+	h, dir := startFixtureHub(t)
+	db := testdb.OpenDSN(t, dsnFromLogs(t, h))
+	src, err := os.ReadFile(filepath.Join(dir, "hostile-body.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := func(slug, extra, link string) string {
+		return strings.NewReplacer("slug: hostile-body\n", "slug: "+slug+"\n"+extra, "<script>alert(1)</script>", link).Replace(string(src))
+	}
+	other := t.TempDir()
+	for name, body := range map[string]string{
+		"links.md":    file("links-to-the-library", "related: [register-without-id, barriers-brief]\n", "See [free care](/resources/free-care-for-all)."),
+		"cymraeg.md":  file("register-without-id-cy", "translation_of: register-without-id\nlanguage: cy\ntranslation_status: test\n", ""),
+		"dangling.md": file("dangling-link", "related: [nowhere-at-all]\n", ""),
+	} {
+		if err := os.WriteFile(filepath.Join(other, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := ingest.Import(context.Background(), db, other, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := rep.Counts(); c["created"] != 2 {
+		t.Errorf("imported %v, want the two files that link to the library created; errors %v", c, rep.Errors)
+	}
+	if len(rep.Errors) != 1 || rep.Errors[0].Field != "related" || !strings.Contains(rep.Errors[0].Message, "nowhere-at-all") {
+		t.Errorf("errors %v, want one for dangling.md's related", rep.Errors)
+	}
+	r := post(t, h.url, `{ resource(slug: "links-to-the-library") { related { slug } } }`, nil)
+	if got := mustJSON(path(r.Data, "resource", "related")); got != `[{"slug":"register-without-id"},{"slug":"barriers-brief"}]` {
+		t.Errorf("related = %s %v", got, r.Errors)
 	}
 }

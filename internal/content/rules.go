@@ -2,6 +2,7 @@ package content
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"regexp"
 	"strings"
@@ -197,6 +198,9 @@ func (d Draft) checkDetails(library bool, bad func(field, format string, args ..
 	x := d.Details
 	if x.SampleSize != nil && *x.SampleSize < 0 {
 		bad("sampleSize", "must not be negative")
+	} else if x.SampleSize != nil && *x.SampleSize > math.MaxInt32 {
+		// Served as a GraphQL Int: a signed 32-bit integer (spec §3.5.1).
+		bad("sampleSize", "must be at most %d (a GraphQL Int is 32-bit)", math.MaxInt32)
 	}
 	if !library {
 		return

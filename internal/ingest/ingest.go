@@ -27,6 +27,17 @@ type Library struct {
 // a slug used by two files fails both, translation_of and related must name
 // slugs in the library.
 func Load(dir string) (*Library, error) {
+	lib, err := read(dir)
+	if err != nil {
+		return nil, err
+	}
+	lib.check(nil)
+	return lib, nil
+}
+
+// read reads and parses every resource file under dir, without the checks
+// that span files.
+func read(dir string) (*Library, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("resources dir: %w", err)
@@ -68,12 +79,41 @@ func Load(dir string) (*Library, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read resources: %w", err)
 	}
-	lib.check()
 	return lib, nil
 }
 
-// check applies the rules that span files and drops the files that break them.
-func (lib *Library) check() {
+// outside lists the slugs the files link to (translation_of, related, body
+// links) that no file has, sorted.
+func (lib *Library) outside() []string {
+	have := map[string]bool{}
+	for _, f := range lib.Files {
+		have[f.Draft.Slug] = true
+	}
+	want := map[string]bool{}
+	for _, f := range lib.Files {
+		d := f.Draft
+		refs := append([]string{d.TranslationOf}, d.Related...)
+		for _, m := range internalLinkRE.FindAllStringSubmatch(d.Body, -1) {
+			refs = append(refs, m[1])
+		}
+		for _, r := range refs {
+			if r != "" && !have[r] {
+				want[r] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(want))
+	for s := range want {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// check applies the rules that span files and drops the files that break
+// them. known maps the slugs of resources already in the library but not in
+// these files (in PostgreSQL) to their language; links to them resolve.
+func (lib *Library) check(known map[string]string) {
 	bySlug := map[string][]int{}
 	for i, f := range lib.Files {
 		bySlug[f.Draft.Slug] = append(bySlug[f.Draft.Slug], i)
@@ -98,22 +138,26 @@ func (lib *Library) check() {
 	for i, f := range lib.Files {
 		d := f.Draft
 		if t := d.TranslationOf; t != "" {
-			if idx, ok := bySlug[t]; !ok {
+			lang, found := known[t]
+			if idx, ok := bySlug[t]; ok {
+				lang, found = lib.Files[idx[0]].Draft.Language, true
+			}
+			if !found {
 				lib.Errors = append(lib.Errors, &FileError{Path: f.Path, Field: "translation_of", Message: fmt.Sprintf("no resource with slug %q in the library", t)})
 				bad[i] = true
-			} else if lib.Files[idx[0]].Draft.Language == d.Language {
+			} else if lang == d.Language {
 				lib.Errors = append(lib.Errors, &FileError{Path: f.Path, Field: "language", Message: fmt.Sprintf("a translation must differ in language from %q", t)})
 				bad[i] = true
 			}
 		}
 		for _, m := range internalLinkRE.FindAllStringSubmatch(d.Body, -1) {
-			if _, ok := bySlug[m[1]]; !ok {
+			if _, ok := bySlug[m[1]]; !ok && !hasKey(known, m[1]) {
 				lib.Errors = append(lib.Errors, &FileError{Path: f.Path, Field: "body", Message: fmt.Sprintf("links to /resources/%s, which is not in the library", m[1])})
 				bad[i] = true
 			}
 		}
 		for _, r := range d.Related {
-			if _, ok := bySlug[r]; !ok {
+			if _, ok := bySlug[r]; !ok && !hasKey(known, r) {
 				lib.Errors = append(lib.Errors, &FileError{Path: f.Path, Field: "related", Message: fmt.Sprintf("no resource with slug %q in the library", r)})
 				bad[i] = true
 			}
@@ -127,6 +171,11 @@ func (lib *Library) check() {
 	}
 	lib.Files = keep
 	sort.Slice(lib.Errors, func(i, j int) bool { return lib.Errors[i].Path < lib.Errors[j].Path })
+}
+
+func hasKey(m map[string]string, k string) bool {
+	_, ok := m[k]
+	return ok
 }
 
 // internalLinkRE finds Markdown links to other resources: ](/resources/slug).
@@ -183,14 +232,36 @@ func (r *Report) Counts() map[string]int {
 // Failed reports whether any file failed.
 func (r *Report) Failed() bool { return len(r.Errors) > 0 }
 
+// slugLookup is a store that can also find the resources (published or
+// withdrawn) with the given slugs; content.Store has it.
+type slugLookup interface {
+	ResourcesBySlug(ctx context.Context, slugs []string) ([]*content.Resource, error)
+}
+
 // Import loads dir and writes its valid files to the store; with prune,
 // file-origin resources recorded under dir whose files are gone are
 // withdrawn. Files with errors are reported and left as they were.
 func Import(ctx context.Context, store content.Importer, dir string, prune bool) (*Report, error) {
-	lib, err := Load(dir)
+	lib, err := read(dir)
 	if err != nil {
 		return nil, err
 	}
+	// Links may name resources already in PostgreSQL as well as the files
+	// being imported.
+	var known map[string]string
+	if look, ok := store.(slugLookup); ok {
+		if slugs := lib.outside(); len(slugs) > 0 {
+			rs, err := look.ResourcesBySlug(ctx, slugs)
+			if err != nil {
+				return nil, fmt.Errorf("look up linked resources: %w", err)
+			}
+			known = make(map[string]string, len(rs))
+			for _, r := range rs {
+				known[r.Slug] = r.Language
+			}
+		}
+	}
+	lib.check(known)
 	results, err := store.ImportFiles(ctx, lib.Files, content.ImportOptions{
 		Prune: prune, PruneDir: lib.Dir, Present: lib.Present,
 		OriginExists: func(p string) bool { _, err := os.Stat(p); return err == nil },

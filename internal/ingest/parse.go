@@ -10,7 +10,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -100,6 +103,10 @@ func Parse(path string, data []byte) (content.FileImport, []*FileError) {
 		fail("", "%v", err)
 		return f, errs
 	}
+	if field, msg := badInteger(head); field != "" {
+		fail(field, "%s", msg)
+		return f, errs
+	}
 	var fm frontMatter
 	dec := yaml.NewDecoder(bytes.NewReader(head))
 	dec.KnownFields(true)
@@ -182,13 +189,18 @@ func Parse(path string, data []byte) (content.FileImport, []*FileError) {
 func split(data []byte) (head, body []byte, err error) {
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	s := string(data)
-	if !strings.HasPrefix(s, "---\n") && !strings.HasPrefix(s, "---\r\n") {
+	// A delimiter line is "---", with any spaces, tabs or \r after it
+	// (editors leave trailing whitespace; YAML's own document marker
+	// allows it).
+	delim := func(line string) bool { return strings.TrimRight(line, " \t\r") == "---" }
+	first, _, found := strings.Cut(s, "\n")
+	if !found || !delim(first) {
 		return nil, nil, errors.New("file must start with YAML front matter between --- lines")
 	}
-	s = s[strings.Index(s, "\n")+1:]
+	s = s[len(first)+1:]
 	for off := 0; off <= len(s); {
 		line, rest, found := strings.Cut(s[off:], "\n")
-		if strings.TrimRight(line, "\r") == "---" {
+		if delim(line) {
 			return []byte(s[:off]), []byte(rest), nil
 		}
 		if !found {
@@ -238,4 +250,36 @@ func dedupe(in []string) []string {
 		}
 	}
 	return out
+}
+
+// intFields are the front-matter fields that hold integers. The API serves
+// each as a GraphQL Int (a signed 32-bit integer, GraphQL spec §3.5.1).
+var intFields = []string{"sample_size"}
+
+// badInteger finds an integer field whose value is not a whole number in
+// the range of a GraphQL Int (YAML would turn 2.5 into 2 and a quoted "5"
+// into an error that names no field), and says what is wrong.
+func badInteger(head []byte) (field, msg string) {
+	var doc yaml.Node
+	if yaml.Unmarshal(head, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return "", "" // the decoder reports it
+	}
+	m := doc.Content[0].Content
+	for i := 0; i+1 < len(m); i += 2 {
+		if !slices.Contains(intFields, m[i].Value) {
+			continue
+		}
+		v := m[i+1]
+		if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.ReplaceAll(v.Value, "_", ""), 0, 64)
+		switch {
+		case v.Tag != "!!int":
+			return m[i].Value, fmt.Sprintf("%q is not a whole number", v.Value)
+		case err != nil || n > math.MaxInt32 || n < math.MinInt32:
+			return m[i].Value, fmt.Sprintf("%s is out of range: at most %d (a GraphQL Int is 32-bit)", v.Value, math.MaxInt32)
+		}
+	}
+	return "", ""
 }

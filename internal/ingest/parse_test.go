@@ -207,3 +207,53 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestDelimiterWhitespace: the front matter's --- lines may carry trailing
+// spaces, tabs or \r (issue 11: "--- " was refused as "no closing ---
+// line"); each spelling parses to the same resource.
+func TestDelimiterWhitespace(t *testing.T) {
+	want, errs := Parse("a.md", []byte(valid))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	head, body, _ := strings.Cut(strings.TrimPrefix(valid, "---\n"), "\n---\n")
+	for _, open := range []string{"---", "--- ", "---\t", "---  \t ", "--- \r"} {
+		for _, closing := range []string{"---", "--- ", "---\t", "---   ", "---\r", "--- \r"} {
+			src := open + "\n" + head + "\n" + closing + "\n" + body
+			f, errs := Parse("a.md", []byte(src))
+			if len(errs) > 0 {
+				t.Errorf("open %q close %q: %v", open, closing, errs)
+				continue
+			}
+			if f.Draft.Slug != want.Draft.Slug || strings.TrimSpace(f.Draft.Body) != strings.TrimSpace(want.Draft.Body) {
+				t.Errorf("open %q close %q: parsed %q with body %.30q", open, closing, f.Draft.Slug, f.Draft.Body)
+			}
+		}
+	}
+	// Still not delimiters: text after the dashes, or fewer dashes.
+	for _, closing := range []string{"--- x", "-- ", "----"} {
+		if _, errs := Parse("a.md", []byte("---\n"+head+"\n"+closing+"\n"+body)); len(errs) == 0 {
+			t.Errorf("closing line %q accepted", closing)
+		}
+	}
+}
+
+// TestIntegersInRange: every integer a file can hold is served as a GraphQL
+// Int, a signed 32-bit integer, so the lint refuses one out of range.
+func TestIntegersInRange(t *testing.T) {
+	brief := strings.NewReplacer("kind: guidance\n", "kind: research-brief\nmethods: A survey\nkey_findings: [One]\nsample_size: N\n",
+		"applies_to: GP practices in England\nactions:\n  - Register without asking for ID\n", "").Replace(valid)
+	for _, tt := range []struct {
+		n  string
+		ok bool
+	}{{"0", true}, {"1000", true}, {"2147483647", true}, {"2147483648", false}, {"9007199254740993", false}, {"-1", false}, {"99999999999999999999", false}, {"2.5", false}, {"\"5\"", false}} {
+		_, errs := Parse("b.md", []byte(strings.Replace(brief, "sample_size: N", "sample_size: "+tt.n, 1)))
+		named := false
+		for _, e := range errs {
+			named = named || e.Field == "sample_size" || strings.Contains(e.Message, "sample_size")
+		}
+		if tt.ok && len(errs) > 0 || !tt.ok && !named {
+			t.Errorf("sample_size %s: errors %v, want ok=%v", tt.n, errs, tt.ok)
+		}
+	}
+}
