@@ -59,8 +59,8 @@ func (r *editorialResolver) Diff(ctx context.Context, obj *model.Editorial, from
 
 // CreateResource is the resolver for the createResource field.
 func (r *mutationResolver) CreateResource(ctx context.Context, input model.CreateResourceInput) (*model.ResourcePayload, error) {
-	d := edit(input.Content).Apply(content.Draft{Kind: content.Kind(input.Kind), Slug: input.Slug, Title: input.Title, Summary: input.Summary, Body: input.Body})
-	d.Kind, d.Slug, d.Title, d.Summary, d.Body = content.Kind(input.Kind), input.Slug, input.Title, input.Summary, input.Body
+	d := edit(input.Content).Apply(content.Draft{Kind: input.Kind, Slug: input.Slug, Title: input.Title, Summary: input.Summary, Body: input.Body})
+	d.Kind, d.Slug, d.Title, d.Summary, d.Body = input.Kind, input.Slug, input.Title, input.Summary, input.Body
 	return payload(r.Editing.CreateResource(ctx, d))
 }
 
@@ -111,7 +111,7 @@ func (r *mutationResolver) MarkReviewed(ctx context.Context, id string, lastRevi
 
 // CreateToken is the resolver for the createToken field.
 func (r *mutationResolver) CreateToken(ctx context.Context, input model.CreateTokenInput) (*model.CreateTokenPayload, error) {
-	token, t, err := r.Editing.CreateToken(ctx, input.Name, content.Role(input.Role), input.ExpiresAt)
+	token, t, err := r.Editing.CreateToken(ctx, input.Name, input.Role, input.ExpiresAt)
 	if err != nil {
 		return nil, err
 	}
