@@ -59,9 +59,10 @@ chaos: postgres build
 vulncheck:
 	@$(GO) run golang.org/x/vuln/cmd/govulncheck@v1.1.4 ./... || { echo "vulncheck: govulncheck failed or could not reach its vulnerability database (vuln.go.dev); see the output above"; exit 1; }
 
-## fuzz: each fuzz target for longer
-fuzz:
+## fuzz: each fuzz target for longer, and the schema-driven request class test with 20,000 cases (HUB_CLASS_SEED picks them)
+fuzz: postgres
 	$(MAKE) fuzz-short FUZZTIME=60s
+	$(GO) run ./internal/pgcluster/withpg -- env HUB_CLASS_CASES=$${HUB_CLASS_CASES:-20000} $(GO) test -count=1 -timeout 60m -run '^TestEveryRequestAnswersWithACode$$' -v .
 
 vet:
 	$(GO) vet ./...

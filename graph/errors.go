@@ -22,7 +22,7 @@ import (
 // gqlgen made itself (parse, validation, limits) pass through; anything
 // else is logged and shown as "internal error", so no SQL, driver or stack
 // text ever reaches a client.
-func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
+func presentError(log *slog.Logger, schema *ast.Schema) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		var gqlErr *gqlerror.Error
 		if errors.As(err, &gqlErr) && gqlErr.Err == nil {
@@ -34,9 +34,14 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		// value inside the field's arguments (gqlgen's ErrorOnPath):
 		// answer at the field, naming the argument.
 		var arg string
+		var argType *ast.Type
 		if gqlErr != nil && gqlErr.Path != nil {
 			if fc := graphql.GetFieldContext(ctx); fc != nil && hasPrefix(gqlErr.Path, fc.Path()) && len(gqlErr.Path) > len(fc.Path()) {
-				path, arg = fc.Path(), argPath(gqlErr.Path[len(fc.Path()):])
+				rel := gqlErr.Path[len(fc.Path()):]
+				path, arg = fc.Path(), argPath(rel)
+				if fc.Field.Field != nil {
+					argType = typeAt(schema, fc.Field.Definition, rel)
+				}
 			} else {
 				path = gqlErr.Path
 			}
@@ -66,6 +71,13 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		if out := stoppedError(err, path); out != nil {
 			return out
+		}
+		if arg != "" && argType != nil {
+			// A value gqlgen could not turn into its Go type (gqlparser's
+			// validation lets some wrong literals through, e.g. an object
+			// for a list of strings): the client's mistake, named.
+			msg := fmt.Sprintf("%s: expected a value of type %s", arg, argType)
+			return &gqlerror.Error{Message: msg, Path: path, Locations: gqlErr.Locations, Extensions: map[string]any{"code": "INVALID_ARGUMENT", "field": arg}}
 		}
 		log.ErrorContext(ctx, "resolver error", "path", path.String(), "err", err)
 		return &gqlerror.Error{Message: "internal error", Path: path, Extensions: map[string]any{"code": apierror.Internal}}
@@ -120,4 +132,41 @@ func argPath(p ast.Path) string {
 		}
 	}
 	return b.String()
+}
+
+// typeAt is the type of the value at an argument path ("input",
+// "keyFindings", 0) of a field, or nil when the path leaves the schema.
+func typeAt(schema *ast.Schema, def *ast.FieldDefinition, p ast.Path) *ast.Type {
+	if def == nil || len(p) == 0 {
+		return nil
+	}
+	name, ok := p[0].(ast.PathName)
+	if !ok {
+		return nil
+	}
+	a := def.Arguments.ForName(string(name))
+	if a == nil {
+		return nil
+	}
+	t := a.Type
+	for _, e := range p[1:] {
+		switch e := e.(type) {
+		case ast.PathIndex:
+			if t.Elem == nil {
+				return nil
+			}
+			t = t.Elem
+		case ast.PathName:
+			in := schema.Types[t.Name()]
+			if in == nil || t.Elem != nil {
+				return nil
+			}
+			f := in.Fields.ForName(string(e))
+			if f == nil {
+				return nil
+			}
+			t = f.Type
+		}
+	}
+	return t
 }

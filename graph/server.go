@@ -35,7 +35,7 @@ func NewServer(r *Resolver, limits Limits, log *slog.Logger) *handler.Server {
 	srv.Use(shapeLimit{limits})
 	srv.Use(textCheck{})
 	srv.Use(extension.FixedComplexityLimit(limits.Complexity))
-	srv.SetErrorPresenter(presentError(log))
+	srv.SetErrorPresenter(presentError(log, es.Schema()))
 	srv.SetRecoverFunc(recoverPanic(log))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		if err := ctx.Err(); err != nil {

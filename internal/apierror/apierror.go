@@ -57,7 +57,7 @@ type Code struct {
 
 // Codes is every code the hub gives, in README.md's order.
 var Codes = []Code{
-	{InvalidArgument, content.EINVALID, true, 0, "An argument is wrong (page size, cursor, id, date, topic, language…); `extensions.field` names it."},
+	{InvalidArgument, content.EINVALID, true, 400, "An argument is wrong (page size, cursor, id, date, topic, language…); `extensions.field` names it. A variable that does not coerce (wrong case, out of range, wrong type) or a string with U+0000 is a request error: no `data`, 400 with `Accept: application/graphql-response+json`."},
 	{NotFound, content.ENOTFOUND, true, 0, "An editorial mutation names a resource or token that does not exist (a missing `resource(slug:)` or `node(id:)` is `null`, not an error)."},
 	{Conflict, content.ECONFLICT, true, 0, "An edit lost a race (the `revision` given is no longer the latest), a slug is taken, or the resource is already in that state."},
 	{Unauthenticated, content.EUNAUTHORIZED, true, 401, "No token on a protected field (200), or a token that is wrong, expired or revoked (401, `WWW-Authenticate: Bearer`)."},
@@ -72,12 +72,12 @@ var Codes = []Code{
 	{ValidationFailed, "", true, 400, "The document does not fit the schema. 400 with `Accept: application/graphql-response+json`."},
 	{LimitExceeded, "", true, 400, "Depth, aliases or root fields over the limit. As above."},
 	{ComplexityLimitExceeded, "", true, 400, "Complexity over the limit. As above."},
-	{BadRequest, "", false, 400, "The body is not JSON, or has no `query`."},
+	{BadRequest, "", false, 400, "The body is not a JSON object, has no `query`, or its `variables`, `operationName` or `extensions` have the wrong type (also a GET whose `variables` is not a JSON object). The message never repeats the body."},
 	{BatchNotSupported, "", false, 400, "A JSON array of requests."},
 	{MethodNotAllowed, "", false, 405, "A mutation over GET, or a method other than GET and POST."},
 	{NotAcceptable, "", false, 406, "`Accept` allows neither JSON media type."},
 	{RequestTooLarge, "", false, 413, "The body is over 64 KiB (2 MiB for editors and admins)."},
-	{UnsupportedMediaType, "", false, 415, "A POST that is not `application/json`."},
+	{UnsupportedMediaType, "", false, 415, "A POST that is not `application/json`, or declares a `charset` other than UTF-8."},
 	{RateLimited, "", false, 429, "Over the caller's rate; `Retry-After` says when to retry."},
 }
 

@@ -247,7 +247,8 @@ func Import(ctx context.Context, store content.Importer, dir string, prune bool)
 		return nil, err
 	}
 	// Links may name resources already in PostgreSQL as well as the files
-	// being imported.
+	// being imported: published ones, and not those this import prunes
+	// (their files under dir are gone).
 	var known map[string]string
 	if look, ok := store.(slugLookup); ok {
 		if slugs := lib.outside(); len(slugs) > 0 {
@@ -255,9 +256,16 @@ func Import(ctx context.Context, store content.Importer, dir string, prune bool)
 			if err != nil {
 				return nil, fmt.Errorf("look up linked resources: %w", err)
 			}
+			present := map[string]bool{}
+			for _, p := range lib.Present {
+				present[p] = true
+			}
 			known = make(map[string]string, len(rs))
 			for _, r := range rs {
-				known[r.Slug] = r.Language
+				pruned := prune && strings.HasPrefix(r.Origin, lib.Dir+string(filepath.Separator)) && !present[r.Origin]
+				if r.Visible() && !pruned {
+					known[r.Slug] = r.Language
+				}
 			}
 		}
 	}
