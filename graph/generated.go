@@ -33,7 +33,6 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	AuditEntry() AuditEntryResolver
-	Change() ChangeResolver
 	Editorial() EditorialResolver
 	GuidanceDocument() GuidanceDocumentResolver
 	Mutation() MutationResolver
@@ -376,9 +375,6 @@ type AuditEntryResolver interface {
 
 	Resource(ctx context.Context, obj *content.AuditEntry) (model.Resource, error)
 }
-type ChangeResolver interface {
-	Kind(ctx context.Context, obj *model.Change) (content.Kind, error)
-}
 type EditorialResolver interface {
 	Draft(ctx context.Context, obj *model.Editorial) (model.Resource, error)
 	Revisions(ctx context.Context, obj *model.Editorial) ([]content.RevisionInfo, error)
@@ -439,6 +435,7 @@ type TopicResolver interface {
 	Count(ctx context.Context, obj *content.Topic) (int, error)
 }
 type WebhookEndpointResolver interface {
+	Events(ctx context.Context, obj *model.WebhookEndpoint) ([]content.ChangeAction, error)
 	Kinds(ctx context.Context, obj *model.WebhookEndpoint) ([]content.Kind, error)
 
 	Deliveries(ctx context.Context, obj *model.WebhookEndpoint, first *int) ([]model.WebhookDelivery, error)
@@ -3441,8 +3438,8 @@ func (ec *executionContext) _Change_action(ctx context.Context, field graphql.Co
 			return obj.Action, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNChangeAction2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v content.ChangeAction) graphql.Marshaler {
+			return ec.marshalNChangeAction2guidancehubᚋinternalᚋcontentᚐChangeAction(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3507,7 +3504,7 @@ func (ec *executionContext) _Change_kind(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Change_kind(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Change().Kind(ctx, obj)
+			return obj.Kind, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v content.Kind) graphql.Marshaler {
@@ -3518,7 +3515,7 @@ func (ec *executionContext) _Change_kind(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Change_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Change", field, true, true, "ResourceKind")
+	return graphql.NewScalarFieldContext("Change", field, false, false, "ResourceKind")
 }
 
 func (ec *executionContext) _Change_revision(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
@@ -9127,18 +9124,18 @@ func (ec *executionContext) _WebhookEndpoint_events(ctx context.Context, field g
 			return ec.fieldContext_WebhookEndpoint_events(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Events, nil
+			return ec.Resolvers.WebhookEndpoint().Events(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNChangeAction2ᚕstringᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []content.ChangeAction) graphql.Marshaler {
+			return ec.marshalNChangeAction2ᚕguidancehubᚋinternalᚋcontentᚐChangeActionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_WebhookEndpoint_events(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("WebhookEndpoint", field, false, false, "ChangeAction")
+	return graphql.NewScalarFieldContext("WebhookEndpoint", field, true, true, "ChangeAction")
 }
 
 func (ec *executionContext) _WebhookEndpoint_kinds(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEndpoint) (ret graphql.Marshaler) {
@@ -10625,7 +10622,7 @@ func (ec *executionContext) unmarshalInputRegisterWebhookEndpointInput(ctx conte
 			it.URL = data
 		case "events":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("events"))
-			data, err := ec.unmarshalOChangeAction2ᚕstringᚄ(ctx, v)
+			data, err := ec.unmarshalOChangeAction2ᚕguidancehubᚋinternalᚋcontentᚐChangeActionᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -11380,33 +11377,32 @@ func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, o
 		case "action":
 			out.Values[i] = ec._Change_action(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "resourceId":
 			out.Values[i] = ec._Change_resourceId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "slug":
 			out.Values[i] = ec._Change_slug(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "kind":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Change_kind(ctx, field, obj)
-				})
+			out.Values[i] = ec._Change_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "revision":
 			out.Values[i] = ec._Change_revision(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "at":
 			out.Values[i] = ec._Change_at(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -13220,10 +13216,11 @@ func (ec *executionContext) _WebhookEndpoint(ctx context.Context, sel ast.Select
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "events":
-			out.Values[i] = ec._WebhookEndpoint_events(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WebhookEndpoint_events(ctx, field, obj)
+				})
 		case "kinds":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -13819,27 +13816,41 @@ func (ec *executionContext) marshalNChange2ᚖguidancehubᚋgraphᚋmodelᚐChan
 	return ec._Change(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNChangeAction2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
+func (ec *executionContext) unmarshalNChangeAction2guidancehubᚋinternalᚋcontentᚐChangeAction(ctx context.Context, v any) (content.ChangeAction, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNChangeAction2guidancehubᚋinternalᚋcontentᚐChangeAction[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNChangeAction2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+func (ec *executionContext) marshalNChangeAction2guidancehubᚋinternalᚋcontentᚐChangeAction(ctx context.Context, sel ast.SelectionSet, v content.ChangeAction) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(v)
+	res := graphql.MarshalString(marshalNChangeAction2guidancehubᚋinternalᚋcontentᚐChangeAction[v])
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "ChangeAction!")
 	}
 	return res
 }
 
-func (ec *executionContext) unmarshalNChangeAction2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+var (
+	unmarshalNChangeAction2guidancehubᚋinternalᚋcontentᚐChangeAction = map[string]content.ChangeAction{
+		"PUBLISHED": content.ActionPublished,
+		"UPDATED":   content.ActionUpdated,
+		"WITHDRAWN": content.ActionWithdrawn,
+	}
+	marshalNChangeAction2guidancehubᚋinternalᚋcontentᚐChangeAction = map[content.ChangeAction]string{
+		content.ActionPublished: "PUBLISHED",
+		content.ActionUpdated:   "UPDATED",
+		content.ActionWithdrawn: "WITHDRAWN",
+	}
+)
+
+func (ec *executionContext) unmarshalNChangeAction2ᚕguidancehubᚋinternalᚋcontentᚐChangeActionᚄ(ctx context.Context, v any) ([]content.ChangeAction, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]string, len(vSlice))
+	res := make([]content.ChangeAction, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNChangeAction2string(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNChangeAction2guidancehubᚋinternalᚋcontentᚐChangeAction(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -13847,11 +13858,11 @@ func (ec *executionContext) unmarshalNChangeAction2ᚕstringᚄ(ctx context.Cont
 	return res, nil
 }
 
-func (ec *executionContext) marshalNChangeAction2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+func (ec *executionContext) marshalNChangeAction2ᚕguidancehubᚋinternalᚋcontentᚐChangeActionᚄ(ctx context.Context, sel ast.SelectionSet, v []content.ChangeAction) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNChangeAction2string(ctx, sel, v[i])
+		return ec.marshalNChangeAction2guidancehubᚋinternalᚋcontentᚐChangeAction(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -14773,16 +14784,16 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
-func (ec *executionContext) unmarshalOChangeAction2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+func (ec *executionContext) unmarshalOChangeAction2ᚕguidancehubᚋinternalᚋcontentᚐChangeActionᚄ(ctx context.Context, v any) ([]content.ChangeAction, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]string, len(vSlice))
+	res := make([]content.ChangeAction, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNChangeAction2string(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNChangeAction2guidancehubᚋinternalᚋcontentᚐChangeAction(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -14790,14 +14801,14 @@ func (ec *executionContext) unmarshalOChangeAction2ᚕstringᚄ(ctx context.Cont
 	return res, nil
 }
 
-func (ec *executionContext) marshalOChangeAction2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+func (ec *executionContext) marshalOChangeAction2ᚕguidancehubᚋinternalᚋcontentᚐChangeActionᚄ(ctx context.Context, sel ast.SelectionSet, v []content.ChangeAction) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNChangeAction2string(ctx, sel, v[i])
+		return ec.marshalNChangeAction2guidancehubᚋinternalᚋcontentᚐChangeAction(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

@@ -15,8 +15,8 @@ func changeConnection(p *content.ChangePage) *model.ChangeConnection {
 	}
 	for i, e := range p.Events {
 		conn.Edges[i] = model.ChangeEdge{Cursor: e.Cursor.Encode(), Node: &model.Change{
-			Action: string(e.Action), ResourceID: content.GlobalID(model.NodeType, e.ResourceID), Slug: e.Slug,
-			Kind: string(e.Kind), Revision: e.Revision, At: e.CreatedAt,
+			Action: e.Action, ResourceID: content.GlobalID(model.NodeType, e.ResourceID), Slug: e.Slug,
+			Kind: e.Kind, Revision: e.Revision, At: e.CreatedAt,
 		}}
 	}
 	if n := len(conn.Edges); n > 0 {

@@ -7,16 +7,9 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"guidancehub/graph/model"
-	"guidancehub/internal/content"
 	"guidancehub/internal/partner"
 )
-
-// Kind is the resolver for the kind field.
-func (r *changeResolver) Kind(ctx context.Context, obj *model.Change) (content.Kind, error) {
-	panic(fmt.Errorf("not implemented: Kind - kind"))
-}
 
 // Changes is the resolver for the changes field.
 func (r *queryResolver) Changes(ctx context.Context, after *string, first *int) (*model.ChangeConnection, error) {
@@ -26,8 +19,3 @@ func (r *queryResolver) Changes(ctx context.Context, after *string, first *int) 
 	}
 	return changeConnection(page), nil
 }
-
-// Change returns ChangeResolver implementation.
-func (r *Resolver) Change() ChangeResolver { return &changeResolver{r} }
-
-type changeResolver struct{ *Resolver }

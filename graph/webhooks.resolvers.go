@@ -76,6 +76,11 @@ func (r *queryResolver) WebhookEndpoints(ctx context.Context) ([]model.WebhookEn
 	return out, nil
 }
 
+// Events is the resolver for the events field.
+func (r *webhookEndpointResolver) Events(ctx context.Context, obj *model.WebhookEndpoint) ([]content.ChangeAction, error) {
+	panic(fmt.Errorf("not implemented: Events - events"))
+}
+
 // Kinds is the resolver for the kinds field.
 func (r *webhookEndpointResolver) Kinds(ctx context.Context, obj *model.WebhookEndpoint) ([]content.Kind, error) {
 	panic(fmt.Errorf("not implemented: Kinds - kinds"))

@@ -1,13 +1,17 @@
 package model
 
-import "time"
+import (
+	"time"
+
+	"guidancehub/internal/content"
+)
 
 // Change is one public change as the change feed shows it.
 type Change struct {
-	Action     string
+	Action     content.ChangeAction
 	ResourceID string // global id
 	Slug       string
-	Kind       string
+	Kind       content.Kind
 	Revision   int
 	At         time.Time
 }

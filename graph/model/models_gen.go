@@ -67,10 +67,10 @@ type RegisterWebhookEndpointInput struct {
 	// An http(s) URL. Loopback, private and link-local addresses are refused (HUB_WEBHOOK_ALLOW_PRIVATE allows them).
 	URL string `json:"url"`
 	// Default: all three.
-	Events      []string       `json:"events,omitempty"`
-	Kinds       []content.Kind `json:"kinds,omitempty"`
-	Topics      []string       `json:"topics,omitempty"`
-	Description *string        `json:"description,omitempty"`
+	Events      []content.ChangeAction `json:"events,omitempty"`
+	Kinds       []content.Kind         `json:"kinds,omitempty"`
+	Topics      []string               `json:"topics,omitempty"`
+	Description *string                `json:"description,omitempty"`
 }
 
 type RegisterWebhookEndpointPayload struct {
