@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"guidancehub/internal/testdb"
 )
 
 func TestReadAPI(t *testing.T) {
@@ -233,7 +235,11 @@ func TestWithdrawnResourceKeepsItsNotice(t *testing.T) {
 }
 
 func TestBadInputs(t *testing.T) {
-	h, _ := startFixtureHub(t)
+	// A longer request timeout: validating the 2,000-token document
+	// (gqlparser's overlapping-fields rule is quadratic) takes about 7 s
+	// under -race on a busy 2-core machine, and this test is about the
+	// limits, not the time (TestRequestTimeoutReachesTheStores is).
+	h := startHub(t, map[string]string{"DATABASE_URL": testdb.DSN(t), "HUB_RESOURCES_DIR": copyFixtures(t), "HUB_REQUEST_TIMEOUT": "60s"})
 	deep := func(n int) string { // resource{translationOf{...{slug}}} nested to depth n
 		return `{ resource(slug: "register-without-id-ar") ` + strings.Repeat("{ translationOf ", n-2) + `{ slug }` + strings.Repeat(" }", n-2) + ` }`
 	}
