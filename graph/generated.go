@@ -435,9 +435,6 @@ type TopicResolver interface {
 	Count(ctx context.Context, obj *content.Topic) (int, error)
 }
 type WebhookEndpointResolver interface {
-	Events(ctx context.Context, obj *model.WebhookEndpoint) ([]content.ChangeAction, error)
-	Kinds(ctx context.Context, obj *model.WebhookEndpoint) ([]content.Kind, error)
-
 	Deliveries(ctx context.Context, obj *model.WebhookEndpoint, first *int) ([]model.WebhookDelivery, error)
 }
 
@@ -9124,7 +9121,7 @@ func (ec *executionContext) _WebhookEndpoint_events(ctx context.Context, field g
 			return ec.fieldContext_WebhookEndpoint_events(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.WebhookEndpoint().Events(ctx, obj)
+			return obj.Events, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []content.ChangeAction) graphql.Marshaler {
@@ -9135,7 +9132,7 @@ func (ec *executionContext) _WebhookEndpoint_events(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_WebhookEndpoint_events(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("WebhookEndpoint", field, true, true, "ChangeAction")
+	return graphql.NewScalarFieldContext("WebhookEndpoint", field, false, false, "ChangeAction")
 }
 
 func (ec *executionContext) _WebhookEndpoint_kinds(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEndpoint) (ret graphql.Marshaler) {
@@ -9147,7 +9144,7 @@ func (ec *executionContext) _WebhookEndpoint_kinds(ctx context.Context, field gr
 			return ec.fieldContext_WebhookEndpoint_kinds(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.WebhookEndpoint().Kinds(ctx, obj)
+			return obj.Kinds, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []content.Kind) graphql.Marshaler {
@@ -9158,7 +9155,7 @@ func (ec *executionContext) _WebhookEndpoint_kinds(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_WebhookEndpoint_kinds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("WebhookEndpoint", field, true, true, "ResourceKind")
+	return graphql.NewScalarFieldContext("WebhookEndpoint", field, false, false, "ResourceKind")
 }
 
 func (ec *executionContext) _WebhookEndpoint_topics(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEndpoint) (ret graphql.Marshaler) {
@@ -13216,17 +13213,15 @@ func (ec *executionContext) _WebhookEndpoint(ctx context.Context, sel ast.Select
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "events":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._WebhookEndpoint_events(ctx, field, obj)
-				})
+			out.Values[i] = ec._WebhookEndpoint_events(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "kinds":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._WebhookEndpoint_kinds(ctx, field, obj)
-				})
+			out.Values[i] = ec._WebhookEndpoint_kinds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "topics":
 			out.Values[i] = ec._WebhookEndpoint_topics(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

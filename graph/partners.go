@@ -54,12 +54,8 @@ func parseID(id, typ string) (int64, error) {
 
 func webhookInput(in model.RegisterWebhookEndpointInput) content.WebhookEndpointInput {
 	out := content.WebhookEndpointInput{URL: in.URL, Topics: in.Topics}
-	for _, e := range in.Events {
-		out.Events = append(out.Events, content.ChangeAction(e))
-	}
-	for _, k := range in.Kinds {
-		out.Kinds = append(out.Kinds, content.Kind(k))
-	}
+	out.Events = append(out.Events, in.Events...)
+	out.Kinds = append(out.Kinds, in.Kinds...)
 	if in.Description != nil {
 		out.Description = *in.Description
 	}
@@ -69,16 +65,12 @@ func webhookInput(in model.RegisterWebhookEndpointInput) content.WebhookEndpoint
 func webhookEndpoint(e *content.WebhookEndpoint) *model.WebhookEndpoint {
 	m := &model.WebhookEndpoint{ID: content.GlobalID(webhookEndpointType, e.ID), Num: e.ID, URL: e.URL, Topics: e.Topics,
 		Description: e.Description, Enabled: e.Enabled, DisabledAt: e.DisabledAt, CreatedAt: e.CreatedAt,
-		Events: []string{}, Kinds: []string{}}
+		Events: []content.ChangeAction{}, Kinds: []content.Kind{}}
 	if m.Topics == nil {
 		m.Topics = []string{}
 	}
-	for _, a := range e.Events {
-		m.Events = append(m.Events, string(a))
-	}
-	for _, k := range e.Kinds {
-		m.Kinds = append(m.Kinds, string(k))
-	}
+	m.Events = append(m.Events, e.Events...)
+	m.Kinds = append(m.Kinds, e.Kinds...)
 	if e.DisabledReason != "" {
 		m.DisabledReason = &e.DisabledReason
 	}

@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"guidancehub/graph/model"
 	"guidancehub/internal/content"
 )
@@ -74,16 +73,6 @@ func (r *queryResolver) WebhookEndpoints(ctx context.Context) ([]model.WebhookEn
 		out[i] = *webhookEndpoint(e)
 	}
 	return out, nil
-}
-
-// Events is the resolver for the events field.
-func (r *webhookEndpointResolver) Events(ctx context.Context, obj *model.WebhookEndpoint) ([]content.ChangeAction, error) {
-	panic(fmt.Errorf("not implemented: Events - events"))
-}
-
-// Kinds is the resolver for the kinds field.
-func (r *webhookEndpointResolver) Kinds(ctx context.Context, obj *model.WebhookEndpoint) ([]content.Kind, error) {
-	panic(fmt.Errorf("not implemented: Kinds - kinds"))
 }
 
 // Deliveries is the resolver for the deliveries field.

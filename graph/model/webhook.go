@@ -1,14 +1,18 @@
 package model
 
-import "time"
+import (
+	"time"
+
+	"guidancehub/internal/content"
+)
 
 // WebhookEndpoint is a webhook endpoint as admins see it (never its secret).
 type WebhookEndpoint struct {
 	ID             string
 	Num            int64 // database id
 	URL            string
-	Events         []string
-	Kinds          []string
+	Events         []content.ChangeAction
+	Kinds          []content.Kind
 	Topics         []string
 	Description    string
 	Enabled        bool
