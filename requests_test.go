@@ -128,6 +128,8 @@ func TestIssue11Examples(t *testing.T) {
 			want{200, "INVALID_ARGUMENT", "at", `e.g. "2027-01-04T09:00:00Z"`, true}},
 		{"DateTime without a zone in a variable", e.editor, `mutation($id: ID!, $at: DateTime) { publishResource(id: $id, at: $at) { resource { id } } }`, map[string]any{"id": draft, "at": "2027-01-04T09:00:00"},
 			want{400, "INVALID_ARGUMENT", "$at", `e.g. "2027-01-04T09:00:00Z"`, false}},
+		{"a number no scalar can read (found by the class test)", e.editor, `mutation($id: ID!) { publishResource(id: $id, at: 1e400) { resource { id } } }`, map[string]any{"id": draft},
+			want{400, "INVALID_ARGUMENT", "at", "out of range", false}},
 		{"a bad Date names its argument", e.editor, `mutation($id: ID!) { markReviewed(id: $id, lastReviewedAt: "2026-13-01", nextReviewDue: "2027-01-01") { resource { id } } }`, map[string]any{"id": published},
 			want{200, "INVALID_ARGUMENT", "lastReviewedAt", `e.g. "2027-01-04"`, true}},
 		{"a bad Date in an input names its path", e.editor, createQ, map[string]any{"in": map[string]any{"kind": "GUIDANCE", "slug": "bad-date", "title": "t", "summary": "s", "body": "b",

@@ -14,7 +14,9 @@ import (
 )
 
 // textCheck is the one check at the edge that every string argument and
-// input field passes before any resolver runs: valid UTF-8 without U+0000.
+// input field passes before any resolver runs (and before the limits, whose
+// complexity count reads every argument): valid UTF-8 without U+0000, and
+// every literal readable (a number such as 1e400 is not).
 // PostgreSQL refuses both in text (its error would otherwise surface as an
 // internal error), and no field of the hub has a use for them. A refused
 // value is a request error with code INVALID_ARGUMENT naming the argument
@@ -41,10 +43,14 @@ func (textCheck) MutateOperationContext(_ context.Context, oc *graphql.Operation
 			case *ast.Field:
 				for _, a := range x.Arguments {
 					v, err := a.Value.Value(oc.Variables)
+					field, why := badText(v, a.Name)
 					if err != nil {
-						continue // gqlgen reports it
+						// A literal Go cannot represent (1e400 for a
+						// custom scalar, which validation lets through):
+						// gqlgen's argument maps would panic on it.
+						field, why = a.Name, "the value is out of range"
 					}
-					if field, why := badText(v, a.Name); why != "" {
+					if why != "" {
 						bad = &gqlerror.Error{
 							Message:    fmt.Sprintf("%s: %s", field, why),
 							Extensions: map[string]any{"code": apierror.InvalidArgument, "field": field},
