@@ -91,11 +91,14 @@ func (r *queryResolver) Resources(ctx context.Context, filter *model.ResourceFil
 	if err != nil {
 		return nil, err
 	}
+	sel := graphql.GetFieldContext(ctx).Field.Selections
+	q.NoCount = !selectsHere(ctx, sel, "ResourceConnection", "totalCount")
+	q.Omit = omitted(sel)
 	page, err := r.Reading.List(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	if err := loadersFor(ctx, r.Reading).prefetch(ctx, page.Resources, graphql.GetFieldContext(ctx).Field.Selections); err != nil {
+	if err := loadersFor(ctx, r.Reading).prefetch(ctx, page.Resources, sel); err != nil {
 		return nil, err
 	}
 	return connection(page), nil

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"guidancehub/graph/model"
 	"guidancehub/internal/content"
@@ -11,6 +12,42 @@ import (
 
 // detailFields are the GraphQL fields read from content.Details.
 var detailFields = []string{"appliesTo", "actions", "methods", "sample", "sampleSize", "period", "keyFindings", "recommendations", "rationale", "campaign", "editorial"}
+
+// omitted returns the costly parts of a resource that no field under sel
+// reads (a field named anywhere below counts as read, whatever its type: the
+// check errs towards loading). The editor-only `editorial` view compares
+// revisions, so it keeps everything.
+func omitted(sel ast.SelectionSet) content.Part {
+	if selects(sel, "editorial") {
+		return 0
+	}
+	var omit content.Part
+	if !selects(sel, "body") && !selects(sel, "bodyHTML") {
+		omit |= content.PartBody
+	}
+	if !selects(sel, "sources") {
+		omit |= content.PartSources
+	}
+	omit |= content.PartDetails
+	for _, f := range detailFields {
+		if selects(sel, f) {
+			omit &^= content.PartDetails
+		}
+	}
+	return omit
+}
+
+// selectsHere reports whether sel asks for the field name directly on an
+// object of type typeName (through fragments, honouring @skip and
+// @include), as gqlgen's executor will collect it.
+func selectsHere(ctx context.Context, sel ast.SelectionSet, typeName, name string) bool {
+	for _, f := range graphql.CollectFields(graphql.GetOperationContext(ctx), sel, []string{typeName}) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
 
 // search translates the `search` field: GraphQL arguments to a
 // content.SearchQuery, the result to a Relay-shaped SearchResults.
@@ -32,18 +69,7 @@ func (r *Resolver) search(ctx context.Context, text string, filter *model.Resour
 	}
 	sel := graphql.GetFieldContext(ctx).Field.Selections
 	q.NoFacets, q.NoHighlights, q.NoSuggestion = !selects(sel, "facets"), !selects(sel, "highlights"), !selects(sel, "suggestion")
-	if !selects(sel, "body") && !selects(sel, "bodyHTML") {
-		q.Omit |= content.PartBody
-	}
-	if !selects(sel, "sources") {
-		q.Omit |= content.PartSources
-	}
-	q.Omit |= content.PartDetails
-	for _, f := range detailFields {
-		if selects(sel, f) {
-			q.Omit &^= content.PartDetails
-		}
-	}
+	q.Omit = omitted(sel)
 	res, err := r.Reading.Search(ctx, q)
 	if err != nil {
 		return nil, err

@@ -119,6 +119,13 @@ type ListQuery struct {
 	Order  Order
 	First  int
 	After  *Cursor
+	// NoCount skips counting the matching resources: ListPage.TotalCount
+	// stays 0 and no count is sent to the database (a count reads every
+	// matching row; a page of 20 reads 21).
+	NoCount bool
+	// Omit names the costly parts left out of each resource (empty values
+	// in their place), as for ResourceStore.ResourcesByID.
+	Omit Part
 }
 
 // Cursor is a position in an ordered list: the sort key and id of the last

@@ -35,7 +35,8 @@ type ResourceService interface {
 	// the statuses q.Filter.Statuses asks for. q.First must be in
 	// 0..MaxPageSize (PageSize applies the default); q.After comes from
 	// DecodeCursor. Asking for statuses or overdue reviews without the
-	// editor role is EUNAUTHORIZED or EFORBIDDEN.
+	// editor role is EUNAUTHORIZED or EFORBIDDEN. q.NoCount leaves
+	// TotalCount 0 without counting; q.Omit leaves parts out of each resource.
 	List(ctx context.Context, q ListQuery) (*ListPage, error)
 	// Resource returns the resource with the slug: published or withdrawn
 	// (its Withdrawal set), or for editors any status. ENOTFOUND if none.

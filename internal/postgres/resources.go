@@ -192,8 +192,9 @@ func orderClauses(o content.Order, editor bool) (key, by, cmp string, ok bool) {
 	return key, col + dir + ", r.id" + dir, "(" + col + ", r.id) " + op + " (" + f.cast + ", $%d)", true
 }
 
-// ListResources returns one page of published resources: the page and the
-// total count go to the database in one batch (one round trip).
+// ListResources returns one page of published resources: the page and,
+// unless q.NoCount, the total count go to the database in one batch (one
+// round trip); the page reads only the columns q.Omit leaves in.
 func (db *DB) ListResources(ctx context.Context, q content.ListQuery) (*content.ListPage, error) {
 	key, by, cmp, ok := orderClauses(q.Order, q.Editor)
 	if !ok {
@@ -217,14 +218,16 @@ func (db *DB) ListResources(ctx context.Context, q content.ListQuery) (*content.
 		pageArgs = append(pageArgs, q.After.Key, q.After.ID)
 	}
 	pageArgs = append(pageArgs, q.First+1)
-	pageSQL := `SELECT ` + resourceColumns + `, ` + key + join + ` WHERE` + pageWhere +
+	pageSQL := `SELECT ` + columns(q.Omit) + `, ` + key + join + ` WHERE` + pageWhere +
 		` ORDER BY ` + by + fmt.Sprintf(` LIMIT $%d`, len(pageArgs))
 
 	var (
 		page  content.ListPage
 		batch pgx.Batch
 	)
-	batch.Queue(countSQL, args...).QueryRow(func(row pgx.Row) error { return row.Scan(&page.TotalCount) })
+	if !q.NoCount {
+		batch.Queue(countSQL, args...).QueryRow(func(row pgx.Row) error { return row.Scan(&page.TotalCount) })
+	}
 	batch.Queue(pageSQL, pageArgs...).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var key string
