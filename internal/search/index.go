@@ -227,6 +227,9 @@ func (ix *Index) rebuild(ctx context.Context, scan func(ctx context.Context, fn 
 	}
 	ix.idx, ix.at = idx, ix.path
 	openIndexes.Store(ix.path, ix)
+	if docs, err := idx.DocCount(); err == nil {
+		ix.m.docs.Set(float64(docs))
+	}
 	var gs []string
 	for g := range seen {
 		gs = append(gs, g)

@@ -125,6 +125,9 @@ func (s *Syncer) start(ctx context.Context) error {
 	if err := s.checkCount(ctx); err != nil {
 		return err
 	}
+	if n, err := s.DocCount(); err == nil {
+		s.m.docs.Set(float64(n)) // a catch-up with nothing to apply sets none
+	}
 	s.ready.Store(true)
 	return nil
 }
