@@ -76,6 +76,7 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 		RequestTimeout: cfg.RequestTimeout,
 		Rates:          rates,
 		ClientIPHeader: cfg.ClientIPHeader,
+		AccessLogEvery: cfg.AccessLogEvery,
 		Export:         partner.ExportHandler(db, cfg.PublicURL, 30*time.Second, log),
 		Atom:           partner.AtomHandler(svc, db.RecentlyWithdrawn, cfg.PublicURL, log),
 	})

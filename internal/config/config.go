@@ -33,6 +33,10 @@ type Config struct {
 	// link-local addresses.
 	WebhookAllowPrivate    bool
 	badWebhookAllowPrivate bool
+	// AccessLogEvery is how many requests share one access-log line: 1
+	// logs every request, N logs one in N (server errors always), -1 none.
+	// 0 after Load means the setting was not understood.
+	AccessLogEvery int
 	// Query limits (0: the built-in default).
 	MaxDepth, MaxAliases, MaxRootFields, MaxComplexity, MaxTokens int
 }
@@ -78,6 +82,8 @@ var Options = []Option{
 		func(c *Config, v string) {
 			c.WebhookAllowPrivate, c.badWebhookAllowPrivate = v == "true", v != "true" && v != "false"
 		}},
+	{"HUB_ACCESS_LOG", "access-log", "on", "Access log: on, off, or sample:N (one request in N, and every server error).",
+		func(c *Config, v string) { c.AccessLogEvery = accessLogEvery(v) }},
 	{"HUB_MAX_DEPTH", "max-depth", "8", "Deepest field nesting of a query (introspection is measured apart, up to 15).",
 		func(c *Config, v string) { c.MaxDepth = atoi(v) }},
 	{"HUB_MAX_ALIASES", "max-aliases", "15", "Most aliased fields in a query.",
@@ -88,6 +94,23 @@ var Options = []Option{
 		func(c *Config, v string) { c.MaxComplexity = atoi(v) }},
 	{"HUB_MAX_TOKENS", "max-tokens", "2000", "Most lexer tokens in a query document.",
 		func(c *Config, v string) { c.MaxTokens = atoi(v) }},
+}
+
+// accessLogEvery reads HUB_ACCESS_LOG: on is 1, off is -1, sample:N is N
+// (a whole number from 1); anything else is 0, which validate refuses.
+func accessLogEvery(v string) int {
+	switch v {
+	case "on":
+		return 1
+	case "off":
+		return -1
+	}
+	if n, ok := strings.CutPrefix(v, "sample:"); ok {
+		if k, err := strconv.Atoi(n); err == nil && k >= 1 {
+			return k
+		}
+	}
+	return 0
 }
 
 // atoi reads a limit; a bad value becomes -1, which validate refuses.
@@ -151,6 +174,9 @@ func (c *Config) validate() error {
 	}
 	if c.badWebhookAllowPrivate {
 		return fmt.Errorf("HUB_WEBHOOK_ALLOW_PRIVATE: want true or false")
+	}
+	if c.AccessLogEvery == 0 {
+		return fmt.Errorf("HUB_ACCESS_LOG: want on, off or sample:N with N a whole number from 1")
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("HUB_LOG_FORMAT %q: want text or json", c.LogFormat)

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -65,6 +66,9 @@ type Options struct {
 	// API does not own: /, /search, /resources/{slug}, /topics, assets,
 	// and the HTML 404. Nil: those paths answer 404.
 	Pages http.Handler
+	// AccessLogEvery thins the access log: 0 or 1 logs every request, N > 1
+	// one request in N (and every 5xx answer), a negative value none.
+	AccessLogEvery int
 }
 
 // New returns the hub's HTTP handler.
@@ -143,7 +147,7 @@ func New(opts Options) http.Handler {
 		outer.Handle("GET /export/resources.ndjson", m.instrument("export", rateLimit(limits, opts.Export)))
 		h = outer
 	}
-	return recoverer(opts.Logger, accessLog(opts.Logger, h))
+	return recoverer(opts.Logger, accessLog(opts.Logger, opts.AccessLogEvery, h))
 }
 
 // NewServer returns an http.Server with timeouts against slow clients.
@@ -341,10 +345,21 @@ func serveRecorded(next http.Handler, w http.ResponseWriter, r *http.Request) (s
 // accessLog logs method, path, status, size and duration. Never the query
 // string (search terms) nor the client address: people fear their data
 // being shared, and these logs must not be able to link a person to a search.
-func accessLog(log *slog.Logger, next http.Handler) http.Handler {
+//
+// every thins it (see Options.AccessLogEvery): with N > 1, the requests
+// counted 1, N+1, 2N+1, … are logged, and every 5xx answer; off, the
+// handler is next itself.
+func accessLog(log *slog.Logger, every int, next http.Handler) http.Handler {
+	if every < 0 {
+		return next
+	}
+	var n atomic.Uint64
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t0 := time.Now()
 		status, size := serveRecorded(next, w, r)
+		if every > 1 && (n.Add(1)-1)%uint64(every) != 0 && status < 500 {
+			return
+		}
 		log.LogAttrs(r.Context(), slog.LevelInfo, "http",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", status),
 			slog.Int64("bytes", size), slog.Duration("took", time.Since(t0)))
