@@ -109,8 +109,8 @@ func New(opts Options) http.Handler {
 		}).Handler(gql)
 	}
 	mux.Handle("/graphql", m.instrument("graphql", gql))
-	mux.Handle("/graphiql", m.instrument("graphiql", graphiql.Handler("/graphiql")))
-	mux.Handle("/graphiql/", m.instrument("graphiql", graphiql.Handler("/graphiql")))
+	mux.Handle("GET /graphiql", m.instrument("graphiql", graphiql.Handler("/graphiql")))
+	mux.Handle("GET /graphiql/", m.instrument("graphiql", graphiql.Handler("/graphiql")))
 	mux.Handle("GET /healthz", m.instrument("healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/feeds"
 
@@ -53,7 +54,24 @@ type AtomQuery struct {
 // audience=gp-practices, nation=northern-ireland, topic=charging,
 // language=fa. Other parameters are ignored. An unknown value is an
 // EINVALID error naming the parameter.
+//
+// As on the search page, a parameter name or value that is not UTF-8 or
+// holds a control character (NUL, DEL, C0 other than tab and line breaks)
+// is an EINVALID error naming it, and blank filter values are ignored.
 func ParseAtomQuery(v url.Values) (AtomQuery, error) {
+	for k, vs := range v {
+		if !utf8.ValidString(k) {
+			return AtomQuery{}, content.FieldErrorf("query string", "a parameter name is not valid UTF-8 text")
+		}
+		for _, s := range vs {
+			if !utf8.ValidString(s) {
+				return AtomQuery{}, content.FieldErrorf(k, "is not valid UTF-8 text")
+			}
+			if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f }) {
+				return AtomQuery{}, content.FieldErrorf(k, "contains a control character (such as NUL)")
+			}
+		}
+	}
 	q := AtomQuery{Text: strings.TrimSpace(v.Get("q"))}
 	if len(v["q"]) > 1 {
 		return q, content.FieldErrorf("q", "give it once")
@@ -62,7 +80,7 @@ func ParseAtomQuery(v url.Values) (AtomQuery, error) {
 		return q, content.FieldErrorf("q", "is longer than 500 bytes")
 	}
 	enum := func(s string) string { return strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(s), "-", "_")) }
-	for _, s := range v["kind"] {
+	for _, s := range nonBlank(v["kind"]) {
 		k := content.Kind(enum(s))
 		switch s {
 		case "guidance-document":
@@ -77,34 +95,46 @@ func ParseAtomQuery(v url.Values) (AtomQuery, error) {
 		}
 		q.Filter.Kinds = append(q.Filter.Kinds, k)
 	}
-	for _, s := range v["audience"] {
+	for _, s := range nonBlank(v["audience"]) {
 		a, ok := content.NormalizeTerm(s, content.Audiences)
 		if !ok {
 			return q, content.FieldErrorf("audience", "unknown audience %q", s)
 		}
 		q.Filter.Audiences = append(q.Filter.Audiences, a)
 	}
-	for _, s := range v["nation"] {
+	for _, s := range nonBlank(v["nation"]) {
 		n, ok := content.NormalizeTerm(s, content.Nations)
 		if !ok {
 			return q, content.FieldErrorf("nation", "unknown nation %q (want england, scotland, wales or northern-ireland)", s)
 		}
 		q.Filter.Nations = append(q.Filter.Nations, n)
 	}
-	for _, s := range v["topic"] {
+	for _, s := range nonBlank(v["topic"]) {
 		t := strings.ToLower(strings.TrimSpace(s))
 		if _, ok := content.TopicBySlug(t); !ok {
 			return q, content.FieldErrorf("topic", "unknown topic %q", s)
 		}
 		q.Filter.Topics = append(q.Filter.Topics, t)
 	}
-	for _, s := range v["language"] {
+	for _, s := range nonBlank(v["language"]) {
 		if !content.ValidLanguage(s) {
 			return q, content.FieldErrorf("language", "%q is not a language tag", s)
 		}
 		q.Filter.Languages = append(q.Filter.Languages, strings.ToLower(s))
 	}
 	return q, nil
+}
+
+// nonBlank is vs without values that are empty or only white space (the
+// search page ignores them too).
+func nonBlank(vs []string) []string {
+	var out []string
+	for _, s := range vs {
+		if strings.TrimSpace(s) != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Canonical is the query as URL parameters in a fixed order: the feed's id.
@@ -236,7 +266,12 @@ func later(a, b time.Time) time.Time {
 // when If-None-Match names it.
 func AtomHandler(src AtomSource, withdrawn Withdrawals, publicURL string, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q, err := ParseAtomQuery(r.URL.Query())
+		v, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			http.Error(w, "query string: is not a valid URL query (a % escape is malformed or a ; is used)", http.StatusBadRequest)
+			return
+		}
+		q, err := ParseAtomQuery(v)
 		if err != nil {
 			http.Error(w, content.ErrorMessage(err), http.StatusBadRequest)
 			return

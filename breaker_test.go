@@ -1,0 +1,99 @@
+package main
+
+import (
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// get fetches u and returns its status, headers and body.
+func get(t *testing.T, method, u string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+// The Atom feed takes the search page's parameters, so a query string the
+// search page refuses with 400 (a NUL or control character, invalid UTF-8, a
+// malformed escape) is refused by the feed too, naming the parameter, rather
+// than answered with every resource under a title holding U+FFFD.
+// Found by hand: /feeds/resources.atom?q=%00 and ?q=%ff answered 200 with
+// all 44 shipped resources. The oracle for the class is the search page
+// itself, over HTTP, for generated query strings.
+func TestAtomFeedRefusesWhatTheSearchPageRefuses(t *testing.T) {
+	h, _ := startFixtureHub(t)
+	for _, raw := range []string{"q=%00", "q=%ff", "q=%01x", "q=%", "q=a%zz", "kind=%ff", "topic=%00"} {
+		status, _, body := get(t, http.MethodGet, h.url+"/feeds/resources.atom?"+raw)
+		if status != http.StatusBadRequest {
+			t.Errorf("feed ?%s: status %d, want 400 (body %.80q)", raw, status, body)
+			continue
+		}
+		name := strings.SplitN(raw, "=", 2)[0]
+		if raw != "q=%" && raw != "q=a%zz" && !strings.Contains(body, name) {
+			t.Errorf("feed ?%s: 400 does not name %q: %q", raw, name, body)
+		}
+	}
+
+	rng := rand.New(rand.NewPCG(3, 9))
+	pieces := []string{"gp", "charging", "%00", "%ff", "%c3", "%e2%80%ae", "%d8%a7", "%7f", "%09", "%", "%g1", "+", "%2B", "%ef%bf%bd", "%ed%a0%80", "a"}
+	names := []string{"q", "kind", "topic", "audience", "nation", "language", "x"}
+	values := map[string][]string{
+		"kind": {"guidance", "research-brief", "nope"}, "topic": {"charging", "nope"},
+		"audience": {"gp-practices", "nope"}, "nation": {"england", "nope"}, "language": {"en", "ar", "x_y"},
+	}
+	for i := range 60 {
+		var params []string
+		seen := map[string]bool{}
+		for range 1 + rng.IntN(3) {
+			n := names[rng.IntN(len(names))]
+			if n == "q" && seen["q"] {
+				continue // the page reads the first q, the feed refuses a second: not this test's subject
+			}
+			seen[n] = true
+			var v string
+			if vs := values[n]; vs != nil && rng.IntN(2) == 0 {
+				v = vs[rng.IntN(len(vs))]
+			} else {
+				for range 1 + rng.IntN(3) {
+					v += pieces[rng.IntN(len(pieces))]
+				}
+			}
+			params = append(params, n+"="+v)
+		}
+		raw := strings.Join(params, "&")
+		pageStatus, _, _ := get(t, http.MethodGet, h.url+"/search?"+raw)
+		feedStatus, _, body := get(t, http.MethodGet, h.url+"/feeds/resources.atom?"+raw)
+		if pageStatus >= 500 || feedStatus >= 500 {
+			t.Fatalf("case %d ?%s: page %d, feed %d", i, raw, pageStatus, feedStatus)
+		}
+		if (pageStatus == http.StatusBadRequest) != (feedStatus == http.StatusBadRequest) {
+			t.Errorf("case %d ?%s: search page %d, feed %d (%.100q)", i, raw, pageStatus, feedStatus, body)
+		}
+	}
+}
+
+// Every page and endpoint other than /graphql is GET (and HEAD) only: other
+// methods get 405 with Allow (RFC 9110 section 15.5.6). Found by hand:
+// POST, PUT, DELETE and OPTIONS /graphiql answered 200 with the page.
+func TestReadOnlyEndpointsRefuseOtherMethods(t *testing.T) {
+	h, _ := startFixtureHub(t)
+	for _, p := range []string{"/", "/search", "/search/suggest?q=re", "/topics", "/resources/x", "/graphiql", "/graphiql/", "/feeds/resources.atom", "/export/resources.ndjson", "/healthz", "/readyz", "/metrics"} {
+		for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodOptions} {
+			status, hdr, _ := get(t, m, h.url+p)
+			if status != http.StatusMethodNotAllowed || !strings.Contains(hdr.Get("Allow"), "GET") {
+				t.Errorf("%s %s: status %d, Allow %q; want 405 with Allow: GET, HEAD", m, p, status, hdr.Get("Allow"))
+			}
+		}
+	}
+}
