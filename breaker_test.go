@@ -97,3 +97,39 @@ func TestReadOnlyEndpointsRefuseOtherMethods(t *testing.T) {
 		}
 	}
 }
+
+// Language tags are case-insensitive (RFC 5646 section 2.1.1), and the
+// search index already compares them lower-cased: for every casing of every
+// tag in the library, resources(filter: {languages}) counts what
+// search(query: "", filter: {languages}) counts, and finds the resources.
+// Found by hand: resources(filter: {languages: ["AR"]}) answered 0 where
+// "ar" found the Arabic translation.
+func TestLanguageFilterIgnoresCase(t *testing.T) {
+	h, _ := startFixtureHub(t)
+	waitFor(t, "the search index", func() bool {
+		return post(t, h.url, `{ search(query: "") { totalCount } }`, nil).code() == ""
+	})
+	for _, tag := range []string{"ar", "en"} {
+		variants := []string{tag, strings.ToUpper(tag), strings.ToUpper(tag[:1]) + tag[1:], tag[:1] + strings.ToUpper(tag[1:])}
+		var want float64 = -1
+		for _, v := range variants {
+			r := post(t, h.url, `query($l: [String!]) {
+				resources(filter: {languages: $l}) { totalCount }
+				search(query: "", filter: {languages: $l}) { totalCount }
+			}`, map[string]any{"l": []string{v}})
+			if len(r.Errors) > 0 {
+				t.Fatalf("%q: %v", v, r.Errors)
+			}
+			list, _ := path(r.Data, "resources", "totalCount").(float64)
+			search, _ := path(r.Data, "search", "totalCount").(float64)
+			if list != search || list == 0 {
+				t.Errorf("language %q: resources counts %v, search %v (want equal and above 0)", v, list, search)
+			}
+			if want == -1 {
+				want = list
+			} else if list != want {
+				t.Errorf("language %q: %v resources, %q: %v", v, list, variants[0], want)
+			}
+		}
+	}
+}

@@ -297,7 +297,13 @@ func filterSQL(f content.Filter) (string, []any) {
 		add("v.nations && $%d", f.Nations)
 	}
 	if len(f.Languages) > 0 {
-		add("v.language = ANY($%d)", f.Languages)
+		// Language tags are case-insensitive (RFC 5646 section 2.1.1):
+		// "AR" finds what "ar" finds, as in the search index.
+		langs := make([]string, len(f.Languages))
+		for i, l := range f.Languages {
+			langs[i] = strings.ToLower(l)
+		}
+		add("lower(v.language) = ANY($%d)", langs)
 	}
 	if f.PublishedAfter != nil {
 		add("r.published_at >= $%d", *f.PublishedAfter)
