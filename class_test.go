@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand"
+	"net/http"
 	"net/url"
 	"os"
 	"sort"
@@ -438,6 +439,62 @@ func TestEveryRequestAnswersWithACode(t *testing.T) {
 		t.Errorf("%d cases failed in all", failures)
 	}
 	for _, line := range strings.Split(e.logs.String(), "\n") {
+		if strings.Contains(line, "level=ERROR") {
+			t.Errorf("logged at ERROR: %.300s", line)
+		}
+	}
+}
+
+// TestEveryDoorAnswersWithoutAFault is the class test for the hub's other
+// doors (pages, Atom feed, export): every query parameter and path segment
+// gets each hostile value (U+0000, bytes that are not UTF-8, right-to-left
+// marks, 8 KB of text, numbers past 32 and 53 bits, -0, 1e400, markup), as
+// an anonymous caller. The oracle: no 5xx and nothing logged at ERROR (a bad
+// parameter is a 4xx page or an empty result).
+func TestEveryDoorAnswersWithoutAFault(t *testing.T) {
+	h, _ := startFixtureHub(t)
+	values := []string{"%00", "a%00b", "%FF%FE", "%C0%80", "%E2%80%AEevil", "", "%20", "-0", "1e400", "2147483648", "9007199254740993", "2.5", "-1",
+		"GUIDANCE", "guidance", "%3Cscript%3E", "..%2F..%2Fetc", "0000-01-01", strings.Repeat("x", 8000), "%22%27%3B--"}
+	params := map[string][]string{
+		"/search":                  {"q", "kind", "topic", "audience", "nation", "language", "sort", "page"},
+		"/search/suggest":          {"q"},
+		"/topics":                  {"page"},
+		"/feeds/resources.atom":    {"q", "kind", "topic", "audience", "nation", "language"},
+		"/export/resources.ndjson": {"after"},
+	}
+	n := 0
+	check := func(u string) {
+		n++
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close() // unread: a client that leaves mid-export is part of the class
+		if resp.StatusCode >= 500 {
+			t.Errorf("GET %.200s: %d", u, resp.StatusCode)
+		}
+	}
+	paths := make([]string, 0, len(params))
+	for p := range params {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		for _, name := range params[p] {
+			for _, v := range values {
+				check(h.url + p + "?" + name + "=" + v)
+			}
+		}
+	}
+	for _, v := range values {
+		for _, p := range []string{"/resources/", "/topics/"} {
+			if v != "" {
+				check(h.url + p + v)
+			}
+		}
+	}
+	t.Logf("%d requests to the pages, the feed and the export", n)
+	for _, line := range strings.Split(h.logs.String(), "\n") {
 		if strings.Contains(line, "level=ERROR") {
 			t.Errorf("logged at ERROR: %.300s", line)
 		}

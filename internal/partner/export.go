@@ -175,7 +175,10 @@ func ExportHandler(ex Exporter, publicURL string, writeTimeout time.Duration, lo
 			return rc.Flush()
 		})
 		switch {
-		case err == nil || errors.Is(err, context.Canceled):
+		case err == nil || errors.Is(err, context.Canceled) || r.Context().Err() != nil:
+			// Done, or the client left: whatever the store made of the
+			// cancelled request (it can read as "database not answering"),
+			// it is not a fault.
 		case !started && content.ErrorCode(err) == content.EUNAVAILABLE:
 			w.Header().Set("Retry-After", "60")
 			http.Error(w, content.ErrorMessage(err), http.StatusServiceUnavailable)
