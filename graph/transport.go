@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -61,6 +64,12 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	params := &graphql.RawParams{Headers: r.Header}
 	if r.Method == http.MethodGet {
 		q := r.URL.Query()
+		for _, name := range []string{"query", "operationName", "variables", "extensions"} {
+			if err := checkJSONText([]byte(q.Get(name))); err != nil {
+				badRequest(w, name+" "+err.Error())
+				return
+			}
+		}
 		params.Query, params.OperationName = q.Get("query"), q.Get("operationName")
 		if err := decodeObject("variables", []byte(q.Get("variables")), &params.Variables); err != nil {
 			badRequest(w, err.Error())
@@ -74,6 +83,10 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			badRequest(w, "could not read the request body")
+			return
+		}
+		if err := checkJSONText(body); err != nil {
+			badRequest(w, "the request body "+err.Error())
 			return
 		}
 		var req requestBody
@@ -177,6 +190,51 @@ func (t httpTransport) explain(opCtx *graphql.OperationContext, params *graphql.
 	err := gqlerror.Errorf("%s", msg)
 	errcode.Set(err, errcode.ValidationFailed)
 	return gqlerror.List{err}
+}
+
+// checkJSONText refuses text that Go's JSON decoder would silently change:
+// bytes that are not UTF-8, and \u escapes of lone UTF-16 surrogates
+// (RFC 8259 section 8.2 leaves both undefined; encoding/json turns each into
+// U+FFFD, so an editor's text would be stored altered). Checking the raw
+// text here covers every string of the request at once.
+func checkJSONText(b []byte) error {
+	if !utf8.Valid(b) {
+		return errors.New("is not valid UTF-8")
+	}
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' {
+			continue
+		}
+		if i+1 < len(b) && b[i+1] != 'u' {
+			i++ // an escape of one character, perhaps a backslash
+			continue
+		}
+		r, ok := hex4(b, i+2)
+		if !ok {
+			continue // malformed: the decoder reports it
+		}
+		switch {
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return errors.New("contains a lone UTF-16 surrogate escape (\\u" + strconv.FormatInt(int64(r), 16) + ")")
+		case r >= 0xD800 && r <= 0xDBFF:
+			if lo, ok := hex4(b, i+8); !ok || i+7 >= len(b) || b[i+6] != '\\' || b[i+7] != 'u' || lo < 0xDC00 || lo > 0xDFFF {
+				return errors.New("contains a lone UTF-16 surrogate escape (\\u" + strconv.FormatInt(int64(r), 16) + ")")
+			}
+			i += 11
+		default:
+			i += 5
+		}
+	}
+	return nil
+}
+
+// hex4 reads four hexadecimal digits at b[at:].
+func hex4(b []byte, at int) (rune, bool) {
+	if at < 0 || at+4 > len(b) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(b[at:at+4]), 16, 16)
+	return rune(n), err == nil
 }
 
 // decodeObject decodes an optional JSON object member (absent or null
