@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -111,6 +112,12 @@ func TestSearchAPI(t *testing.T) {
 	}
 	if strings.Join(got, ",") != "register-without-id-ar,register-without-id,barriers-brief,free-care-for-all,hostile-body" {
 		t.Errorf("browse pages = %v", got)
+	}
+
+	// Words no resource has are left out, and said to be.
+	r = post(t, h.url, `{ a: search(query: "registering zzqxv") { totalCount omittedWords } b: search(query: "registering") { omittedWords } }`, nil)
+	if n, _ := path(r.Data, "a", "totalCount").(float64); n == 0 || fmt.Sprint(path(r.Data, "a", "omittedWords")) != "[zzqxv]" || fmt.Sprint(path(r.Data, "b", "omittedWords")) != "[]" {
+		t.Errorf("omittedWords: %v %+v", r.Data, r.Errors)
 	}
 
 	// Did you mean.

@@ -302,11 +302,12 @@ type ComplexityRoot struct {
 	}
 
 	SearchResults struct {
-		Edges      func(childComplexity int) int
-		Facets     func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		Suggestion func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		Edges        func(childComplexity int) int
+		Facets       func(childComplexity int) int
+		OmittedWords func(childComplexity int) int
+		PageInfo     func(childComplexity int) int
+		Suggestion   func(childComplexity int) int
+		TotalCount   func(childComplexity int) int
 	}
 
 	Source struct {
@@ -1657,6 +1658,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SearchResults.Facets(childComplexity), true
+	case "SearchResults.omittedWords":
+		if e.ComplexityRoot.SearchResults.OmittedWords == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchResults.OmittedWords(childComplexity), true
 	case "SearchResults.pageInfo":
 		if e.ComplexityRoot.SearchResults.PageInfo == nil {
 			break
@@ -2303,6 +2310,8 @@ func (ec *executionContext) childFields_SearchResults(ctx context.Context, field
 		return ec.fieldContext_SearchResults_facets(ctx, field)
 	case "suggestion":
 		return ec.fieldContext_SearchResults_suggestion(ctx, field)
+	case "omittedWords":
+		return ec.fieldContext_SearchResults_omittedWords(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SearchResults", field.Name)
 }
@@ -8491,6 +8500,29 @@ func (ec *executionContext) fieldContext_SearchResults_suggestion(_ context.Cont
 	return graphql.NewScalarFieldContext("SearchResults", field, false, false, "String")
 }
 
+func (ec *executionContext) _SearchResults_omittedWords(ctx context.Context, field graphql.CollectedField, obj *model.SearchResults) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchResults_omittedWords(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OmittedWords, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchResults_omittedWords(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchResults", field, false, false, "String")
+}
+
 func (ec *executionContext) _Source_title(ctx context.Context, field graphql.CollectedField, obj *content.Source) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12934,6 +12966,11 @@ func (ec *executionContext) _SearchResults(ctx context.Context, sel ast.Selectio
 		case "suggestion":
 			out.Values[i] = ec._SearchResults_suggestion(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "omittedWords":
+			out.Values[i] = ec._SearchResults_omittedWords(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:

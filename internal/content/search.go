@@ -95,8 +95,9 @@ type SearchPage struct {
 	Facets      Facets
 	// Suggestion is the query with unknown words corrected, or nil.
 	Suggestion *string
-	// OmittedWords are the words left out when no resource matched all of
-	// them; empty otherwise.
+	// OmittedWords are the query's words the results leave out: empty
+	// when every word matched; else no resource has them all and the
+	// results match as many as any resource does.
 	OmittedWords []string
 }
 

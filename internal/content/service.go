@@ -114,8 +114,8 @@ type SearchResult struct {
 	Facets Facets
 	// Suggestion is the query with misspelt words corrected, or nil.
 	Suggestion *string
-	// OmittedWords are the words left out when no resource matched all of
-	// them; empty otherwise.
+	// OmittedWords are the query's words the best result lacks: empty
+	// when it has them all (see SearchPage.OmittedWords).
 	OmittedWords []string
 }
 

@@ -129,9 +129,10 @@ type Ranking struct {
 	Recency bool
 	// Typos adds fuzzy matches for words not in the vocabulary.
 	Typos bool
-	// MinShould is the share of words (beyond two) that must match.
-	MinShould float64
+	// RelaxBelow: when fewer resources than this have every word, search
+	// relaxes to resources with most of the words (1: only when none).
+	RelaxBelow int
 }
 
 // DefaultRanking is the tuned ranking.
-var DefaultRanking = Ranking{Scoring: "bm25", FieldBoosts: true, PhraseBoost: 1, Synonyms: true, Recency: true, Typos: true, MinShould: 0.5}
+var DefaultRanking = Ranking{Scoring: "bm25", FieldBoosts: true, PhraseBoost: 1, Synonyms: true, Recency: true, Typos: true, RelaxBelow: 10}

@@ -3,7 +3,6 @@ package search
 import (
 	"bufio"
 	_ "embed"
-	"math"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -28,6 +27,14 @@ type clause struct {
 	phrase       bool
 	exclude      bool
 	alternatives []string
+	// variants are other spellings of a word: its parts as a phrase
+	// ("stop sharing" for "stopsharing"), found with the vocabulary.
+	variants []string
+	// join is set for two adjacent words that the library also writes
+	// as one ("health care" / "healthcare"): parts holds the two words
+	// and the clause matches both of them, or join.
+	join  string
+	parts []string
 }
 
 // parseQuery splits a search box's text into clauses. It accepts anything:
@@ -204,37 +211,68 @@ func positive(cs []clause) []clause {
 	return out
 }
 
-// textQuery builds the query for one clause: its text (and synonyms) in
-// every language group's text fields, each field weighted.
+// splitWord splits a word at inner punctuation ("e-mail", "covid-19")
+// into its letter-and-digit parts; a word without any gives one part.
+func splitWord(w string) []string {
+	return strings.FieldsFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.Is(unicode.Mn, r) })
+}
+
+// spellings returns the forms a clause's alternative is searched as: a
+// word with inner punctuation ("e-mail") as its parts in a phrase
+// ("e mail") and joined ("email"), so that it matches as one word and not
+// as any of its parts (the "e" of "A&E"). "&" is kept: A&E has synonyms.
+func spellings(alt string) []string {
+	if strings.Contains(alt, " ") || strings.Contains(alt, "&") {
+		return []string{alt}
+	}
+	parts := splitWord(alt)
+	if len(parts) < 2 {
+		return []string{alt}
+	}
+	return []string{strings.Join(parts, " "), strings.Join(parts, "")}
+}
+
+// textQuery builds the query for one clause: its text (and synonyms and
+// spelling variants) in every language group's text fields, each field
+// weighted.
 func textQuery(c clause, gs []string, r Ranking, known func(string) bool) query.Query {
-	alts := []string{c.text}
+	if c.join != "" {
+		both := bleve.NewConjunctionQuery()
+		for _, part := range c.parts {
+			both.AddQuery(textQuery(clause{text: part}, gs, r, known))
+		}
+		return bleve.NewDisjunctionQuery(both, textQuery(clause{text: c.join}, gs, r, nil))
+	}
+	alts := append([]string{c.text}, c.variants...)
 	if len(c.alternatives) > 0 && r.Synonyms {
 		alts = c.alternatives
 	}
 	var qs []query.Query
-	for _, alt := range alts {
-		phrase := c.phrase || strings.Contains(alt, " ")
-		for _, g := range gs {
-			for _, tf := range textFields {
-				var q query.Query
-				if phrase {
-					mp := bleve.NewMatchPhraseQuery(alt)
-					mp.SetField(field(tf.name, g))
-					mp.SetBoost(boost(tf.boost, r))
-					q = mp
-				} else {
-					m := bleve.NewMatchQuery(alt)
-					m.SetField(field(tf.name, g))
-					m.SetBoost(boost(tf.boost, r))
-					q = m
+	for _, a := range alts {
+		for _, alt := range spellings(a) {
+			phrase := c.phrase || strings.Contains(alt, " ")
+			for _, g := range gs {
+				for _, tf := range textFields {
+					var q query.Query
+					if phrase {
+						mp := bleve.NewMatchPhraseQuery(alt)
+						mp.SetField(field(tf.name, g))
+						mp.SetBoost(boost(tf.boost, r))
+						q = mp
+					} else {
+						m := bleve.NewMatchQuery(alt)
+						m.SetField(field(tf.name, g))
+						m.SetBoost(boost(tf.boost, r))
+						q = m
+					}
+					qs = append(qs, q)
 				}
-				qs = append(qs, q)
 			}
 		}
 	}
 	// A word the library does not contain may be a typo: also match
 	// words one or two edits away in the unstemmed vocabulary.
-	if r.Typos && !c.phrase && len(alts) == 1 && known != nil && !known(c.text) && utf8.RuneCountInString(c.text) > 3 {
+	if r.Typos && !c.phrase && len(alts) == 1 && known != nil && !known(c.text) && utf8.RuneCountInString(c.text) > 3 && len(splitWord(c.text)) == 1 {
 		fz := bleve.NewFuzzyQuery(c.text)
 		fz.SetField("vocab")
 		fz.SetFuzziness(1)
@@ -246,6 +284,45 @@ func textQuery(c clause, gs []string, r Ranking, known func(string) bool) query.
 	return bleve.NewDisjunctionQuery(qs...)
 }
 
+// minCompoundPart is the shortest part of a word split into two.
+const minCompoundPart = 3
+
+// compounds finds words written apart and together: a word the library
+// also has as two words ("stopsharing" → "stop sharing") gets that phrase
+// as a variant; two adjacent words the library also has as one ("health
+// care" → "healthcare") become one clause matching both words or the
+// joined word. known reports whether the library has a word (unstemmed).
+func compounds(cs []clause, known func(string) bool) []clause {
+	if known == nil {
+		return cs
+	}
+	plain := func(c clause) bool {
+		return !c.phrase && !c.exclude && len(c.alternatives) == 0 && c.join == "" && !stopWords[c.text] && len(splitWord(c.text)) == 1
+	}
+	var out []clause
+	for i := 0; i < len(cs); i++ {
+		c := cs[i]
+		if plain(c) && i+1 < len(cs) && plain(cs[i+1]) {
+			if j := c.text + cs[i+1].text; known(j) {
+				out = append(out, clause{text: c.text + " " + cs[i+1].text, join: j, parts: []string{c.text, cs[i+1].text}})
+				i++
+				continue
+			}
+		}
+		if plain(c) {
+			rs := []rune(c.text)
+			for k := minCompoundPart; k <= len(rs)-minCompoundPart; k++ {
+				a, b := string(rs[:k]), string(rs[k:])
+				if known(a) && known(b) && !stopWords[a] && !stopWords[b] {
+					c.variants = append(c.variants, a+" "+b)
+				}
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
 func boost(b float64, r Ranking) float64 {
 	if !r.FieldBoosts {
 		return 1
@@ -253,35 +330,78 @@ func boost(b float64, r Ranking) float64 {
 	return b
 }
 
-// buildQuery turns parsed clauses into a Bleve query: every positive
-// clause should match (all of one or two, at least two thirds of more),
-// excluded clauses must not, and the words together as a phrase score
-// higher (proximity). It returns nil when nothing can match (browse).
-func buildQuery(cs []clause, gs []string, r Ranking, known func(string) bool) query.Query {
-	pos := positive(cs)
+// kindWords are words that name a kind of resource or one of a kind's
+// fields. A query word among them is optional: it raises resources of that
+// kind (and resources containing the word) but never narrows the results,
+// so "StopSharing campaign" finds the position even where the word
+// "campaign" is absent.
+var kindWords = map[string]content.Kind{
+	"guidance": content.KindGuidance, "guide": content.KindGuidance, "guides": content.KindGuidance,
+	"action": content.KindGuidance, "actions": content.KindGuidance,
+	"research": content.KindResearchBrief, "brief": content.KindResearchBrief, "briefs": content.KindResearchBrief,
+	"briefing": content.KindResearchBrief, "briefings": content.KindResearchBrief,
+	"finding": content.KindResearchBrief, "findings": content.KindResearchBrief,
+	"method": content.KindResearchBrief, "methods": content.KindResearchBrief,
+	"policy": content.KindPolicyPosition, "policies": content.KindPolicyPosition,
+	"position": content.KindPolicyPosition, "positions": content.KindPolicyPosition,
+	"campaign": content.KindPolicyPosition, "campaigns": content.KindPolicyPosition,
+	"recommendation": content.KindPolicyPosition, "recommendations": content.KindPolicyPosition,
+}
+
+// kindBoost is the weight of the kind a kind word names.
+const kindBoost = 0.5
+
+// plan is a parsed query ready to run: clauses every match should contain
+// (required), words that only raise a match (optional), exclusions, and
+// the whole query as a phrase (proximity).
+type plan struct {
+	required []planClause
+	optional []query.Query
+	exclude  []query.Query
+	phrase   query.Query
+}
+
+// planClause is one required word (or phrase) and the query matching it.
+type planClause struct {
+	word string
+	q    query.Query
+}
+
+// buildPlan turns parsed clauses into a plan, or nil when nothing can
+// match (browse).
+func buildPlan(cs []clause, gs []string, r Ranking, known func(string) bool) *plan {
+	pos := positive(compounds(cs, known))
 	if len(pos) == 0 {
 		return nil
 	}
-	core := bleve.NewBooleanQuery()
+	p := &plan{}
+	var req []clause
 	for _, c := range pos {
-		core.AddShould(textQuery(c, gs, r, known))
+		if k, ok := kindWords[c.text]; ok && !c.phrase && len(c.alternatives) == 0 && c.join == "" {
+			kq := bleve.NewTermQuery(string(k))
+			kq.SetField("kind")
+			kq.SetBoost(kindBoost)
+			p.optional = append(p.optional, textQuery(c, gs, r, nil), kq)
+			continue
+		}
+		req = append(req, c)
 	}
-	need := len(pos)
-	if need > 2 {
-		need = max(2, int(math.Ceil(float64(need)*r.MinShould)))
+	if len(req) == 0 {
+		// Only kind words: they are what was asked for.
+		req, p.optional = pos, nil
 	}
-	core.SetMinShould(float64(need))
-	top := bleve.NewBooleanQuery()
-	top.AddMust(core)
+	for _, c := range req {
+		p.required = append(p.required, planClause{word: c.text, q: textQuery(c, gs, r, known)})
+	}
 	for _, c := range cs {
 		if c.exclude {
-			top.AddMustNot(textQuery(c, gs, r, nil))
+			p.exclude = append(p.exclude, textQuery(c, gs, r, nil))
 		}
 	}
 	if len(pos) > 1 && r.PhraseBoost > 0 {
 		var words []string
 		for _, c := range pos {
-			if c.phrase {
+			if c.phrase || c.join != "" {
 				words = nil
 				break
 			}
@@ -292,10 +412,50 @@ func buildQuery(cs []clause, gs []string, r Ranking, known func(string) bool) qu
 			if b, ok := pq.(query.BoostableQuery); ok {
 				b.SetBoost(r.PhraseBoost)
 			}
-			top.AddShould(pq)
+			p.phrase = pq
 		}
 	}
+	return p
+}
+
+// query builds the Bleve query: every required clause not in omit must
+// match (or, with minShould > 0, at least that many of them), excluded
+// clauses must not, and optional words and the phrase raise the score.
+func (p *plan) query(omit map[int]bool, minShould int) query.Query {
+	var req []query.Query
+	for i, c := range p.required {
+		if !omit[i] {
+			req = append(req, c.q)
+		}
+	}
+	top := bleve.NewBooleanQuery()
+	switch {
+	case len(req) == 0:
+		return bleve.NewMatchNoneQuery()
+	case minShould > 0:
+		core := bleve.NewBooleanQuery()
+		core.AddShould(req...)
+		core.SetMinShould(float64(minShould))
+		top.AddMust(core)
+	default:
+		top.AddMust(req...)
+	}
+	top.AddShould(p.optional...)
+	if p.phrase != nil {
+		top.AddShould(p.phrase)
+	}
+	top.AddMustNot(p.exclude...)
 	return top
+}
+
+// buildQuery is the plan's strict query (every required clause), or nil
+// when nothing can match (browse).
+func buildQuery(cs []clause, gs []string, r Ranking, known func(string) bool) query.Query {
+	p := buildPlan(cs, gs, r, known)
+	if p == nil {
+		return nil
+	}
+	return p.query(nil, 0)
 }
 
 // normalisedText is the query as clauses, for fingerprints and the record

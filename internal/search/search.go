@@ -44,12 +44,17 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 
 	gs := ix.presentGroups()
 	var known func(string) bool
-	if ix.rank.Typos {
-		if terms, _, err := ix.vocab.load(loadVocab); err == nil {
-			known = func(w string) bool { _, ok := terms[w]; return ok }
+	if terms, _, err := ix.vocab.load(loadVocab); err == nil {
+		known = func(w string) bool { _, ok := terms[w]; return ok }
+	}
+	p := buildPlan(clauses, gs, ix.rank, known)
+	var textQ query.Query
+	var omitted []string
+	if p != nil {
+		if textQ, omitted, err = ix.relax(ctx, idx, p, q.Filter); err != nil {
+			return nil, err
 		}
 	}
-	textQ := buildQuery(clauses, gs, ix.rank, known)
 	order := q.Order
 	if textQ == nil {
 		order = content.SearchNewest // browsing: newest first
@@ -93,7 +98,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	page := &content.SearchPage{Total: int(res.Total), HasPrevious: q.After != ""}
+	page := &content.SearchPage{Total: int(res.Total), HasPrevious: q.After != "", OmittedWords: omitted}
 	hits := res.Hits
 	if len(hits) > q.First {
 		hits, page.HasNext = hits[:q.First], true
@@ -139,11 +144,94 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	return page, nil
 }
 
+// relax returns the query to run and the words it leaves out. Every
+// required word must match first; only when that finds nothing, or fewer
+// than Ranking.RelaxBelow resources, does it relax: it leaves out the words
+// that match nothing at all under the filter, then asks for as many of the
+// rest as at least RelaxBelow resources have (or as any resource has), so
+// resources matching more words come first (Bleve scales a disjunction's
+// score by the share of its clauses that match). It reports the words the
+// best match lacks. A query whose words all match nothing finds nothing.
+func (ix *Index) relax(ctx context.Context, idx bleve.Index, p *plan, f content.Filter) (query.Query, []string, error) {
+	count := func(q query.Query) (uint64, error) {
+		r, err := idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(withFilters(q, f, ""), 0, 0, false))
+		if err != nil {
+			return 0, fmt.Errorf("search: %w", err)
+		}
+		return r.Total, nil
+	}
+	enough := uint64(max(1, ix.rank.RelaxBelow))
+	strict := p.query(nil, 0)
+	n := len(p.required)
+	if n < 2 {
+		return strict, nil, nil
+	}
+	total, err := count(strict)
+	if err != nil || total >= enough {
+		return strict, nil, err
+	}
+	omit := map[int]bool{}
+	for i, c := range p.required {
+		t, err := count(c.q)
+		if err != nil {
+			return nil, nil, err
+		}
+		if t == 0 {
+			omit[i] = true
+		}
+	}
+	left := n - len(omit)
+	if left == 0 {
+		return strict, nil, nil
+	}
+	best, bestTotal := p.query(omit, 0), uint64(0)
+	if len(omit) > 0 || total > 0 {
+		if bestTotal, err = count(best); err != nil {
+			return nil, nil, err
+		}
+	}
+	for k := left - 1; k >= 1 && bestTotal < enough; k-- {
+		q := p.query(omit, k)
+		t, err := count(q)
+		if err != nil {
+			return nil, nil, err
+		}
+		if t > bestTotal {
+			best, bestTotal = q, t
+		}
+	}
+	if bestTotal == 0 {
+		return strict, nil, nil
+	}
+	// The words the best match lacks.
+	req := bleve.NewSearchRequestOptions(withFilters(best, f, ""), 1, 0, false)
+	req.SortBy([]string{"-_score", "-published", "-_id"})
+	res, err := idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("search: %w", err)
+	}
+	words := []string{}
+	for i, c := range p.required {
+		if !omit[i] && len(res.Hits) > 0 {
+			one := bleve.NewConjunctionQuery(bleve.NewDocIDQuery([]string{res.Hits[0].ID}), c.q)
+			t, err := count(one)
+			if err != nil {
+				return nil, nil, err
+			}
+			if t > 0 {
+				continue
+			}
+		}
+		words = append(words, c.word)
+	}
+	return best, words, nil
+}
+
 // ZeroResultTerm is what a search that found nothing is recorded as: its
 // normalised clauses, or "" when it should not be recorded (browsing).
 func ZeroResultTerm(text string) string {
 	cs, err := parseQuery(text)
-	if err != nil || buildQuery(cs, groups, DefaultRanking, nil) == nil {
+	if err != nil || buildPlan(cs, groups, DefaultRanking, nil) == nil {
 		return ""
 	}
 	return normalisedText(cs)

@@ -1,0 +1,142 @@
+package search
+
+import (
+	"context"
+	"math/rand"
+	"slices"
+	"strings"
+	"testing"
+
+	"guidancehub/internal/content"
+)
+
+func searchSlugs(t *testing.T, ix *Index, slugs map[int64]string, text string) ([]string, *content.SearchPage) {
+	t.Helper()
+	page, err := ix.Search(context.Background(), content.SearchQuery{Text: text, Order: content.SearchRelevance, First: 100, NoFacets: true, NoHighlights: true, NoSuggestion: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, h := range page.Hits {
+		out = append(out, slugs[h.ID])
+	}
+	return out, page
+}
+
+// The issue's dead ends: each finds the resource it asks for.
+func TestNoDeadEndsExamples(t *testing.T) {
+	ix, slugs := shippedIndexSlugs(t, DefaultRanking)
+	for _, tc := range []struct{ query, want string }{
+		{"StopSharing campaign", "stop-sharing-patient-data"},
+		{"NRPF healthcare", "no-recourse-to-public-funds-and-the-nhs"},
+		{"no recourse to public funds healthcare", "no-recourse-to-public-funds-and-the-nhs"},
+		{"e-mail", ""},
+	} {
+		got, page := searchSlugs(t, ix, slugs, tc.query)
+		t.Logf("%q: %d results, omitted %q, top %v", tc.query, page.Total, page.OmittedWords, got[:min(3, len(got))])
+		if tc.want != "" && !slices.Contains(got[:min(3, len(got))], tc.want) {
+			t.Errorf("%q: top three %v, want %s among them", tc.query, got[:min(3, len(got))], tc.want)
+		}
+	}
+}
+
+// libraryWords are the unstemmed words of the shipped library that a query
+// can match alone (no stop words, no one-letter words), sorted.
+func libraryWords(t *testing.T, ix *Index) []string {
+	t.Helper()
+	idx, done := ix.current()
+	defer done()
+	terms, err := vocabFrom(idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for w := range terms {
+		if len([]rune(w)) > 2 && !stopWords[w] {
+			out = append(out, w)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func subset(a, b []string) bool {
+	for _, s := range a {
+		if !slices.Contains(b, s) {
+			return false
+		}
+	}
+	return true
+}
+
+// No query made of words the library has is a dead end, whatever their
+// combination; a word it lacks is reported as omitted.
+func TestNoDeadEndsGenerated(t *testing.T) {
+	ix, slugs := shippedIndexSlugs(t, DefaultRanking)
+	words := libraryWords(t, ix)
+	rng := rand.New(rand.NewSource(1))
+	for i := 0; i < 200; i++ {
+		var q []string
+		for range 2 + rng.Intn(3) {
+			q = append(q, words[rng.Intn(len(words))])
+		}
+		text := strings.Join(q, " ")
+		if _, page := searchSlugs(t, ix, slugs, text); page.Total == 0 {
+			t.Errorf("%q: no results", text)
+		}
+		text += " zzqxv"
+		if _, page := searchSlugs(t, ix, slugs, text); page.Total == 0 || !slices.Contains(page.OmittedWords, "zzqxv") {
+			t.Errorf("%q: %d results, omitted %q; want results and zzqxv omitted", text, page.Total, page.OmittedWords)
+		}
+	}
+}
+
+// Words naming a kind or field only raise results: adding one never
+// removes a result.
+func TestKindWordsNeverNarrow(t *testing.T) {
+	ix, slugs := shippedIndexSlugs(t, DefaultRanking)
+	words := libraryWords(t, ix)
+	rng := rand.New(rand.NewSource(2))
+	for i := 0; i < 60; i++ {
+		w := words[rng.Intn(len(words))]
+		alone, _ := searchSlugs(t, ix, slugs, w)
+		for kw := range kindWords {
+			if with, _ := searchSlugs(t, ix, slugs, w+" "+kw); !subset(alone, with) {
+				t.Errorf("%q finds %v but %q finds %v", w, alone, w+" "+kw, with)
+			}
+		}
+	}
+}
+
+// Compound variants are the same word: "ab" and "a-b" find every resource
+// with the phrase "a b", and "a-b" finds only those or ones with "ab".
+func TestCompoundVariants(t *testing.T) {
+	ix, slugs := shippedIndexSlugs(t, DefaultRanking)
+	for _, tc := range [][2]string{{"health", "care"}, {"stop", "sharing"}, {"data", "sharing"}, {"mystery", "shopping"}, {"front", "line"}, {"safe", "surgeries"}, {"primary", "care"}} {
+		a, b := tc[0], tc[1]
+		phrase, _ := searchSlugs(t, ix, slugs, `"`+a+" "+b+`"`)
+		joined, _ := searchSlugs(t, ix, slugs, a+b)
+		hyphen, _ := searchSlugs(t, ix, slugs, a+"-"+b)
+		apart, _ := searchSlugs(t, ix, slugs, a+" "+b)
+		if !subset(phrase, joined) || !subset(phrase, hyphen) || !subset(phrase, apart) {
+			t.Errorf("%s %s: phrase finds %v; joined %v, hyphenated %v, apart %v", a, b, phrase, joined, hyphen, apart)
+		}
+		if !subset(hyphen, append(append([]string{}, phrase...), joined...)) {
+			t.Errorf("%s-%s finds %v, beyond the phrase %v and the joined word %v", a, b, hyphen, phrase, joined)
+		}
+		if !subset(joined, apart) {
+			t.Errorf("%s%s finds %v, %s %s only %v", a, b, joined, a, b, apart)
+		}
+	}
+	// "e-mail" must not match through the E of "A&E".
+	ae, _ := searchSlugs(t, ix, slugs, `"a&e"`)
+	em, _ := searchSlugs(t, ix, slugs, "e-mail")
+	for _, s := range em {
+		if slices.Contains(ae, s) {
+			email, _ := searchSlugs(t, ix, slugs, "email")
+			if !slices.Contains(email, s) {
+				t.Errorf("e-mail finds %s through A&E", s)
+			}
+		}
+	}
+}
