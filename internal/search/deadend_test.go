@@ -75,7 +75,7 @@ func TestNoDeadEndsGenerated(t *testing.T) {
 	ix, slugs := shippedIndexSlugs(t, DefaultRanking)
 	words := libraryWords(t, ix)
 	rng := rand.New(rand.NewSource(1))
-	for i := 0; i < 200; i++ {
+	for i := 0; i < 60; i++ {
 		var q []string
 		for range 2 + rng.Intn(3) {
 			q = append(q, words[rng.Intn(len(words))])
@@ -97,7 +97,7 @@ func TestKindWordsNeverNarrow(t *testing.T) {
 	ix, slugs := shippedIndexSlugs(t, DefaultRanking)
 	words := libraryWords(t, ix)
 	rng := rand.New(rand.NewSource(2))
-	for i := 0; i < 60; i++ {
+	for i := 0; i < 20; i++ {
 		w := words[rng.Intn(len(words))]
 		alone, _ := searchSlugs(t, ix, slugs, w)
 		for kw := range kindWords {

@@ -148,7 +148,14 @@ func TestSearchQuality(t *testing.T) {
 // TestRankingExperiments measures each ranking choice on the judged
 // queries by turning it off (or changing it) alone. It reports; it does not
 // assert (the floors above do).
+//
+// It builds an index per variant and runs every judged query on each, which
+// takes minutes under the race detector: run it with
+// SEARCH_EXPERIMENTS=1 go test ./internal/search -run TestRankingExperiments -v
 func TestRankingExperiments(t *testing.T) {
+	if os.Getenv("SEARCH_EXPERIMENTS") == "" {
+		t.Skip("a measurement, not a check: set SEARCH_EXPERIMENTS=1 to run it")
+	}
 	base := DefaultRanking
 	variants := []struct {
 		name string

@@ -105,7 +105,9 @@ func (s *Service) Search(ctx context.Context, q content.SearchQuery) (*content.S
 		}
 		out.Hits = append(out.Hits, content.Hit{Resource: r, Score: h.Score, Cursor: h.Cursor, Highlights: hl})
 	}
-	if page.Total == 0 {
+	// Nothing found, or only resources lacking some of the words: editors
+	// see what the library does not answer.
+	if page.Total == 0 || len(page.OmittedWords) > 0 {
 		s.recordZeroResult(q.Text)
 	}
 	return out, nil
