@@ -35,6 +35,9 @@ type clause struct {
 	// and the clause matches both of them, or join.
 	join  string
 	parts []string
+	// capital: the word was typed with a capital letter (an acronym or
+	// a name); did-you-mean never changes it.
+	capital bool
 }
 
 // parseQuery splits a search box's text into clauses. It accepts anything:
@@ -75,7 +78,7 @@ func parseQuery(s string) ([]clause, error) {
 			j++
 		}
 		if w := trimWord(string(rs[i:j])); w != "" {
-			out = append(out, clause{text: w, exclude: exclude})
+			out = append(out, clause{text: w, exclude: exclude, capital: strings.IndexFunc(string(rs[i:j]), unicode.IsUpper) >= 0})
 		}
 		i = j
 	}
@@ -89,7 +92,7 @@ func parseQuery(s string) ([]clause, error) {
 // inner punctuation such as the & of "A&E". A token with no letter or digit
 // is dropped.
 func trimWord(w string) string {
-	w = strings.TrimFunc(strings.ToLower(w), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '&' })
+	w = strings.TrimFunc(foldKey(w), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '&' })
 	w = strings.Trim(w, "&")
 	if strings.IndexFunc(w, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) < 0 {
 		return ""

@@ -79,23 +79,35 @@ func TestOnlyStopWordsBrowse(t *testing.T) {
 	}
 }
 
-func TestSuggest(t *testing.T) {
-	terms := map[string]uint64{"asylum": 10, "seeker": 8, "seekers": 5, "register": 9, "maternity": 4}
+func TestSpellerCandidates(t *testing.T) {
+	terms := map[string]uint64{"asylum": 10, "seeker": 8, "seekers": 5, "register": 9, "maternity": 4, "cardiff": 3, "prove": 2, "posters": 2}
 	byLen := map[int][]string{}
 	for k := range terms {
 		byLen[len(k)] = append(byLen[len(k)], k)
 	}
+	sp := speller{terms: terms, byLen: byLen, stem: func(w string) string { return strings.TrimRight(w, "sz") }}
 	tests := []struct{ in, want string }{
 		{"asylum seker", "asylum seeker"},
 		{"asylum seeker", ""},
 		{"maternty", "maternity"},
+		{"mtaernity", "maternity"}, // a swap counts one edit
 		{"zzzzqqq", ""},
 		{`"asylum seker"`, ""},
+		{"tariff", ""},  // a dictionary word
+		{"improve", ""}, // a dictionary word
+		{"seekerss", ""}, // "seekers" and "seeker" are forms of the same word
+		{"seekr", "seeker"},
+		{"NRPG", ""}, // typed as an acronym
+		{"150", ""},
 	}
 	for _, tt := range tests {
 		cs, _ := parseQuery(tt.in)
-		if got := suggest(cs, terms, byLen, nil); got != tt.want {
-			t.Errorf("suggest(%q) = %q, want %q", tt.in, got, tt.want)
+		got := ""
+		if s := sp.suggestions(cs, 3); len(s) > 0 {
+			got = normalisedText(s[0])
+		}
+		if got != tt.want {
+			t.Errorf("suggestions(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

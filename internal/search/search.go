@@ -128,20 +128,82 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	}
 
 	if textQ != nil && q.After == "" && !q.NoSuggestion {
-		terms, byLen, err := ix.vocab.load(loadVocab)
-		if err == nil {
-			live := func(term string) bool {
-				tq := bleve.NewTermQuery(term)
-				tq.SetField("vocab")
-				r, err := idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(tq, 0, 0, false))
-				return err == nil && r.Total > 0
-			}
-			if s := suggest(clauses, terms, byLen, live); s != "" {
-				page.Suggestion = &s
-			}
+		s, err := ix.suggestion(ctx, idx, clauses, gs, known, q.Filter)
+		if err != nil {
+			return nil, err
+		}
+		if s != "" {
+			page.Suggestion = &s
 		}
 	}
 	return page, nil
+}
+
+// maxSuggestionTries is how many corrected queries a search tries.
+const maxSuggestionTries = 3
+
+// suggestion returns a corrected query, or "". It corrects only words
+// that are neither in the British English dictionary nor in the library
+// (nor acronyms, names, numbers or stop words), to a close library word
+// that is not a stem variant of the typed one, and offers the correction
+// only when it helps: more resources have every word of the corrected
+// query than of the query as typed (matching words exactly, without typo
+// tolerance), under the same filter, or as many but with the words as
+// written in the library rather than through a shared stem ("chargeing"
+// finds what "charging" finds only because both stem to "charg").
+func (ix *Index) suggestion(ctx context.Context, idx bleve.Index, clauses []clause, gs []string, known func(string) bool, f content.Filter) (string, error) {
+	terms, byLen, err := ix.vocab.load(func() (map[string]uint64, error) { return vocabFrom(idx) })
+	if err != nil {
+		return "", nil
+	}
+	sp := speller{terms: terms, byLen: byLen, stem: stemmer(idx)}
+	tries := sp.suggestions(clauses, maxSuggestionTries)
+	if len(tries) == 0 {
+		return "", nil
+	}
+	exact := ix.rank
+	exact.Typos = false
+	count := func(cs []clause) (uint64, error) {
+		p := buildPlan(cs, gs, exact, known)
+		if p == nil {
+			return 0, nil
+		}
+		r, err := idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(withFilters(p.query(nil, 0), f, ""), 0, 0, false))
+		if err != nil {
+			return 0, fmt.Errorf("search: %w", err)
+		}
+		return r.Total, nil
+	}
+	typed, err := count(clauses)
+	if err != nil {
+		return "", err
+	}
+	for _, cs := range tries {
+		n, err := count(expandSynonyms(cs))
+		if err != nil {
+			return "", err
+		}
+		if n > typed || n > 0 && n == typed {
+			return normalisedText(cs), nil
+		}
+	}
+	return "", nil
+}
+
+// stemmer returns the English stem of a word with the index's English
+// analyzer, or nil.
+func stemmer(idx bleve.Index) func(string) string {
+	a := idx.Mapping().AnalyzerNamed(analyzerFor("en"))
+	if a == nil {
+		return nil
+	}
+	return func(w string) string {
+		ts := a.Analyze([]byte(w))
+		if len(ts) == 0 {
+			return w
+		}
+		return string(ts[0].Term)
+	}
 }
 
 // relax returns the query to run and the words it leaves out. Every

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -45,11 +46,11 @@ func (v *vocabulary) load(fn func() (map[string]uint64, error)) (map[string]uint
 	return terms, byLen, nil
 }
 
-// closest returns the nearest known word within the edit distance allowed
-// for the word's length (1 up to 4 letters, else 2), the most frequent
-// first among equals, that live confirms is still in a live document (the
-// dictionary keeps words of deleted documents until segments merge), or "".
-func closest(word string, terms map[string]uint64, byLen map[int][]string, live func(string) bool) string {
+// candidates returns the library words (the unstemmed vocabulary) within
+// the edit distance allowed for the word's length (1 up to 4 letters, else
+// 2; a swap of two neighbouring letters counts 1), nearest first, then the
+// most frequent, then alphabetically.
+func candidates(word string, terms map[string]uint64, byLen map[int][]string) []string {
 	n := utf8.RuneCountInString(word)
 	maxDist := 2
 	if n <= 4 {
@@ -77,46 +78,48 @@ func closest(word string, terms map[string]uint64, byLen map[int][]string, live 
 		}
 		return cands[i].term < cands[j].term
 	})
+	out := make([]string, len(cands))
 	for i, c := range cands {
-		if i == 5 {
-			break
-		}
-		if live == nil || live(c.term) {
-			return c.term
-		}
+		out[i] = c.term
 	}
-	return ""
+	return out
 }
 
-// distance is the Levenshtein distance between a and b, or limit+1 when it
-// is larger than limit (stops early).
+// distance is the optimal-string-alignment distance between a and b
+// (Levenshtein plus swaps of neighbouring letters), or limit+1 when it is
+// larger than limit.
 func distance(a, b string, limit int) int {
 	ra, rb := []rune(a), []rune(b)
 	if abs(len(ra)-len(rb)) > limit {
 		return limit + 1
 	}
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
+	rows := make([][]int, len(ra)+1)
+	for i := range rows {
+		rows[i] = make([]int, len(rb)+1)
+		rows[i][0] = i
+	}
+	for j := range rows[0] {
+		rows[0][j] = j
 	}
 	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		rowMin := cur[0]
+		rowMin := rows[i][0]
 		for j := 1; j <= len(rb); j++ {
 			cost := 1
 			if ra[i-1] == rb[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			rowMin = min(rowMin, cur[j])
+			d := min(rows[i-1][j]+1, rows[i][j-1]+1, rows[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d = min(d, rows[i-2][j-2]+1)
+			}
+			rows[i][j] = d
+			rowMin = min(rowMin, d)
 		}
 		if rowMin > limit {
 			return limit + 1
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(rb)]
+	return rows[len(ra)][len(rb)]
 }
 
 func abs(n int) int {
@@ -126,26 +129,88 @@ func abs(n int) int {
 	return n
 }
 
-// suggest returns the query with each unknown word replaced by its closest
-// known word, or "" when every word is known or nothing close exists.
-func suggest(cs []clause, terms map[string]uint64, byLen map[int][]string, live func(string) bool) string {
+// speller decides what a query word may be corrected to.
+type speller struct {
+	terms map[string]uint64 // the library's unstemmed words
+	byLen map[int][]string
+	// stem is the English stem of a word, to tell a stem variant
+	// ("posters" for "poster") from a correction.
+	stem func(string) string
+}
+
+// correct reports whether a clause is spelled correctly, or may not be
+// changed: a phrase, a synonym, a stop word, a word with a digit or
+// inner punctuation, an acronym or name (typed with a capital), a word of
+// the British English dictionary or of the library.
+func (sp speller) correct(c clause) bool {
+	if c.phrase || c.exclude || len(c.alternatives) > 0 || c.join != "" || c.capital || stopWords[c.text] {
+		return true
+	}
+	if strings.IndexFunc(c.text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.Is(unicode.Mn, r) }) >= 0 {
+		return true
+	}
+	if _, ok := sp.terms[c.text]; ok {
+		return true
+	}
+	return inDictionary(c.text)
+}
+
+// variant reports whether a and b are forms of one word ("poster" and
+// "posters", "register" and "registered"): the same English stem, one
+// starting with the other. A misspelling shares the stem but not the start
+// ("chargeing" for "charging") and is corrected.
+func (sp speller) variant(a, b string) bool {
+	if !strings.HasPrefix(a, b) && !strings.HasPrefix(b, a) {
+		return false
+	}
+	return sp.stem == nil || sp.stem(a) == sp.stem(b)
+}
+
+// suggestions returns the query with each misspelt word replaced by each
+// of its closest library words that is not a stem variant of it, best
+// first (at most max queries), or nil when every word is correct.
+func (sp speller) suggestions(cs []clause, max int) [][]clause {
+	var out [][]clause
+	base := append([]clause(nil), cs...)
 	changed := false
-	out := make([]clause, len(cs))
-	copy(out, cs)
 	for i, c := range cs {
-		if c.phrase || len(c.alternatives) > 0 || stopWords[c.text] || strings.ContainsAny(c.text, "&'") {
+		if sp.correct(c) {
 			continue
 		}
-		if _, ok := terms[c.text]; ok {
+		var alts []string
+		for _, t := range candidates(c.text, sp.terms, sp.byLen) {
+			if sp.variant(c.text, t) {
+				continue
+			}
+			if strings.IndexFunc(t, unicode.IsDigit) >= 0 {
+				continue
+			}
+			alts = append(alts, t)
+		}
+		if len(alts) == 0 {
 			continue
 		}
-		if alt := closest(c.text, terms, byLen, live); alt != "" {
-			out[i].text = alt
-			changed = true
+		changed = true
+		base[i] = clause{text: alts[0]}
+		if len(out) == 0 {
+			// Alternatives for the first misspelt word only.
+			for _, a := range alts[1:min(len(alts), max)] {
+				q := append([]clause(nil), cs...)
+				q[i] = clause{text: a}
+				out = append(out, q)
+			}
 		}
 	}
 	if !changed {
-		return ""
+		return nil
 	}
-	return normalisedText(out)
+	// Later words take their best candidate in the alternatives too.
+	for _, q := range out {
+		for i := range q {
+			if q[i].text == cs[i].text && base[i].text != cs[i].text {
+				q[i] = base[i]
+			}
+		}
+	}
+	return append([][]clause{base}, out...)
 }
