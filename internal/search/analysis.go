@@ -1,6 +1,12 @@
 package search
 
 import (
+	"bytes"
+	"fmt"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/registry"
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 )
@@ -12,4 +18,77 @@ var folder = cases.Fold()
 // composed and decomposed "é" are one letter.
 func foldKey(s string) string {
 	return norm.NFKC.String(folder.String(norm.NFKC.String(s)))
+}
+
+// foldFilter folds each token's term with foldKey. It is a token filter,
+// not a char filter, so the tokens' byte offsets into the original text
+// stay right for highlighting.
+type foldFilter struct{}
+
+func (foldFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
+	for _, t := range in {
+		t.Term = []byte(foldKey(string(t.Term)))
+	}
+	return in
+}
+
+// zwnjFilter replaces each zero-width non-joiner (U+200C, three bytes in
+// UTF-8) with three spaces, splitting the word there as Bleve's Persian
+// char filter does, but without changing the text's length: Bleve's filter
+// puts one space for three bytes, which shifts every later token's offsets
+// (highlights two bytes early per ZWNJ, and cut inside a character).
+type zwnjFilter struct{}
+
+var zwnj = []byte("\u200c")
+
+func (zwnjFilter) Filter(in []byte) []byte {
+	if !bytes.Contains(in, zwnj) {
+		return in
+	}
+	return bytes.ReplaceAll(in, zwnj, []byte("   "))
+}
+
+// hubAnalyzer is the name of the hub's version of a Bleve analyzer.
+func hubAnalyzer(base string) string { return "hub_" + base }
+
+// registerAnalyzers registers, for each Bleve language analyzer the index
+// uses, a copy with foldFilter first among its token filters and the
+// Persian ZWNJ char filter replaced by zwnjFilter; and the plain analyzer
+// (Unicode words, folded).
+func init() {
+	for _, base := range languageAnalyzers {
+		base := base
+		err := registry.RegisterAnalyzer(hubAnalyzer(base), func(config map[string]interface{}, cache *registry.Cache) (analysis.Analyzer, error) {
+			a, err := cache.AnalyzerNamed(base)
+			if err != nil {
+				return nil, err
+			}
+			da, ok := a.(*analysis.DefaultAnalyzer)
+			if !ok {
+				return nil, fmt.Errorf("analyzer %s is a %T, not a DefaultAnalyzer", base, a)
+			}
+			out := &analysis.DefaultAnalyzer{Tokenizer: da.Tokenizer}
+			for _, cf := range da.CharFilters {
+				if base == "fa" {
+					cf = zwnjFilter{}
+				}
+				out.CharFilters = append(out.CharFilters, cf)
+			}
+			out.TokenFilters = append([]analysis.TokenFilter{foldFilter{}}, da.TokenFilters...)
+			return out, nil
+		})
+		if err != nil {
+			panic(err)
+		}
+	}
+	err := registry.RegisterAnalyzer(plainAnalyzer, func(config map[string]interface{}, cache *registry.Cache) (analysis.Analyzer, error) {
+		tok, err := cache.TokenizerNamed(unicode.Name)
+		if err != nil {
+			return nil, err
+		}
+		return &analysis.DefaultAnalyzer{Tokenizer: tok, TokenFilters: []analysis.TokenFilter{foldFilter{}}}, nil
+	})
+	if err != nil {
+		panic(err)
+	}
 }

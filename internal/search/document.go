@@ -31,6 +31,13 @@ func document(r *content.Resource) map[string]interface{} {
 	parts = append(parts, d.Actions...)
 	parts = append(parts, d.KeyFindings...)
 	parts = append(parts, d.Recommendations...)
+	if d.SampleSize != nil {
+		parts = append(parts, strconv.Itoa(*d.SampleSize))
+	}
+	for _, src := range r.Sources {
+		parts = append(parts, src.Title, src.Publisher)
+	}
+	parts = append(parts, r.TranslationStatus)
 	extra := strings.Join(parts, "\n")
 	doc := map[string]interface{}{
 		field("title", g):   r.Title,

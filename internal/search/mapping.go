@@ -7,7 +7,6 @@ package search
 
 import (
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/ar"
 	"github.com/blevesearch/bleve/v2/analysis/lang/de"
@@ -18,8 +17,6 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/lang/it"
 	"github.com/blevesearch/bleve/v2/analysis/lang/pt"
 	"github.com/blevesearch/bleve/v2/analysis/lang/ro"
-	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
-	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/mapping"
 )
 
@@ -28,11 +25,14 @@ import (
 //
 //	1: per-language text fields (title, summary, body, extra), keyword
 //	   facets, an unstemmed vocabulary and title words, BM25 scoring.
-const MappingVersion = "1"
+//	2: every analyzer NFKC-normalises and case-folds tokens; the Persian
+//	   analyzer keeps offsets at ZWNJ; sources' titles and publishers are in
+//	   extra.
+const MappingVersion = "2"
 
 // plainAnalyzer is for languages Bleve has no analyzer for: split on
 // Unicode word boundaries and lower-case, no stemming or stop words.
-const plainAnalyzer = "unicode_lower"
+const plainAnalyzer = "hub_unicode_fold"
 
 // languageAnalyzers maps a primary language subtag to the Bleve analyzer
 // used for it (stemming and stop words where Bleve has them).
@@ -64,7 +64,7 @@ var keywordFields = []string{"kind", "topics", "audiences", "nations", "language
 
 func analyzerFor(group string) string {
 	if a, ok := languageAnalyzers[group]; ok {
-		return a
+		return hubAnalyzer(a)
 	}
 	return plainAnalyzer
 }
@@ -75,11 +75,6 @@ func field(name, group string) string { return name + "_" + group }
 func newMapping(r Ranking) (*mapping.IndexMappingImpl, error) {
 	im := bleve.NewIndexMapping()
 	im.ScoringModel = r.Scoring
-	if err := im.AddCustomAnalyzer(plainAnalyzer, map[string]interface{}{
-		"type": custom.Name, "tokenizer": unicode.Name, "token_filters": []string{lowercase.Name},
-	}); err != nil {
-		return nil, err
-	}
 	doc := bleve.NewDocumentStaticMapping()
 	for _, g := range groups {
 		for _, tf := range textFields {

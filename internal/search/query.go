@@ -66,7 +66,13 @@ func parseQuery(s string) ([]clause, error) {
 				j++
 			}
 			text := normalise(string(rs[i+1 : min(j, len(rs))]))
-			if text != "" {
+			if allStopWords(text) {
+				// "to be or not to be" behaves as the words unquoted: an
+				// analysed phrase of stop words would match nothing.
+				for _, w := range strings.Fields(text) {
+					out = append(out, clause{text: w, exclude: exclude})
+				}
+			} else if text != "" {
 				c := clause{text: text, phrase: strings.Contains(text, " "), exclude: exclude}
 				out = append(out, c)
 			}
@@ -201,6 +207,17 @@ var stopWords = func() map[string]bool {
 	}
 	return m
 }()
+
+// allStopWords reports whether a phrase has words and all are stop words.
+func allStopWords(text string) bool {
+	ws := strings.Fields(text)
+	for _, w := range ws {
+		if !stopWords[w] {
+			return false
+		}
+	}
+	return len(ws) > 0
+}
 
 // positive returns the clauses that can match: not excluded, and not a lone
 // English stop word ("of", "the", "no") that analysis would drop anyway.
