@@ -93,8 +93,8 @@ func TestSpellerCandidates(t *testing.T) {
 		{"mtaernity", "maternity"}, // a swap counts one edit
 		{"zzzzqqq", ""},
 		{`"asylum seker"`, ""},
-		{"tariff", ""},  // a dictionary word
-		{"improve", ""}, // a dictionary word
+		{"tariff", ""},   // a dictionary word
+		{"improve", ""},  // a dictionary word
 		{"seekerss", ""}, // "seekers" and "seeker" are forms of the same word
 		{"seekr", "seeker"},
 		{"NRPG", ""}, // typed as an acronym
