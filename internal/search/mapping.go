@@ -127,7 +127,10 @@ type Ranking struct {
 	// RelaxBelow: when fewer resources than this have every word, search
 	// relaxes to resources with most of the words (1: only when none).
 	RelaxBelow int
+	// TierBoost weights, in a relaxed search, each further word a
+	// resource matches (0: only Bleve's share-of-clauses factor).
+	TierBoost float64
 }
 
 // DefaultRanking is the tuned ranking.
-var DefaultRanking = Ranking{Scoring: "bm25", FieldBoosts: true, PhraseBoost: 1, Synonyms: true, Recency: true, Typos: true, RelaxBelow: 10}
+var DefaultRanking = Ranking{Scoring: "bm25", FieldBoosts: true, PhraseBoost: 1, Synonyms: true, Recency: true, Typos: true, RelaxBelow: 10, TierBoost: 1}

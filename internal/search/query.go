@@ -368,6 +368,10 @@ var kindWords = map[string]content.Kind{
 	"recommendation": content.KindPolicyPosition, "recommendations": content.KindPolicyPosition,
 }
 
+// maxTiers is how many levels of "more words matched" a relaxed query
+// weights (see plan.query).
+const maxTiers = 6
+
 // kindBoost is the weight of the kind a kind word names.
 const kindBoost = 0.5
 
@@ -375,7 +379,8 @@ const kindBoost = 0.5
 // (required), words that only raise a match (optional), exclusions, and
 // the whole query as a phrase (proximity).
 type plan struct {
-	required []planClause
+	tierBoost float64
+	required  []planClause
 	optional []query.Query
 	exclude  []query.Query
 	phrase   query.Query
@@ -394,7 +399,7 @@ func buildPlan(cs []clause, gs []string, r Ranking, known func(string) bool) *pl
 	if len(pos) == 0 {
 		return nil
 	}
-	p := &plan{}
+	p := &plan{tierBoost: r.TierBoost}
 	var req []clause
 	for _, c := range pos {
 		if k, ok := kindWords[c.text]; ok && !c.phrase && len(c.alternatives) == 0 && c.join == "" {
@@ -457,6 +462,15 @@ func (p *plan) query(omit map[int]bool, minShould int) query.Query {
 		core.AddShould(req...)
 		core.SetMinShould(float64(minShould))
 		top.AddMust(core)
+		// Resources with more of the words rank higher: each level of
+		// matching above the minimum adds the words' score again, weighted.
+		for level := minShould + 1; level <= min(len(req), minShould+maxTiers) && p.tierBoost > 0; level++ {
+			tier := bleve.NewBooleanQuery()
+			tier.AddShould(req...)
+			tier.SetMinShould(float64(level))
+			tier.SetBoost(p.tierBoost)
+			top.AddShould(tier)
+		}
 	default:
 		top.AddMust(req...)
 	}
