@@ -381,9 +381,9 @@ const kindBoost = 0.5
 type plan struct {
 	tierBoost float64
 	required  []planClause
-	optional []query.Query
-	exclude  []query.Query
-	phrase   query.Query
+	optional  []query.Query
+	exclude   []query.Query
+	phrase    query.Query
 }
 
 // planClause is one required word (or phrase) and the query matching it.
