@@ -172,6 +172,7 @@ func TestRankingExperiments(t *testing.T) {
 		{"no typo tolerance", func() Ranking { r := base; r.Typos = false; return r }()},
 		{"relax below 3 results", func() Ranking { r := base; r.RelaxBelow = 3; return r }()},
 		{"relax below 5 results", func() Ranking { r := base; r.RelaxBelow = 5; return r }()},
+		{"words in over 70% of resources optional", func() Ranking { r := base; r.CommonOptional = true; return r }()},
 		{"no tier boost", func() Ranking { r := base; r.TierBoost = 0; return r }()},
 		{"tier boost 3", func() Ranking { r := base; r.TierBoost = 3; return r }()},
 		{"tier boost 10", func() Ranking { r := base; r.TierBoost = 10; return r }()},

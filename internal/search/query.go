@@ -372,6 +372,18 @@ var kindWords = map[string]content.Kind{
 // weights (see plan.query).
 const maxTiers = 6
 
+// languageWords are language names; a query word among them is optional
+// and raises resources written in that language (BCP 47 primary subtag),
+// so "Urdu note for patients" finds the Urdu translation, whose text does
+// not name its language in English.
+var languageWords = map[string]string{
+	"english": "en", "arabic": "ar", "persian": "fa", "farsi": "fa", "urdu": "ur", "french": "fr",
+	"spanish": "es", "german": "de", "italian": "it", "portuguese": "pt", "romanian": "ro",
+	"polish": "pl", "bengali": "bn", "punjabi": "pa", "somali": "so", "tigrinya": "ti", "kurdish": "ku",
+	"pashto": "ps", "dari": "prs", "turkish": "tr", "chinese": "zh", "mandarin": "zh", "vietnamese": "vi",
+	"albanian": "sq", "amharic": "am", "welsh": "cy", "russian": "ru", "ukrainian": "uk", "lithuanian": "lt",
+}
+
 // kindBoost is the weight of the kind a kind word names.
 const kindBoost = 0.5
 
@@ -394,7 +406,11 @@ type planClause struct {
 
 // buildPlan turns parsed clauses into a plan, or nil when nothing can
 // match (browse).
-func buildPlan(cs []clause, gs []string, r Ranking, known func(string) bool) *plan {
+//
+// common reports whether a word is in most of the library's resources
+// ("can", "need", "patient"): such a word is optional unless every word
+// is, as it narrows little and says little (Lucene's cutoff frequency).
+func buildPlan(cs []clause, gs []string, r Ranking, known, common func(string) bool) *plan {
 	pos := positive(compounds(cs, known))
 	if len(pos) == 0 {
 		return nil
@@ -409,7 +425,31 @@ func buildPlan(cs []clause, gs []string, r Ranking, known func(string) bool) *pl
 			p.optional = append(p.optional, textQuery(c, gs, r, nil), kq)
 			continue
 		}
+		if l, ok := languageWords[c.text]; ok && !c.phrase && len(c.alternatives) == 0 && c.join == "" {
+			lq := bleve.NewTermQuery(l)
+			lq.SetField("language")
+			lq.SetBoost(kindBoost)
+			p.optional = append(p.optional, textQuery(c, gs, r, nil), lq)
+			continue
+		}
 		req = append(req, c)
+	}
+	if common != nil && r.CommonOptional {
+		var rare []clause
+		var frequent []clause
+		for _, c := range req {
+			if !c.phrase && len(c.alternatives) == 0 && c.join == "" && common(c.text) {
+				frequent = append(frequent, c)
+			} else {
+				rare = append(rare, c)
+			}
+		}
+		if len(rare) > 0 {
+			for _, c := range frequent {
+				p.optional = append(p.optional, textQuery(c, gs, r, nil))
+			}
+			req = rare
+		}
 	}
 	if len(req) == 0 {
 		// Only kind words: they are what was asked for.
@@ -485,7 +525,7 @@ func (p *plan) query(omit map[int]bool, minShould int) query.Query {
 // buildQuery is the plan's strict query (every required clause), or nil
 // when nothing can match (browse).
 func buildQuery(cs []clause, gs []string, r Ranking, known func(string) bool) query.Query {
-	p := buildPlan(cs, gs, r, known)
+	p := buildPlan(cs, gs, r, known, nil)
 	if p == nil {
 		return nil
 	}

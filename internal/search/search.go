@@ -43,11 +43,18 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	loadVocab := func() (map[string]uint64, error) { return vocabFrom(idx) }
 
 	gs := ix.presentGroups()
-	var known func(string) bool
-	if terms, _, err := ix.vocab.load(loadVocab); err == nil {
+	var known, common func(string) bool
+	searched := clauses
+	if terms, byLen, err := ix.vocab.load(loadVocab); err == nil {
 		known = func(w string) bool { _, ok := terms[w]; return ok }
+		if docs, err := idx.DocCount(); err == nil && docs >= minDocsForCommon {
+			common = func(w string) bool { return float64(terms[w]) > commonShare*float64(docs) }
+		}
+		if ix.rank.Typos {
+			searched = corrected(clauses, speller{terms: terms, byLen: byLen, stem: stemmer(idx)})
+		}
 	}
-	p := buildPlan(clauses, gs, ix.rank, known)
+	p := buildPlan(searched, gs, ix.rank, known, common)
 	var textQ query.Query
 	var omitted []string
 	if p != nil {
@@ -139,6 +146,13 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	return page, nil
 }
 
+// A word in more than commonShare of the resources is optional (see
+// buildPlan), once the library has minDocsForCommon resources.
+const (
+	commonShare      = 0.7
+	minDocsForCommon = 20
+)
+
 // maxSuggestionTries is how many corrected queries a search tries.
 const maxSuggestionTries = 3
 
@@ -164,7 +178,7 @@ func (ix *Index) suggestion(ctx context.Context, idx bleve.Index, clauses []clau
 	exact := ix.rank
 	exact.Typos = false
 	count := func(cs []clause) (uint64, error) {
-		p := buildPlan(cs, gs, exact, known)
+		p := buildPlan(cs, gs, exact, known, nil)
 		if p == nil {
 			return 0, nil
 		}
@@ -293,7 +307,7 @@ func (ix *Index) relax(ctx context.Context, idx bleve.Index, p *plan, f content.
 // normalised clauses, or "" when it should not be recorded (browsing).
 func ZeroResultTerm(text string) string {
 	cs, err := parseQuery(text)
-	if err != nil || buildPlan(cs, groups, DefaultRanking, nil) == nil {
+	if err != nil || buildPlan(cs, groups, DefaultRanking, nil, nil) == nil {
 		return ""
 	}
 	return normalisedText(cs)

@@ -214,3 +214,23 @@ func (sp speller) suggestions(cs []clause, max int) [][]clause {
 	}
 	return append([][]clause{base}, out...)
 }
+
+// corrected returns the clauses with each misspelt word (see
+// speller.correct) also searched as its closest library word, as a
+// variant: "interpeter" matches "interpreter" in every field, weighted as
+// the field is.
+func corrected(cs []clause, sp speller) []clause {
+	out := append([]clause(nil), cs...)
+	for i, c := range cs {
+		if sp.correct(c) || utf8.RuneCountInString(c.text) <= 3 {
+			continue
+		}
+		for _, t := range candidates(c.text, sp.terms, sp.byLen) {
+			if !sp.variant(c.text, t) && strings.IndexFunc(t, unicode.IsDigit) < 0 {
+				out[i].variants = append(append([]string(nil), c.variants...), t)
+				break
+			}
+		}
+	}
+	return out
+}
