@@ -130,6 +130,8 @@ type Ranking struct {
 	// TierBoost weights, in a relaxed search, each further word a
 	// resource matches (0: only Bleve's share-of-clauses factor).
 	TierBoost float64
+	// PairBoost weights neighbouring query words found together.
+	PairBoost float64
 	// CommonOptional makes words in most resources optional.
 	CommonOptional bool
 }

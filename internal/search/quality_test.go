@@ -14,10 +14,12 @@ import (
 	"guidancehub/internal/content"
 )
 
-// Quality floors: raise them as ranking improves, never lower them.
+// Quality floors on each judged set: raise them as ranking improves, never
+// lower them. Issue 10 asks for MRR 0.90; both sets stand at about 0.89
+// (see /work/notes/issue-10.md), so the MRR floor is 0.87 for now.
 const (
-	minNDCG = 0.84
-	minMRR  = 0.85
+	minNDCG = 0.85
+	minMRR  = 0.87
 )
 
 type judgedQuery struct {
@@ -122,6 +124,17 @@ func TestSearchQuality(t *testing.T) {
 		if len(qs) < 40 {
 			t.Fatalf("%s: %d judged queries, want at least 40", file, len(qs))
 		}
+		shipped := map[string]bool{}
+		for _, s := range slugs {
+			shipped[s] = true
+		}
+		for _, jq := range qs {
+			for s := range jq.grades {
+				if !shipped[s] {
+					t.Errorf("%s: %q judges %s, which is not a published resource: re-judge it from the library", file, jq.query, s)
+				}
+			}
+		}
 		ndcg, mrr, dead, per := evaluate(t, ix, slugs, qs)
 		t.Logf("%s: nDCG@10 %.3f, MRR %.3f, dead ends %d over %d queries", file, ndcg, mrr, len(dead), len(qs))
 		if len(dead) > 0 {
@@ -176,6 +189,7 @@ func TestRankingExperiments(t *testing.T) {
 		{"no tier boost", func() Ranking { r := base; r.TierBoost = 0; return r }()},
 		{"tier boost 3", func() Ranking { r := base; r.TierBoost = 3; return r }()},
 		{"tier boost 10", func() Ranking { r := base; r.TierBoost = 10; return r }()},
+		{"neighbouring words together weighted 1", func() Ranking { r := base; r.PairBoost = 1; return r }()},
 		{"relax only when nothing has every word", func() Ranking { r := base; r.RelaxBelow = 1; return r }()},
 	}
 	for _, v := range variants {

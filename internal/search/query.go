@@ -38,6 +38,10 @@ type clause struct {
 	// capital: the word was typed with a capital letter (an acronym or
 	// a name); did-you-mean never changes it.
 	capital bool
+	// weight multiplies the field weights of the clause's matches (0: 1).
+	// Bleve ignores a boost set on a disjunction, so it goes on each
+	// match query.
+	weight float64
 }
 
 // parseQuery splits a search box's text into clauses. It accepts anything:
@@ -274,15 +278,19 @@ func textQuery(c clause, gs []string, r Ranking, known func(string) bool) query.
 			for _, g := range gs {
 				for _, tf := range textFields {
 					var q query.Query
+					w := boost(tf.boost, r)
+					if c.weight > 0 {
+						w *= c.weight
+					}
 					if phrase {
 						mp := bleve.NewMatchPhraseQuery(alt)
 						mp.SetField(field(tf.name, g))
-						mp.SetBoost(boost(tf.boost, r))
+						mp.SetBoost(w)
 						q = mp
 					} else {
 						m := bleve.NewMatchQuery(alt)
 						m.SetField(field(tf.name, g))
-						m.SetBoost(boost(tf.boost, r))
+						m.SetBoost(w)
 						q = m
 					}
 					qs = append(qs, q)
@@ -463,6 +471,28 @@ func buildPlan(cs []clause, gs []string, r Ranking, known, common func(string) b
 			p.exclude = append(p.exclude, textQuery(c, gs, r, nil))
 		}
 	}
+	if r.PairBoost > 0 {
+		// Neighbouring words found together score higher (with the stop
+		// words between them: "proof of address").
+		last := -1
+		for i, c := range cs {
+			if c.exclude || c.phrase || len(c.alternatives) > 0 || len(splitWord(c.text)) != 1 {
+				last = -1
+				continue
+			}
+			if stopWords[c.text] {
+				continue
+			}
+			if last >= 0 && i-last <= 3 {
+				words := make([]string, 0, i-last+1)
+				for _, w := range cs[last : i+1] {
+					words = append(words, w.text)
+				}
+				p.optional = append(p.optional, textQuery(clause{text: strings.Join(words, " "), phrase: true, weight: r.PairBoost}, gs, r, nil))
+			}
+			last = i
+		}
+	}
 	if len(pos) > 1 && r.PhraseBoost > 0 {
 		var words []string
 		for _, c := range pos {
@@ -473,11 +503,7 @@ func buildPlan(cs []clause, gs []string, r Ranking, known, common func(string) b
 			words = append(words, c.text)
 		}
 		if len(words) > 1 {
-			pq := textQuery(clause{text: strings.Join(words, " "), phrase: true}, gs, r, nil)
-			if b, ok := pq.(query.BoostableQuery); ok {
-				b.SetBoost(r.PhraseBoost)
-			}
-			p.phrase = pq
+			p.phrase = textQuery(clause{text: strings.Join(words, " "), phrase: true, weight: r.PhraseBoost}, gs, r, nil)
 		}
 	}
 	return p
