@@ -254,6 +254,7 @@ func TestEveryVisibleFieldIsSearchable(t *testing.T) {
 	ix, slugs := shippedIndexSlugs(t, DefaultRanking)
 	idx, done := ix.current()
 	terms, err := vocabFrom(idx)
+	plain := idx.Mapping().AnalyzerNamed(plainAnalyzer)
 	done()
 	if err != nil {
 		t.Fatal(err)
@@ -264,6 +265,11 @@ func TestEveryVisibleFieldIsSearchable(t *testing.T) {
 			continue
 		}
 		d := f.Draft
+		lang := plain
+		if idx, done := ix.current(); true {
+			lang = idx.Mapping().AnalyzerNamed(analyzerFor(languageGroup(d.Language)))
+			done()
+		}
 		fields := map[string][]string{"title": {d.Title}, "summary": {d.Summary}, "body": {d.Body},
 			"appliesTo": {d.Details.AppliesTo}, "actions": d.Details.Actions, "methods": {d.Details.Methods}, "sample": {d.Details.Sample},
 			"period": {d.Details.Period}, "keyFindings": d.Details.KeyFindings, "recommendations": d.Details.Recommendations,
@@ -275,8 +281,14 @@ func TestEveryVisibleFieldIsSearchable(t *testing.T) {
 		for name, texts := range fields {
 			best, bestN := "", uint64(1<<62)
 			for _, text := range texts {
-				for _, w := range strings.FieldsFunc(foldKey(text), func(r rune) bool { return !unicode.IsLetter(r) }) {
-					if n, ok := terms[w]; ok && n < bestN && utf8.RuneCountInString(w) > 3 && !stopWords[w] {
+				// The words as the index sees them (the vocabulary's analyzer).
+				for _, tok := range plain.Analyze([]byte(text)) {
+					w := string(tok.Term)
+					// A stop word of the resource's language is not searchable.
+					if len(lang.Analyze([]byte(w))) == 0 {
+						continue
+					}
+					if n, ok := terms[w]; ok && n < bestN && utf8.RuneCountInString(w) > 3 && !stopWords[w] && strings.IndexFunc(w, unicode.IsLetter) >= 0 {
 						best, bestN = w, n
 					}
 				}

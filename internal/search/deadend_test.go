@@ -97,8 +97,11 @@ func TestKindWordsNeverNarrow(t *testing.T) {
 	ix, slugs := shippedIndexSlugs(t, DefaultRanking)
 	words := libraryWords(t, ix)
 	rng := rand.New(rand.NewSource(2))
-	for i := 0; i < 20; i++ {
+	for i := 0; i < 8; i++ {
 		w := words[rng.Intn(len(words))]
+		if i == 0 {
+			w = "guidance" // a kind word alone, then with others
+		}
 		alone, _ := searchSlugs(t, ix, slugs, w)
 		var optional []string
 		for kw := range kindWords {

@@ -253,7 +253,14 @@ func spellings(alt string) []string {
 	if len(parts) < 2 {
 		return []string{alt}
 	}
-	return []string{strings.Join(parts, " "), strings.Join(parts, "")}
+	out := []string{strings.Join(parts, " "), strings.Join(parts, "")}
+	// Analysis keeps a word with inner dots or apostrophes
+	// ("legislation.gov.uk", "doctor's") as one token: search it as typed
+	// too. Hyphens and slashes split it, so it would match any part.
+	if !strings.ContainsFunc(alt, func(r rune) bool { return unicode.Is(unicode.Pd, r) || r == '/' || r == '_' }) {
+		out = append([]string{alt}, out...)
+	}
+	return out
 }
 
 // textQuery builds the query for one clause: its text (and synonyms and
@@ -460,8 +467,15 @@ func buildPlan(cs []clause, gs []string, r Ranking, known, common func(string) b
 		}
 	}
 	if len(req) == 0 {
-		// Only kind words: they are what was asked for.
-		req, p.optional = pos, nil
+		// Only kind, field or language words: resources with any of them,
+		// those of the kinds and languages named first.
+		var any []query.Query
+		var words []string
+		for _, c := range pos {
+			any = append(any, textQuery(c, gs, r, known))
+			words = append(words, c.text)
+		}
+		p.required = []planClause{{word: strings.Join(words, " "), q: bleve.NewDisjunctionQuery(any...)}}
 	}
 	for _, c := range req {
 		p.required = append(p.required, planClause{word: c.text, q: textQuery(c, gs, r, known)})
