@@ -385,7 +385,7 @@ var kindWords = map[string]content.Kind{
 
 // maxTiers is how many levels of "more words matched" a relaxed query
 // weights (see plan.query).
-const maxTiers = 6
+const maxTiers = 2
 
 // languageWords are language names; a query word among them is optional
 // and raises resources written in that language (BCP 47 primary subtag),

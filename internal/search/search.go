@@ -56,12 +56,13 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	}
 	p := buildPlan(searched, gs, ix.rank, known, common)
 	var textQ query.Query
-	var omitted []string
+	var omit map[int]bool
 	if p != nil {
-		if textQ, omitted, err = ix.relax(ctx, idx, p, q.Filter); err != nil {
+		if textQ, omit, err = ix.relax(ctx, idx, p, q.Filter); err != nil {
 			return nil, err
 		}
 	}
+	relaxed := omit != nil
 	order := q.Order
 	if textQ == nil {
 		order = content.SearchNewest // browsing: newest first
@@ -105,7 +106,30 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	page := &content.SearchPage{Total: int(res.Total), HasPrevious: q.After != "", OmittedWords: omitted}
+	page := &content.SearchPage{Total: int(res.Total), HasPrevious: q.After != ""}
+	if relaxed {
+		// The best match: this page's first hit, or on a later page the
+		// first hit of the search.
+		top := ""
+		if q.After == "" && q.Order != content.SearchNewest {
+			if len(res.Hits) > 0 {
+				top = res.Hits[0].ID
+			}
+		} else {
+			tr := bleve.NewSearchRequestOptions(withFilters(textQ, q.Filter, ""), 1, 0, false)
+			tr.SortBy([]string{"-_score", "-published", "-_id"})
+			r, err := idx.SearchInContext(ctx, tr)
+			if err != nil {
+				return nil, fmt.Errorf("search: %w", err)
+			}
+			if len(r.Hits) > 0 {
+				top = r.Hits[0].ID
+			}
+		}
+		if page.OmittedWords, err = ix.omittedWords(ctx, idx, p, omit, top); err != nil {
+			return nil, err
+		}
+	}
 	hits := res.Hits
 	if len(hits) > q.First {
 		hits, page.HasNext = hits[:q.First], true
@@ -220,15 +244,16 @@ func stemmer(idx bleve.Index) func(string) string {
 	}
 }
 
-// relax returns the query to run and the words it leaves out. Every
-// required word must match first; only when that finds nothing, or fewer
-// than Ranking.RelaxBelow resources, does it relax: it leaves out the words
-// that match nothing at all under the filter, then asks for as many of the
-// rest as at least RelaxBelow resources have (or as any resource has), so
-// resources matching more words come first (Bleve scales a disjunction's
-// score by the share of its clauses that match). It reports the words the
-// best match lacks. A query whose words all match nothing finds nothing.
-func (ix *Index) relax(ctx context.Context, idx bleve.Index, p *plan, f content.Filter) (query.Query, []string, error) {
+// relax returns the query to run and the required clauses it leaves out
+// entirely (nil when it is the strict query). Every required word must
+// match first; only when that finds nothing, or fewer than
+// Ranking.RelaxBelow resources, does it relax: when nothing has every
+// word, it leaves out the words that match nothing at all under the
+// filter; then it asks for as many of the rest as at least RelaxBelow
+// resources have (or as any resource has), resources matching more words
+// first (see plan.query). A query whose words all match nothing finds
+// nothing.
+func (ix *Index) relax(ctx context.Context, idx bleve.Index, p *plan, f content.Filter) (query.Query, map[int]bool, error) {
 	count := func(q query.Query) (uint64, error) {
 		r, err := idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(withFilters(q, f, ""), 0, 0, false))
 		if err != nil {
@@ -247,21 +272,24 @@ func (ix *Index) relax(ctx context.Context, idx bleve.Index, p *plan, f content.
 		return strict, nil, err
 	}
 	omit := map[int]bool{}
-	for i, c := range p.required {
-		t, err := count(c.q)
-		if err != nil {
-			return nil, nil, err
-		}
-		if t == 0 {
-			omit[i] = true
+	if total == 0 {
+		for i, c := range p.required {
+			t, err := count(c.q)
+			if err != nil {
+				return nil, nil, err
+			}
+			if t == 0 {
+				omit[i] = true
+			}
 		}
 	}
 	left := n - len(omit)
 	if left == 0 {
 		return strict, nil, nil
 	}
-	best, bestTotal := p.query(omit, 0), uint64(0)
-	if len(omit) > 0 || total > 0 {
+	best, bestTotal := strict, total
+	if len(omit) > 0 {
+		best = p.query(omit, 0)
 		if bestTotal, err = count(best); err != nil {
 			return nil, nil, err
 		}
@@ -279,28 +307,27 @@ func (ix *Index) relax(ctx context.Context, idx bleve.Index, p *plan, f content.
 	if bestTotal == 0 {
 		return strict, nil, nil
 	}
-	// The words the best match lacks.
-	req := bleve.NewSearchRequestOptions(withFilters(best, f, ""), 1, 0, false)
-	req.SortBy([]string{"-_score", "-published", "-_id"})
-	res, err := idx.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, nil, fmt.Errorf("search: %w", err)
-	}
+	return best, omit, nil
+}
+
+// omittedWords returns the required words the best match (doc id top) of
+// a relaxed search lacks, and the words omit left out entirely.
+func (ix *Index) omittedWords(ctx context.Context, idx bleve.Index, p *plan, omit map[int]bool, top string) ([]string, error) {
 	words := []string{}
 	for i, c := range p.required {
-		if !omit[i] && len(res.Hits) > 0 {
-			one := bleve.NewConjunctionQuery(bleve.NewDocIDQuery([]string{res.Hits[0].ID}), c.q)
-			t, err := count(one)
+		if !omit[i] && top != "" {
+			one := bleve.NewConjunctionQuery(bleve.NewDocIDQuery([]string{top}), c.q)
+			r, err := idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(one, 0, 0, false))
 			if err != nil {
-				return nil, nil, err
+				return nil, fmt.Errorf("search: %w", err)
 			}
-			if t > 0 {
+			if r.Total > 0 {
 				continue
 			}
 		}
 		words = append(words, c.word)
 	}
-	return best, words, nil
+	return words, nil
 }
 
 // ZeroResultTerm is what a search that found nothing is recorded as: its
