@@ -106,7 +106,10 @@ func TestSearchFiltersMatchPostgreSQL(t *testing.T) {
 	}
 	rng := rand.New(rand.NewSource(seed))
 	fields := []string{"kinds", "topics", "audiences", "nations", "languages", "dates"}
-	words := []string{"registration", "charges", "care", "data", "GP", "asylum", "interpreting", "maternity"}
+	// Single words, and several words that make search relax (fewer than
+	// ten resources have them all) or leave a word out.
+	words := []string{"registration", "charges", "care", "data", "GP", "asylum", "interpreting", "maternity",
+		"gp registration", "asylum maternity charges", "registration zzqxv", "interpreter data sharing police"}
 	pick := func(vs []string, k int) []string {
 		out := []string{}
 		for _, i := range rng.Perm(len(vs))[:min(k, len(vs))] {

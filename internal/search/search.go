@@ -58,7 +58,10 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	var textQ query.Query
 	var omit map[int]bool
 	if p != nil {
-		if textQ, omit, err = ix.relax(ctx, idx, p, q.Filter); err != nil {
+		// Relaxing is decided over the whole library, not under the
+		// filter: a facet's count must equal the total of the same search
+		// filtered to that value, which a filter-dependent decision breaks.
+		if textQ, omit, err = ix.relax(ctx, idx, p, content.Filter{}); err != nil {
 			return nil, err
 		}
 	}
