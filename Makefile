@@ -6,7 +6,7 @@ BIN     := bin/guidancehub
 # with "context deadline exceeded"); `make fuzz` runs each for a minute.
 FUZZTIME ?= 20000x
 
-.PHONY: vulncheck bench chaos lint run build test test-go fuzz-short fuzz bench vet fmt-check generate-check ci postgres chromium graphiql-assets web-assets clean
+.PHONY: node vulncheck bench chaos lint run build test test-go fuzz-short fuzz bench vet fmt-check generate-check ci postgres chromium graphiql-assets web-assets clean
 
 ## run: build the hub and exec it (signals reach it directly; go run would not pass SIGTERM on)
 run: build
@@ -22,9 +22,13 @@ postgres:
 chromium:
 	@./scripts/ensure-chromium.sh
 
+## node: Node.js for the tests' oracles in testdata/node (graphql-js, Citation.js)
+node:
+	@./scripts/ensure-node.sh
+
 ## test: every test against one throwaway PostgreSQL cluster (TEST_DATABASE_URL), race detector on;
 ## the pages are tested in headless Chromium (installed when missing, like PostgreSQL)
-test: postgres chromium lint
+test: postgres chromium node lint
 	$(GO) run ./internal/pgcluster/withpg -- $(MAKE) --no-print-directory test-go fuzz-short
 
 ## lint: check resources/ (errors fail; overdue reviews and doubtful sources are warnings) and print its counts

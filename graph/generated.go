@@ -133,6 +133,7 @@ type ComplexityRoot struct {
 		Audiences         func(childComplexity int) int
 		Body              func(childComplexity int) int
 		BodyHTML          func(childComplexity int) int
+		Citation          func(childComplexity int, format model.CitationFormat) int
 		Editorial         func(childComplexity int) int
 		ID                func(childComplexity int) int
 		Kind              func(childComplexity int) int
@@ -188,6 +189,7 @@ type ComplexityRoot struct {
 		Body              func(childComplexity int) int
 		BodyHTML          func(childComplexity int) int
 		Campaign          func(childComplexity int) int
+		Citation          func(childComplexity int, format model.CitationFormat) int
 		Editorial         func(childComplexity int) int
 		ID                func(childComplexity int) int
 		Kind              func(childComplexity int) int
@@ -237,6 +239,7 @@ type ComplexityRoot struct {
 		Audiences         func(childComplexity int) int
 		Body              func(childComplexity int) int
 		BodyHTML          func(childComplexity int) int
+		Citation          func(childComplexity int, format model.CitationFormat) int
 		Editorial         func(childComplexity int) int
 		ID                func(childComplexity int) int
 		KeyFindings       func(childComplexity int) int
@@ -389,6 +392,8 @@ type GuidanceDocumentResolver interface {
 	Related(ctx context.Context, obj *model.GuidanceDocument) ([]model.Resource, error)
 
 	Editorial(ctx context.Context, obj *model.GuidanceDocument) (*model.Editorial, error)
+
+	Citation(ctx context.Context, obj *model.GuidanceDocument, format model.CitationFormat) (string, error)
 }
 type MutationResolver interface {
 	CreateResource(ctx context.Context, input model.CreateResourceInput) (*model.ResourcePayload, error)
@@ -410,6 +415,8 @@ type PolicyPositionResolver interface {
 	Related(ctx context.Context, obj *model.PolicyPosition) ([]model.Resource, error)
 
 	Editorial(ctx context.Context, obj *model.PolicyPosition) (*model.Editorial, error)
+
+	Citation(ctx context.Context, obj *model.PolicyPosition, format model.CitationFormat) (string, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
@@ -431,6 +438,8 @@ type ResearchBriefResolver interface {
 	Related(ctx context.Context, obj *model.ResearchBrief) ([]model.Resource, error)
 
 	Editorial(ctx context.Context, obj *model.ResearchBrief) (*model.Editorial, error)
+
+	Citation(ctx context.Context, obj *model.ResearchBrief, format model.CitationFormat) (string, error)
 }
 type TopicResolver interface {
 	Count(ctx context.Context, obj *content.Topic) (int, error)
@@ -779,6 +788,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.GuidanceDocument.BodyHTML(childComplexity), true
+	case "GuidanceDocument.citation":
+		if e.ComplexityRoot.GuidanceDocument.Citation == nil {
+			break
+		}
+
+		args, err := ec.field_GuidanceDocument_citation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.GuidanceDocument.Citation(childComplexity, args["format"].(model.CitationFormat)), true
 	case "GuidanceDocument.editorial":
 		if e.ComplexityRoot.GuidanceDocument.Editorial == nil {
 			break
@@ -1096,6 +1116,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PolicyPosition.Campaign(childComplexity), true
+	case "PolicyPosition.citation":
+		if e.ComplexityRoot.PolicyPosition.Citation == nil {
+			break
+		}
+
+		args, err := ec.field_PolicyPosition_citation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.PolicyPosition.Citation(childComplexity, args["format"].(model.CitationFormat)), true
 	case "PolicyPosition.editorial":
 		if e.ComplexityRoot.PolicyPosition.Editorial == nil {
 			break
@@ -1375,6 +1406,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ResearchBrief.BodyHTML(childComplexity), true
+	case "ResearchBrief.citation":
+		if e.ComplexityRoot.ResearchBrief.Citation == nil {
+			break
+		}
+
+		args, err := ec.field_ResearchBrief_citation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ResearchBrief.Citation(childComplexity, args["format"].(model.CitationFormat)), true
 	case "ResearchBrief.editorial":
 		if e.ComplexityRoot.ResearchBrief.Editorial == nil {
 			break
@@ -2013,7 +2055,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "editorial.graphqls" "partners.graphqls" "schema.graphqls" "webhooks.graphqls"
+//go:embed "citation.graphqls" "editorial.graphqls" "partners.graphqls" "schema.graphqls" "webhooks.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2025,6 +2067,7 @@ func sourceData(filename string) string {
 }
 
 var sources = []*ast.Source{
+	{Name: "citation.graphqls", Input: sourceData("citation.graphqls"), BuiltIn: false},
 	{Name: "editorial.graphqls", Input: sourceData("editorial.graphqls"), BuiltIn: false},
 	{Name: "partners.graphqls", Input: sourceData("partners.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
@@ -2580,6 +2623,20 @@ func (ec *executionContext) field_Editorial_diff_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_GuidanceDocument_citation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (model.CitationFormat, error) {
+			return ec.unmarshalNCitationFormat2guidancehubᚋgraphᚋmodelᚐCitationFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createResource_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2798,6 +2855,20 @@ func (ec *executionContext) field_Mutation_withdrawResource_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_PolicyPosition_citation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (model.CitationFormat, error) {
+			return ec.unmarshalNCitationFormat2guidancehubᚋgraphᚋmodelᚐCitationFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2987,6 +3058,20 @@ func (ec *executionContext) field_Query_search_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["after"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_ResearchBrief_citation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (model.CitationFormat, error) {
+			return ec.unmarshalNCitationFormat2guidancehubᚋgraphᚋmodelᚐCitationFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg0
 	return args, nil
 }
 
@@ -4967,6 +5052,50 @@ func (ec *executionContext) fieldContext_GuidanceDocument_actions(_ context.Cont
 	return graphql.NewScalarFieldContext("GuidanceDocument", field, true, false, "String")
 }
 
+func (ec *executionContext) _GuidanceDocument_citation(ctx context.Context, field graphql.CollectedField, obj *model.GuidanceDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuidanceDocument_citation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.GuidanceDocument().Citation(ctx, obj, fc.Args["format"].(model.CitationFormat))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuidanceDocument_citation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GuidanceDocument",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_GuidanceDocument_citation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Highlight_field(ctx context.Context, field graphql.CollectedField, obj *content.Highlight) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6512,6 +6641,50 @@ func (ec *executionContext) fieldContext_PolicyPosition_campaign(_ context.Conte
 	return graphql.NewScalarFieldContext("PolicyPosition", field, true, false, "String")
 }
 
+func (ec *executionContext) _PolicyPosition_citation(ctx context.Context, field graphql.CollectedField, obj *model.PolicyPosition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyPosition_citation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.PolicyPosition().Citation(ctx, obj, fc.Args["format"].(model.CitationFormat))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyPosition_citation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicyPosition",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_PolicyPosition_citation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7902,6 +8075,50 @@ func (ec *executionContext) _ResearchBrief_keyFindings(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_ResearchBrief_keyFindings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ResearchBrief", field, true, false, "String")
+}
+
+func (ec *executionContext) _ResearchBrief_citation(ctx context.Context, field graphql.CollectedField, obj *model.ResearchBrief) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResearchBrief_citation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.ResearchBrief().Citation(ctx, obj, fc.Args["format"].(model.CitationFormat))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResearchBrief_citation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResearchBrief",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_ResearchBrief_citation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ResourceConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ResourceConnection) (ret graphql.Marshaler) {
@@ -11953,6 +12170,12 @@ func (ec *executionContext) _GuidanceDocument(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "citation":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._GuidanceDocument_citation(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -12325,6 +12548,12 @@ func (ec *executionContext) _PolicyPosition(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "citation":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PolicyPosition_citation(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -12662,6 +12891,12 @@ func (ec *executionContext) _ResearchBrief(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "citation":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ResearchBrief_citation(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13932,6 +14167,16 @@ func (ec *executionContext) marshalNChangeEdge2ᚕguidancehubᚋgraphᚋmodelᚐ
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNCitationFormat2guidancehubᚋgraphᚋmodelᚐCitationFormat(ctx context.Context, v any) (model.CitationFormat, error) {
+	var res model.CitationFormat
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCitationFormat2guidancehubᚋgraphᚋmodelᚐCitationFormat(ctx context.Context, sel ast.SelectionSet, v model.CitationFormat) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNCompletion2guidancehubᚋgraphᚋmodelᚐCompletion(ctx context.Context, sel ast.SelectionSet, v model.Completion) graphql.Marshaler {

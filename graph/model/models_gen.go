@@ -3,7 +3,11 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
 	"guidancehub/internal/content"
+	"io"
+	"strconv"
 	"time"
 )
 
@@ -168,4 +172,65 @@ type SourceInput struct {
 type Viewer struct {
 	Name string       `json:"name"`
 	Role content.Role `json:"role"`
+}
+
+// A format reference managers import (Zotero, EndNote, Mendeley, biblatex).
+type CitationFormat string
+
+const (
+	// RIS tagged records (TY … ER), lines ended by CR LF.
+	CitationFormatRis CitationFormat = "RIS"
+	// BibTeX entries with biblatex field names (@online, @report, @article).
+	CitationFormatBibtex CitationFormat = "BIBTEX"
+	// CSL-JSON: a JSON array of Citation Style Language items.
+	CitationFormatCslJSON CitationFormat = "CSL_JSON"
+)
+
+var AllCitationFormat = []CitationFormat{
+	CitationFormatRis,
+	CitationFormatBibtex,
+	CitationFormatCslJSON,
+}
+
+func (e CitationFormat) IsValid() bool {
+	switch e {
+	case CitationFormatRis, CitationFormatBibtex, CitationFormatCslJSON:
+		return true
+	}
+	return false
+}
+
+func (e CitationFormat) String() string {
+	return string(e)
+}
+
+func (e *CitationFormat) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CitationFormat(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CitationFormat", str)
+	}
+	return nil
+}
+
+func (e CitationFormat) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CitationFormat) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CitationFormat) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

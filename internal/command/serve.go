@@ -22,6 +22,7 @@ import (
 	"guidancehub/internal/ingest"
 	"guidancehub/internal/partner"
 	"guidancehub/internal/postgres"
+	"guidancehub/internal/reuse"
 	"guidancehub/internal/search"
 	"guidancehub/internal/service"
 	"guidancehub/internal/web"
@@ -79,6 +80,7 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 		AccessLogEvery: cfg.AccessLogEvery,
 		Export:         partner.ExportHandler(db, cfg.PublicURL, 30*time.Second, log),
 		Atom:           partner.AtomHandler(svc, db.RecentlyWithdrawn, cfg.PublicURL, log),
+		Reuse:          reuse.New(reuse.Options{Resources: svc, PublicURL: cfg.PublicURL, Schema: graph.SDL(), Logger: log}),
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -28,6 +28,7 @@ import (
 	"guidancehub/internal/apierror"
 	"guidancehub/internal/content"
 	"guidancehub/internal/httpapi/graphiql"
+	"guidancehub/internal/reuse"
 )
 
 // Options configure the handler.
@@ -69,6 +70,10 @@ type Options struct {
 	// AccessLogEvery thins the access log: 0 or 1 logs every request, N > 1
 	// one request in N (and every 5xx answer), a negative value none.
 	AccessLogEvery int
+	// Reuse serves the partner doors outside GraphQL (internal/reuse:
+	// citation downloads, /schema.graphql, oEmbed, embed cards): the paths
+	// reuse.Owns claims go to it before any other route.
+	Reuse http.Handler
 }
 
 // New returns the hub's HTTP handler.
@@ -140,7 +145,18 @@ func New(opts Options) http.Handler {
 	if opts.Atom != nil {
 		mux.Handle("GET /feeds/resources.atom", m.instrument("atom", rateLimit(limits, opts.Atom)))
 	}
-	h := timeout(opts.RequestTimeout, mux)
+	var root http.Handler = mux
+	if opts.Reuse != nil {
+		reuseH := m.instrument("reuse", rateLimit(limits, opts.Reuse))
+		root = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if reuse.Owns(r.URL.Path) {
+				reuseH.ServeHTTP(w, r)
+				return
+			}
+			mux.ServeHTTP(w, r)
+		})
+	}
+	h := timeout(opts.RequestTimeout, root)
 	if opts.Export != nil {
 		outer := http.NewServeMux()
 		outer.Handle("/", h)
