@@ -11,97 +11,139 @@ import (
 	"time"
 )
 
+// A page of the change feed, oldest change first.
 type ChangeConnection struct {
-	Edges    []ChangeEdge `json:"edges"`
-	PageInfo *PageInfo    `json:"pageInfo"`
+	// The changes of this page.
+	Edges []ChangeEdge `json:"edges"`
+	// Whether more changes follow.
+	PageInfo *PageInfo `json:"pageInfo"`
 	// Where to resume: the last edge's cursor, or when the page is empty a
 	// fresh cursor at the present. Store it after applying the page.
 	Cursor string `json:"cursor"`
 }
 
+// A change with the cursor to resume after it.
 type ChangeEdge struct {
 	// Resume after this change: pass it as `changes(after:)`.
-	Cursor string  `json:"cursor"`
-	Node   *Change `json:"node"`
+	Cursor string `json:"cursor"`
+	// The change.
+	Node *Change `json:"node"`
 }
 
+// A new draft: the required fields, and optionally every other field in `content`.
 type CreateResourceInput struct {
-	Kind    content.Kind   `json:"kind"`
-	Slug    string         `json:"slug"`
-	Title   string         `json:"title"`
-	Summary string         `json:"summary"`
-	Body    string         `json:"body"`
+	// The kind of resource.
+	Kind content.Kind `json:"kind"`
+	// The resource's identity in URLs: lower-case letters, digits and hyphens.
+	Slug string `json:"slug"`
+	// The title.
+	Title string `json:"title"`
+	// One or two plain sentences.
+	Summary string `json:"summary"`
+	// Markdown.
+	Body string `json:"body"`
+	// Every other field, as in updateResource.
 	Content *ResourceInput `json:"content,omitempty"`
 }
 
+// A token to create.
 type CreateTokenInput struct {
-	Name string       `json:"name"`
+	// Who or what the token is for.
+	Name string `json:"name"`
+	// What the token may do.
 	Role content.Role `json:"role"`
 	// When the token stops working; none means it does not expire.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 }
 
+// The token just created.
 type CreateTokenPayload struct {
 	// The token itself: shown this once, stored only as a hash.
-	Token    string         `json:"token"`
+	Token string `json:"token"`
+	// The token as listed from now on.
 	APIToken *content.Token `json:"apiToken"`
 }
 
 // A field that differs between two revisions.
 type FieldChange struct {
-	Field string  `json:"field"`
-	From  *string `json:"from,omitempty"`
-	To    *string `json:"to,omitempty"`
+	// The field's name.
+	Field string `json:"field"`
+	// Its value in the earlier revision.
+	From *string `json:"from,omitempty"`
+	// Its value in the later revision.
+	To *string `json:"to,omitempty"`
 }
 
+// Editorial actions and token management; every mutation needs a token.
 type Mutation struct {
 }
 
+// Where a page sits in a list (Relay cursor connections).
 type PageInfo struct {
-	HasNextPage     bool    `json:"hasNextPage"`
-	HasPreviousPage bool    `json:"hasPreviousPage"`
-	StartCursor     *string `json:"startCursor,omitempty"`
-	EndCursor       *string `json:"endCursor,omitempty"`
+	// Whether a page follows this one.
+	HasNextPage bool `json:"hasNextPage"`
+	// Whether a page comes before this one.
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// The first edge's cursor; null on an empty page.
+	StartCursor *string `json:"startCursor,omitempty"`
+	// The last edge's cursor (pass it as `after`); null on an empty page.
+	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// Everything the API can read.
 type Query struct {
 }
 
+// An endpoint to register.
 type RegisterWebhookEndpointInput struct {
 	// An http(s) URL. Loopback, private and link-local addresses are refused (HUB_WEBHOOK_ALLOW_PRIVATE allows them).
 	URL string `json:"url"`
 	// Default: all three.
-	Events      []content.ChangeAction `json:"events,omitempty"`
-	Kinds       []content.Kind         `json:"kinds,omitempty"`
-	Topics      []string               `json:"topics,omitempty"`
-	Description *string                `json:"description,omitempty"`
+	Events []content.ChangeAction `json:"events,omitempty"`
+	// Only resources of these kinds (default: all).
+	Kinds []content.Kind `json:"kinds,omitempty"`
+	// Only resources with one of these topic slugs (default: all).
+	Topics []string `json:"topics,omitempty"`
+	// What the endpoint is for.
+	Description *string `json:"description,omitempty"`
 }
 
+// The endpoint just registered, with its signing secret.
 type RegisterWebhookEndpointPayload struct {
+	// The endpoint.
 	Endpoint *WebhookEndpoint `json:"endpoint"`
 	// The signing secret, whsec_<base64>: shown this once.
 	Secret string `json:"secret"`
 }
 
+// A page of resources (Relay cursor connection).
 type ResourceConnection struct {
 	// Number of resources matching the filter, across all pages.
-	TotalCount int            `json:"totalCount"`
-	Edges      []ResourceEdge `json:"edges"`
-	PageInfo   *PageInfo      `json:"pageInfo"`
+	TotalCount int `json:"totalCount"`
+	// The resources of this page.
+	Edges []ResourceEdge `json:"edges"`
+	// Where this page sits in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
 }
 
+// A resource in a page, with its cursor.
 type ResourceEdge struct {
-	Cursor string   `json:"cursor"`
-	Node   Resource `json:"node"`
+	// Pass as `after` to start the next page after this resource.
+	Cursor string `json:"cursor"`
+	// The resource.
+	Node Resource `json:"node"`
 }
 
 // Narrows a list. Lists are OR within a field and AND across fields.
 type ResourceFilter struct {
+	// Kinds of resource.
 	Kinds []content.Kind `json:"kinds,omitempty"`
 	// Topic slugs.
-	Topics    []string           `json:"topics,omitempty"`
+	Topics []string `json:"topics,omitempty"`
+	// Audiences.
 	Audiences []content.Audience `json:"audiences,omitempty"`
-	Nations   []content.Nation   `json:"nations,omitempty"`
+	// Nations.
+	Nations []content.Nation `json:"nations,omitempty"`
 	// BCP 47 tags. Without it, lists cover every language, translations included.
 	Languages []string `json:"languages,omitempty"`
 	// Published on or after this date.
@@ -116,61 +158,99 @@ type ResourceFilter struct {
 
 // The content of a resource. In updateResource, omitted fields keep their value.
 type ResourceInput struct {
-	Kind    *content.Kind `json:"kind,omitempty"`
-	Slug    *string       `json:"slug,omitempty"`
-	Title   *string       `json:"title,omitempty"`
-	Summary *string       `json:"summary,omitempty"`
+	// The kind of resource.
+	Kind *content.Kind `json:"kind,omitempty"`
+	// The resource's identity in URLs: lower-case letters, digits and hyphens.
+	Slug *string `json:"slug,omitempty"`
+	// The title.
+	Title *string `json:"title,omitempty"`
+	// One or two plain sentences.
+	Summary *string `json:"summary,omitempty"`
 	// Markdown.
-	Body      *string            `json:"body,omitempty"`
-	Topics    []string           `json:"topics,omitempty"`
+	Body *string `json:"body,omitempty"`
+	// Topic slugs from the controlled vocabulary.
+	Topics []string `json:"topics,omitempty"`
+	// Who the resource is written for.
 	Audiences []content.Audience `json:"audiences,omitempty"`
-	Nations   []content.Nation   `json:"nations,omitempty"`
+	// The UK nations the resource applies to.
+	Nations []content.Nation `json:"nations,omitempty"`
 	// BCP 47; default en.
-	Language          *string       `json:"language,omitempty"`
-	TranslationOf     *string       `json:"translationOf,omitempty"`
-	TranslationStatus *string       `json:"translationStatus,omitempty"`
-	PublishedAt       *time.Time    `json:"publishedAt,omitempty"`
-	LastReviewedAt    *time.Time    `json:"lastReviewedAt,omitempty"`
-	NextReviewDue     *time.Time    `json:"nextReviewDue,omitempty"`
-	Sources           []SourceInput `json:"sources,omitempty"`
-	Related           []string      `json:"related,omitempty"`
-	AppliesTo         *string       `json:"appliesTo,omitempty"`
-	Actions           []string      `json:"actions,omitempty"`
-	Methods           *string       `json:"methods,omitempty"`
-	Sample            *string       `json:"sample,omitempty"`
-	SampleSize        *int          `json:"sampleSize,omitempty"`
-	Period            *string       `json:"period,omitempty"`
-	KeyFindings       []string      `json:"keyFindings,omitempty"`
-	Recommendations   []string      `json:"recommendations,omitempty"`
-	Rationale         *string       `json:"rationale,omitempty"`
-	Campaign          *string       `json:"campaign,omitempty"`
+	Language *string `json:"language,omitempty"`
+	// The slug of the resource this one translates.
+	TranslationOf *string `json:"translationOf,omitempty"`
+	// For a translation: how far it can be trusted.
+	TranslationStatus *string `json:"translationStatus,omitempty"`
+	// The publication date shown.
+	PublishedAt *time.Time `json:"publishedAt,omitempty"`
+	// When the content was last checked.
+	LastReviewedAt *time.Time `json:"lastReviewedAt,omitempty"`
+	// When the content is due to be checked again.
+	NextReviewDue *time.Time `json:"nextReviewDue,omitempty"`
+	// The documents the resource cites.
+	Sources []SourceInput `json:"sources,omitempty"`
+	// Slugs of resources this one links to.
+	Related []string `json:"related,omitempty"`
+	// Guidance: who it applies to.
+	AppliesTo *string `json:"appliesTo,omitempty"`
+	// Guidance: what to do, as a checklist.
+	Actions []string `json:"actions,omitempty"`
+	// Research brief: how the evidence was gathered.
+	Methods *string `json:"methods,omitempty"`
+	// Research brief: who or what was studied.
+	Sample *string `json:"sample,omitempty"`
+	// Research brief: how many were studied.
+	SampleSize *int `json:"sampleSize,omitempty"`
+	// Research brief: the period the evidence covers.
+	Period *string `json:"period,omitempty"`
+	// Research brief: the findings.
+	KeyFindings []string `json:"keyFindings,omitempty"`
+	// Policy position: what we ask for.
+	Recommendations []string `json:"recommendations,omitempty"`
+	// Policy position: why.
+	Rationale *string `json:"rationale,omitempty"`
+	// Policy position: the campaign it belongs to.
+	Campaign *string `json:"campaign,omitempty"`
 }
 
 // The order of a list; ties are broken by id. Default: newest published first.
 type ResourceOrder struct {
-	Field     content.OrderField `json:"field"`
+	// What to order by.
+	Field content.OrderField `json:"field"`
+	// Ascending or descending (default DESC).
 	Direction *content.Direction `json:"direction,omitempty"`
 }
 
+// The resource a mutation acted on.
 type ResourcePayload struct {
+	// The resource after the action.
 	Resource Resource `json:"resource"`
 }
 
+// The token just revoked.
 type RevokeTokenPayload struct {
+	// The token, now revoked.
 	APIToken *content.Token `json:"apiToken"`
 }
 
 // A source as given in a mutation.
 type SourceInput struct {
-	Title     string     `json:"title"`
-	Publisher *string    `json:"publisher,omitempty"`
-	URL       *string    `json:"url,omitempty"`
-	Doi       *string    `json:"doi,omitempty"`
-	Date      *time.Time `json:"date,omitempty"`
+	// The document's title.
+	Title string `json:"title"`
+	// Who published it.
+	Publisher *string `json:"publisher,omitempty"`
+	// Where to read it (http or https).
+	URL *string `json:"url,omitempty"`
+	// Its Digital Object Identifier.
+	Doi *string `json:"doi,omitempty"`
+	// When it was published.
+	Date *time.Time `json:"date,omitempty"`
 }
 
+// The caller identified by its token.
 type Viewer struct {
-	Name string       `json:"name"`
+	// The token's name.
+	Name string `json:"name"`
+	// The token's role.
 	Role content.Role `json:"role"`
 }
 
