@@ -1,6 +1,7 @@
 package command
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"guidancehub/internal/config"
 	"guidancehub/internal/content"
 	"guidancehub/internal/httpapi"
+	"guidancehub/internal/httpcache"
 	"guidancehub/internal/ingest"
 	"guidancehub/internal/partner"
 	"guidancehub/internal/postgres"
@@ -80,7 +82,12 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 		AccessLogEvery: cfg.AccessLogEvery,
 		Export:         partner.ExportHandler(db, cfg.PublicURL, 30*time.Second, log),
 		Atom:           partner.AtomHandler(svc, db.RecentlyWithdrawn, cfg.PublicURL, log),
-		Reuse:          reuse.New(reuse.Options{Resources: svc, PublicURL: cfg.PublicURL, Schema: graph.SDL(), Logger: log}),
+		Cache: httpcache.New(httpcache.Options{Position: syncer.Position, Cacheable: func(body []byte) bool {
+			// A GraphQL answer with errors may be passing (a timeout, an
+			// index being rebuilt): never cache it.
+			return !bytes.HasPrefix(body, []byte(`{"errors"`))
+		}}),
+		Reuse: reuse.New(reuse.Options{Resources: svc, PublicURL: cfg.PublicURL, Schema: graph.SDL(), Logger: log}),
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

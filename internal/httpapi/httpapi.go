@@ -28,6 +28,7 @@ import (
 	"guidancehub/internal/apierror"
 	"guidancehub/internal/content"
 	"guidancehub/internal/httpapi/graphiql"
+	"guidancehub/internal/httpcache"
 	"guidancehub/internal/reuse"
 )
 
@@ -74,6 +75,9 @@ type Options struct {
 	// citation downloads, /schema.graphql, oEmbed, embed cards): the paths
 	// reuse.Owns claims go to it before any other route.
 	Reuse http.Handler
+	// Cache makes anonymous GET /graphql answers and the reuse doors
+	// cacheable (internal/httpcache); nil: no caching headers.
+	Cache *httpcache.Cache
 }
 
 // New returns the hub's HTTP handler.
@@ -97,12 +101,16 @@ func New(opts Options) http.Handler {
 
 	mux := http.NewServeMux()
 	limits := newLimiter(opts.Rates, opts.ClientIPHeader)
-	gql := authenticate(opts.Logger, opts.Authenticate, rateLimit(limits, graphqlTransport(opts.GraphQL, func(r *http.Request) int64 {
+	var transport http.Handler = graphqlTransport(opts.GraphQL, func(r *http.Request) int64 {
 		if content.PrincipalFrom(r.Context()).Can(content.RoleEditor) {
 			return opts.MaxEditorBodyBytes
 		}
 		return opts.MaxBodyBytes
-	})))
+	})
+	if opts.Cache != nil {
+		transport = opts.Cache.Handler(transport)
+	}
+	gql := authenticate(opts.Logger, opts.Authenticate, rateLimit(limits, transport))
 	if len(opts.CORSOrigins) > 0 {
 		// rs/cors allows every origin when the list is empty: only install
 		// it with an explicit list.
@@ -147,7 +155,11 @@ func New(opts Options) http.Handler {
 	}
 	var root http.Handler = mux
 	if opts.Reuse != nil {
-		reuseH := m.instrument("reuse", rateLimit(limits, opts.Reuse))
+		var rh http.Handler = opts.Reuse
+		if opts.Cache != nil {
+			rh = opts.Cache.Handler(rh)
+		}
+		reuseH := m.instrument("reuse", rateLimit(limits, rh))
 		root = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if reuse.Owns(r.URL.Path) {
 				reuseH.ServeHTTP(w, r)

@@ -7,9 +7,6 @@ package reuse
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"io"
 	"log/slog"
 	"net/http"
 	"path"
@@ -100,7 +97,7 @@ func (h *Handler) citation(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", f.MediaType())
 	w.Header().Set("Content-Disposition", `attachment; filename="`+slug+"."+f.Extension()+`"`)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	serveCached(w, r, []byte(body))
+	write(w, r, []byte(body))
 }
 
 // load reads a resource the public may see (published or withdrawn);
@@ -135,41 +132,18 @@ func notFound(w http.ResponseWriter, msg string) {
 	http.Error(w, msg, http.StatusNotFound)
 }
 
-// serveCached writes body with a strong ETag (its SHA-256) and a short
-// public cache lifetime, answering 304 to a matching If-None-Match. The
-// body depends only on the published revision, so the tag changes exactly
-// when what the response shows changes.
-func serveCached(w http.ResponseWriter, r *http.Request, body []byte) {
-	sum := sha256.Sum256(body)
-	tag := `"` + hex.EncodeToString(sum[:16]) + `"`
-	w.Header().Set("ETag", tag)
-	w.Header().Set("Cache-Control", "public, max-age=60, stale-while-revalidate=300")
-	w.Header().Add("Vary", "Accept")
-	if etagMatch(r.Header.Get("If-None-Match"), tag) {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
+// write sends a body; httpcache (in front of every reuse door) adds the
+// ETag, Cache-Control and 304s.
+func write(w http.ResponseWriter, r *http.Request, body []byte) {
 	if r.Method == http.MethodHead {
 		return
 	}
-	io.WriteString(w, string(body))
-}
-
-// etagMatch applies If-None-Match's weak comparison (RFC 9110 13.1.2):
-// "*" or any listed tag equal to ours, W/ prefixes ignored.
-func etagMatch(header, tag string) bool {
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
-		if t == "*" || t == tag {
-			return true
-		}
-	}
-	return false
+	w.Write(body)
 }
 
 // schema serves the public schema's SDL (the text graph.SDL formats).
 func (h *Handler) schema(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	serveCached(w, r, []byte(h.o.Schema))
+	write(w, r, []byte(h.o.Schema))
 }

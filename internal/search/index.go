@@ -55,6 +55,8 @@ type Index struct {
 	vocab   vocabulary
 	rank    Ranking
 	m       *Metrics
+	// pos is the change-log position applied (position.go).
+	pos position
 }
 
 // openIndex opens the index at path, creating it if missing. It reports
@@ -157,6 +159,7 @@ func (ix *Index) apply(ids []int64, published map[int64]*content.Resource, water
 	}
 	ix.addPresent(added...)
 	ix.vocab.invalidate()
+	ix.pos.moved(watermark)
 	return nil
 }
 
@@ -226,6 +229,7 @@ func (ix *Index) rebuild(ctx context.Context, scan func(ctx context.Context, fn 
 		return fmt.Errorf("rebuild: open: %w", err)
 	}
 	ix.idx, ix.at = idx, ix.path
+	ix.pos.moved(watermark)
 	openIndexes.Store(ix.path, ix)
 	if docs, err := idx.DocCount(); err == nil {
 		ix.m.docs.Set(float64(docs))

@@ -1,0 +1,205 @@
+// Package httpcache makes the hub's GET doors (GET /graphql, pages, feeds,
+// exports, citations) cacheable by browsers and CDNs: a strong ETag tied to
+// the change-log position this replica has applied plus a hash of the body,
+// Cache-Control public with a short max-age and stale-while-revalidate for
+// anonymous callers, private no-store for anything sent with a token, and
+// 304 Not Modified for a matching If-None-Match (RFC 9110 13.1.2, 15.4.5;
+// RFC 5861 for stale-while-revalidate).
+//
+// A request whose If-None-Match names the tag this replica last gave the
+// same request, while the position has not moved, gets 304 without running
+// the handler at all: that is what makes a revalidation cheap.
+package httpcache
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+)
+
+// Options configure the middleware.
+type Options struct {
+	// Position returns the change-log watermark this replica has applied
+	// and a generation that grows with every change applied (search.Index
+	// Position). Nil: tags carry only the body hash and every request runs
+	// the handler.
+	Position func() (watermark, generation uint64)
+	// MaxAge (default 60 s) and StaleWhileRevalidate (default 300 s) go
+	// into Cache-Control for anonymous answers.
+	MaxAge, StaleWhileRevalidate time.Duration
+	// Cacheable decides from a 200 answer's body whether it may be cached
+	// (default: every 200). GraphQL uses it to leave out answers with
+	// errors, which can be passing (a timeout, an index being rebuilt).
+	Cacheable func(body []byte) bool
+	// Entries bounds the remembered tags (default 10,000 requests).
+	Entries int
+}
+
+// Cache is the middleware's state: the tags last given, by request.
+type Cache struct {
+	o    Options
+	tags *lru.LRU[entry]
+}
+
+type entry struct {
+	generation uint64
+	tag        string
+}
+
+// New returns a cache.
+func New(o Options) *Cache {
+	if o.MaxAge == 0 {
+		o.MaxAge = 60 * time.Second
+	}
+	if o.StaleWhileRevalidate == 0 {
+		o.StaleWhileRevalidate = 300 * time.Second
+	}
+	if o.Entries == 0 {
+		o.Entries = 10000
+	}
+	return &Cache{o: o, tags: lru.New[entry](o.Entries)}
+}
+
+// Vary is the Vary header of every cached door: the answer depends on who
+// asks and on the negotiated media type.
+const Vary = "Authorization, Accept"
+
+// Handler wraps next. The answer is buffered to hash it: use it for answers
+// that fit in memory, not for long streams (the NDJSON export). GET and HEAD requests are handled as the package
+// comment says; other methods pass through untouched. A request with an
+// Authorization header is answered private, no-store, without ETag. An
+// answer that is not 200, or that Cacheable refuses, passes through as the
+// handler wrote it (with no-store unless the handler set Cache-Control).
+func (c *Cache) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			next.ServeHTTP(w, r)
+			return
+		}
+		h := w.Header()
+		h.Set("Vary", Vary)
+		if r.Header.Get("Authorization") != "" {
+			h.Set("Cache-Control", "private, no-store")
+			next.ServeHTTP(w, r)
+			return
+		}
+		key := requestKey(r)
+		inm := r.Header.Get("If-None-Match")
+		var watermark, generation uint64
+		if c.o.Position != nil {
+			watermark, generation = c.o.Position()
+			if inm != "" {
+				if e, ok := c.tags.Get(r.Context(), key); ok && e.generation == generation && Match(inm, e.tag) {
+					c.notModified(w, e.tag)
+					return
+				}
+			}
+		}
+		rec := &recorder{header: http.Header{}, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		for k, v := range rec.header {
+			h[k] = v
+		}
+		h.Set("Vary", Vary)
+		if rec.status != http.StatusOK || (c.o.Cacheable != nil && !c.o.Cacheable(rec.body)) {
+			if h.Get("Cache-Control") == "" {
+				h.Set("Cache-Control", "no-store")
+			}
+			h.Del("ETag")
+			w.WriteHeader(rec.status)
+			w.Write(rec.body)
+			return
+		}
+		tag := Tag(watermark, rec.body)
+		if c.o.Position != nil {
+			c.tags.Add(r.Context(), key, entry{generation: generation, tag: tag})
+		}
+		if Match(inm, tag) {
+			c.notModified(w, tag)
+			return
+		}
+		h.Set("ETag", tag)
+		h.Set("Cache-Control", c.cacheControl())
+		h.Set("Content-Length", strconv.Itoa(len(rec.body)))
+		w.WriteHeader(http.StatusOK)
+		if r.Method != http.MethodHead {
+			w.Write(rec.body)
+		}
+	})
+}
+
+func (c *Cache) cacheControl() string {
+	return "public, max-age=" + strconv.Itoa(int(c.o.MaxAge/time.Second)) +
+		", stale-while-revalidate=" + strconv.Itoa(int(c.o.StaleWhileRevalidate/time.Second))
+}
+
+// notModified answers 304 with the validator and caching headers a 200
+// would carry, and no body (RFC 9110 15.4.5).
+func (c *Cache) notModified(w http.ResponseWriter, tag string) {
+	h := w.Header()
+	for _, k := range []string{"Content-Type", "Content-Length", "Content-Disposition"} {
+		h.Del(k)
+	}
+	h.Set("ETag", tag)
+	h.Set("Cache-Control", c.cacheControl())
+	h.Set("Vary", Vary)
+	w.WriteHeader(http.StatusNotModified)
+}
+
+// Tag is the strong entity tag of a body served at a change-log watermark:
+// "<watermark>-<first 128 bits of the body's SHA-256, hex>". The watermark
+// ties it to the change log; the hash keeps it strong (two bodies never
+// share a tag, even where scores differ between replicas).
+func Tag(watermark uint64, body []byte) string {
+	sum := sha256.Sum256(body)
+	return `"` + strconv.FormatUint(watermark, 10) + "-" + hex.EncodeToString(sum[:16]) + `"`
+}
+
+// Match applies If-None-Match's weak comparison (RFC 9110 13.1.2): true
+// for "*" or when any listed tag equals tag, W/ prefixes ignored.
+func Match(header, tag string) bool {
+	if header == "" {
+		return false
+	}
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || t == tag {
+			return true
+		}
+	}
+	return false
+}
+
+// requestKey names what an answer depends on besides the position: the
+// path and query, the Accept header, and today's date (UTC) for answers
+// that use it.
+func requestKey(r *http.Request) string {
+	return r.Method + " " + r.URL.RequestURI() + "\x00" + r.Header.Get("Accept") + "\x00" + time.Now().UTC().Format("2006-01-02")
+}
+
+// recorder buffers an answer so its tag can be computed before it is sent.
+type recorder struct {
+	header http.Header
+	status int
+	body   []byte
+	wrote  bool
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+
+func (r *recorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	r.body = append(r.body, b...)
+	return len(b), nil
+}
