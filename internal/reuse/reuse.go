@@ -46,18 +46,24 @@ func New(o Options) *Handler {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	o.PublicURL = strings.TrimSuffix(o.PublicURL, "/")
+	if strings.TrimSpace(o.Publisher) == "" {
+		o.Publisher = "Guidance Hub"
+	}
 	h := &Handler{o: o, mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET /resources/{file}", h.citation)
 	h.mux.HandleFunc("GET /schema.graphql", h.schema)
+	h.mux.HandleFunc("GET /oembed", h.oembed)
+	h.mux.HandleFunc("GET /embed/resources/{slug}", h.card)
 	return h
 }
 
 // Owns reports whether the path is one of the handler's doors: the
 // citation downloads (a slug followed by .ris, .bib or .json; slugs never
-// contain a dot, so no page path is taken) and /schema.graphql.
+// contain a dot, so no page path is taken), /schema.graphql, /oembed and
+// /embed/resources/<slug>.
 func Owns(p string) bool {
 	switch {
-	case p == "/schema.graphql":
+	case p == "/schema.graphql", p == "/oembed", strings.HasPrefix(p, "/embed/resources/"):
 		return true
 	case strings.HasPrefix(p, "/resources/"):
 		_, ok := citation.ByExtension(strings.TrimPrefix(path.Ext(p), "."))
