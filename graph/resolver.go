@@ -26,4 +26,7 @@ type Resolver struct {
 	// PublicURL is the base of each resource's url, without a trailing slash.
 	PublicURL string
 	Log       *slog.Logger
+	// APQ is the automatic-persisted-query cache (apq.go); nil: NewServer
+	// makes one of its own.
+	APQ *PersistedQueries
 }

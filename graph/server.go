@@ -32,6 +32,10 @@ func NewServer(r *Resolver, limits Limits, log *slog.Logger) *handler.Server {
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(limits.Tokens)
 	srv.Use(extension.Introspection{})
+	if r.APQ == nil {
+		r.APQ = NewPersistedQueries()
+	}
+	srv.Use(persistedQueries{extension.AutomaticPersistedQuery{Cache: r.APQ}})
 	srv.Use(textCheck{})
 	srv.Use(shapeLimit{limits})
 	srv.Use(extension.FixedComplexityLimit(limits.Complexity))

@@ -95,7 +95,15 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 			badRequest(w, "the request body is not a JSON object")
 			return
 		}
-		if err := json.Unmarshal(req.Query, &params.Query); err != nil || params.Query == "" {
+		if err := decodeObject("extensions", req.Extensions, &params.Extensions); err != nil {
+			badRequest(w, err.Error())
+			return
+		}
+		// An automatic persisted query's hash (extensions.persistedQuery)
+		// may stand for the document: the APQ extension (apq.go) fills it in.
+		q := string(req.Query)
+		byHash := (q == "" || q == "null") && params.Extensions["persistedQuery"] != nil
+		if err := json.Unmarshal(req.Query, &params.Query); !byHash && (err != nil || params.Query == "") {
 			badRequest(w, "query must be a non-empty string")
 			return
 		}
@@ -106,10 +114,6 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 			}
 		}
 		if err := decodeObject("variables", req.Variables, &params.Variables); err != nil {
-			badRequest(w, err.Error())
-			return
-		}
-		if err := decodeObject("extensions", req.Extensions, &params.Extensions); err != nil {
 			badRequest(w, err.Error())
 			return
 		}

@@ -36,6 +36,7 @@ const (
 	RequestTooLarge         = "REQUEST_TOO_LARGE"
 	UnsupportedMediaType    = "UNSUPPORTED_MEDIA_TYPE"
 	RateLimited             = "RATE_LIMITED"
+	PersistedQueryNotFound  = "PERSISTED_QUERY_NOT_FOUND" // gqlgen's APQ extension
 )
 
 // Code is one row of the table.
@@ -72,13 +73,14 @@ var Codes = []Code{
 	{ValidationFailed, "", true, 400, "The document does not fit the schema. 400 with `Accept: application/graphql-response+json`."},
 	{LimitExceeded, "", true, 400, "Depth, aliases or root fields over the limit. As above."},
 	{ComplexityLimitExceeded, "", true, 400, "Complexity over the limit. As above."},
-	{BadRequest, "", false, 400, "The body is not a JSON object, has no `query`, or its `variables`, `operationName` or `extensions` have the wrong type (also a GET whose `variables` is not a JSON object). The message never repeats the body."},
+	{BadRequest, "", false, 400, "The body is not a JSON object, has neither `query` nor a persisted query's hash, or its `variables`, `operationName` or `extensions` have the wrong type (also a GET whose `variables` is not a JSON object). The message never repeats the body."},
 	{BatchNotSupported, "", false, 400, "A JSON array of requests."},
 	{MethodNotAllowed, "", false, 405, "A mutation over GET, or a method other than GET and POST."},
 	{NotAcceptable, "", false, 406, "`Accept` allows neither JSON media type."},
 	{RequestTooLarge, "", false, 413, "The body is over 64 KiB (2 MiB for editors and admins)."},
 	{UnsupportedMediaType, "", false, 415, "A POST that is not `application/json`, or declares a `charset` other than UTF-8."},
 	{RateLimited, "", false, 429, "Over the caller's rate; `Retry-After` says when to retry."},
+	{PersistedQueryNotFound, "", true, 0, "An automatic persisted query's hash this replica does not know: send the request again with `query` beside the hash (Apollo Client's persisted-queries link does)."},
 }
 
 // Lookup returns the row of a client code; ok is false for a code not in

@@ -61,7 +61,8 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 	svc := service.New(service.Options{Store: db, Editor: db, Index: syncer, Log: log,
 		ZeroResults: db.RecordZeroResult, ZeroResultTerm: search.ZeroResultTerm})
 	hooks := partner.NewWebhooks(db, partner.WebhookOptions{AllowPrivate: cfg.WebhookAllowPrivate, PublicURL: cfg.PublicURL, Logger: log})
-	resolver := &graph.Resolver{Reading: svc, Editing: svc, Feed: db, Webhooks: hooks, PublicURL: cfg.PublicURL, Log: log}
+	apq := graph.NewPersistedQueries()
+	resolver := &graph.Resolver{APQ: apq, Reading: svc, Editing: svc, Feed: db, Webhooks: hooks, PublicURL: cfg.PublicURL, Log: log}
 	h := httpapi.New(httpapi.Options{
 		Logger: log,
 		GraphQL: graph.NewServer(resolver, graph.Limits{Tokens: cfg.MaxTokens, Depth: cfg.MaxDepth, Aliases: cfg.MaxAliases,
@@ -87,7 +88,8 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 			// index being rebuilt): never cache it.
 			return !bytes.HasPrefix(body, []byte(`{"errors"`))
 		}}),
-		Reuse: reuse.New(reuse.Options{Resources: svc, PublicURL: cfg.PublicURL, Schema: graph.SDL(), Logger: log}),
+		PersistedQuery: func(hash string) (string, bool) { return apq.Get(context.Background(), hash) },
+		Reuse:          reuse.New(reuse.Options{Resources: svc, PublicURL: cfg.PublicURL, Schema: graph.SDL(), Logger: log}),
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

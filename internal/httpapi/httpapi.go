@@ -78,6 +78,10 @@ type Options struct {
 	// Cache makes anonymous GET /graphql answers and the reuse doors
 	// cacheable (internal/httpcache); nil: no caching headers.
 	Cache *httpcache.Cache
+	// PersistedQuery looks up an automatic persisted query by its SHA-256
+	// hash (graph.PersistedQueries), so a GET naming a mutation by hash is
+	// 405 like one that spells it out. Nil: unknown.
+	PersistedQuery func(hash string) (string, bool)
 }
 
 // New returns the hub's HTTP handler.
@@ -106,7 +110,7 @@ func New(opts Options) http.Handler {
 			return opts.MaxEditorBodyBytes
 		}
 		return opts.MaxBodyBytes
-	})
+	}, opts.PersistedQuery)
 	if opts.Cache != nil {
 		transport = opts.Cache.Handler(transport)
 	}
@@ -197,7 +201,11 @@ func NewServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
 // parsing; a POST body that is not JSON is 415; a mutation or subscription
 // over GET is 405 with Allow: POST, decided from the parsed operation type
 // before validation.
-func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64) http.Handler {
+//
+// A request may carry an automatic persisted query's hash
+// (extensions.persistedQuery) instead of query; persistedQuery looks a
+// hash up for the GET method rule (nil: unknown hashes).
+func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64, persistedQuery func(hash string) (string, bool)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		media := responseMedia(r.Header.Get("Accept"))
 		if media == "" && r.Method != http.MethodOptions {
@@ -237,23 +245,36 @@ func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64) ht
 				return
 			}
 			var req struct {
-				Query any `json:"query"`
+				Query      any            `json:"query"`
+				Extensions map[string]any `json:"extensions"`
 			}
 			if err := json.Unmarshal(body, &req); err != nil {
 				writeError(w, apierror.BadRequest, "the request body is not valid JSON")
 				return
 			}
-			if q, ok := req.Query.(string); !ok || strings.TrimSpace(q) == "" {
+			// A persisted query's hash stands for the document: gqlgen's
+			// APQ extension looks it up (or answers PERSISTED_QUERY_NOT_FOUND).
+			if q, ok := req.Query.(string); (!ok || strings.TrimSpace(q) == "") && !(req.Query == nil && persisted(req.Extensions)) {
 				writeError(w, apierror.BadRequest, "the request has no query")
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		case http.MethodGet:
-			if strings.TrimSpace(r.URL.Query().Get("query")) == "" {
-				writeError(w, apierror.BadRequest, "the request has no query")
-				return
+			q := r.URL.Query()
+			query := q.Get("query")
+			if strings.TrimSpace(query) == "" {
+				var ext map[string]any
+				if json.Unmarshal([]byte(q.Get("extensions")), &ext) != nil || !persisted(ext) {
+					writeError(w, apierror.BadRequest, "the request has no query")
+					return
+				}
+				// The document a hash stands for decides the method rule
+				// too; an unknown hash is gqlgen's PERSISTED_QUERY_NOT_FOUND.
+				if hash, _ := ext["persistedQuery"].(map[string]any)["sha256Hash"].(string); persistedQuery != nil {
+					query, _ = persistedQuery(hash)
+				}
 			}
-			if op := getOperation(r); op == ast.Mutation || op == ast.Subscription {
+			if op := getOperation(query, q.Get("operationName")); op == ast.Mutation || op == ast.Subscription {
 				w.Header().Set("Allow", http.MethodPost)
 				writeError(w, apierror.MethodNotAllowed, "mutations must be sent with POST")
 				return
@@ -268,15 +289,23 @@ func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64) ht
 	})
 }
 
+// persisted reports whether request extensions carry a persisted query
+// (an object under "persistedQuery").
+func persisted(ext map[string]any) bool {
+	_, ok := ext["persistedQuery"].(map[string]any)
+	return ok
+}
+
 // getOperation returns the type of the operation a GET request would run,
 // or "" when the query does not parse (gqlgen then reports the error).
-func getOperation(r *http.Request) ast.Operation {
-	q := r.URL.Query()
-	doc, err := parser.ParseQuery(&ast.Source{Input: q.Get("query")})
+func getOperation(query, name string) ast.Operation {
+	if query == "" {
+		return ""
+	}
+	doc, err := parser.ParseQuery(&ast.Source{Input: query})
 	if err != nil {
 		return ""
 	}
-	name := q.Get("operationName")
 	if name == "" && len(doc.Operations) > 0 {
 		// With several operations and no name gqlgen refuses the request;
 		// a mutation among them still makes it a write attempt.
