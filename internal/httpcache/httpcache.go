@@ -1,14 +1,17 @@
 // Package httpcache makes the hub's GET doors (GET /graphql, pages, feeds,
-// exports, citations) cacheable by browsers and CDNs: a strong ETag tied to
-// the change-log position this replica has applied plus a hash of the body,
+// exports, citations) cacheable by browsers and CDNs: a strong ETag (a hash
+// of the body) revalidated against the change-log position this replica
+// has applied,
 // Cache-Control public with a short max-age and stale-while-revalidate for
 // anonymous callers, private no-store for anything sent with a token, and
 // 304 Not Modified for a matching If-None-Match (RFC 9110 13.1.2, 15.4.5;
 // RFC 5861 for stale-while-revalidate).
 //
-// A request whose If-None-Match names the tag this replica last gave the
-// same request, while the position has not moved, gets 304 without running
-// the handler at all: that is what makes a revalidation cheap.
+// The change-log position decides when a tag must be recomputed: a request
+// whose If-None-Match names the tag this replica last gave the same
+// request, while the replica has applied no change since, gets 304 without
+// running the handler at all (that is what makes a revalidation cheap);
+// after any change the handler runs and the body's hash decides.
 package httpcache
 
 import (
@@ -90,9 +93,9 @@ func (c *Cache) Handler(next http.Handler) http.Handler {
 		}
 		key := requestKey(r)
 		inm := r.Header.Get("If-None-Match")
-		var watermark, generation uint64
+		var generation uint64
 		if c.o.Position != nil {
-			watermark, generation = c.o.Position()
+			_, generation = c.o.Position()
 			if inm != "" {
 				if e, ok := c.tags.Get(r.Context(), key); ok && e.generation == generation && Match(inm, e.tag) {
 					c.notModified(w, e.tag)
@@ -115,7 +118,7 @@ func (c *Cache) Handler(next http.Handler) http.Handler {
 			w.Write(rec.body)
 			return
 		}
-		tag := Tag(watermark, rec.body)
+		tag := Tag(rec.body)
 		if c.o.Position != nil {
 			c.tags.Add(r.Context(), key, entry{generation: generation, tag: tag})
 		}
@@ -151,13 +154,15 @@ func (c *Cache) notModified(w http.ResponseWriter, tag string) {
 	w.WriteHeader(http.StatusNotModified)
 }
 
-// Tag is the strong entity tag of a body served at a change-log watermark:
-// "<watermark>-<first 128 bits of the body's SHA-256, hex>". The watermark
-// ties it to the change log; the hash keeps it strong (two bodies never
-// share a tag, even where scores differ between replicas).
-func Tag(watermark uint64, body []byte) string {
+// Tag is the strong entity tag of a body: the first 128 bits of its
+// SHA-256 in hex, quoted. It changes exactly when the body does: not when
+// the change log moves without touching this answer (a draft saved, an
+// unrelated resource published), and never with the clock; two replicas
+// give the same tag for the same body, and different tags where their
+// scores (and so the body) differ.
+func Tag(body []byte) string {
 	sum := sha256.Sum256(body)
-	return `"` + strconv.FormatUint(watermark, 10) + "-" + hex.EncodeToString(sum[:16]) + `"`
+	return `"` + hex.EncodeToString(sum[:16]) + `"`
 }
 
 // Match applies If-None-Match's weak comparison (RFC 9110 13.1.2): true
