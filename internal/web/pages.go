@@ -345,7 +345,7 @@ func (h *Handler) resource(w http.ResponseWriter, r *http.Request) {
 	}
 	d := resourceData{R: res, URL: h.public + "/resources/" + slug, SearchURL: "/search?kind=" + kindSlug(res.Kind)}
 	if res.Status == content.StatusWithdrawn || res.Withdrawal != nil {
-		h.render(w, r, http.StatusGone, "withdrawn", layout{Title: res.Title + " (withdrawn)", Canonical: d.URL, Data: d})
+		h.render(w, r, http.StatusGone, "withdrawn", layout{Title: res.Title + " (withdrawn)", Canonical: d.URL, OEmbed: oembedURL(d.URL), Data: d})
 		return
 	}
 	if !res.Visible() {
@@ -382,7 +382,7 @@ func (h *Handler) resource(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	d.Citation = citation(res, d.URL)
-	h.render(w, r, http.StatusOK, "resource", layout{Title: res.Title, Canonical: d.URL, Data: d})
+	h.render(w, r, http.StatusOK, "resource", layout{Title: res.Title, Canonical: d.URL, OEmbed: oembedURL(d.URL), Data: d})
 }
 
 // citation formats a reference to the resource (Harvard style: author,
@@ -516,4 +516,10 @@ func (h *Handler) completions(ctx context.Context, prefix string) ([]completion,
 		}
 	}
 	return out, nil
+}
+
+// oembedURL is the oEmbed discovery address of a resource page
+// (internal/reuse answers it).
+func oembedURL(page string) string {
+	return "/oembed?url=" + url.QueryEscape(page) + "&format=json"
 }
