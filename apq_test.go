@@ -92,14 +92,14 @@ func TestPersistedQueriesOverHTTP(t *testing.T) {
 		t.Errorf("mismatched hash: %v", r.Errors)
 	}
 	extJSON, _ := json.Marshal(ext(q))
-	status, hdr, body := get(t, h.url+"/graphql?extensions="+url.QueryEscape(string(extJSON)), nil)
+	status, hdr, body := getWith(t, h.url+"/graphql?extensions="+url.QueryEscape(string(extJSON)), nil)
 	if status != http.StatusOK || !strings.Contains(body, "Barriers to GP registration") || hdr.Get("ETag") == "" {
 		t.Errorf("GET by hash: %d ETag %q %s", status, hdr.Get("ETag"), body)
 	}
 	m := `mutation { withdrawResource(id: "x", reason: "y") { resource { id } } }`
 	postJSON(map[string]any{"query": m, "extensions": ext(m)}) // refused (no token), but remembered
 	mExt, _ := json.Marshal(ext(m))
-	if status, hdr, body := get(t, h.url+"/graphql?extensions="+url.QueryEscape(string(mExt)), nil); status != http.StatusMethodNotAllowed || hdr.Get("Allow") != "POST" {
+	if status, hdr, body := getWith(t, h.url+"/graphql?extensions="+url.QueryEscape(string(mExt)), nil); status != http.StatusMethodNotAllowed || hdr.Get("Allow") != "POST" {
 		t.Errorf("mutation by hash over GET: %d %q %s", status, hdr.Get("Allow"), body)
 	}
 }

@@ -16,7 +16,7 @@ func TestHTTPCaching(t *testing.T) {
 	e := startEditorialHub(t)
 	q := h2q(`{ resources(first: 50) { totalCount edges { node { slug title } } } }`)
 	u := e.url + "/graphql?query=" + url.QueryEscape(q)
-	status, hdr, body := get(t, u, nil)
+	status, hdr, body := getWith(t, u, nil)
 	if status != http.StatusOK {
 		t.Fatalf("%d %s", status, body)
 	}
@@ -34,17 +34,17 @@ func TestHTTPCaching(t *testing.T) {
 		t.Errorf("Vary %q", v)
 	}
 	for i := 0; i < 3; i++ {
-		if _, h2, b2 := get(t, u, nil); h2.Get("ETag") != tag || b2 != body {
+		if _, h2, b2 := getWith(t, u, nil); h2.Get("ETag") != tag || b2 != body {
 			t.Fatalf("identical request %d: ETag %q (was %q)", i, h2.Get("ETag"), tag)
 		}
 	}
-	if s, h304, b := get(t, u, map[string]string{"If-None-Match": tag}); s != http.StatusNotModified || b != "" || h304.Get("ETag") != tag {
+	if s, h304, b := getWith(t, u, map[string]string{"If-None-Match": tag}); s != http.StatusNotModified || b != "" || h304.Get("ETag") != tag {
 		t.Errorf("If-None-Match: %d %q ETag %q", s, b, h304.Get("ETag"))
 	}
-	if s, _, _ := get(t, u, map[string]string{"If-None-Match": `"0-stale"`}); s != http.StatusOK {
+	if s, _, _ := getWith(t, u, map[string]string{"If-None-Match": `"0-stale"`}); s != http.StatusOK {
 		t.Errorf("a stale tag got %d, want 200", s)
 	}
-	s, hTok, _ := get(t, u, map[string]string{"Authorization": "Bearer " + e.partner, "If-None-Match": tag})
+	s, hTok, _ := getWith(t, u, map[string]string{"Authorization": "Bearer " + e.partner, "If-None-Match": tag})
 	if s != http.StatusOK || hTok.Get("ETag") != "" || hTok.Get("Cache-Control") != "private, no-store" {
 		t.Errorf("with a token: %d ETag %q Cache-Control %q", s, hTok.Get("ETag"), hTok.Get("Cache-Control"))
 	}
@@ -54,7 +54,7 @@ func TestHTTPCaching(t *testing.T) {
 	waitNewTag := func(old, what string) string {
 		t.Helper()
 		for i := 0; i < 100; i++ {
-			s, h, b := get(t, u, map[string]string{"If-None-Match": old})
+			s, h, b := getWith(t, u, map[string]string{"If-None-Match": old})
 			if s == http.StatusOK && h.Get("ETag") != old {
 				return h.Get("ETag") + "\n" + b
 			}
@@ -69,7 +69,7 @@ func TestHTTPCaching(t *testing.T) {
 		t.Fatalf("create: %+v", r.Errors)
 	}
 	// A draft changes nothing the public sees: the tag holds.
-	if s, _, _ := get(t, u, map[string]string{"If-None-Match": tag}); s != http.StatusNotModified {
+	if s, _, _ := getWith(t, u, map[string]string{"If-None-Match": tag}); s != http.StatusNotModified {
 		t.Errorf("after creating a draft: %d, want 304", s)
 	}
 	authed(t, e.url, e.editor, `mutation($id: ID!) { publishResource(id: $id) { resource { id } } }`, map[string]any{"id": id})
@@ -85,7 +85,7 @@ func TestHTTPCaching(t *testing.T) {
 		t.Errorf("after withdrawal: tag %s body %s", tag3, body3)
 	}
 	// A mutation over GET is still refused, a POST is never cached.
-	if s, h, _ := get(t, e.url+"/graphql?query="+url.QueryEscape(`mutation { __typename }`), nil); s != http.StatusMethodNotAllowed || h.Get("ETag") != "" {
+	if s, h, _ := getWith(t, e.url+"/graphql?query="+url.QueryEscape(`mutation { __typename }`), nil); s != http.StatusMethodNotAllowed || h.Get("ETag") != "" {
 		t.Errorf("mutation over GET: %d ETag %q", s, h.Get("ETag"))
 	}
 }

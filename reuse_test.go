@@ -12,7 +12,7 @@ import (
 )
 
 // get fetches u with headers and returns status, headers and body.
-func get(t *testing.T, u string, headers map[string]string) (int, http.Header, string) {
+func getWith(t *testing.T, u string, headers map[string]string) (int, http.Header, string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, u, nil)
 	if err != nil {
@@ -37,7 +37,7 @@ func get(t *testing.T, u string, headers map[string]string) (int, http.Header, s
 func TestCitationDoors(t *testing.T) {
 	h, _ := startFixtureHub(t)
 	for ext, format := range map[string]string{"ris": "RIS", "bib": "BIBTEX", "json": "CSL_JSON"} {
-		status, hdr, body := get(t, h.url+"/resources/barriers-brief."+ext, nil)
+		status, hdr, body := getWith(t, h.url+"/resources/barriers-brief."+ext, nil)
 		if status != http.StatusOK {
 			t.Fatalf("%s: %d %s", ext, status, body)
 		}
@@ -57,15 +57,15 @@ func TestCitationDoors(t *testing.T) {
 		if !strings.HasPrefix(tag, `"`) {
 			t.Errorf("%s: ETag %q is not strong", ext, tag)
 		}
-		if _, hdr2, _ := get(t, h.url+"/resources/barriers-brief."+ext, nil); hdr2.Get("ETag") != tag {
+		if _, hdr2, _ := getWith(t, h.url+"/resources/barriers-brief."+ext, nil); hdr2.Get("ETag") != tag {
 			t.Errorf("%s: ETag changed between identical requests: %q, %q", ext, tag, hdr2.Get("ETag"))
 		}
-		if status, _, body := get(t, h.url+"/resources/barriers-brief."+ext, map[string]string{"If-None-Match": tag}); status != http.StatusNotModified || body != "" {
+		if status, _, body := getWith(t, h.url+"/resources/barriers-brief."+ext, map[string]string{"If-None-Match": tag}); status != http.StatusNotModified || body != "" {
 			t.Errorf("%s with If-None-Match: %d %q", ext, status, body)
 		}
 	}
 	for _, p := range []string{"/resources/unpublished-position.ris", "/resources/no-such-thing.bib", "/resources/Not%20A%20Slug.json", "/resources/" + url.PathEscape("a\x00b") + ".ris"} {
-		if status, _, body := get(t, h.url+p, nil); status != http.StatusNotFound {
+		if status, _, body := getWith(t, h.url+p, nil); status != http.StatusNotFound {
 			t.Errorf("%s: %d %q, want 404", p, status, body)
 		}
 	}
@@ -73,7 +73,7 @@ func TestCitationDoors(t *testing.T) {
 	if r.code() == "" {
 		t.Errorf("unknown citation format accepted: %v", r.Data)
 	}
-	status, hdr, body := get(t, h.url+"/schema.graphql", nil)
+	status, hdr, body := getWith(t, h.url+"/schema.graphql", nil)
 	if status != http.StatusOK || body != graph.SDL() || !strings.HasPrefix(hdr.Get("Content-Type"), "text/plain") {
 		t.Errorf("/schema.graphql: %d %q", status, hdr.Get("Content-Type"))
 	}
@@ -92,7 +92,7 @@ func TestOEmbedAndCard(t *testing.T) {
 	e := startEditorialHub(t)
 	page := "https://hub.example.org/resources/barriers-brief"
 	oembed := func(params string) (int, http.Header, string) {
-		return get(t, e.url+"/oembed?"+params, nil)
+		return getWith(t, e.url+"/oembed?"+params, nil)
 	}
 	status, hdr, body := oembed("url=" + url.QueryEscape(page) + "&format=json&maxwidth=300&maxheight=200")
 	if status != http.StatusOK || !strings.HasPrefix(hdr.Get("Content-Type"), "application/json") {
@@ -140,7 +140,7 @@ func TestOEmbedAndCard(t *testing.T) {
 		}
 	}
 
-	status, hdr, card := get(t, e.url+"/embed/resources/barriers-brief", nil)
+	status, hdr, card := getWith(t, e.url+"/embed/resources/barriers-brief", nil)
 	if status != http.StatusOK || !strings.HasPrefix(hdr.Get("Content-Type"), "text/html") {
 		t.Fatalf("card: %d %s", status, card)
 	}
@@ -156,14 +156,14 @@ func TestOEmbedAndCard(t *testing.T) {
 	if lc := strings.ToLower(card); strings.Contains(lc, "<script") || strings.Contains(lc, "javascript:") || strings.Contains(lc, " onload=") {
 		t.Errorf("card has a script")
 	}
-	if _, _, ar := get(t, e.url+"/embed/resources/register-without-id-ar", nil); !strings.Contains(ar, `<html lang="ar" dir="rtl">`) {
+	if _, _, ar := getWith(t, e.url+"/embed/resources/register-without-id-ar", nil); !strings.Contains(ar, `<html lang="ar" dir="rtl">`) {
 		t.Errorf("Arabic card not right-to-left: %s", ar[:min(200, len(ar))])
 	}
-	if _, h, _ := get(t, e.url+"/resources/barriers-brief", nil); strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors *") {
+	if _, h, _ := getWith(t, e.url+"/resources/barriers-brief", nil); strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors *") {
 		t.Errorf("the resource page is framable: %q", h.Get("Content-Security-Policy"))
 	}
 	for _, p := range []string{"/embed/resources/unpublished-position", "/embed/resources/no-such-thing"} {
-		if s, _, _ := get(t, e.url+p, nil); s != http.StatusNotFound {
+		if s, _, _ := getWith(t, e.url+p, nil); s != http.StatusNotFound {
 			t.Errorf("%s: %d, want 404", p, s)
 		}
 	}
@@ -173,7 +173,7 @@ func TestOEmbedAndCard(t *testing.T) {
 	id, _ := path(r.Data, "createResource", "resource", "id").(string)
 	authed(t, e.url, e.editor, `mutation($id: ID!) { publishResource(id: $id) { resource { id } } }`, map[string]any{"id": id})
 	authed(t, e.url, e.editor, `mutation($id: ID!) { withdrawResource(id: $id, reason: "Superseded by <new> guidance") { resource { id } } }`, map[string]any{"id": id})
-	_, _, wcard := get(t, e.url+"/embed/resources/embed-guide", nil)
+	_, _, wcard := getWith(t, e.url+"/embed/resources/embed-guide", nil)
 	if !strings.Contains(wcard, "Withdrawn on") || !strings.Contains(wcard, "Superseded by &lt;new&gt; guidance") || strings.Contains(wcard, "A summary of Embed guide") {
 		t.Errorf("withdrawn card:\n%s", wcard)
 	}
