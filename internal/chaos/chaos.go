@@ -575,8 +575,15 @@ func (s *suite) pgKill(ctx context.Context) {
 		return
 	}
 	s.rep.add("PostgreSQL kill -9 → answering", back)
-	if !strings.Contains(h.logs.String(), "restarted PostgreSQL") {
-		s.rep.fail("PostgreSQL kill: no 'restarted PostgreSQL' log line")
+	// The watcher logs the restart when pg_ctl returns, which can be a
+	// little after the server first answers queries: wait for the line
+	// (bounded) rather than read the log at that instant.
+	logged := false
+	for deadline := time.Now().Add(10 * time.Second); !logged && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		logged = strings.Contains(h.logs.String(), "restarted PostgreSQL")
+	}
+	if !logged {
+		s.rep.fail("PostgreSQL kill: no 'restarted PostgreSQL' log line within 10 s of answering again")
 	}
 	s.checkIndex(ctx, h.url, "after PostgreSQL kill")
 	restarts := ""
