@@ -64,25 +64,7 @@ func (db *DB) ScanPublished(ctx context.Context, batch int, fn func([]*content.R
 		if watermark, err = strconv.ParseUint(xmin, 10, 64); err != nil {
 			return err
 		}
-		// A full scan may take longer than one statement's timeout allows.
-		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
-			return err
-		}
-		var after int64
-		for {
-			rows, _ := tx.Query(ctx, `SELECT `+resourceColumns+publicJoin+` WHERE`+listed+` AND r.id > $1 ORDER BY r.id LIMIT $2`, after, batch)
-			rs, err := pgx.CollectRows(rows, scanResource)
-			if err != nil {
-				return err
-			}
-			if len(rs) == 0 {
-				return nil
-			}
-			if err := fn(rs); err != nil {
-				return err
-			}
-			after = rs[len(rs)-1].ID
-		}
+		return scanPublished(ctx, tx, batch, fn)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("scan published: %w", domainError(err))
@@ -152,4 +134,29 @@ func (db *DB) RecordZeroResult(ctx context.Context, term string) error {
 		return fmt.Errorf("record zero result: %w", domainError(err))
 	}
 	return nil
+}
+
+// scanPublished calls fn with every listed (published) resource visible in
+// tx's snapshot, in batches of at most batch resources in id order, with no
+// statement timeout (a full scan of 100,000 resources may take longer than
+// one statement is allowed). It stops at fn's first error.
+func scanPublished(ctx context.Context, tx pgx.Tx, batch int, fn func([]*content.Resource) error) error {
+	if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+		return err
+	}
+	var after int64
+	for {
+		rows, _ := tx.Query(ctx, `SELECT `+resourceColumns+publicJoin+` WHERE`+listed+` AND r.id > $1 ORDER BY r.id LIMIT $2`, after, batch)
+		rs, err := pgx.CollectRows(rows, scanResource)
+		if err != nil {
+			return err
+		}
+		if len(rs) == 0 {
+			return nil
+		}
+		if err := fn(rs); err != nil {
+			return err
+		}
+		after = rs[len(rs)-1].ID
+	}
 }

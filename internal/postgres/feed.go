@@ -184,25 +184,7 @@ func (db *DB) ExportPublished(ctx context.Context, batch int, fn func([]*content
 		if pos, err = changeFeedAt(ctx, tx); err != nil {
 			return err
 		}
-		// A full export may take longer than one statement's timeout allows.
-		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
-			return err
-		}
-		var after int64
-		for {
-			rows, _ := tx.Query(ctx, `SELECT `+resourceColumns+publicJoin+` WHERE`+listed+` AND r.id > $1 ORDER BY r.id LIMIT $2`, after, batch)
-			rs, err := pgx.CollectRows(rows, scanResource)
-			if err != nil {
-				return err
-			}
-			if len(rs) == 0 {
-				return nil
-			}
-			if err := fn(rs); err != nil {
-				return err
-			}
-			after = rs[len(rs)-1].ID
-		}
+		return scanPublished(ctx, tx, batch, fn)
 	})
 	if err != nil {
 		if content.ErrorCode(err) != content.EINTERNAL {
