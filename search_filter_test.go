@@ -106,10 +106,11 @@ func TestSearchFiltersMatchPostgreSQL(t *testing.T) {
 	}
 	rng := rand.New(rand.NewSource(seed))
 	fields := []string{"kinds", "topics", "audiences", "nations", "languages", "dates"}
-	// Single words, and several words that make search relax (fewer than
-	// ten resources have them all) or leave a word out.
+	// Single words, several words that make search relax (fewer than
+	// ten resources have them all) or leave a word out, and exclusions.
 	words := []string{"registration", "charges", "care", "data", "GP", "asylum", "interpreting", "maternity",
-		"gp registration", "asylum maternity charges", "registration zzqxv", "interpreter data sharing police"}
+		"gp registration", "asylum maternity charges", "registration zzqxv", "interpreter data sharing police",
+		"-gp", "charges -wales", "registration -GP -asylum"}
 	pick := func(vs []string, k int) []string {
 		out := []string{}
 		for _, i := range rng.Perm(len(vs))[:min(k, len(vs))] {

@@ -165,6 +165,8 @@ func TestSearchQuality(t *testing.T) {
 // It builds an index per variant and runs every judged query on each, which
 // takes minutes under the race detector: run it with
 // SEARCH_EXPERIMENTS=1 go test ./internal/search -run TestRankingExperiments -v
+// (or SEARCH_EXPERIMENTS=<part of a variant's name> for the default and
+// the variants so named).
 func TestRankingExperiments(t *testing.T) {
 	if os.Getenv("SEARCH_EXPERIMENTS") == "" {
 		t.Skip("a measurement, not a check: set SEARCH_EXPERIMENTS=1 to run it")
@@ -192,7 +194,11 @@ func TestRankingExperiments(t *testing.T) {
 		{"neighbouring words together weighted 1", func() Ranking { r := base; r.PairBoost = 1; return r }()},
 		{"relax only when nothing has every word", func() Ranking { r := base; r.RelaxBelow = 1; return r }()},
 	}
-	for _, v := range variants {
+	only := os.Getenv("SEARCH_EXPERIMENTS")
+	for i, v := range variants {
+		if i > 0 && only != "1" && !strings.Contains(v.name, only) {
+			continue // SEARCH_EXPERIMENTS=<part of a name>: the default and those variants
+		}
 		ix, slugs := shippedIndexSlugs(t, v.r)
 		for _, file := range judgedSets {
 			ndcg, mrr, dead, _ := evaluate(t, ix, slugs, loadJudgments(t, file))

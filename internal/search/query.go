@@ -60,7 +60,7 @@ func parseQuery(s string) ([]clause, error) {
 			continue
 		}
 		exclude := false
-		if rs[i] == '-' && i+1 < len(rs) && !unicode.IsSpace(rs[i+1]) {
+		if isMinus(rs[i]) && i+1 < len(rs) && !unicode.IsSpace(rs[i+1]) {
 			exclude = true
 			i++
 		}
@@ -97,6 +97,10 @@ func parseQuery(s string) ([]clause, error) {
 	}
 	return expandSynonyms(out), nil
 }
+
+// isMinus reports whether r, leading a word, excludes it: '-' or its
+// full-width form (NFKC maps U+FF0D to '-').
+func isMinus(r rune) bool { return r == '-' || r == '\uff0d' }
 
 // trimWord lower-cases a word and trims punctuation from its ends, keeping
 // inner punctuation such as the & of "A&E". A token with no letter or digit
@@ -164,7 +168,9 @@ func expandSynonyms(in []clause) []clause {
 	for i := 0; i < len(in); {
 		c := in[i]
 		if c.exclude || c.phrase {
-			if alts, ok := synonyms[c.text]; ok && c.phrase {
+			// An excluded word leaves out what the word alone finds, so
+			// it carries its synonyms too.
+			if alts, ok := synonyms[c.text]; ok {
 				c.alternatives = alts
 			}
 			out = append(out, c)
@@ -344,7 +350,7 @@ func compounds(cs []clause, known func(string) bool) []clause {
 				continue
 			}
 		}
-		if plain(c) {
+		if plain(c) || c.exclude && !c.phrase && len(c.alternatives) == 0 && !stopWords[c.text] && len(splitWord(c.text)) == 1 {
 			rs := []rune(c.text)
 			for k := minCompoundPart; k <= len(rs)-minCompoundPart; k++ {
 				a, b := string(rs[:k]), string(rs[k:])
@@ -406,6 +412,9 @@ const kindBoost = 0.5
 // (required), words that only raise a match (optional), exclusions, and
 // the whole query as a phrase (proximity).
 type plan struct {
+	// browse: the query has only exclusions; it finds every resource
+	// but those, newest first.
+	browse    bool
 	tierBoost float64
 	required  []planClause
 	optional  []query.Query
@@ -426,11 +435,22 @@ type planClause struct {
 // ("can", "need", "patient"): such a word is optional unless every word
 // is, as it narrows little and says little (Lucene's cutoff frequency).
 func buildPlan(cs []clause, gs []string, r Ranking, known, common func(string) bool) *plan {
-	pos := positive(compounds(cs, known))
-	if len(pos) == 0 {
-		return nil
-	}
+	cs = compounds(cs, known)
+	pos := positive(cs)
 	p := &plan{tierBoost: r.TierBoost}
+	for _, c := range cs {
+		if c.exclude && (c.phrase || len(c.alternatives) > 0 || !stopWords[c.text]) {
+			p.exclude = append(p.exclude, textQuery(c, gs, r, nil))
+		}
+	}
+	if len(pos) == 0 {
+		if len(p.exclude) == 0 {
+			return nil
+		}
+		// Only exclusions: every resource but those.
+		p.browse = true
+		return p
+	}
 	var req []clause
 	for _, c := range pos {
 		if k, ok := kindWords[c.text]; ok && !c.phrase && len(c.alternatives) == 0 && c.join == "" {
@@ -480,11 +500,6 @@ func buildPlan(cs []clause, gs []string, r Ranking, known, common func(string) b
 	for _, c := range req {
 		p.required = append(p.required, planClause{word: c.text, q: textQuery(c, gs, r, known)})
 	}
-	for _, c := range cs {
-		if c.exclude {
-			p.exclude = append(p.exclude, textQuery(c, gs, r, nil))
-		}
-	}
 	if r.PairBoost > 0 {
 		// Neighbouring words found together score higher (with the stop
 		// words between them: "proof of address").
@@ -527,6 +542,22 @@ func buildPlan(cs []clause, gs []string, r Ranking, known, common func(string) b
 // match (or, with minShould > 0, at least that many of them), excluded
 // clauses must not, and optional words and the phrase raise the score.
 func (p *plan) query(omit map[int]bool, minShould int) query.Query {
+	q := p.match(omit, minShould)
+	if len(p.exclude) == 0 {
+		return q
+	}
+	b := bleve.NewBooleanQuery()
+	b.AddMust(q)
+	b.AddMustNot(p.exclude...)
+	return b
+}
+
+// match is query without the exclusions: what relaxing decides on, so
+// that "X -Y" finds exactly what X finds less what Y finds.
+func (p *plan) match(omit map[int]bool, minShould int) query.Query {
+	if p.browse {
+		return bleve.NewMatchAllQuery()
+	}
 	var req []query.Query
 	for i, c := range p.required {
 		if !omit[i] {
@@ -558,7 +589,6 @@ func (p *plan) query(omit map[int]bool, minShould int) query.Query {
 	if p.phrase != nil {
 		top.AddShould(p.phrase)
 	}
-	top.AddMustNot(p.exclude...)
 	return top
 }
 

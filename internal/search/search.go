@@ -61,13 +61,16 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 		// Relaxing is decided over the whole library, not under the
 		// filter: a facet's count must equal the total of the same search
 		// filtered to that value, which a filter-dependent decision breaks.
-		if textQ, omit, err = ix.relax(ctx, idx, p, content.Filter{}); err != nil {
+		var k int
+		if omit, k, err = ix.relax(ctx, idx, p, content.Filter{}); err != nil {
 			return nil, err
 		}
+		textQ = p.query(omit, k)
 	}
 	relaxed := omit != nil
+	browse := p == nil || p.browse
 	order := q.Order
-	if textQ == nil {
+	if browse {
 		order = content.SearchNewest // browsing: newest first
 	}
 	sortBy := []string{"-_score", "-published", "-_id"}
@@ -95,7 +98,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 			req.AddFacet(f.name, bleve.NewFacetRequest(f.field, f.size))
 		}
 	}
-	if textQ != nil && !q.NoHighlights {
+	if !browse && !q.NoHighlights {
 		req.Highlight = bleve.NewHighlightWithStyle(html.Name)
 		for _, g := range gs {
 			for _, tf := range textFields {
@@ -161,7 +164,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 		setFacet(&page.Facets, f.name, facetValues(r.Facets[f.name]))
 	}
 
-	if textQ != nil && q.After == "" && !q.NoSuggestion {
+	if !browse && q.After == "" && !q.NoSuggestion {
 		s, err := ix.suggestion(ctx, idx, clauses, gs, known, q.Filter)
 		if err != nil {
 			return nil, err
@@ -247,8 +250,9 @@ func stemmer(idx bleve.Index) func(string) string {
 	}
 }
 
-// relax returns the query to run and the required clauses it leaves out
-// entirely (nil when it is the strict query). Every required word must
+// relax returns the required clauses the query to run leaves out
+// entirely (nil when it is the strict query) and how many of the others
+// it asks for (0: all), to run as p.query(omit, k). Every required word must
 // match first; only when that finds nothing, or fewer than
 // Ranking.RelaxBelow resources, does it relax: when nothing has every
 // word, it leaves out the words that match nothing at all under the
@@ -256,7 +260,10 @@ func stemmer(idx bleve.Index) func(string) string {
 // resources have (or as any resource has), resources matching more words
 // first (see plan.query). A query whose words all match nothing finds
 // nothing.
-func (ix *Index) relax(ctx context.Context, idx bleve.Index, p *plan, f content.Filter) (query.Query, map[int]bool, error) {
+//
+// Exclusions take no part in the decision: "X -Y" relaxes as X does, so
+// it finds what X finds less what Y finds.
+func (ix *Index) relax(ctx context.Context, idx bleve.Index, p *plan, f content.Filter) (map[int]bool, int, error) {
 	count := func(q query.Query) (uint64, error) {
 		r, err := idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(withFilters(q, f, ""), 0, 0, false))
 		if err != nil {
@@ -265,21 +272,20 @@ func (ix *Index) relax(ctx context.Context, idx bleve.Index, p *plan, f content.
 		return r.Total, nil
 	}
 	enough := uint64(max(1, ix.rank.RelaxBelow))
-	strict := p.query(nil, 0)
 	n := len(p.required)
-	if n < 2 {
-		return strict, nil, nil
+	if n < 2 || p.browse {
+		return nil, 0, nil
 	}
-	total, err := count(strict)
+	total, err := count(p.match(nil, 0))
 	if err != nil || total >= enough {
-		return strict, nil, err
+		return nil, 0, err
 	}
 	omit := map[int]bool{}
 	if total == 0 {
 		for i, c := range p.required {
 			t, err := count(c.q)
 			if err != nil {
-				return nil, nil, err
+				return nil, 0, err
 			}
 			if t == 0 {
 				omit[i] = true
@@ -288,29 +294,27 @@ func (ix *Index) relax(ctx context.Context, idx bleve.Index, p *plan, f content.
 	}
 	left := n - len(omit)
 	if left == 0 {
-		return strict, nil, nil
+		return nil, 0, nil
 	}
-	best, bestTotal := strict, total
+	bestK, bestTotal := 0, total
 	if len(omit) > 0 {
-		best = p.query(omit, 0)
-		if bestTotal, err = count(best); err != nil {
-			return nil, nil, err
+		if bestTotal, err = count(p.match(omit, 0)); err != nil {
+			return nil, 0, err
 		}
 	}
 	for k := left - 1; k >= 1 && bestTotal < enough; k-- {
-		q := p.query(omit, k)
-		t, err := count(q)
+		t, err := count(p.match(omit, k))
 		if err != nil {
-			return nil, nil, err
+			return nil, 0, err
 		}
 		if t > bestTotal {
-			best, bestTotal = q, t
+			bestK, bestTotal = k, t
 		}
 	}
 	if bestTotal == 0 {
-		return strict, nil, nil
+		return nil, 0, nil
 	}
-	return best, omit, nil
+	return omit, bestK, nil
 }
 
 // omittedWords returns the required words the best match (doc id top) of
