@@ -38,6 +38,9 @@ type clause struct {
 	// capital: the word was typed with a capital letter (an acronym or
 	// a name); did-you-mean never changes it.
 	capital bool
+	// stop: a stop word of another language the library is written in
+	// (see Index.foreignStopWords): dropped like an English stop word.
+	stop bool
 	// weight multiplies the field weights of the clause's matches (0: 1).
 	// Bleve ignores a boost set on a disjunction, so it goes on each
 	// match query.
@@ -234,7 +237,7 @@ func allStopWords(text string) bool {
 func positive(cs []clause) []clause {
 	var out []clause
 	for _, c := range cs {
-		if !c.exclude && (c.phrase || len(c.alternatives) > 0 || !stopWords[c.text]) {
+		if !c.exclude && !c.stop && (c.phrase || len(c.alternatives) > 0 || !stopWords[c.text]) {
 			out = append(out, c)
 		}
 	}
@@ -338,7 +341,7 @@ func compounds(cs []clause, known func(string) bool) []clause {
 		return cs
 	}
 	plain := func(c clause) bool {
-		return !c.phrase && !c.exclude && len(c.alternatives) == 0 && c.join == "" && !stopWords[c.text] && len(splitWord(c.text)) == 1
+		return !c.phrase && !c.exclude && !c.stop && len(c.alternatives) == 0 && c.join == "" && !stopWords[c.text] && len(splitWord(c.text)) == 1
 	}
 	var out []clause
 	for i := 0; i < len(cs); i++ {
@@ -350,7 +353,7 @@ func compounds(cs []clause, known func(string) bool) []clause {
 				continue
 			}
 		}
-		if plain(c) || c.exclude && !c.phrase && len(c.alternatives) == 0 && !stopWords[c.text] && len(splitWord(c.text)) == 1 {
+		if plain(c) || c.exclude && !c.stop && !c.phrase && len(c.alternatives) == 0 && !stopWords[c.text] && len(splitWord(c.text)) == 1 {
 			rs := []rune(c.text)
 			for k := minCompoundPart; k <= len(rs)-minCompoundPart; k++ {
 				a, b := string(rs[:k]), string(rs[k:])
@@ -439,7 +442,7 @@ func buildPlan(cs []clause, gs []string, r Ranking, known, common func(string) b
 	pos := positive(cs)
 	p := &plan{tierBoost: r.TierBoost}
 	for _, c := range cs {
-		if c.exclude && (c.phrase || len(c.alternatives) > 0 || !stopWords[c.text]) {
+		if c.exclude && !c.stop && (c.phrase || len(c.alternatives) > 0 || !stopWords[c.text]) {
 			p.exclude = append(p.exclude, textQuery(c, gs, r, nil))
 		}
 	}
@@ -509,7 +512,7 @@ func buildPlan(cs []clause, gs []string, r Ranking, known, common func(string) b
 				last = -1
 				continue
 			}
-			if stopWords[c.text] {
+			if stopWords[c.text] || c.stop {
 				continue
 			}
 			if last >= 0 && i-last <= 3 {

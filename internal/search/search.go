@@ -43,6 +43,9 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	loadVocab := func() (map[string]uint64, error) { return vocabFrom(idx) }
 
 	gs := ix.presentGroups()
+	if clauses, err = ix.foreignStopWords(ctx, idx, clauses, gs); err != nil {
+		return nil, err
+	}
 	var known, common func(string) bool
 	searched := clauses
 	if terms, byLen, err := ix.vocab.load(loadVocab); err == nil {
@@ -618,6 +621,85 @@ func (ix *Index) Complete(ctx context.Context, prefix string, first int) ([]cont
 	for _, h := range res.Hits {
 		if id, err := parseDocID(h.ID); err == nil {
 			out = append(out, content.Completion{ID: id})
+		}
+	}
+	return out, nil
+}
+
+// foreignStopWords marks the query words that are stop words of a
+// language the library is written in (the language's analyzer removes
+// them entirely) and that match nothing in any language: "می‌توانند" is
+// two Persian stop words joined by a zero-width non-joiner. Such a word is
+// dropped as an English stop word is, so a query of only stop words
+// browses in every language, rather than finding nothing or being reported
+// as an omitted word. A quoted phrase of only stop words is taken as its
+// words unquoted, as "to be or not to be" is. Whether a word matches is
+// decided over the whole library, never under the filter, so facet counts
+// stay those of choosing each value.
+func (ix *Index) foreignStopWords(ctx context.Context, idx bleve.Index, cs []clause, gs []string) ([]clause, error) {
+	// A word joined by zero-width non-joiners is its parts, as the
+	// Persian analyzer reads it.
+	removed := func(w string) bool {
+		for _, part := range strings.Split(w, "\u200c") {
+			if part == "" || stopWords[part] {
+				continue
+			}
+			gone := false
+			for _, g := range gs {
+				if a := idx.Mapping().AnalyzerNamed(analyzerFor(g)); a != nil && len(a.Analyze([]byte(part))) == 0 {
+					gone = true
+					break
+				}
+			}
+			if !gone {
+				return false
+			}
+		}
+		return true
+	}
+	matches := func(c clause) (bool, error) {
+		r, err := idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(textQuery(c, gs, ix.rank, nil), 0, 0, false))
+		if err != nil {
+			return false, fmt.Errorf("search: %w", err)
+		}
+		return r.Total > 0, nil
+	}
+	var out []clause
+	for _, c := range cs {
+		if len(c.alternatives) > 0 || c.join != "" {
+			out = append(out, c)
+			continue
+		}
+		words := strings.Fields(c.text)
+		all := len(words) > 0
+		for _, w := range words {
+			all = all && removed(w)
+		}
+		if !all || !c.phrase && stopWords[c.text] {
+			out = append(out, c)
+			continue
+		}
+		m, err := matches(c)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case m:
+			out = append(out, c)
+		case c.phrase:
+			for _, w := range words {
+				wc := clause{text: w, exclude: c.exclude}
+				if !stopWords[w] {
+					if wc.stop, err = matches(wc); err != nil {
+						return nil, err
+					}
+					wc.stop = !wc.stop
+				}
+				out = append(out, wc)
+			}
+		default:
+			c.stop = true
+			out = append(out, c)
 		}
 	}
 	return out, nil

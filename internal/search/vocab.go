@@ -143,7 +143,7 @@ type speller struct {
 // inner punctuation, an acronym or name (typed with a capital), a word of
 // the British English dictionary or of the library.
 func (sp speller) correct(c clause) bool {
-	if c.phrase || c.exclude || len(c.alternatives) > 0 || c.join != "" || c.capital || stopWords[c.text] {
+	if c.phrase || c.exclude || c.stop || len(c.alternatives) > 0 || c.join != "" || c.capital || stopWords[c.text] {
 		return true
 	}
 	if strings.IndexFunc(c.text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.Is(unicode.Mn, r) }) >= 0 {
