@@ -29,4 +29,7 @@ type Resolver struct {
 	// APQ is the automatic-persisted-query cache (apq.go); nil: NewServer
 	// makes one of its own.
 	APQ *PersistedQueries
+	// Trusted is the trusted-documents manifest (trusted.go): with it,
+	// partner tokens may run only its operations. Nil: no manifest.
+	Trusted *TrustedDocuments
 }

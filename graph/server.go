@@ -28,7 +28,7 @@ func NewServer(r *Resolver, limits Limits, log *slog.Logger) *handler.Server {
 	srv := handler.New(es)
 	cache := lru.New[*ast.QueryDocument](1000)
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(httpTransport{schema: es.Schema(), cache: cache})
+	srv.AddTransport(httpTransport{schema: es.Schema(), cache: cache, trusted: r.Trusted})
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(limits.Tokens)
 	srv.Use(extension.Introspection{})

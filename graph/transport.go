@@ -42,6 +42,8 @@ func init() {
 type httpTransport struct {
 	schema *ast.Schema
 	cache  graphql.Cache[*ast.QueryDocument]
+	// trusted is the trusted-documents manifest (trusted.go); nil: none.
+	trusted *TrustedDocuments
 }
 
 var _ graphql.Transport = httpTransport{}
@@ -56,21 +58,30 @@ type requestBody struct {
 	OperationName json.RawMessage `json:"operationName"`
 	Variables     json.RawMessage `json:"variables"`
 	Extensions    json.RawMessage `json:"extensions"`
+	// DocumentID names a trusted document (GraphQL over HTTP, appendix A
+	// "Persisted Documents"); DocID is the name Relay's guide gives it.
+	DocumentID json.RawMessage `json:"documentId"`
+	DocID      json.RawMessage `json:"doc_id"`
 }
 
 func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	w.Header().Set("Content-Type", "application/json")
 	start := graphql.Now()
 	params := &graphql.RawParams{Headers: r.Header}
+	var docID string
 	if r.Method == http.MethodGet {
 		q := r.URL.Query()
-		for _, name := range []string{"query", "operationName", "variables", "extensions"} {
+		for _, name := range []string{"query", "operationName", "variables", "extensions", "documentId", "doc_id"} {
 			if err := checkJSONText([]byte(q.Get(name))); err != nil {
 				badRequest(w, name+" "+err.Error())
 				return
 			}
 		}
 		params.Query, params.OperationName = q.Get("query"), q.Get("operationName")
+		docID = q.Get("documentId")
+		if docID == "" {
+			docID = q.Get("doc_id")
+		}
 		if err := decodeObject("variables", []byte(q.Get("variables")), &params.Variables); err != nil {
 			badRequest(w, err.Error())
 			return
@@ -99,10 +110,26 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 			badRequest(w, err.Error())
 			return
 		}
+		for name, raw := range map[string]json.RawMessage{"documentId": req.DocumentID, "doc_id": req.DocID} {
+			if len(raw) == 0 || string(raw) == "null" {
+				continue
+			}
+			var id string
+			if err := json.Unmarshal(raw, &id); err != nil || id == "" {
+				badRequest(w, name+" must be a non-empty string")
+				return
+			}
+			if docID != "" && id != docID {
+				badRequest(w, "documentId and doc_id name different documents")
+				return
+			}
+			docID = id
+		}
 		// An automatic persisted query's hash (extensions.persistedQuery)
-		// may stand for the document: the APQ extension (apq.go) fills it in.
+		// or a trusted document's id may stand for the document: the APQ
+		// extension (apq.go) or the manifest (trustedDocument) fills it in.
 		q := string(req.Query)
-		byHash := (q == "" || q == "null") && params.Extensions["persistedQuery"] != nil
+		byHash := (q == "" || q == "null") && (params.Extensions["persistedQuery"] != nil || docID != "")
 		if err := json.Unmarshal(req.Query, &params.Query); !byHash && (err != nil || params.Query == "") {
 			badRequest(w, "query must be a non-empty string")
 			return
@@ -121,6 +148,14 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
 
 	ctx := r.Context()
+	if err := t.trustedDocument(ctx, params, docID); err != nil {
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, &graphql.OperationContext{RawQuery: params.Query}), gqlerror.List{err})
+		writeJSON(w, struct {
+			Errors gqlerror.List `json:"errors"`
+		}{resp.Errors})
+		return
+	}
 	opCtx, errs := t.prepare(ctx, exec, params)
 	if errs != nil {
 		w.WriteHeader(http.StatusUnprocessableEntity)

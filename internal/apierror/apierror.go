@@ -14,29 +14,30 @@ import (
 
 // Client codes (extensions.code). The values are part of the public API.
 const (
-	InvalidArgument         = "INVALID_ARGUMENT"
-	NotFound                = "NOT_FOUND"
-	Conflict                = "CONFLICT"
-	Unauthenticated         = "UNAUTHENTICATED"
-	Forbidden               = "FORBIDDEN"
-	Unavailable             = "UNAVAILABLE"
-	OutcomeUnknown          = "OUTCOME_UNKNOWN"
-	CursorExpired           = "CURSOR_EXPIRED"
-	Timeout                 = "TIMEOUT"
-	Cancelled               = "CANCELLED"
-	Internal                = "INTERNAL"
-	ParseFailed             = "GRAPHQL_PARSE_FAILED"      // gqlgen's errcode.ParseFailed
-	ValidationFailed        = "GRAPHQL_VALIDATION_FAILED" // gqlgen's errcode.ValidationFailed
-	LimitExceeded           = "LIMIT_EXCEEDED"
-	ComplexityLimitExceeded = "COMPLEXITY_LIMIT_EXCEEDED" // gqlgen's complexity extension
-	BadRequest              = "BAD_REQUEST"
-	BatchNotSupported       = "BATCH_NOT_SUPPORTED"
-	MethodNotAllowed        = "METHOD_NOT_ALLOWED"
-	NotAcceptable           = "NOT_ACCEPTABLE"
-	RequestTooLarge         = "REQUEST_TOO_LARGE"
-	UnsupportedMediaType    = "UNSUPPORTED_MEDIA_TYPE"
-	RateLimited             = "RATE_LIMITED"
-	PersistedQueryNotFound  = "PERSISTED_QUERY_NOT_FOUND" // gqlgen's APQ extension
+	InvalidArgument          = "INVALID_ARGUMENT"
+	NotFound                 = "NOT_FOUND"
+	Conflict                 = "CONFLICT"
+	Unauthenticated          = "UNAUTHENTICATED"
+	Forbidden                = "FORBIDDEN"
+	Unavailable              = "UNAVAILABLE"
+	OutcomeUnknown           = "OUTCOME_UNKNOWN"
+	CursorExpired            = "CURSOR_EXPIRED"
+	Timeout                  = "TIMEOUT"
+	Cancelled                = "CANCELLED"
+	Internal                 = "INTERNAL"
+	ParseFailed              = "GRAPHQL_PARSE_FAILED"      // gqlgen's errcode.ParseFailed
+	ValidationFailed         = "GRAPHQL_VALIDATION_FAILED" // gqlgen's errcode.ValidationFailed
+	LimitExceeded            = "LIMIT_EXCEEDED"
+	ComplexityLimitExceeded  = "COMPLEXITY_LIMIT_EXCEEDED" // gqlgen's complexity extension
+	BadRequest               = "BAD_REQUEST"
+	BatchNotSupported        = "BATCH_NOT_SUPPORTED"
+	MethodNotAllowed         = "METHOD_NOT_ALLOWED"
+	NotAcceptable            = "NOT_ACCEPTABLE"
+	RequestTooLarge          = "REQUEST_TOO_LARGE"
+	UnsupportedMediaType     = "UNSUPPORTED_MEDIA_TYPE"
+	RateLimited              = "RATE_LIMITED"
+	PersistedQueryNotFound   = "PERSISTED_QUERY_NOT_FOUND" // gqlgen's APQ extension
+	PersistedQueryNotAllowed = "PERSISTED_QUERY_NOT_ALLOWED"
 )
 
 // Code is one row of the table.
@@ -80,7 +81,8 @@ var Codes = []Code{
 	{RequestTooLarge, "", false, 413, "The body is over 64 KiB (2 MiB for editors and admins)."},
 	{UnsupportedMediaType, "", false, 415, "A POST that is not `application/json`, or declares a `charset` other than UTF-8."},
 	{RateLimited, "", false, 429, "Over the caller's rate; `Retry-After` says when to retry."},
-	{PersistedQueryNotFound, "", true, 0, "An automatic persisted query's hash this replica does not know: send the request again with `query` beside the hash (Apollo Client's persisted-queries link does)."},
+	{PersistedQueryNotFound, "", true, 400, "An automatic persisted query's hash this replica does not know: send the request again with `query` beside the hash (Apollo Client's persisted-queries link does). Also a `documentId` (or, from a partner token, any id) that the trusted-documents manifest (`HUB_TRUSTED_DOCUMENTS`) does not list. A request error: 400 with `Accept: application/graphql-response+json`."},
+	{PersistedQueryNotAllowed, "", true, 400, "With a trusted-documents manifest (`HUB_TRUSTED_DOCUMENTS`), a partner token sent query text instead of a listed document's id (`documentId`, or `extensions.persistedQuery.sha256Hash`). Nothing ran; 400 with `Accept: application/graphql-response+json`."},
 }
 
 // Lookup returns the row of a client code; ok is false for a code not in

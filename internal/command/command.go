@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"guidancehub/graph"
 	"guidancehub/internal/config"
 	"guidancehub/internal/httpapi"
 )
@@ -59,6 +60,15 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		fmt.Fprintln(stderr, "guidancehub: HUB_RATE_LIMITS:", err)
 		return 2
 	}
+	// A manifest that does not load or validate stops the hub here, naming
+	// the entry, before PostgreSQL starts.
+	var trusted *graph.TrustedDocuments
+	if verb == "serve" && cfg.TrustedDocuments != "" {
+		if trusted, err = graph.LoadTrustedDocuments(cfg.TrustedDocuments); err != nil {
+			fmt.Fprintln(stderr, "guidancehub: HUB_TRUSTED_DOCUMENTS:", err)
+			return 2
+		}
+	}
 	log := newLogger(cfg.LogFormat, stderr)
 
 	db, closeDB, err := openDatabase(ctx, cfg, verb == "serve", log)
@@ -83,7 +93,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	case "reindex":
 		return runReindex(ctx, db, stdout, stderr)
 	default:
-		return serve(ctx, cfg, rates, db, log, stdout, ready)
+		return serve(ctx, cfg, rates, trusted, db, log, stdout, ready)
 	}
 }
 

@@ -33,7 +33,7 @@ import (
 // serve runs the hub until ctx ends: the search index, the start-up
 // import, the services, the GraphQL and HTTP handlers, the index sync
 // worker and the scheduler.
-func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rate, db *postgres.DB, log *slog.Logger, stdout io.Writer, ready chan<- string) int {
+func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rate, trusted *graph.TrustedDocuments, db *postgres.DB, log *slog.Logger, stdout io.Writer, ready chan<- string) int {
 	// Open the index first: a second process on the same data dir fails
 	// here, before it does anything else.
 	reg := prometheus.NewRegistry()
@@ -62,7 +62,10 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 		ZeroResults: db.RecordZeroResult, ZeroResultTerm: search.ZeroResultTerm})
 	hooks := partner.NewWebhooks(db, partner.WebhookOptions{AllowPrivate: cfg.WebhookAllowPrivate, PublicURL: cfg.PublicURL, Logger: log})
 	apq := graph.NewPersistedQueries()
-	resolver := &graph.Resolver{APQ: apq, Reading: svc, Editing: svc, Feed: db, Webhooks: hooks, PublicURL: cfg.PublicURL, Log: log}
+	if trusted != nil {
+		log.Info("trusted documents: partner tokens may run only the manifest's operations", "operations", trusted.Len(), "file", cfg.TrustedDocuments)
+	}
+	resolver := &graph.Resolver{APQ: apq, Trusted: trusted, Reading: svc, Editing: svc, Feed: db, Webhooks: hooks, PublicURL: cfg.PublicURL, Log: log}
 	h := httpapi.New(httpapi.Options{
 		Logger: log,
 		GraphQL: graph.NewServer(resolver, graph.Limits{Tokens: cfg.MaxTokens, Depth: cfg.MaxDepth, Aliases: cfg.MaxAliases,
@@ -88,8 +91,13 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 			// index being rebuilt): never cache it.
 			return !bytes.HasPrefix(body, []byte(`{"errors"`))
 		}}),
-		PersistedQuery: func(hash string) (string, bool) { return apq.Get(context.Background(), hash) },
-		Reuse:          reuse.New(reuse.Options{Resources: svc, PublicURL: cfg.PublicURL, Schema: graph.SDL(), Logger: log}),
+		PersistedQuery: func(id string) (string, bool) {
+			if doc, ok := trusted.Lookup(id); ok {
+				return doc, true
+			}
+			return apq.Get(context.Background(), id)
+		},
+		Reuse: reuse.New(reuse.Options{Resources: svc, PublicURL: cfg.PublicURL, Schema: graph.SDL(), Logger: log}),
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

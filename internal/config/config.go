@@ -37,6 +37,10 @@ type Config struct {
 	// logs every request, N logs one in N (server errors always), -1 none.
 	// 0 after Load means the setting was not understood.
 	AccessLogEvery int
+	// TrustedDocuments is the path of a trusted-documents manifest (id →
+	// GraphQL document; graph.LoadTrustedDocuments reads it at start-up);
+	// "" means none.
+	TrustedDocuments string
 	// Query limits (0: the built-in default).
 	MaxDepth, MaxAliases, MaxRootFields, MaxComplexity, MaxTokens int
 }
@@ -84,6 +88,8 @@ var Options = []Option{
 		}},
 	{"HUB_ACCESS_LOG", "access-log", "on", "Access log: on, off, or sample:N (one request in N, and every server error).",
 		func(c *Config, v string) { c.AccessLogEvery = accessLogEvery(v) }},
+	{"HUB_TRUSTED_DOCUMENTS", "trusted-documents", "", "Trusted-documents manifest (JSON: id → document as relay-compiler or GraphQL Code Generator write it, or Apollo's persisted query manifest). Set: partner tokens may run only its operations, by id. Unset: no manifest.",
+		func(c *Config, v string) { c.TrustedDocuments = v }},
 	{"HUB_MAX_DEPTH", "max-depth", "8", "Deepest field nesting of a query (introspection is measured apart, up to 15).",
 		func(c *Config, v string) { c.MaxDepth = atoi(v) }},
 	{"HUB_MAX_ALIASES", "max-aliases", "15", "Most aliased fields in a query.",

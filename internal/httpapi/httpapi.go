@@ -78,10 +78,13 @@ type Options struct {
 	// Cache makes anonymous GET /graphql answers and the reuse doors
 	// cacheable (internal/httpcache); nil: no caching headers.
 	Cache *httpcache.Cache
-	// PersistedQuery looks up an automatic persisted query by its SHA-256
-	// hash (graph.PersistedQueries), so a GET naming a mutation by hash is
-	// 405 like one that spells it out. Nil: unknown.
-	PersistedQuery func(hash string) (string, bool)
+	// PersistedQuery looks up the document a request names by id instead
+	// of sending it: a trusted document's id (documentId, doc_id or
+	// extensions.persistedQuery.sha256Hash; graph.TrustedDocuments) or an
+	// automatic persisted query's SHA-256 hash (graph.PersistedQueries), so
+	// a GET naming a mutation by id is 405 like one that spells it out.
+	// Nil: unknown.
+	PersistedQuery func(id string) (string, bool)
 }
 
 // New returns the hub's HTTP handler.
@@ -202,9 +205,10 @@ func NewServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
 // over GET is 405 with Allow: POST, decided from the parsed operation type
 // before validation.
 //
-// A request may carry an automatic persisted query's hash
-// (extensions.persistedQuery) instead of query; persistedQuery looks a
-// hash up for the GET method rule (nil: unknown hashes).
+// A request may carry a trusted document's id (documentId, doc_id) or an
+// automatic persisted query's hash (extensions.persistedQuery) instead of
+// query; persistedQuery looks an id up for the GET method rule (nil:
+// unknown ids).
 func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64, persistedQuery func(hash string) (string, bool)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		media := responseMedia(r.Header.Get("Accept"))
@@ -247,6 +251,8 @@ func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64, pe
 			var req struct {
 				Query      any            `json:"query"`
 				Extensions map[string]any `json:"extensions"`
+				DocumentID any            `json:"documentId"`
+				DocID      any            `json:"doc_id"`
 			}
 			if err := json.Unmarshal(body, &req); err != nil {
 				writeError(w, apierror.BadRequest, "the request body is not valid JSON")
@@ -254,7 +260,8 @@ func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64, pe
 			}
 			// A persisted query's hash stands for the document: gqlgen's
 			// APQ extension looks it up (or answers PERSISTED_QUERY_NOT_FOUND).
-			if q, ok := req.Query.(string); (!ok || strings.TrimSpace(q) == "") && !(req.Query == nil && persisted(req.Extensions)) {
+			byID := persisted(req.Extensions) || req.DocumentID != nil || req.DocID != nil
+			if q, ok := req.Query.(string); (!ok || strings.TrimSpace(q) == "") && !(req.Query == nil && byID) {
 				writeError(w, apierror.BadRequest, "the request has no query")
 				return
 			}
@@ -263,15 +270,24 @@ func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64, pe
 			q := r.URL.Query()
 			query := q.Get("query")
 			if strings.TrimSpace(query) == "" {
-				var ext map[string]any
-				if json.Unmarshal([]byte(q.Get("extensions")), &ext) != nil || !persisted(ext) {
-					writeError(w, apierror.BadRequest, "the request has no query")
-					return
+				// A trusted document's id, or an automatic persisted
+				// query's hash, stands for the document.
+				id := q.Get("documentId")
+				if id == "" {
+					id = q.Get("doc_id")
 				}
-				// The document a hash stands for decides the method rule
-				// too; an unknown hash is gqlgen's PERSISTED_QUERY_NOT_FOUND.
-				if hash, _ := ext["persistedQuery"].(map[string]any)["sha256Hash"].(string); persistedQuery != nil {
-					query, _ = persistedQuery(hash)
+				if id == "" {
+					var ext map[string]any
+					if json.Unmarshal([]byte(q.Get("extensions")), &ext) != nil || !persisted(ext) {
+						writeError(w, apierror.BadRequest, "the request has no query")
+						return
+					}
+					id, _ = ext["persistedQuery"].(map[string]any)["sha256Hash"].(string)
+				}
+				// The document an id stands for decides the method rule
+				// too; an unknown id is PERSISTED_QUERY_NOT_FOUND later.
+				if persistedQuery != nil {
+					query, _ = persistedQuery(id)
 				}
 			}
 			if op := getOperation(query, q.Get("operationName")); op == ast.Mutation || op == ast.Subscription {
