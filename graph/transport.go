@@ -173,7 +173,27 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
-	writeJSON(w, responses(ctx))
+	resp := responses(ctx)
+	if secs := retryAfter(resp.Errors); secs > 0 {
+		// An UNAVAILABLE field (the index rebuilding, PostgreSQL
+		// restarting) says when to try again in extensions.retryAfter;
+		// HTTP clients and caches read the same from Retry-After (RFC 9110
+		// section 10.2.3), as pages and /readyz send it.
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+	}
+	writeJSON(w, resp)
+}
+
+// retryAfter is the longest extensions.retryAfter (whole seconds) among
+// errs, or 0 if none has one.
+func retryAfter(errs gqlerror.List) int {
+	longest := 0
+	for _, e := range errs {
+		if n, ok := e.Extensions["retryAfter"].(int); ok && n > longest {
+			longest = n
+		}
+	}
+	return longest
 }
 
 // prepare parses, validates and coerces a request. Variables are coerced

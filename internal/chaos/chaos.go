@@ -353,6 +353,14 @@ func (s *suite) gql(ctx context.Context, url, query string, vars map[string]any)
 	}
 	if len(out.Errors) > 0 {
 		code, _ := out.Errors[0].Extensions["code"].(string)
+		if secs, ok := out.Errors[0].Extensions["retryAfter"].(float64); ok && code == "UNAVAILABLE" {
+			// HTTP clients read the same delay from the header.
+			if h, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || float64(h) < secs {
+				s.mu.Lock()
+				s.rep.fail("UNAVAILABLE with retryAfter %v but Retry-After %q", secs, resp.Header.Get("Retry-After"))
+				s.mu.Unlock()
+			}
+		}
 		return out.Data, code, out.Errors[0].Extensions, nil
 	}
 	return out.Data, "", nil, nil
