@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -257,4 +258,75 @@ func TestTrustedDocumentsBadManifest(t *testing.T) {
 func sha256Hex(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:])
+}
+
+// TestTrustedDocumentsWithApolloClient runs a partner app built on Apollo
+// Client with persisted query lists (@apollo/persisted-query-lists,
+// committed in testdata/node): the manifest is generated as Apollo's
+// manifest generator writes it (the library's own printing and sorting,
+// SHA-256 ids), the hub loads it, and the app runs its listed operations by
+// id alone over GET (its verification link finding every operation in the
+// manifest); an operation the manifest lacks, sent by Apollo's ordinary
+// APQ link, is PERSISTED_QUERY_NOT_FOUND and its retry with the text is
+// PERSISTED_QUERY_NOT_ALLOWED.
+func TestTrustedDocumentsWithApolloClient(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Fatal("node is not installed: this test runs Apollo Client (apt-get install nodejs)")
+	}
+	manifest := filepath.Join(t.TempDir(), "persisted-query-manifest.json")
+	if out, err := exec.Command("node", "testdata/node/pql-client.js", "manifest", manifest).CombinedOutput(); err != nil {
+		t.Fatalf("pql-client.js manifest: %v\n%s", err, out)
+	}
+	td, err := graph.LoadTrustedDocuments(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := startEditorialHubWith(t, map[string]string{"HUB_TRUSTED_DOCUMENTS": manifest})
+	cmd := exec.Command("node", "testdata/node/pql-client.js", "run", e.url+"/graphql", manifest, e.partner)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("pql-client.js run: %v\n%s", err, out)
+	}
+	t.Logf("exchanges:\n%s", out)
+	type exchange struct {
+		Step     string         `json:"step"`
+		Method   string         `json:"method"`
+		HashOnly bool           `json:"hashOnly"`
+		ID       string         `json:"id"`
+		Status   int            `json:"status"`
+		Code     *string        `json:"code"`
+		Data     map[string]any `json:"data"`
+		Refused  string         `json:"refused"`
+		Failures []string       `json:"verificationFailures"`
+	}
+	steps := map[string][]exchange{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		var x exchange
+		if err := json.Unmarshal([]byte(line), &x); err != nil {
+			t.Fatal(err)
+		}
+		steps[x.Step] = append(steps[x.Step], x)
+	}
+	for _, step := range []string{"listed Topics", "listed Brief"} {
+		xs := steps[step]
+		if len(xs) != 1 {
+			t.Errorf("%s: %d exchanges, want 1 (the id alone, answered)", step, len(xs))
+			continue
+		}
+		x := xs[0]
+		if _, listed := td.Lookup(x.ID); x.Method != http.MethodGet || !x.HashOnly || !listed || x.Code != nil || x.Data == nil {
+			t.Errorf("%s: %+v, want a GET with a listed id alone, answered", step, x)
+		}
+	}
+	if title := path(steps["listed Brief"][0].Data, "resource", "title"); title != "Barriers to GP registration" {
+		t.Errorf("listed Brief: title %v", title)
+	}
+	if xs := steps["unlisted"]; len(xs) != 2 || xs[0].Code == nil || *xs[0].Code != "PERSISTED_QUERY_NOT_FOUND" || !xs[0].HashOnly ||
+		xs[1].HashOnly || xs[1].Code == nil || *xs[1].Code != "PERSISTED_QUERY_NOT_ALLOWED" || xs[1].Data != nil {
+		t.Errorf("unlisted: %+v, want the hash refused as not found, then the text as not allowed", xs)
+	}
+	if r := steps["result"]; len(r) != 1 || r[0].Refused != "PERSISTED_QUERY_NOT_ALLOWED" || len(r[0].Failures) != 0 {
+		t.Errorf("result: %+v, want the unlisted operation refused and no verification failure", r)
+	}
 }
