@@ -1,12 +1,14 @@
 package command
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
 
+	"guidancehub/internal/content"
 	"guidancehub/internal/ingest"
 	"guidancehub/internal/postgres"
 )
@@ -14,20 +16,20 @@ import (
 // runImport imports a directory and prints what it did; it exits non-zero
 // when any file failed (the other files are still imported).
 func runImport(ctx context.Context, db *postgres.DB, dir string, prune bool, stdout, stderr io.Writer) int {
-	rep, err := ingest.Import(ctx, db, dir, prune)
+	out := bufio.NewWriter(stdout)
+	defer out.Flush()
+	rep, err := ingest.ImportWith(ctx, db, dir, ingest.Options{Prune: prune, OnResult: func(res content.ImportResult) {
+		fmt.Fprintf(out, "%-9s %s (%s)\n", res.Action, res.Slug, res.Path)
+	}})
+	out.Flush()
 	if err != nil {
 		fmt.Fprintln(stderr, "guidancehub import:", err)
 		return 1
 	}
-	for _, res := range rep.Results {
-		if res.Action != "unchanged" {
-			fmt.Fprintf(stdout, "%-9s %s (%s)\n", res.Action, res.Slug, res.Path)
-		}
-	}
 	for _, e := range rep.Errors {
 		fmt.Fprintln(stderr, "error:", e)
 	}
-	fmt.Fprintln(stdout, summary(rep))
+	fmt.Fprintln(out, summary(rep))
 	if rep.Failed() {
 		return 1
 	}

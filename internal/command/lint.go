@@ -15,6 +15,8 @@ import (
 // and field) fails with exit 1; overdue reviews and doubtful sources (no
 // date, a mirror, a superseded page, newer than the last review) are
 // warnings (internal/ingest/lint.go). It ends with the library's counts.
+// It streams the library (ingest.LintDir): memory stays bounded whatever
+// the library's size.
 func runLint(args []string, stdout, stderr io.Writer) int {
 	dir := "./resources"
 	if v := os.Getenv("HUB_RESOURCES_DIR"); v != "" {
@@ -26,29 +28,34 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 	} else if len(args) == 1 {
 		dir = args[0]
 	}
-	lib, err := ingest.Load(dir)
-	if err != nil {
-		fmt.Fprintln(stderr, "guidancehub lint:", err)
-		return 1
-	}
-	for _, e := range lib.Errors {
-		fmt.Fprintln(stderr, "error:", e)
-	}
 	lists, err := ingest.ShippedSourceLists()
 	if err != nil {
 		fmt.Fprintln(stderr, "guidancehub lint:", err)
 		return 1
 	}
-	warnings := lib.Lint(time.Now(), lists)
-	for _, w := range warnings {
-		fmt.Fprintln(stderr, "warning:", w)
+	rep, err := ingest.LintDir(dir, time.Now(), lists)
+	if err != nil {
+		fmt.Fprintln(stderr, "guidancehub lint:", err)
+		return 1
 	}
-	st := lib.Stats()
-	fmt.Fprintf(stdout, "lint: %d files, %d valid, %d errors, %d translations, %d warnings\n", len(lib.Present), len(lib.Files), len(lib.Errors), st.Translations, len(warnings))
-	byCode := ingest.CountWarnings(warnings)
+	defer rep.Close()
+	for _, e := range rep.Errors {
+		fmt.Fprintln(stderr, "error:", e)
+	}
+	warnings := 0
+	err = rep.EachWarning(func(w ingest.Warning) {
+		warnings++
+		fmt.Fprintln(stderr, "warning:", w)
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "guidancehub lint:", err)
+		return 1
+	}
+	st := rep.Stats
+	fmt.Fprintf(stdout, "lint: %d files, %d valid, %d errors, %d translations, %d warnings\n", rep.Files, rep.Valid, len(rep.Errors), st.Translations, warnings)
 	parts := make([]string, len(ingest.WarningCodes))
 	for i, c := range ingest.WarningCodes {
-		parts[i] = fmt.Sprintf("%s %d", c, byCode[c])
+		parts[i] = fmt.Sprintf("%s %d", c, rep.Warnings[c])
 	}
 	fmt.Fprintf(stdout, "  %-9s %s\n", "warnings:", strings.Join(parts, ", "))
 	for _, c := range []struct {
@@ -66,7 +73,7 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "  %-9s %s\n", c.name+":", strings.Join(parts, ", "))
 	}
-	if len(lib.Errors) > 0 {
+	if len(rep.Errors) > 0 {
 		return 1
 	}
 	return 0

@@ -35,9 +35,10 @@ type FileImport struct {
 
 // ImportResult says what an import did to one resource.
 type ImportResult struct {
+	ID     int64 // the resource's id; 0 when Err is set
 	Slug   string
 	Path   string
-	Action string // "created", "updated", "unchanged", "moved", "restored", "withdrawn", or "" when Err is set
+	Action string // "created", "updated", "unchanged", "moved", "restored", "withdrawn", "staged" (written, not yet committed), or "" when Err is set
 	Err    error  // a problem with this file alone; the others still import
 }
 
@@ -55,11 +56,52 @@ type ImportOptions struct {
 	OriginExists func(path string) bool
 }
 
+// StoredFile is what the store holds under a slug that an import names.
+type StoredFile struct {
+	ID     int64
+	Slug   string
+	Origin string // the managing file; "" for a resource made through the API
+	Hash   string // content hash of the file at its last committed import ("" if none)
+	Status Status
+	// Language of the published revision ("" when none is published).
+	Language string
+	// StagedPath and StagedHash name the file a batch wrote whose import
+	// has not committed yet (an interrupted import); "" when none.
+	StagedPath, StagedHash string
+}
+
 // Importer writes parsed resource files to the store.
 type Importer interface {
-	// ImportFiles upserts files by slug in one transaction, serialised with
-	// other imports by an advisory lock. Unchanged files do nothing.
+	// ImportFiles imports files in one session (BeginImport, Stage, Commit):
+	// for libraries small enough to hold in memory, and tests.
 	ImportFiles(ctx context.Context, files []FileImport, opts ImportOptions) ([]ImportResult, error)
+	// BeginImport starts an import in batches, serialised with every other
+	// import (a second one waits until the first ends).
+	BeginImport(ctx context.Context, opts ImportOptions) (ImportSession, error)
+}
+
+// ImportSession is one import in batches. Stage writes a batch of files in
+// its own transaction, invisible to the public; Commit makes every staged
+// file public in one transaction, records the change-log rows and prunes.
+// A session that ends without Commit (an error, a killed process) leaves
+// its staged files invisible, and the next import of the same files
+// resumes from them instead of writing them again.
+type ImportSession interface {
+	// Lookup returns what the store holds for the slugs (missing slugs are
+	// left out), staged files included.
+	Lookup(ctx context.Context, slugs []string) ([]StoredFile, error)
+	// Stage writes a batch: each result is "staged" (with the resource id
+	// to pass to Commit), "unchanged", or an Err for that file alone
+	// (ECONFLICT: the slug belongs to the API or to another file).
+	Stage(ctx context.Context, files []FileImport) ([]ImportResult, error)
+	// Commit publishes the staged resources with the ids in keep, in one
+	// transaction, calling each for every resource it changed (prune's
+	// withdrawals included), in no particular order. Staged files under
+	// PruneDir not in keep (left by an interrupted import, their files
+	// since changed or gone) are discarded.
+	Commit(ctx context.Context, keep []int64, each func(ImportResult)) error
+	// Close ends the session (and releases the import lock).
+	Close()
 }
 
 // Editor is the store as editors and admins use it (PostgreSQL). Callers

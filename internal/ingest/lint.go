@@ -2,10 +2,13 @@ package ingest
 
 import (
 	"bufio"
+	"context"
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -291,3 +294,96 @@ func CountWarnings(ws []Warning) map[string]int {
 	}
 	return c
 }
+
+// LintReport is what LintDir found. Its warnings wait in a temporary file
+// (a library can have several per file): read them with EachWarning, then
+// Close.
+type LintReport struct {
+	Files  int // resource files found
+	Valid  int // files that parse and pass the rules that span files
+	Errors []*FileError
+	// Warnings counts the warnings of valid files, by code.
+	Warnings map[string]int
+	Stats    Stats
+	spill    *os.File
+	skip     map[int]bool // entries whose warnings are not reported
+}
+
+// spilled is one warning in the spill file, with its file's entry number.
+type spilled struct {
+	I int
+	W Warning
+}
+
+// LintDir lints the library under dir as Load and Library.Lint do, but
+// streaming: files are read once, and only an entry per file is held.
+func LintDir(dir string, today time.Time, lists SourceLists) (*LintReport, error) {
+	spill, err := os.CreateTemp("", "guidancehub-lint-*")
+	if err != nil {
+		return nil, fmt.Errorf("lint: %w", err)
+	}
+	os.Remove(spill.Name()) // unlinked: gone when closed
+	bw := bufio.NewWriter(spill)
+	enc := json.NewEncoder(bw)
+	var encErr error
+	cat, err := readCatalog(dir, func(i int, f *content.FileImport) {
+		for _, w := range LintFile(*f, today, lists) {
+			if err := enc.Encode(spilled{I: i, W: w}); err != nil && encErr == nil {
+				encErr = err
+			}
+		}
+	})
+	if err == nil {
+		err = encErr
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		spill.Close()
+		return nil, err
+	}
+	cat.dups()
+	if err := cat.settle(context.Background(), nil); err != nil {
+		spill.Close()
+		return nil, err
+	}
+	rep := &LintReport{Files: len(cat.entries), Errors: cat.errors, Warnings: map[string]int{}, Stats: newStats(), spill: spill, skip: map[int]bool{}}
+	for i := range cat.entries {
+		e := &cat.entries[i]
+		if !e.good() {
+			rep.skip[i] = true
+			continue
+		}
+		rep.Valid++
+		rep.Stats.add(e.status, e.kind, e.lang, e.transOf, e.topics, e.nations)
+	}
+	err = rep.EachWarning(func(w Warning) { rep.Warnings[w.Code]++ })
+	if err != nil {
+		rep.Close()
+		return nil, err
+	}
+	return rep, nil
+}
+
+// EachWarning calls f for each warning of a valid file, in walk order.
+func (r *LintReport) EachWarning(f func(Warning)) error {
+	if _, err := r.spill.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bufio.NewReader(r.spill))
+	for {
+		var s spilled
+		if err := dec.Decode(&s); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("lint: read warnings: %w", err)
+		}
+		if !r.skip[s.I] {
+			f(s.W)
+		}
+	}
+}
+
+// Close removes the warnings' file.
+func (r *LintReport) Close() error { return r.spill.Close() }

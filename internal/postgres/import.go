@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -16,43 +15,353 @@ import (
 // PrunedReason is the withdrawal reason of a resource whose file was removed.
 const PrunedReason = "Its source file was removed from the library."
 
-// ImportFiles writes parsed files to the store: new slugs are created,
-// changed files make a new revision, unchanged files do nothing. It runs in
-// one transaction under an advisory lock, so replicas importing at start-up
-// together do not race.
+// ImportFiles writes parsed files to the store in one import session: new
+// slugs are created, changed files make a new revision, unchanged files do
+// nothing. Every change becomes public in one transaction at the end.
+// Imports are serialised by an advisory lock, so replicas importing at
+// start-up together do not race.
 func (db *DB) ImportFiles(ctx context.Context, files []content.FileImport, opts content.ImportOptions) ([]content.ImportResult, error) {
-	var results []content.ImportResult
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		results = results[:0]
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, lockImport); err != nil {
-			return err
+	for _, f := range files {
+		opts.Present = append(opts.Present, f.Path)
+	}
+	s, err := db.BeginImport(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	results, err := s.Stage(ctx, files)
+	if err != nil {
+		return nil, err
+	}
+	var keep []int64
+	at := map[int64]int{}
+	for i, r := range results {
+		if r.Action == "staged" {
+			keep = append(keep, r.ID)
+			at[r.ID] = i
 		}
-		changed := false
-		seen := map[string]bool{}
-		for _, p := range opts.Present {
-			seen[p] = true
+	}
+	err = s.Commit(ctx, keep, func(r content.ImportResult) {
+		if i, ok := at[r.ID]; ok {
+			results[i].Action = r.Action
+		} else {
+			results = append(results, r)
 		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// importSession is an import in batches on one connection that holds the
+// import lock (a session advisory lock: a killed importer's connection
+// closes and PostgreSQL releases it).
+type importSession struct {
+	conn *pgx.Conn
+	opts content.ImportOptions
+}
+
+// BeginImport takes a connection out of the pool for the import and waits
+// for the import lock (as long as another import holds it: no statement
+// timeout on the wait).
+func (db *DB) BeginImport(ctx context.Context, opts content.ImportOptions) (content.ImportSession, error) {
+	pc, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("import: %w", domainError(err))
+	}
+	conn := pc.Hijack()
+	for _, q := range []string{`SET statement_timeout = 0`, `SELECT pg_advisory_lock(` + fmt.Sprint(lockImport) + `)`, `RESET statement_timeout`} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			conn.Close(context.Background())
+			return nil, fmt.Errorf("import: %w", domainError(err))
+		}
+	}
+	return &importSession{conn: conn, opts: opts}, nil
+}
+
+// Close releases the lock by closing the connection.
+func (s *importSession) Close() { s.conn.Close(context.Background()) }
+
+// Lookup returns the stored state of the slugs.
+func (s *importSession) Lookup(ctx context.Context, slugs []string) ([]content.StoredFile, error) {
+	rows, _ := s.conn.Query(ctx, `SELECT r.id, r.slug, coalesce(r.origin, ''), coalesce(r.content_hash, ''), r.status,
+		coalesce(v.language, ''), coalesce(g.path, ''), coalesce(g.hash, '')
+		FROM resources r LEFT JOIN revisions v ON v.resource_id = r.id AND v.revision = r.published_revision
+		LEFT JOIN import_staging g ON g.resource_id = r.id
+		WHERE r.slug = ANY($1)`, slugs)
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (content.StoredFile, error) {
+		var f content.StoredFile
+		err := row.Scan(&f.ID, &f.Slug, &f.Origin, &f.Hash, &f.Status, &f.Language, &f.StagedPath, &f.StagedHash)
+		return f, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("import: look up slugs: %w", domainError(err))
+	}
+	return out, nil
+}
+
+// stored is a resource row locked by a batch, with its staging row if any.
+type stored struct {
+	id                int64
+	status            content.Status
+	origin, hash      *string
+	latest            int
+	published         *int
+	stagedRev         *int
+	stagedPath        *string
+	stagedHash        *string
+	created, stagedNR bool
+}
+
+// stageRow is one import_staging row.
+type stageRow struct {
+	id                    int64
+	rev                   int
+	path, hash, kind      string
+	publish, created, new bool
+}
+
+// Stage writes one batch of files in one transaction: new resources as
+// drafts, new revisions behind the published one, and a staging row per
+// file that Commit makes public. Files already staged with the same bytes
+// are not written again.
+func (s *importSession) Stage(ctx context.Context, files []content.FileImport) ([]content.ImportResult, error) {
+	results := make([]content.ImportResult, len(files))
+	err := pgx.BeginFunc(ctx, s.conn, func(tx pgx.Tx) error {
+		slugs := make([]string, len(files))
 		for i := range files {
 			f := &files[i]
-			seen[f.Path] = true
-			res, err := importFile(ctx, tx, f, opts)
-			if err != nil {
-				var de *content.Error
-				if !errors.As(err, &de) {
-					return fmt.Errorf("import %s: %w", f.Path, err)
-				}
-				res = content.ImportResult{Slug: f.Draft.Slug, Path: f.Path, Err: err}
-			}
-			changed = changed || (res.Action != "unchanged" && res.Err == nil)
-			results = append(results, res)
+			slugs[i] = f.Draft.Slug
+			results[i] = content.ImportResult{Slug: f.Draft.Slug, Path: f.Path}
 		}
-		if opts.Prune {
-			pruned, err := prune(ctx, tx, opts.PruneDir, seen)
+		rows, _ := tx.Query(ctx, `SELECT r.slug, r.id, r.status, r.origin, r.content_hash, r.latest_revision, r.published_revision,
+			g.revision, g.path, g.hash, coalesce(g.created, false), coalesce(g.new_revision, false)
+			FROM resources r LEFT JOIN import_staging g ON g.resource_id = r.id
+			WHERE r.slug = ANY($1) ORDER BY r.id FOR UPDATE OF r`, slugs)
+		have := map[string]*stored{}
+		var slug string
+		var e stored
+		_, err := pgx.ForEachRow(rows, []any{&slug, &e.id, &e.status, &e.origin, &e.hash, &e.latest, &e.published,
+			&e.stagedRev, &e.stagedPath, &e.stagedHash, &e.created, &e.stagedNR}, func() error {
+			c := e
+			have[slug] = &c
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+
+		var (
+			create     []int // files with new slugs
+			revise     []int // files that get a new revision (index into files)
+			revOf      = map[int]int{}
+			stage      []stageRow
+			dropRev    [][2]int64 // stale staged revisions (resource id, revision)
+			dropStage  []int64    // stale staging rows no longer wanted
+			latest     = map[int64]int{} // resource id → its latest revision now
+			seenInThis = map[string]string{}
+		)
+		for i := range files {
+			f := &files[i]
+			res := &results[i]
+			if other, dup := seenInThis[f.Draft.Slug]; dup {
+				res.Err = &content.Error{Code: content.ECONFLICT, Field: "slug", Message: fmt.Sprintf("slug %q is also used by %s", f.Draft.Slug, other)}
+				continue
+			}
+			seenInThis[f.Draft.Slug] = f.Path
+			e, ok := have[f.Draft.Slug]
+			if !ok {
+				create = append(create, i)
+				continue
+			}
+			res.ID = e.id
+			if e.stagedHash != nil {
+				if *e.stagedHash == f.Hash && *e.stagedPath == f.Path {
+					res.Action = "staged" // by an interrupted import: resume
+					continue
+				}
+				// Staged by an interrupted import from other bytes: undo it.
+				if e.stagedNR {
+					dropRev = append(dropRev, [2]int64{e.id, int64(*e.stagedRev)})
+					e.latest = *e.stagedRev - 1
+					latest[e.id] = e.latest
+				}
+				dropStage = append(dropStage, e.id)
+			}
+			switch {
+			case e.origin == nil:
+				res.ID, res.Err = 0, &content.Error{Code: content.ECONFLICT, Field: "slug",
+					Message: fmt.Sprintf("slug %q belongs to a resource made through the API; choose another slug", f.Draft.Slug)}
+				continue
+			case !e.created && *e.origin != f.Path && s.opts.OriginExists != nil && s.opts.OriginExists(*e.origin):
+				res.ID, res.Err = 0, &content.Error{Code: content.ECONFLICT, Field: "slug",
+					Message: fmt.Sprintf("slug %q is already owned by %s", f.Draft.Slug, *e.origin)}
+				continue
+			}
+			publish := f.Status == content.StatusPublished
+			row := stageRow{id: e.id, path: f.Path, hash: f.Hash, kind: string(f.Draft.Kind), publish: publish, created: e.created}
+			if e.hash != nil && *e.hash == f.Hash {
+				moved := *e.origin != f.Path
+				restore := e.status == content.StatusWithdrawn && publish && e.published != nil
+				if !moved && !restore {
+					res.Action = "unchanged"
+					continue
+				}
+				row.rev = e.latest
+				if e.published != nil {
+					row.rev = *e.published
+				}
+				stage = append(stage, row)
+				res.Action = "staged"
+				continue
+			}
+			row.rev, row.new = e.latest+1, true
+			stage = append(stage, row)
+			revise = append(revise, i)
+			revOf[i] = row.rev
+			latest[e.id] = row.rev
+			res.Action = "staged"
+		}
+
+		if len(dropRev) > 0 {
+			ids, revs := split2(dropRev)
+			if _, err := tx.Exec(ctx, `DELETE FROM revisions v USING unnest($1::bigint[], $2::int[]) AS d(id, rev)
+				WHERE v.resource_id = d.id AND v.revision = d.rev`, ids, revs); err != nil {
+				return err
+			}
+		}
+		if len(dropStage) > 0 {
+			if _, err := tx.Exec(ctx, `DELETE FROM import_staging WHERE resource_id = ANY($1)`, dropStage); err != nil {
+				return err
+			}
+		}
+		if len(create) > 0 {
+			n := len(create)
+			cs, ck, cp := make([]string, n), make([]string, n), make([]string, n)
+			for j, i := range create {
+				cs[j], ck[j], cp[j] = files[i].Draft.Slug, string(files[i].Draft.Kind), files[i].Path
+			}
+			rows, _ := tx.Query(ctx, `INSERT INTO resources (slug, kind, status, origin, latest_revision)
+				SELECT slug, kind, 'DRAFT', path, 1 FROM unnest($1::text[], $2::text[], $3::text[]) AS n(slug, kind, path)
+				RETURNING id, slug`, cs, ck, cp)
+			ids := map[string]int64{}
+			var id int64
+			var slug string
+			if _, err := pgx.ForEachRow(rows, []any{&id, &slug}, func() error { ids[slug] = id; return nil }); err != nil {
+				return err
+			}
+			for _, i := range create {
+				f := &files[i]
+				results[i].ID, results[i].Action = ids[f.Draft.Slug], "staged"
+				stage = append(stage, stageRow{id: ids[f.Draft.Slug], rev: 1, path: f.Path, hash: f.Hash, kind: string(f.Draft.Kind),
+					publish: f.Status == content.StatusPublished, created: true, new: true})
+				revise = append(revise, i)
+				revOf[i] = 1
+			}
+		}
+		if len(revise) > 0 {
+			src := make([][]any, 0, len(revise))
+			for _, i := range revise {
+				row, err := revisionRow(results[i].ID, revOf[i], &files[i].Draft, &files[i].Path, &files[i].Hash, files[i].Path)
+				if err != nil {
+					return err
+				}
+				src = append(src, row)
+			}
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"revisions"}, revisionColumns, pgx.CopyFromRows(src)); err != nil {
+				return err
+			}
+		}
+		if len(latest) > 0 {
+			var pairs [][2]int64
+			for id, rev := range latest {
+				pairs = append(pairs, [2]int64{id, int64(rev)})
+			}
+			ids, revs := split2(pairs)
+			if _, err := tx.Exec(ctx, `UPDATE resources r SET latest_revision = u.rev
+				FROM unnest($1::bigint[], $2::int[]) AS u(id, rev) WHERE r.id = u.id`, ids, revs); err != nil {
+				return err
+			}
+		}
+		if len(stage) > 0 {
+			n := len(stage)
+			ids, revs := make([]int64, n), make([]int32, n)
+			paths, hashes, kinds := make([]string, n), make([]string, n), make([]string, n)
+			pub, cr, nr := make([]bool, n), make([]bool, n), make([]bool, n)
+			for j, r := range stage {
+				ids[j], revs[j], paths[j], hashes[j], kinds[j], pub[j], cr[j], nr[j] = r.id, int32(r.rev), r.path, r.hash, r.kind, r.publish, r.created, r.new
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO import_staging (resource_id, revision, path, hash, kind, publish, created, new_revision)
+				SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::bool[], $7::bool[], $8::bool[])
+				ON CONFLICT (resource_id) DO UPDATE SET revision = excluded.revision, path = excluded.path, hash = excluded.hash,
+					kind = excluded.kind, publish = excluded.publish, created = excluded.created,
+					new_revision = excluded.new_revision, staged_at = now()`,
+				ids, revs, paths, hashes, kinds, pub, cr, nr); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("import: stage: %w", domainError(err))
+	}
+	return results, nil
+}
+
+func split2(pairs [][2]int64) ([]int64, []int32) {
+	a, b := make([]int64, len(pairs)), make([]int32, len(pairs))
+	for i, p := range pairs {
+		a[i], b[i] = p[0], int32(p[1])
+	}
+	return a, b
+}
+
+// Commit publishes the kept staged rows, discards stale ones under
+// PruneDir, prunes, and notifies the change channel, in one transaction.
+func (s *importSession) Commit(ctx context.Context, keep []int64, each func(content.ImportResult)) error {
+	if each == nil {
+		each = func(content.ImportResult) {}
+	}
+	dir := filepath.Clean(s.opts.PruneDir)
+	under := strings.TrimSuffix(dir, "/") + "/"
+	err := pgx.BeginFunc(ctx, s.conn, func(tx pgx.Tx) error {
+		// One import's commit may write 100,000 rows.
+		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_keep (resource_id bigint PRIMARY KEY) ON COMMIT DROP`); err != nil {
+			return err
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_keep"}, []string{"resource_id"}, pgx.CopyFromSlice(len(keep), func(i int) ([]any, error) {
+			return []any{keep[i]}, nil
+		})); err != nil {
+			return err
+		}
+		if s.opts.PruneDir != "" {
+			if err := discardStale(ctx, tx, dir, under); err != nil {
+				return err
+			}
+		}
+		changed := false
+		rows, _ := tx.Query(ctx, publishStaged)
+		var r content.ImportResult
+		if _, err := pgx.ForEachRow(rows, []any{&r.ID, &r.Slug, &r.Path, &r.Action}, func() error {
+			changed = true
+			each(r)
+			return nil
+		}); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM import_staging g USING import_keep k WHERE g.resource_id = k.resource_id`); err != nil {
+			return err
+		}
+		if s.opts.Prune {
+			n, err := prune(ctx, tx, dir, under, s.opts.Present, each)
 			if err != nil {
 				return err
 			}
-			changed = changed || len(pruned) > 0
-			results = append(results, pruned...)
+			changed = changed || n > 0
 		}
 		if changed {
 			if _, err := tx.Exec(ctx, `SELECT pg_notify($1, '')`, ChangeChannel); err != nil {
@@ -62,143 +371,113 @@ func (db *DB) ImportFiles(ctx context.Context, files []content.FileImport, opts 
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("import: %w", domainError(err))
+		return fmt.Errorf("import: commit: %w", domainError(err))
 	}
-	return results, nil
+	return nil
 }
 
-type existing struct {
-	id                int64
-	status            content.Status
-	origin            *string
-	hash              *string
-	latest, published *int
-}
+// publishStaged makes the kept staged rows what the resources are: their
+// file, hash and kind, and (for published files) their live revision and
+// listing keys, then writes one change-log row per public-relevant change
+// (content.PublicAction in SQL) and returns what happened to each.
+const publishStaged = `WITH g AS (
+	SELECT g.resource_id, g.revision, g.path, g.hash, g.kind, g.publish, g.created, g.new_revision,
+		r.status AS before, v.published_at, lower(v.title) AS title_key
+	FROM import_staging g JOIN import_keep k ON k.resource_id = g.resource_id
+	JOIN resources r ON r.id = g.resource_id
+	JOIN revisions v ON v.resource_id = g.resource_id AND v.revision = g.revision
+), u AS (
+	UPDATE resources r SET kind = g.kind, origin = g.path, content_hash = g.hash,
+		published_revision = CASE WHEN g.publish THEN g.revision ELSE r.published_revision END,
+		status = CASE WHEN g.publish THEN 'PUBLISHED' ELSE r.status END,
+		withdrawn_reason = CASE WHEN g.publish THEN NULL ELSE r.withdrawn_reason END,
+		withdrawn_at = CASE WHEN g.publish THEN NULL ELSE r.withdrawn_at END,
+		updated_at = CASE WHEN g.publish AND (g.new_revision OR g.before = 'WITHDRAWN') THEN now() ELSE r.updated_at END,
+		published_at = CASE WHEN g.publish THEN g.published_at ELSE r.published_at END,
+		title_key = CASE WHEN g.publish THEN g.title_key ELSE r.title_key END
+	FROM g WHERE r.id = g.resource_id
+	RETURNING r.id, r.slug, g.path, g.before, r.status AS after, g.publish, g.new_revision, g.revision,
+		CASE WHEN g.created THEN 'created' WHEN g.publish AND g.before = 'WITHDRAWN' THEN 'restored'
+			WHEN g.new_revision THEN 'updated' ELSE 'moved' END AS action
+), c AS (
+	INSERT INTO changes (resource_id, revision, action)
+	SELECT id, revision, CASE WHEN after = 'PUBLISHED' AND before <> 'PUBLISHED' THEN 'PUBLISHED'
+		WHEN after = 'PUBLISHED' AND publish THEN 'UPDATED' ELSE 'DRAFT' END
+	FROM u WHERE new_revision OR (publish AND before = 'WITHDRAWN') ORDER BY id
+)
+SELECT id, slug, path, action FROM u`
 
-func importFile(ctx context.Context, tx pgx.Tx, f *content.FileImport, opts content.ImportOptions) (content.ImportResult, error) {
-	res := content.ImportResult{Slug: f.Draft.Slug, Path: f.Path}
-	var e existing
-	err := tx.QueryRow(ctx, `SELECT id, status, origin, content_hash, latest_revision, published_revision
-		FROM resources WHERE slug = $1 FOR UPDATE`, f.Draft.Slug).
-		Scan(&e.id, &e.status, &e.origin, &e.hash, &e.latest, &e.published)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return res, create(ctx, tx, f, &res)
-	} else if err != nil {
-		return res, err
-	}
-
-	switch {
-	case e.origin == nil:
-		return res, &content.Error{Code: content.ECONFLICT, Field: "slug",
-			Message: fmt.Sprintf("slug %q belongs to a resource made through the API; choose another slug", f.Draft.Slug)}
-	case *e.origin != f.Path && opts.OriginExists != nil && opts.OriginExists(*e.origin):
-		return res, &content.Error{Code: content.ECONFLICT, Field: "slug",
-			Message: fmt.Sprintf("slug %q is already owned by %s", f.Draft.Slug, *e.origin)}
-	}
-	publish := f.Status == content.StatusPublished
-	if e.hash != nil && *e.hash == f.Hash {
-		res.Action = "unchanged"
-		if *e.origin != f.Path {
-			res.Action = "moved"
+// discardStale undoes the staged rows under dir that this import did not
+// keep (left by an interrupted import; their files changed or are gone):
+// their revisions are deleted, and resources that only staging had made.
+func discardStale(ctx context.Context, tx pgx.Tx, dir, under string) error {
+	rows, _ := tx.Query(ctx, `DELETE FROM import_staging g WHERE (g.path = $1 OR starts_with(g.path, $2))
+		AND NOT EXISTS (SELECT 1 FROM import_keep k WHERE k.resource_id = g.resource_id)
+		RETURNING g.resource_id, g.revision, g.created, g.new_revision`, dir, under)
+	var (
+		id              int64
+		rev             int
+		created, newRev bool
+		drop            [][2]int64
+		gone            []int64
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&id, &rev, &created, &newRev}, func() error {
+		if newRev {
+			drop = append(drop, [2]int64{id, int64(rev)})
 		}
-		restore := e.status == content.StatusWithdrawn && publish && e.published != nil
-		if restore {
-			res.Action = "restored"
+		if created {
+			gone = append(gone, id)
 		}
-		if res.Action == "unchanged" {
-			return res, nil
-		}
-		_, err := tx.Exec(ctx, `UPDATE resources SET origin = $2,
-			status = CASE WHEN $3 THEN 'PUBLISHED' ELSE status END,
-			withdrawn_reason = CASE WHEN $3 THEN NULL ELSE withdrawn_reason END,
-			withdrawn_at = CASE WHEN $3 THEN NULL ELSE withdrawn_at END,
-			updated_at = CASE WHEN $3 THEN now() ELSE updated_at END
-			WHERE id = $1`, e.id, f.Path, restore)
-		if err != nil {
-			return res, err
-		}
-		if restore {
-			return res, recordChange(ctx, tx, e.id, *e.published, content.ActionPublished)
-		}
-		return res, nil
-	}
-
-	rev := *e.latest + 1
-	if err := insertRevision(ctx, tx, e.id, rev, f); err != nil {
-		return res, err
-	}
-	res.Action = "updated"
-	if publish && e.status == content.StatusWithdrawn {
-		res.Action = "restored"
-	}
-	_, err = tx.Exec(ctx, `UPDATE resources SET kind = $2, origin = $3, content_hash = $4, latest_revision = $5,
-		published_revision = CASE WHEN $6 THEN $5 ELSE published_revision END,
-		status = CASE WHEN $6 THEN 'PUBLISHED' ELSE status END,
-		withdrawn_reason = CASE WHEN $6 THEN NULL ELSE withdrawn_reason END,
-		withdrawn_at = CASE WHEN $6 THEN NULL ELSE withdrawn_at END,
-		updated_at = CASE WHEN $6 THEN now() ELSE updated_at END
-		WHERE id = $1`, e.id, f.Draft.Kind, f.Path, f.Hash, rev, publish)
-	if err != nil {
-		return res, err
-	}
-	if err := syncListingKeys(ctx, tx, e.id); err != nil {
-		return res, err
-	}
-	after := e.status
-	if publish {
-		after = content.StatusPublished
-	}
-	action := content.PublicAction(e.status, after, publish)
-	return res, recordChange(ctx, tx, e.id, rev, action)
-}
-
-func create(ctx context.Context, tx pgx.Tx, f *content.FileImport, res *content.ImportResult) error {
-	status := content.StatusDraft
-	var published *int
-	if f.Status == content.StatusPublished {
-		status, published = content.StatusPublished, new(int)
-		*published = 1
-	}
-	var id int64
-	err := tx.QueryRow(ctx, `INSERT INTO resources (slug, kind, status, origin, content_hash, latest_revision, published_revision)
-		VALUES ($1, $2, $3, $4, $5, 1, $6) RETURNING id`,
-		f.Draft.Slug, f.Draft.Kind, status, f.Path, f.Hash, published).Scan(&id)
-	if err != nil {
+		return nil
+	}); err != nil || len(drop) == 0 {
 		return err
 	}
-	if err := insertRevision(ctx, tx, id, 1, f); err != nil {
+	ids, revs := split2(drop)
+	if _, err := tx.Exec(ctx, `DELETE FROM revisions v USING unnest($1::bigint[], $2::int[]) AS d(id, rev)
+		WHERE v.resource_id = d.id AND v.revision = d.rev`, ids, revs); err != nil {
 		return err
 	}
-	if err := syncListingKeys(ctx, tx, id); err != nil {
+	if _, err := tx.Exec(ctx, `DELETE FROM resources WHERE id = ANY($1)`, nonNil(gone)); err != nil {
 		return err
 	}
-	res.Action = "created"
-	return recordChange(ctx, tx, id, 1, content.PublicAction(content.StatusDraft, status, true))
+	_, err := tx.Exec(ctx, `UPDATE resources r SET latest_revision = d.rev - 1
+		FROM unnest($1::bigint[], $2::int[]) AS d(id, rev) WHERE r.id = d.id AND r.id <> ALL($3)`, ids, revs, nonNil(gone))
+	return err
 }
 
-func insertRevision(ctx context.Context, tx pgx.Tx, id int64, rev int, f *content.FileImport) error {
-	return writeRevision(ctx, tx, id, rev, &f.Draft, &f.Path, &f.Hash, f.Path)
-}
+// revisionColumns are the columns of a revision written by an import.
+var revisionColumns = []string{"resource_id", "revision", "kind", "slug", "title", "summary", "body", "topics", "audiences",
+	"nations", "language", "translation_of", "translation_status", "published_at", "last_reviewed", "next_review",
+	"sources", "related", "details", "origin", "content_hash", "author"}
 
-// writeRevision inserts a full snapshot of a draft as revision rev.
-func writeRevision(ctx context.Context, tx pgx.Tx, id int64, rev int, d *content.Draft, origin, hash *string, author string) error {
+// revisionRow is a full snapshot of a draft as revision rev, in the order
+// of revisionColumns.
+func revisionRow(id int64, rev int, d *content.Draft, origin, hash *string, author string) ([]any, error) {
 	sources, err := json.Marshal(nonNil(d.Sources))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	details, err := json.Marshal(d.Details)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var translationOf, translationStatus *string
 	if d.TranslationOf != "" {
 		translationOf, translationStatus = &d.TranslationOf, &d.TranslationStatus
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO revisions (resource_id, revision, kind, slug, title, summary, body, topics, audiences,
-		nations, language, translation_of, translation_status, published_at, last_reviewed, next_review, sources, related, details, origin, content_hash, author)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
-		id, rev, d.Kind, d.Slug, d.Title, d.Summary, d.Body, nonNil(d.Topics), nonNil(d.Audiences), nonNil(d.Nations),
-		d.Language, translationOf, translationStatus, d.PublishedAt, d.LastReviewedAt, d.NextReviewDue, sources, nonNil(d.Related), details, origin, hash, author)
+	return []any{id, rev, d.Kind, d.Slug, d.Title, d.Summary, d.Body, nonNil(d.Topics), nonNil(d.Audiences), nonNil(d.Nations),
+		d.Language, translationOf, translationStatus, d.PublishedAt, d.LastReviewedAt, d.NextReviewDue, sources, nonNil(d.Related),
+		details, origin, hash, author}, nil
+}
+
+// writeRevision inserts a full snapshot of a draft as revision rev.
+func writeRevision(ctx context.Context, tx pgx.Tx, id int64, rev int, d *content.Draft, origin, hash *string, author string) error {
+	row, err := revisionRow(id, rev, d, origin, hash, author)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO revisions (`+strings.Join(revisionColumns, ", ")+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`, row...)
 	return err
 }
 
@@ -211,38 +490,47 @@ func recordChange(ctx context.Context, tx pgx.Tx, id int64, rev int, action cont
 }
 
 // prune withdraws the file-origin resources recorded under dir whose files
-// were not imported.
-func prune(ctx context.Context, tx pgx.Tx, dir string, seen map[string]bool) ([]content.ImportResult, error) {
-	dir = filepath.Clean(dir)
-	rows, _ := tx.Query(ctx, `SELECT id, slug, origin, coalesce(published_revision, latest_revision), status FROM resources
-		WHERE origin IS NOT NULL AND status <> 'WITHDRAWN' AND (origin = $1 OR starts_with(origin, $2))
-		ORDER BY origin FOR UPDATE`, dir, strings.TrimSuffix(dir, "/")+"/")
-	type row struct {
-		ID     int64
-		Slug   string
-		Origin string
-		Rev    int
-		Status content.Status
+// are not present, with a change-log row each.
+func prune(ctx context.Context, tx pgx.Tx, dir, under string, present []string, each func(content.ImportResult)) (int, error) {
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_present (path text PRIMARY KEY) ON COMMIT DROP`); err != nil {
+		return 0, err
 	}
-	all, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
-	if err != nil {
-		return nil, err
+	seen := make(map[string]bool, len(present))
+	uniq := present[:0:0]
+	for _, p := range present {
+		if !seen[p] {
+			seen[p] = true
+			uniq = append(uniq, p)
+		}
 	}
-	var out []content.ImportResult
-	for _, r := range all {
-		if seen[r.Origin] {
-			continue
-		}
-		if _, err := tx.Exec(ctx, `UPDATE resources SET status = 'WITHDRAWN', withdrawn_reason = $2,
-			withdrawn_at = now(), updated_at = now() WHERE id = $1`, r.ID, PrunedReason); err != nil {
-			return nil, err
-		}
-		if err := recordChange(ctx, tx, r.ID, r.Rev, content.PublicAction(r.Status, content.StatusWithdrawn, false)); err != nil {
-			return nil, err
-		}
-		out = append(out, content.ImportResult{Slug: r.Slug, Path: r.Origin, Action: "withdrawn"})
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_present"}, []string{"path"}, pgx.CopyFromSlice(len(uniq), func(i int) ([]any, error) {
+		return []any{uniq[i]}, nil
+	})); err != nil {
+		return 0, err
 	}
-	return out, nil
+	rows, _ := tx.Query(ctx, `WITH old AS (
+		SELECT r.id, r.status FROM resources r
+		WHERE r.origin IS NOT NULL AND r.status <> 'WITHDRAWN' AND (r.origin = $1 OR starts_with(r.origin, $2))
+			AND NOT EXISTS (SELECT 1 FROM import_present p WHERE p.path = r.origin)
+		FOR UPDATE
+	), u AS (
+		UPDATE resources r SET status = 'WITHDRAWN', withdrawn_reason = $3, withdrawn_at = now(), updated_at = now()
+		FROM old WHERE r.id = old.id
+		RETURNING r.id, r.slug, r.origin, coalesce(r.published_revision, r.latest_revision) AS rev, old.status AS before
+	), c AS (
+		INSERT INTO changes (resource_id, revision, action)
+		SELECT id, rev, CASE WHEN before = 'PUBLISHED' THEN 'WITHDRAWN' ELSE 'DRAFT' END FROM u ORDER BY origin
+	)
+	SELECT id, slug, origin FROM u ORDER BY origin`, dir, under, PrunedReason)
+	n := 0
+	var r content.ImportResult
+	r.Action = "withdrawn"
+	_, err := pgx.ForEachRow(rows, []any{&r.ID, &r.Slug, &r.Path}, func() error {
+		n++
+		each(r)
+		return nil
+	})
+	return n, err
 }
 
 func nonNil[T any](s []T) []T {

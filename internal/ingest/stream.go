@@ -1,0 +1,570 @@
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"guidancehub/internal/content"
+)
+
+// An import and the lint stream a library instead of holding it: a first
+// pass reads and parses every file once, keeping only an entry per file
+// (path, hash, slug, language and the slugs it links to: a few hundred
+// bytes), and settles the rules that span files (duplicate slugs, links
+// that must resolve) before anything is written. The import's second pass
+// reads again only the files that must be written, in batches, each staged
+// in its own transaction (invisible to the public), and one last
+// transaction makes every staged file public at once.
+
+// entry is what the first pass keeps of one resource file.
+type entry struct {
+	path      string
+	hash      [sha256.Size]byte
+	slug      string
+	lang      string
+	transOf   string
+	related   []string
+	bodyLinks []string
+	kind      content.Kind
+	status    content.Status
+	topics    []string
+	nations   []string
+	valid     bool  // parsed without errors
+	bad       bool  // failed a rule that spans files, or the store refused it
+	write     bool  // must be written (new, changed, moved or restored)
+	staged    bool  // staged with these bytes by an interrupted import
+	live      bool  // the store already publishes a revision of its slug
+	id        int64 // the resource's id, once known
+}
+
+// good reports whether the file is imported.
+func (e *entry) good() bool { return e.valid && !e.bad }
+
+// catalog is the first pass over a library.
+type catalog struct {
+	dir     string
+	entries []entry
+	errors  []*FileError
+	intern  map[string]string
+}
+
+func (c *catalog) str(s string) string {
+	if v, ok := c.intern[s]; ok {
+		return v
+	}
+	s = strings.Clone(s)
+	c.intern[s] = s
+	return s
+}
+
+func (c *catalog) fail(i int, field, format string, args ...any) {
+	c.entries[i].bad = true
+	c.errors = append(c.errors, &FileError{Path: c.entries[i].path, Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// parsed is one file read and parsed by a worker of the first pass.
+type parsed struct {
+	path string
+	file content.FileImport
+	errs []*FileError
+	done chan struct{}
+}
+
+// readCatalog reads and parses every resource file under dir, keeping an
+// entry per file; visit, if not nil, sees each valid file (in walk order,
+// numbered as the entries) while it is in memory. Files are parsed by
+// GOMAXPROCS workers; at most a few dozen are held at once.
+func readCatalog(dir string, visit func(i int, f *content.FileImport)) (*catalog, error) {
+	c := &catalog{intern: map[string]string{}}
+	workers := runtime.GOMAXPROCS(0)
+	queue := make(chan *parsed, 4*workers) // in walk order, to the collector
+	jobs := make(chan *parsed, 4*workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range jobs {
+				data, err := os.ReadFile(p.path)
+				if err != nil {
+					p.errs = []*FileError{{Path: p.path, Message: err.Error()}}
+				} else {
+					p.file, p.errs = Parse(p.path, data)
+				}
+				close(p.done)
+			}
+		}()
+	}
+	var walkErr error
+	go func() {
+		defer close(queue)
+		defer close(jobs)
+		c.dir, walkErr = walk(dir, func(path string) error {
+			p := &parsed{path: path, done: make(chan struct{})}
+			queue <- p
+			jobs <- p
+			return nil
+		})
+	}()
+	for p := range queue {
+		<-p.done
+		i := len(c.entries)
+		c.entries = append(c.entries, entry{path: p.path})
+		if len(p.errs) > 0 {
+			c.errors = append(c.errors, p.errs...)
+			continue
+		}
+		c.add(i, &p.file)
+		if visit != nil {
+			visit(i, &p.file)
+		}
+	}
+	wg.Wait()
+	if walkErr != nil {
+		return nil, walkErr
+	}
+	return c, nil
+}
+
+// add fills entry i from its parsed file, copying what it keeps so that
+// the file's text can be freed.
+func (c *catalog) add(i int, f *content.FileImport) {
+	e := &c.entries[i]
+	d := &f.Draft
+	e.valid = true
+	hex.Decode(e.hash[:], []byte(f.Hash))
+	e.slug = strings.Clone(d.Slug)
+	e.lang = c.str(d.Language)
+	e.transOf = strings.Clone(d.TranslationOf)
+	e.kind = content.Kind(c.str(string(d.Kind)))
+	e.status = content.Status(c.str(string(f.Status)))
+	for _, r := range d.Related {
+		e.related = append(e.related, strings.Clone(r))
+	}
+	seen := map[string]bool{}
+	for _, m := range internalLinkRE.FindAllStringSubmatch(d.Body, -1) {
+		if !seen[m[1]] {
+			seen[m[1]] = true
+			e.bodyLinks = append(e.bodyLinks, strings.Clone(m[1]))
+		}
+	}
+	for _, t := range d.Topics {
+		e.topics = append(e.topics, c.str(t))
+	}
+	for _, n := range d.Nations {
+		e.nations = append(e.nations, c.str(n))
+	}
+}
+
+// published is what a slug outside the files resolves to: a published
+// resource in the store, in a language.
+type published struct {
+	found bool
+	lang  string
+}
+
+// dups fails every file whose slug another file also uses, naming the
+// others.
+func (c *catalog) dups() {
+	bySlug := map[string][]int{}
+	for i := range c.entries {
+		if e := &c.entries[i]; e.good() {
+			bySlug[e.slug] = append(bySlug[e.slug], i)
+		}
+	}
+	for slug, idx := range bySlug {
+		if len(idx) < 2 {
+			continue
+		}
+		for _, i := range idx {
+			var others []string
+			for _, j := range idx {
+				if j != i {
+					others = append(others, c.entries[j].path)
+				}
+			}
+			c.fail(i, "slug", "slug %q is also used by %s", slug, strings.Join(others, ", "))
+		}
+	}
+}
+
+// settle applies the link rules that span files (after dups), failing the
+// files that break them: translation_of, related and body links must name
+// a slug that an imported file has, or that outside says is published in
+// the store (nil: none is). A file that fails makes the files linking to
+// it fail in turn, until no more do, so no imported file links to a slug
+// that is missing, and no published file to one the public cannot see (a
+// draft).
+func (c *catalog) settle(ctx context.Context, outside func(ctx context.Context, slugs []string) (map[string]published, error)) error {
+	bySlug := map[string][]int{}
+	for i := range c.entries {
+		if e := &c.entries[i]; e.valid {
+			bySlug[e.slug] = append(bySlug[e.slug], i)
+		}
+	}
+	ext := map[string]published{}
+	// resolve says what a link to slug finds: the language of the imported
+	// file or published resource, or why there is none. A published file
+	// may link only to what the public sees: a published file, a slug whose
+	// resource the store publishes, or a published resource outside.
+	resolve := func(slug string, public bool) (lang string, ok bool, why string) {
+		if idx := bySlug[slug]; len(idx) == 1 && c.entries[idx[0]].good() {
+			t := &c.entries[idx[0]]
+			if !public || t.status == content.StatusPublished || t.live {
+				return t.lang, true, ""
+			}
+			return "", false, fmt.Sprintf(" (%s is a draft)", t.path)
+		}
+		if p := ext[slug]; p.found {
+			return p.lang, true, ""
+		}
+		if idx := bySlug[slug]; len(idx) > 0 {
+			return "", false, fmt.Sprintf(" (%s is not imported: it has errors)", c.entries[idx[0]].path)
+		}
+		return "", false, ""
+	}
+	for {
+		if outside != nil {
+			var need []string
+			asked := map[string]bool{}
+			for i := range c.entries {
+				e := &c.entries[i]
+				if !e.good() {
+					continue
+				}
+				for _, s := range e.links() {
+					if _, ok, _ := resolve(s, e.status == content.StatusPublished); !ok && !asked[s] {
+						if _, done := ext[s]; !done {
+							asked[s] = true
+							need = append(need, s)
+						}
+					}
+				}
+			}
+			if len(need) > 0 {
+				sort.Strings(need)
+				got, err := outside(ctx, need)
+				if err != nil {
+					return err
+				}
+				for _, s := range need {
+					ext[s] = got[s]
+				}
+			}
+		}
+		failed := 0
+		for i := range c.entries {
+			e := &c.entries[i]
+			if !e.good() {
+				continue
+			}
+			public := e.status == content.StatusPublished
+			if t := e.transOf; t != "" {
+				if lang, ok, why := resolve(t, public); !ok {
+					c.fail(i, "translation_of", "no resource with slug %q in the library%s", t, why)
+				} else if lang == e.lang {
+					c.fail(i, "language", "a translation must differ in language from %q", t)
+				}
+			}
+			for _, s := range e.bodyLinks {
+				if _, ok, why := resolve(s, public); !ok {
+					c.fail(i, "body", "links to /resources/%s, which is not in the library%s", s, why)
+				}
+			}
+			for _, s := range e.related {
+				if _, ok, why := resolve(s, public); !ok {
+					c.fail(i, "related", "no resource with slug %q in the library%s", s, why)
+				}
+			}
+			if e.bad {
+				failed++
+			}
+		}
+		if failed == 0 {
+			break
+		}
+	}
+	sort.SliceStable(c.errors, func(i, j int) bool { return c.errors[i].Path < c.errors[j].Path })
+	return nil
+}
+
+// links lists the slugs the file names: translation_of, body links, related.
+func (e *entry) links() []string {
+	out := make([]string, 0, 1+len(e.bodyLinks)+len(e.related))
+	if e.transOf != "" {
+		out = append(out, e.transOf)
+	}
+	out = append(out, e.bodyLinks...)
+	return append(out, e.related...)
+}
+
+// Options control ImportWith.
+type Options struct {
+	// Prune withdraws file-origin resources recorded under the directory
+	// whose files are gone (after a complete pass only).
+	Prune bool
+	// BatchFiles and BatchBytes bound a batch (its files are parsed and
+	// held at once, and written in one transaction): 500 files and 16 MiB
+	// when zero.
+	BatchFiles int
+	BatchBytes int
+	// OnResult, if not nil, sees every resource the import changed (after
+	// its commit), in no particular order.
+	OnResult func(content.ImportResult)
+	// AfterBatch, if not nil, runs after each staged batch with the number
+	// of batches staged so far; an error stops the import there, before
+	// its commit (tests interrupt imports with it).
+	AfterBatch func(n int) error
+}
+
+// lookupChunk is how many slugs one store lookup asks for.
+const lookupChunk = 5000
+
+// ImportWith is Import with options. It reads the library twice (see the
+// comment at the top of this file), holding one entry per file and one
+// batch of parsed files, and writes in batches that stay invisible until
+// one commit at the end publishes them all, records their change-log rows
+// and prunes. An import stopped before that commit (an error, a killed
+// process) changes nothing the public sees, and the next import resumes
+// from the batches it staged.
+func ImportWith(ctx context.Context, store content.Importer, dir string, opts Options) (*Report, error) {
+	if opts.BatchFiles <= 0 {
+		opts.BatchFiles = 500
+	}
+	if opts.BatchBytes <= 0 {
+		opts.BatchBytes = 16 << 20
+	}
+	cat, err := readCatalog(dir, nil)
+	if err != nil {
+		return nil, err
+	}
+	present := make([]string, len(cat.entries))
+	for i := range cat.entries {
+		present[i] = cat.entries[i].path
+	}
+	sess, err := store.BeginImport(ctx, content.ImportOptions{
+		Prune: opts.Prune, PruneDir: cat.dir, Present: present,
+		OriginExists: func(p string) bool { _, err := os.Stat(p); return err == nil },
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer sess.Close()
+	rep := &Report{counts: map[string]int{}}
+	cat.dups()
+
+	// What the store holds for each file's slug: conflicts fail the file
+	// before links are settled; unchanged and already staged files are not
+	// read again.
+	var keep []int64
+	for start := 0; start < len(cat.entries); start += lookupChunk {
+		end := min(start+lookupChunk, len(cat.entries))
+		var slugs []string
+		at := map[string]int{}
+		for i := start; i < end; i++ {
+			if e := &cat.entries[i]; e.good() {
+				if _, dup := at[e.slug]; !dup {
+					at[e.slug] = i
+					slugs = append(slugs, e.slug)
+				}
+				e.write = true
+			}
+		}
+		if len(slugs) == 0 {
+			continue
+		}
+		stored, err := sess.Lookup(ctx, slugs)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range stored {
+			// Every file with this slug in the chunk (duplicates have
+			// already failed, so at most one is good).
+			i := at[s.Slug]
+			e := &cat.entries[i]
+			if !e.good() {
+				continue
+			}
+			hash := hex.EncodeToString(e.hash[:])
+			e.live = s.Status == content.StatusPublished
+			stagedNew := s.StagedPath != "" && s.Hash == ""
+			switch {
+			case s.Origin == "":
+				cat.fail(i, "slug", "slug %q belongs to a resource made through the API; choose another slug", s.Slug)
+			case !stagedNew && s.Origin != e.path && originExists(s.Origin):
+				cat.fail(i, "slug", "slug %q is already owned by %s", s.Slug, s.Origin)
+			case s.StagedHash == hash && s.StagedPath == e.path:
+				e.write, e.staged, e.id = false, true, s.ID
+			case s.Hash == hash && s.Origin == e.path &&
+				!(s.Status == content.StatusWithdrawn && e.status == content.StatusPublished && s.Language != ""):
+				e.write, e.id = false, s.ID
+			}
+		}
+	}
+	err = cat.settle(ctx, func(ctx context.Context, slugs []string) (map[string]published, error) {
+		return outsideSlugs(ctx, sess, cat, slugs, opts.Prune)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range cat.entries {
+		e := &cat.entries[i]
+		switch {
+		case !e.good():
+		case e.staged:
+			keep = append(keep, e.id)
+		case !e.write:
+			rep.counts["unchanged"]++
+		}
+	}
+
+	// Second pass: read, parse and stage the files to write, a batch at a
+	// time; the next batch is read while the last one is written.
+	batches := make(chan []content.FileImport, 1)
+	readErr := make(chan error, 1)
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var lateErrs []*FileError
+	go func() {
+		defer close(batches)
+		var batch []content.FileImport
+		size := 0
+		for i := range cat.entries {
+			e := &cat.entries[i]
+			if !e.good() || !e.write {
+				continue
+			}
+			data, err := os.ReadFile(e.path)
+			if err == nil && sha256.Sum256(data) != e.hash {
+				err = errors.New("changed while it was being imported; import again")
+			}
+			var f content.FileImport
+			if err == nil {
+				var errs []*FileError
+				if f, errs = Parse(e.path, data); len(errs) > 0 {
+					err = errs[0]
+				}
+			}
+			if err != nil {
+				lateErrs = append(lateErrs, &FileError{Path: e.path, Message: err.Error()})
+				continue
+			}
+			batch = append(batch, f)
+			size += len(data)
+			if len(batch) >= opts.BatchFiles || size >= opts.BatchBytes {
+				select {
+				case batches <- batch:
+				case <-rctx.Done():
+					readErr <- rctx.Err()
+					return
+				}
+				batch, size = nil, 0
+			}
+		}
+		if len(batch) > 0 {
+			select {
+			case batches <- batch:
+			case <-rctx.Done():
+				readErr <- rctx.Err()
+				return
+			}
+		}
+		readErr <- nil
+	}()
+	n := 0
+	for batch := range batches {
+		results, err := sess.Stage(ctx, batch)
+		if err != nil {
+			stop()
+			return nil, err
+		}
+		for _, r := range results {
+			switch {
+			case r.Err != nil:
+				var ce *content.Error
+				msg := r.Err.Error()
+				if errors.As(r.Err, &ce) {
+					msg = ce.Message
+				}
+				rep.Errors = append(rep.Errors, &FileError{Path: r.Path, Field: "slug", Message: msg})
+			case r.Action == "staged":
+				keep = append(keep, r.ID)
+			default:
+				rep.counts[r.Action]++
+			}
+		}
+		n++
+		if opts.AfterBatch != nil {
+			if err := opts.AfterBatch(n); err != nil {
+				stop()
+				return nil, err
+			}
+		}
+	}
+	if err := <-readErr; err != nil {
+		return nil, err
+	}
+	err = sess.Commit(ctx, keep, func(r content.ImportResult) {
+		rep.counts[r.Action]++
+		if opts.OnResult != nil {
+			opts.OnResult(r)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	rep.Errors = append(append(cat.errors, lateErrs...), rep.Errors...)
+	sort.SliceStable(rep.Errors, func(i, j int) bool { return rep.Errors[i].Path < rep.Errors[j].Path })
+	return rep, nil
+}
+
+func originExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// outsideSlugs looks up slugs that no imported file has: published
+// resources in the store resolve, except those this import prunes (their
+// files under the directory are gone).
+func outsideSlugs(ctx context.Context, sess content.ImportSession, cat *catalog, slugs []string, prune bool) (map[string]published, error) {
+	out := map[string]published{}
+	var origins map[string]bool
+	var found []content.StoredFile
+	for start := 0; start < len(slugs); start += lookupChunk {
+		got, err := sess.Lookup(ctx, slugs[start:min(start+lookupChunk, len(slugs))])
+		if err != nil {
+			return nil, err
+		}
+		found = append(found, got...)
+	}
+	if prune {
+		origins = map[string]bool{}
+		for _, s := range found {
+			if strings.HasPrefix(s.Origin, cat.dir+string(filepath.Separator)) {
+				origins[s.Origin] = false
+			}
+		}
+		if len(origins) > 0 {
+			for i := range cat.entries {
+				if _, ok := origins[cat.entries[i].path]; ok {
+					origins[cat.entries[i].path] = true
+				}
+			}
+		}
+	}
+	for _, s := range found {
+		if present, ok := origins[s.Origin]; ok && !present {
+			continue // pruned by this import
+		}
+		if s.Status == content.StatusPublished {
+			out[s.Slug] = published{found: true, lang: s.Language}
+		}
+	}
+	return out, nil
+}
