@@ -157,8 +157,8 @@ func (s *importSession) Stage(ctx context.Context, files []content.FileImport) (
 			revise     []int // files that get a new revision (index into files)
 			revOf      = map[int]int{}
 			stage      []stageRow
-			dropRev    [][2]int64 // stale staged revisions (resource id, revision)
-			dropStage  []int64    // stale staging rows no longer wanted
+			dropRev    [][2]int64        // stale staged revisions (resource id, revision)
+			dropStage  []int64           // stale staging rows no longer wanted
 			latest     = map[int64]int{} // resource id → its latest revision now
 			seenInThis = map[string]string{}
 		)
