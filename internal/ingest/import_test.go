@@ -136,7 +136,7 @@ func expect(t *testing.T, got map[string]stored, dir string, rs []libgen.Resourc
 func importDir(t *testing.T, db *postgres.DB, dir string, opts ingest.Options) (*ingest.Report, map[string]int) {
 	t.Helper()
 	if opts.BatchFiles == 0 {
-		opts.BatchFiles = 100
+		opts.BatchFiles = 50
 	}
 	rep, err := ingest.ImportWith(context.Background(), db, dir, opts)
 	if err != nil {
@@ -145,14 +145,14 @@ func importDir(t *testing.T, db *postgres.DB, dir string, opts ingest.Options) (
 	return rep, rep.Counts()
 }
 
-// TestImportMatchesGeneratedLibrary imports a generated library of 1,200
-// files in batches of 100 and checks PostgreSQL against the generator:
+// TestImportMatchesGeneratedLibrary imports a generated library of 600
+// files in batches of 50 and checks PostgreSQL against the generator:
 // first import, a second (nothing changes, no change-log row), and an
 // edited library (titles changed, files removed with --prune, files added).
 func TestImportMatchesGeneratedLibrary(t *testing.T) {
 	db := testdb.Open(t, postgres.Options{})
 	dir := t.TempDir()
-	rs := libgen.Library("gen", 1200, 1)
+	rs := libgen.Library("gen", 600, 1)
 	if err := libgen.Write(dir, rs); err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +251,7 @@ func TestImportMatchesGeneratedLibrary(t *testing.T) {
 func TestDuplicateSlugAcrossBatches(t *testing.T) {
 	db := testdb.Open(t, postgres.Options{})
 	dir := t.TempDir()
-	rs := libgen.Library("dup", 600, 3)
+	rs := libgen.Library("dup", 300, 3)
 	// The copy sorts last; a published file (not a translation) is copied.
 	first := 5
 	for rs[first].Draft || rs[first].TranslationOf != "" || libgen.Targets(rs)[rs[first].Slug] {
@@ -262,7 +262,7 @@ func TestDuplicateSlugAcrossBatches(t *testing.T) {
 	rs = append(rs, cp)
 	// A file in another batch, which no file links to, relates to the
 	// duplicated slug.
-	linker := 300
+	linker := 150
 	for rs[linker].Draft || libgen.Targets(rs)[rs[linker].Slug] {
 		linker++
 	}
@@ -270,7 +270,7 @@ func TestDuplicateSlugAcrossBatches(t *testing.T) {
 	if err := libgen.Write(dir, rs); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := ingest.ImportWith(context.Background(), db, dir, ingest.Options{BatchFiles: 100})
+	rep, err := ingest.ImportWith(context.Background(), db, dir, ingest.Options{BatchFiles: 50})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +314,7 @@ var errStop = errors.New("stopped by the test")
 func TestInterruptedImportResumes(t *testing.T) {
 	db := testdb.Open(t, postgres.Options{})
 	dir := t.TempDir()
-	v1 := libgen.Library("res", 600, 4)
+	v1 := libgen.Library("res", 300, 4)
 	if err := libgen.Write(dir, v1); err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +330,7 @@ func TestInterruptedImportResumes(t *testing.T) {
 	for i := 0; i < len(v2); i += 9 {
 		v2[i].Title += " (v2)"
 	}
-	more := libgen.Library("more", 300, 5)
+	more := libgen.Library("more", 200, 5)
 	for i := range more {
 		more[i].Path = filepath.Join("more", more[i].Path)
 	}
@@ -338,7 +338,7 @@ func TestInterruptedImportResumes(t *testing.T) {
 	if err := libgen.Write(dir, v2); err != nil {
 		t.Fatal(err)
 	}
-	_, err := ingest.ImportWith(context.Background(), db, dir, ingest.Options{Prune: true, BatchFiles: 100,
+	_, err := ingest.ImportWith(context.Background(), db, dir, ingest.Options{Prune: true, BatchFiles: 50,
 		AfterBatch: func(n int) error {
 			if n == 3 {
 				return errStop

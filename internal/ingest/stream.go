@@ -71,23 +71,24 @@ func (c *catalog) fail(i int, field, format string, args ...any) {
 	c.errors = append(c.errors, &FileError{Path: c.entries[i].path, Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
-// parsed is one file read and parsed by a worker of the first pass.
+// parsed is one file read and parsed by a worker.
 type parsed struct {
 	path string
+	size int
 	file content.FileImport
 	errs []*FileError
 	done chan struct{}
 }
 
-// readCatalog reads and parses every resource file under dir, keeping an
-// entry per file; visit, if not nil, sees each valid file (in walk order,
-// numbered as the entries) while it is in memory. Files are parsed by
-// GOMAXPROCS workers; at most a few dozen are held at once.
-func readCatalog(dir string, visit func(i int, f *content.FileImport)) (*catalog, error) {
-	c := &catalog{intern: map[string]string{}}
+// readParsed reads and parses the files that paths yields on GOMAXPROCS
+// workers and calls each with them in the order of paths, holding at most
+// a few dozen at once. Without check, files are parsed without the
+// resource rules (bytes already accepted). An error from each stops it.
+func readParsed(paths func(yield func(path string) bool) error, check bool, each func(p *parsed) error) error {
 	workers := runtime.GOMAXPROCS(0)
-	queue := make(chan *parsed, 4*workers) // in walk order, to the collector
+	queue := make(chan *parsed, 4*workers) // in the order of paths, to each
 	jobs := make(chan *parsed, 4*workers)
+	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -98,39 +99,73 @@ func readCatalog(dir string, visit func(i int, f *content.FileImport)) (*catalog
 				if err != nil {
 					p.errs = []*FileError{{Path: p.path, Message: err.Error()}}
 				} else {
-					p.file, p.errs = Parse(p.path, data)
+					p.size = len(data)
+					p.file, p.errs = parse(p.path, data, check)
 				}
 				close(p.done)
 			}
 		}()
 	}
-	var walkErr error
+	var pathsErr error
 	go func() {
 		defer close(queue)
 		defer close(jobs)
-		c.dir, walkErr = walk(dir, func(path string) error {
+		pathsErr = paths(func(path string) bool {
 			p := &parsed{path: path, done: make(chan struct{})}
-			queue <- p
+			select {
+			case queue <- p:
+			case <-stop:
+				return false
+			}
 			jobs <- p
-			return nil
+			return true
 		})
 	}()
+	var err error
 	for p := range queue {
 		<-p.done
+		if err == nil {
+			if err = each(p); err != nil {
+				close(stop)
+			}
+		}
+	}
+	wg.Wait()
+	if err != nil {
+		return err
+	}
+	return pathsErr
+}
+
+// readCatalog reads and parses every resource file under dir, keeping an
+// entry per file; visit, if not nil, sees each valid file (in walk order,
+// numbered as the entries) while it is in memory.
+func readCatalog(dir string, visit func(i int, f *content.FileImport)) (*catalog, error) {
+	c := &catalog{intern: map[string]string{}}
+	err := readParsed(func(yield func(string) bool) error {
+		var err error
+		c.dir, err = walk(dir, func(path string) error {
+			if !yield(path) {
+				return filepath.SkipAll
+			}
+			return nil
+		})
+		return err
+	}, true, func(p *parsed) error {
 		i := len(c.entries)
 		c.entries = append(c.entries, entry{path: p.path})
 		if len(p.errs) > 0 {
 			c.errors = append(c.errors, p.errs...)
-			continue
+			return nil
 		}
 		c.add(i, &p.file)
 		if visit != nil {
 			visit(i, &p.file)
 		}
-	}
-	wg.Wait()
-	if walkErr != nil {
-		return nil, walkErr
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -438,53 +473,56 @@ func ImportWith(ctx context.Context, store content.Importer, dir string, opts Op
 		defer close(batches)
 		var batch []content.FileImport
 		size := 0
-		for i := range cat.entries {
-			e := &cat.entries[i]
-			if !e.good() || !e.write {
-				continue
-			}
-			data, err := os.ReadFile(e.path)
-			if err == nil && sha256.Sum256(data) != e.hash {
-				err = errors.New("changed while it was being imported; import again")
-			}
-			var f content.FileImport
-			if err == nil {
-				var errs []*FileError
-				if f, errs = Parse(e.path, data); len(errs) > 0 {
-					err = errs[0]
-				}
-			}
-			if err != nil {
-				lateErrs = append(lateErrs, &FileError{Path: e.path, Message: err.Error()})
-				continue
-			}
-			batch = append(batch, f)
-			size += len(data)
-			if len(batch) >= opts.BatchFiles || size >= opts.BatchBytes {
-				select {
-				case batches <- batch:
-				case <-rctx.Done():
-					readErr <- rctx.Err()
-					return
-				}
-				batch, size = nil, 0
-			}
-		}
-		if len(batch) > 0 {
+		send := func() error {
 			select {
 			case batches <- batch:
+				batch, size = nil, 0
+				return nil
 			case <-rctx.Done():
-				readErr <- rctx.Err()
-				return
+				return rctx.Err()
 			}
 		}
-		readErr <- nil
+		var next int // the entry of the file being read
+		err := readParsed(func(yield func(string) bool) error {
+			for i := range cat.entries {
+				if e := &cat.entries[i]; e.good() && e.write && !yield(e.path) {
+					return nil
+				}
+			}
+			return nil
+		}, false, func(p *parsed) error {
+			for e := &cat.entries[next]; e.path != p.path || !e.good() || !e.write; e = &cat.entries[next] {
+				next++
+			}
+			e := &cat.entries[next]
+			next++
+			switch {
+			case len(p.errs) > 0:
+				lateErrs = append(lateErrs, p.errs...)
+				return nil
+			case p.file.Hash != hex.EncodeToString(e.hash[:]):
+				lateErrs = append(lateErrs, &FileError{Path: p.path, Message: "changed while it was being imported; import again"})
+				return nil
+			}
+			batch = append(batch, p.file)
+			size += p.size
+			if len(batch) >= opts.BatchFiles || size >= opts.BatchBytes {
+				return send()
+			}
+			return nil
+		})
+		if err == nil && len(batch) > 0 {
+			err = send()
+		}
+		readErr <- err
 	}()
 	n := 0
 	for batch := range batches {
 		results, err := sess.Stage(ctx, batch)
 		if err != nil {
 			stop()
+			for range batches {
+			}
 			return nil, err
 		}
 		for _, r := range results {
@@ -506,6 +544,8 @@ func ImportWith(ctx context.Context, store content.Importer, dir string, opts Op
 		if opts.AfterBatch != nil {
 			if err := opts.AfterBatch(n); err != nil {
 				stop()
+				for range batches {
+				}
 				return nil, err
 			}
 		}
