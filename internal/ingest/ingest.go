@@ -27,7 +27,7 @@ type Library struct {
 // and body links must name slugs of valid files in the library.
 func Load(dir string) (*Library, error) {
 	var files []content.FileImport
-	cat, err := readCatalog(dir, func(i int, f *content.FileImport) {
+	cat, err := readCatalog(context.Background(), dir, func(i int, f *content.FileImport) {
 		for len(files) < i {
 			files = append(files, content.FileImport{})
 		}

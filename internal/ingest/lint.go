@@ -326,7 +326,7 @@ func LintDir(dir string, today time.Time, lists SourceLists) (*LintReport, error
 	bw := bufio.NewWriter(spill)
 	enc := json.NewEncoder(bw)
 	var encErr error
-	cat, err := readCatalog(dir, func(i int, f *content.FileImport) {
+	cat, err := readCatalog(context.Background(), dir, func(i int, f *content.FileImport) {
 		for _, w := range LintFile(*f, today, lists) {
 			if err := enc.Encode(spilled{I: i, W: w}); err != nil && encErr == nil {
 				encErr = err

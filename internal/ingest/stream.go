@@ -139,12 +139,15 @@ func readParsed(paths func(yield func(path string) bool) error, check bool, each
 
 // readCatalog reads and parses every resource file under dir, keeping an
 // entry per file; visit, if not nil, sees each valid file (in walk order,
-// numbered as the entries) while it is in memory.
-func readCatalog(dir string, visit func(i int, f *content.FileImport)) (*catalog, error) {
+// numbered as the entries) while it is in memory. It stops when ctx ends.
+func readCatalog(ctx context.Context, dir string, visit func(i int, f *content.FileImport)) (*catalog, error) {
 	c := &catalog{intern: map[string]string{}}
 	err := readParsed(func(yield func(string) bool) error {
 		var err error
 		c.dir, err = walk(dir, func(path string) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			if !yield(path) {
 				return filepath.SkipAll
 			}
@@ -378,7 +381,7 @@ func ImportWith(ctx context.Context, store content.Importer, dir string, opts Op
 	if opts.BatchBytes <= 0 {
 		opts.BatchBytes = 16 << 20
 	}
-	cat, err := readCatalog(dir, nil)
+	cat, err := readCatalog(ctx, dir, nil)
 	if err != nil {
 		return nil, err
 	}
