@@ -63,15 +63,16 @@ type importSession struct {
 }
 
 // BeginImport takes a connection out of the pool for the import and waits
-// for the import lock (as long as another import holds it: no statement
-// timeout on the wait).
+// for the import lock (as long as another import holds it).
 func (db *DB) BeginImport(ctx context.Context, opts content.ImportOptions) (content.ImportSession, error) {
 	pc, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("import: %w", domainError(err))
 	}
 	conn := pc.Hijack()
-	for _, q := range []string{`SET statement_timeout = 0`, `SELECT pg_advisory_lock(` + fmt.Sprint(lockImport) + `)`, `RESET statement_timeout`} {
+	// The lock waits as long as another import runs; a batch's statements
+	// (a COPY of up to 16 MiB) get a minute each; the commit has no limit.
+	for _, q := range []string{`SET statement_timeout = 0`, `SELECT pg_advisory_lock(` + fmt.Sprint(lockImport) + `)`, `SET statement_timeout = '60s'`} {
 		if _, err := conn.Exec(ctx, q); err != nil {
 			conn.Close(context.Background())
 			return nil, fmt.Errorf("import: %w", domainError(err))
