@@ -66,6 +66,14 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 		log.Info("trusted documents: partner tokens may run only the manifest's operations", "operations", trusted.Len(), "file", cfg.TrustedDocuments)
 	}
 	resolver := &graph.Resolver{APQ: apq, Trusted: trusted, Reading: svc, Editing: svc, Feed: db, Webhooks: hooks, PublicURL: cfg.PublicURL, Log: log}
+	// One cache for every GET door: tags remembered per request, revalidated
+	// against the change-log position this replica has applied.
+	cache := httpcache.New(httpcache.Options{Position: syncer.Position, Cacheable: func(body []byte) bool {
+		// A GraphQL answer with errors may be passing (a timeout, an
+		// index being rebuilt): never cache it. Pages and feeds answer
+		// such cases with a 4xx/5xx status, which is never cached.
+		return !bytes.HasPrefix(body, []byte(`{"errors"`))
+	}})
 	h := httpapi.New(httpapi.Options{
 		Logger: log,
 		GraphQL: graph.NewServer(resolver, graph.Limits{Tokens: cfg.MaxTokens, Depth: cfg.MaxDepth, Aliases: cfg.MaxAliases,
@@ -79,18 +87,14 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 		CORSOrigins:    cfg.CORSOrigins,
 		Registry:       reg,
 		Authenticate:   db.Authenticate,
-		Pages:          web.New(web.Options{Service: svc, PublicURL: cfg.PublicURL, Logger: log}),
+		Pages:          web.New(web.Options{Service: svc, PublicURL: cfg.PublicURL, Logger: log, Cache: cache}),
 		RequestTimeout: cfg.RequestTimeout,
 		Rates:          rates,
 		ClientIPHeader: cfg.ClientIPHeader,
 		AccessLogEvery: cfg.AccessLogEvery,
-		Export:         partner.ExportHandler(db, cfg.PublicURL, 30*time.Second, log),
+		Export:         partner.ExportHandler(db, cfg.PublicURL, 30*time.Second, cache.CacheControl(), log),
 		Atom:           partner.AtomHandler(svc, db.RecentlyWithdrawn, cfg.PublicURL, log),
-		Cache: httpcache.New(httpcache.Options{Position: syncer.Position, Cacheable: func(body []byte) bool {
-			// A GraphQL answer with errors may be passing (a timeout, an
-			// index being rebuilt): never cache it.
-			return !bytes.HasPrefix(body, []byte(`{"errors"`))
-		}}),
+		Cache:          cache,
 		PersistedQuery: func(id string) (string, bool) {
 			if doc, ok := trusted.Lookup(id); ok {
 				return doc, true

@@ -75,8 +75,10 @@ type Options struct {
 	// citation downloads, /schema.graphql, oEmbed, embed cards): the paths
 	// reuse.Owns claims go to it before any other route.
 	Reuse http.Handler
-	// Cache makes anonymous GET /graphql answers and the reuse doors
-	// cacheable (internal/httpcache); nil: no caching headers.
+	// Cache makes anonymous GET /graphql answers, the Atom feed and the
+	// reuse doors cacheable (internal/httpcache); nil: no caching headers.
+	// The pages take the same cache through web.Options.Cache, and the
+	// export tags itself (partner.ExportHandler).
 	Cache *httpcache.Cache
 	// PersistedQuery looks up the document a request names by id instead
 	// of sending it: a trusted document's id (documentId, doc_id or
@@ -158,13 +160,18 @@ func New(opts Options) http.Handler {
 	}
 
 	if opts.Atom != nil {
-		mux.Handle("GET /feeds/resources.atom", m.instrument("atom", rateLimit(limits, opts.Atom)))
+		atom := opts.Atom
+		if opts.Cache != nil {
+			atom = opts.Cache.HandlerFor(atom, false)
+		}
+		mux.Handle("GET /feeds/resources.atom", m.instrument("atom", rateLimit(limits, atom)))
 	}
 	var root http.Handler = mux
 	if opts.Reuse != nil {
 		var rh http.Handler = opts.Reuse
 		if opts.Cache != nil {
-			rh = opts.Cache.Handler(rh)
+			// One media type per reuse door: Vary names Authorization only.
+			rh = opts.Cache.HandlerFor(rh, false)
 		}
 		reuseH := m.instrument("reuse", rateLimit(limits, rh))
 		root = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -68,37 +68,61 @@ func New(o Options) *Cache {
 	return &Cache{o: o, tags: lru.New[entry](o.Entries)}
 }
 
-// Vary is the Vary header of every cached door: the answer depends on who
-// asks and on the negotiated media type.
-const Vary = "Authorization, Accept"
+// Vary is the Vary header of a door whose answer depends on who asks and
+// on the negotiated media type (GET /graphql); VaryAuthorization that of a
+// door with one media type (pages, feeds, exports, downloads). The hub
+// compresses nothing, so Accept-Encoding is in neither.
+const (
+	Vary              = "Authorization, Accept"
+	VaryAuthorization = "Authorization"
+)
 
-// Handler wraps next. The answer is buffered to hash it: use it for answers
-// that fit in memory, not for long streams (the NDJSON export). GET and HEAD requests are handled as the package
-// comment says; other methods pass through untouched. A request with an
-// Authorization header is answered private, no-store, without ETag. An
-// answer that is not 200, or that Cacheable refuses, passes through as the
-// handler wrote it (with no-store unless the handler set Cache-Control).
+// Handler wraps next for a door whose answer depends on the Accept header
+// (GET /graphql): Vary is Vary and the remembered tags are per Accept
+// value. See HandlerFor.
 func (c *Cache) Handler(next http.Handler) http.Handler {
+	return c.HandlerFor(next, true)
+}
+
+// HandlerFor wraps next. byAccept says the answer depends on the Accept
+// header (Vary: Authorization, Accept, and tags remembered per Accept
+// value); otherwise Vary is Authorization only, so a shared cache keeps one
+// copy for every browser.
+//
+// The answer is buffered to hash it: use it for answers that fit in memory,
+// not for long streams (the NDJSON export tags itself from its snapshot,
+// see partner.ExportHandler). GET and HEAD requests are handled as the
+// package comment says; other methods pass through untouched. A request
+// with an Authorization header is answered private, no-store, without ETag.
+// An answer that is not 200, or that Cacheable refuses, passes through as
+// the handler wrote it (with no-store unless the handler set
+// Cache-Control): preconditions do not apply to an answer that would not be
+// 2xx (RFC 9110 13.2.1), so a 404 or 410 is never a 304.
+func (c *Cache) HandlerFor(next http.Handler, byAccept bool) http.Handler {
+	vary := VaryAuthorization
+	if byAccept {
+		vary = Vary
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			next.ServeHTTP(w, r)
 			return
 		}
 		h := w.Header()
-		h.Set("Vary", Vary)
+		h.Set("Vary", vary)
 		if r.Header.Get("Authorization") != "" {
 			h.Set("Cache-Control", "private, no-store")
-			next.ServeHTTP(w, r)
+			next.ServeHTTP(&privateWriter{ResponseWriter: w}, r)
 			return
 		}
-		key := requestKey(r)
+		key := requestKey(r, byAccept)
 		inm := r.Header.Get("If-None-Match")
 		var generation uint64
 		if c.o.Position != nil {
 			_, generation = c.o.Position()
 			if inm != "" {
 				if e, ok := c.tags.Get(r.Context(), key); ok && e.generation == generation && Match(inm, e.tag) {
-					c.notModified(w, e.tag)
+					c.notModified(w, e.tag, vary)
 					return
 				}
 			}
@@ -108,7 +132,7 @@ func (c *Cache) Handler(next http.Handler) http.Handler {
 		for k, v := range rec.header {
 			h[k] = v
 		}
-		h.Set("Vary", Vary)
+		h.Set("Vary", vary)
 		if rec.status != http.StatusOK || (c.o.Cacheable != nil && !c.o.Cacheable(rec.body)) {
 			if h.Get("Cache-Control") == "" {
 				h.Set("Cache-Control", "no-store")
@@ -123,7 +147,7 @@ func (c *Cache) Handler(next http.Handler) http.Handler {
 			c.tags.Add(r.Context(), key, entry{generation: generation, tag: tag})
 		}
 		if Match(inm, tag) {
-			c.notModified(w, tag)
+			c.notModified(w, tag, vary)
 			return
 		}
 		h.Set("ETag", tag)
@@ -136,6 +160,10 @@ func (c *Cache) Handler(next http.Handler) http.Handler {
 	})
 }
 
+// CacheControl is the Cache-Control of an anonymous, tagged answer:
+// "public, max-age=60, stale-while-revalidate=300" by default.
+func (c *Cache) CacheControl() string { return c.cacheControl() }
+
 func (c *Cache) cacheControl() string {
 	return "public, max-age=" + strconv.Itoa(int(c.o.MaxAge/time.Second)) +
 		", stale-while-revalidate=" + strconv.Itoa(int(c.o.StaleWhileRevalidate/time.Second))
@@ -143,16 +171,43 @@ func (c *Cache) cacheControl() string {
 
 // notModified answers 304 with the validator and caching headers a 200
 // would carry, and no body (RFC 9110 15.4.5).
-func (c *Cache) notModified(w http.ResponseWriter, tag string) {
+func (c *Cache) notModified(w http.ResponseWriter, tag, vary string) {
 	h := w.Header()
 	for _, k := range []string{"Content-Type", "Content-Length", "Content-Disposition"} {
 		h.Del(k)
 	}
 	h.Set("ETag", tag)
 	h.Set("Cache-Control", c.cacheControl())
-	h.Set("Vary", Vary)
+	h.Set("Vary", vary)
 	w.WriteHeader(http.StatusNotModified)
 }
+
+// privateWriter keeps a token-bearing answer private: whatever
+// Cache-Control or ETag the handler sets, it goes out private, no-store,
+// without a tag.
+type privateWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (p *privateWriter) WriteHeader(code int) {
+	if !p.wrote {
+		p.wrote = true
+		h := p.ResponseWriter.Header()
+		h.Set("Cache-Control", "private, no-store")
+		h.Del("ETag")
+	}
+	p.ResponseWriter.WriteHeader(code)
+}
+
+func (p *privateWriter) Write(b []byte) (int, error) {
+	if !p.wrote {
+		p.WriteHeader(http.StatusOK)
+	}
+	return p.ResponseWriter.Write(b)
+}
+
+func (p *privateWriter) Unwrap() http.ResponseWriter { return p.ResponseWriter }
 
 // Tag is the strong entity tag of a body: the first 128 bits of its
 // SHA-256 in hex, quoted. It changes exactly when the body does: not when
@@ -181,10 +236,14 @@ func Match(header, tag string) bool {
 }
 
 // requestKey names what an answer depends on besides the position: the
-// path and query, the Accept header, and today's date (UTC) for answers
-// that use it.
-func requestKey(r *http.Request) string {
-	return r.Method + " " + r.URL.RequestURI() + "\x00" + r.Header.Get("Accept") + "\x00" + time.Now().UTC().Format("2006-01-02")
+// path and query, the Accept header (for doors that negotiate), and
+// today's date (UTC) for answers that use it.
+func requestKey(r *http.Request, byAccept bool) string {
+	accept := ""
+	if byAccept {
+		accept = r.Header.Get("Accept")
+	}
+	return r.Method + " " + r.URL.RequestURI() + "\x00" + accept + "\x00" + time.Now().UTC().Format("2006-01-02")
 }
 
 // recorder buffers an answer so its tag can be computed before it is sent.
@@ -207,4 +266,12 @@ func (r *recorder) Write(b []byte) (int, error) {
 	r.wrote = true
 	r.body = append(r.body, b...)
 	return len(b), nil
+}
+
+// Private returns w made private: whatever Cache-Control or ETag the
+// handler sets, the answer goes out "private, no-store" without a tag. For
+// doors that are not wrapped by a Cache (static assets) but follow the same
+// rule for requests sent with a token.
+func Private(w http.ResponseWriter) http.ResponseWriter {
+	return &privateWriter{ResponseWriter: w}
 }

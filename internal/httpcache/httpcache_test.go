@@ -63,7 +63,7 @@ func TestMatch(t *testing.T) {
 	for _, c := range []struct {
 		header string
 		want   bool
-	}{{`"a"`, true}, {`W/"a"`, true}, {`"b", "a"`, true}, {`*`, true}, {`"b"`, false}, {``, false}, {`a`, false}} {
+	}{{`"a"`, true}, {`W/"a"`, true}, {`"b", "a"`, true}, {`*`, true}, {`"b"`, false}, {``, false}, {`a`, false}, {`"x", "a"`, true}, {`"ab"`, false}, {` W/"a" `, true}} {
 		if got := Match(c.header, `"a"`); got != c.want {
 			t.Errorf("Match(%q) = %v", c.header, got)
 		}

@@ -3,8 +3,6 @@ package partner
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"log/slog"
@@ -262,8 +260,11 @@ func later(a, b time.Time) time.Time {
 }
 
 // AtomHandler serves GET /feeds/resources.atom: 400 (text) for a bad
-// parameter, else the feed with a strong ETag (a hash of the body) and 304
-// when If-None-Match names it.
+// parameter, else the feed. Caching (a strong ETag, Cache-Control, 304 for
+// a matching If-None-Match) is the HTTP layer's, as for every GET door:
+// httpapi wraps this handler in internal/httpcache. Tombstones age by the
+// day (UTC), so the feed depends only on the library and the date, as the
+// cache's tags do.
 func AtomHandler(src AtomSource, withdrawn Withdrawals, publicURL string, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v, err := url.ParseQuery(r.URL.RawQuery)
@@ -276,7 +277,7 @@ func AtomHandler(src AtomSource, withdrawn Withdrawals, publicURL string, log *s
 			http.Error(w, content.ErrorMessage(err), http.StatusBadRequest)
 			return
 		}
-		body, err := AtomFeed(r.Context(), src, withdrawn, q, publicURL, time.Now())
+		body, err := AtomFeed(r.Context(), src, withdrawn, q, publicURL, time.Now().UTC().Truncate(24*time.Hour))
 		if err != nil {
 			switch content.ErrorCode(err) {
 			case content.EINVALID:
@@ -292,28 +293,7 @@ func AtomHandler(src AtomSource, withdrawn Withdrawals, publicURL string, log *s
 			}
 			return
 		}
-		sum := sha256.Sum256(body)
-		etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
-		w.Header().Set("ETag", etag)
-		w.Header().Set("Cache-Control", "public, max-age=60")
-		w.Header().Set("Vary", "Accept-Encoding")
-		if etagMatch(r.Header.Get("If-None-Match"), etag) {
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
 		w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
 		w.Write(body)
 	})
-}
-
-// etagMatch reports whether an If-None-Match header names etag (weak
-// comparison, as RFC 9110 section 13.1.2 asks for If-None-Match).
-func etagMatch(header, etag string) bool {
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimSpace(t)
-		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
-			return true
-		}
-	}
-	return false
 }

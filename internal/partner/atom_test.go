@@ -54,14 +54,3 @@ func lower(s string) string {
 	}
 	return string(b)
 }
-
-func TestETagMatch(t *testing.T) {
-	for _, c := range []struct {
-		header string
-		want   bool
-	}{{`"abc"`, true}, {`W/"abc"`, true}, {`"x", "abc"`, true}, {`*`, true}, {`"abcd"`, false}, {``, false}} {
-		if got := etagMatch(c.header, `"abc"`); got != c.want {
-			t.Errorf("etagMatch(%q) = %v, want %v", c.header, got, c.want)
-		}
-	}
-}

@@ -3,22 +3,31 @@ package partner
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"guidancehub/internal/content"
+	"guidancehub/internal/httpcache"
 	"guidancehub/internal/render"
 )
 
 // Exporter reads every published resource from one snapshot.
 type Exporter interface {
-	// ExportPublished calls fn with batches of published resources read in
-	// one snapshot and returns that snapshot's change-feed position.
-	ExportPublished(ctx context.Context, batch int, fn func([]*content.Resource) error) (content.ChangePosition, error)
+	// ExportPublished calls start (if not nil) with the snapshot's public
+	// version before reading any resource, then fn with batches of
+	// published resources read in the snapshot, and returns the
+	// snapshot's change-feed position. The public version changes
+	// whenever a public change (publish, update, withdrawal) becomes
+	// visible, and is the same for snapshots that see the same ones. An
+	// error from start or fn ends the export with it.
+	ExportPublished(ctx context.Context, batch int, start func(version string) error, fn func([]*content.Resource) error) (content.ChangePosition, error)
 }
 
 // ExportBatch is how many resources the export holds in memory at once.
@@ -127,13 +136,15 @@ func NewExportResource(r *content.Resource, publicURL string) ExportResource {
 
 // WriteExport writes every published resource as one JSON object per line
 // and ends with an ExportEnd line. It holds at most ExportBatch resources
-// in memory; flush, if not nil, runs after each batch.
-func WriteExport(ctx context.Context, ex Exporter, w io.Writer, publicURL string, flush func() error) (ExportEnd, error) {
+// in memory; start, if not nil, runs with the snapshot's public version
+// before anything is written (an error from it ends the export before the
+// first byte); flush, if not nil, runs after each batch.
+func WriteExport(ctx context.Context, ex Exporter, w io.Writer, publicURL string, start func(version string) error, flush func() error) (ExportEnd, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
 	n := 0
-	pos, err := ex.ExportPublished(ctx, ExportBatch, func(rs []*content.Resource) error {
+	pos, err := ex.ExportPublished(ctx, ExportBatch, start, func(rs []*content.Resource) error {
 		for _, r := range rs {
 			if err := enc.Encode(NewExportResource(r, publicURL)); err != nil {
 				return err
@@ -159,30 +170,70 @@ func WriteExport(ctx context.Context, ex Exporter, w io.Writer, publicURL string
 }
 
 // ExportHandler serves GET /export/resources.ndjson: the whole export,
-// streamed (application/x-ndjson). It is served outside the per-request
-// timeout; each batch must reach the client within writeTimeout.
-func ExportHandler(ex Exporter, publicURL string, writeTimeout time.Duration, log *slog.Logger) http.Handler {
+// streamed (application/x-ndjson), never buffered. It is served outside
+// the per-request timeout; each batch must reach the client within
+// writeTimeout.
+//
+// Caching: the answer carries a strong ETag derived from the snapshot's
+// public version (see Exporter), the hub's build, the public URL and the
+// request, with no hash of the body, so the tag is known before the first
+// row is read: If-None-Match naming it is answered 304 (and HEAD 200)
+// without producing the body. Anonymous answers carry cacheControl
+// (httpcache.Cache.CacheControl: public, a short max-age and
+// stale-while-revalidate); anything sent with a token is private,
+// no-store, without a tag. Vary: Authorization.
+func ExportHandler(ex Exporter, publicURL string, writeTimeout time.Duration, cacheControl string, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc := http.NewResponseController(w)
-		w.Header().Set("Content-Type", "application/x-ndjson; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("Content-Disposition", `attachment; filename="resources.ndjson"`)
+		hd := w.Header()
+		hd.Set("Vary", httpcache.VaryAuthorization)
+		hd.Set("Cache-Control", "no-store") // until the snapshot is tagged
+		private := r.Header.Get("Authorization") != ""
+		inm := r.Header.Get("If-None-Match")
+		var noBody, match bool
+		start := func(version string) error {
+			hd.Set("Content-Type", "application/x-ndjson; charset=utf-8")
+			hd.Set("Content-Disposition", `attachment; filename="resources.ndjson"`)
+			if private {
+				hd.Set("Cache-Control", "private, no-store")
+				return nil
+			}
+			tag := ExportTag(version, publicURL, r.URL.RequestURI())
+			hd.Set("ETag", tag)
+			hd.Set("Cache-Control", cacheControl)
+			match = httpcache.Match(inm, tag)
+			if match || r.Method == http.MethodHead {
+				noBody = true
+				return errNoBody
+			}
+			return nil
+		}
 		_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout))
 		started := false
-		_, err := WriteExport(r.Context(), ex, w, publicURL, func() error {
+		_, err := WriteExport(r.Context(), ex, w, publicURL, start, func() error {
 			started = true
 			_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout))
 			return rc.Flush()
 		})
 		switch {
+		case noBody && !match:
+			w.WriteHeader(http.StatusOK) // HEAD
+		case noBody:
+			// RFC 9110 15.4.5: a 304 carries the validator and caching
+			// headers a 200 would, and no content headers.
+			hd.Del("Content-Type")
+			hd.Del("Content-Disposition")
+			w.WriteHeader(http.StatusNotModified)
 		case err == nil || errors.Is(err, context.Canceled) || r.Context().Err() != nil:
 			// Done, or the client left: whatever the store made of the
 			// cancelled request (it can read as "database not answering"),
 			// it is not a fault.
 		case !started && content.ErrorCode(err) == content.EUNAVAILABLE:
+			clearTag(hd)
 			w.Header().Set("Retry-After", "60")
 			http.Error(w, content.ErrorMessage(err), http.StatusServiceUnavailable)
 		case !started:
+			clearTag(hd)
 			log.Error("export", "err", err)
 			http.Error(w, "internal error", http.StatusInternalServerError)
 		default:
@@ -191,3 +242,37 @@ func ExportHandler(ex Exporter, publicURL string, writeTimeout time.Duration, lo
 		}
 	})
 }
+
+// errNoBody ends an export whose answer needs no body (304, HEAD).
+var errNoBody = errors.New("export: no body needed")
+
+func clearTag(hd http.Header) {
+	hd.Del("ETag")
+	hd.Del("Content-Disposition")
+	hd.Set("Cache-Control", "no-store")
+}
+
+// ExportTag is the export's strong ETag: the first 128 bits of the SHA-256
+// of the snapshot's public version, the hub's build (a new build may
+// render bodies differently), the public URL and the request URI, in hex,
+// quoted.
+func ExportTag(version, publicURL, requestURI string) string {
+	sum := sha256.Sum256([]byte("ndjson\x00" + build + "\x00" + version + "\x00" + publicURL + "\x00" + requestURI))
+	return `"` + hex.EncodeToString(sum[:16]) + `"`
+}
+
+// build names the binary: its module version and VCS revision when the Go
+// toolchain recorded them ("devel" in tests).
+var build = func() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	b := bi.Main.Version
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
+			b += " " + s.Value
+		}
+	}
+	return b
+}()

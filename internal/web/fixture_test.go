@@ -12,6 +12,7 @@ import (
 
 	"guidancehub/internal/content"
 	"guidancehub/internal/httpapi"
+	"guidancehub/internal/httpcache"
 	"guidancehub/internal/ingest"
 	"guidancehub/internal/postgres"
 	"guidancehub/internal/search"
@@ -107,7 +108,7 @@ func newHub(t testing.TB) (*hub, string) {
 	srv := httptest.NewUnstartedServer(nil)
 	h := httpapi.New(httpapi.Options{
 		GraphQL: http.NotFoundHandler(),
-		Pages:   web.New(web.Options{Service: svc, PublicURL: "http://hub.test"}),
+		Pages:   web.New(web.Options{Service: svc, PublicURL: "http://hub.test", Cache: httpcache.New(httpcache.Options{Position: syncer.Position})}),
 		Rates:   map[string]httpapi.Rate{"anonymous": {PerSecond: 10000, Burst: 10000}},
 	})
 	srv.Config.Handler = h

@@ -98,8 +98,11 @@ func TestPagesAnswer(t *testing.T) {
 			}
 			if cc := r.header.Get("Cache-Control"); cc == "" {
 				t.Error("no Cache-Control")
-			} else if tt.status == 200 && cc != "public, max-age=60" {
+			} else if tt.status == 200 && cc != "public, max-age=60, stale-while-revalidate=300" {
 				t.Errorf("Cache-Control %q", cc)
+			}
+			if tag := r.header.Get("ETag"); (tt.status == 200) != (tag != "") {
+				t.Errorf("status %d with ETag %q (only 200 answers are tagged)", tt.status, tag)
 			}
 			if n := strings.Count(r.body, "<h1"); n != 1 {
 				t.Errorf("%d h1 elements, want 1", n)

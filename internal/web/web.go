@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"guidancehub/internal/content"
+	"guidancehub/internal/httpcache"
 )
 
 //go:embed templates/*.html
@@ -57,6 +58,14 @@ type Options struct {
 	// canonical links and citations.
 	PublicURL string
 	Logger    *slog.Logger
+	// Cache makes the pages and /search/suggest cacheable: a strong ETag
+	// (the body's hash) revalidated against the change-log position the
+	// replica has applied, Cache-Control public with max-age and
+	// stale-while-revalidate, 304 for a matching If-None-Match, Vary:
+	// Authorization (internal/httpcache). Nil: pages carry Cache-Control
+	// only. Either way a request sent with a token is answered private,
+	// no-store.
+	Cache *httpcache.Cache
 }
 
 // Handler serves the pages. Mount it at "/": it answers /, /search,
@@ -79,13 +88,22 @@ func New(opts Options) *Handler {
 	h := &Handler{svc: opts.Service, public: strings.TrimSuffix(opts.PublicURL, "/"), log: opts.Logger, tmpl: parseTemplates()}
 	sub, _ := fs.Sub(assetFS, "assets")
 	h.assets = http.StripPrefix("/assets/", http.FileServerFS(sub))
+	// Pages change only through the change log: they are tagged and
+	// revalidated by the cache. Assets change only with the binary: each
+	// has a fixed tag (assetTags) and a day's max-age.
+	page := func(f http.HandlerFunc) http.Handler {
+		if opts.Cache == nil {
+			return f
+		}
+		return opts.Cache.HandlerFor(f, false)
+	}
 	m := http.NewServeMux()
-	m.HandleFunc("GET /{$}", h.home)
-	m.HandleFunc("GET /search", h.search)
-	m.HandleFunc("GET /search/suggest", h.suggest)
-	m.HandleFunc("GET /resources/{slug}", h.resource)
-	m.HandleFunc("GET /topics", h.topics)
-	m.HandleFunc("GET /topics/{slug}", h.topic)
+	m.Handle("GET /{$}", page(h.home))
+	m.Handle("GET /search", page(h.search))
+	m.Handle("GET /search/suggest", page(h.suggest))
+	m.Handle("GET /resources/{slug}", page(h.resource))
+	m.Handle("GET /topics", page(h.topics))
+	m.Handle("GET /topics/{slug}", page(h.topic))
 	m.HandleFunc("GET /assets/", h.asset)
 	m.HandleFunc("GET /favicon.ico", h.favicon)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -101,7 +119,13 @@ func New(opts Options) *Handler {
 }
 
 // ServeHTTP validates the query string at the edge, then serves the page.
+// Anything sent with a token (an Authorization header) is answered
+// private, no-store: the pages are public, but a shared cache must not keep
+// an answer to a request that carried credentials.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "" {
+		w = httpcache.Private(w)
+	}
 	if _, err := parseQuery(r.URL.RawQuery); err != nil {
 		h.badRequest(w, r, err)
 		return
@@ -227,21 +251,45 @@ func (h *Handler) asset(w http.ResponseWriter, r *http.Request) {
 		h.NotFound(w, r)
 		return
 	}
-	if _, err := fs.Stat(assetFS, strings.TrimPrefix(r.URL.Path, "/")); err != nil {
+	tag, ok := assetTags[strings.TrimPrefix(r.URL.Path, "/")]
+	if !ok {
 		hd.Del("Cache-Control")
 		h.NotFound(w, r)
 		return
 	}
+	// http.ServeContent answers If-None-Match against this tag (304).
+	hd.Set("ETag", tag)
 	h.assets.ServeHTTP(w, r)
 }
 
 func (h *Handler) favicon(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
 	setSecurity(hd)
-	hd.Set("Content-Type", "image/x-icon")
 	hd.Set("Cache-Control", assetMaxAge)
+	hd.Set("ETag", faviconTag)
+	if httpcache.Match(r.Header.Get("If-None-Match"), faviconTag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	hd.Set("Content-Type", "image/x-icon")
 	w.Write(faviconICO)
 }
+
+// assetTags are the strong tags of the embedded assets by path
+// ("assets/hub.css"), computed once: an asset changes only with the
+// binary.
+var assetTags, faviconTag = func() (map[string]string, string) {
+	tags := map[string]string{}
+	fs.WalkDir(assetFS, "assets", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if b, err := fs.ReadFile(assetFS, p); err == nil {
+				tags[p] = httpcache.Tag(b)
+			}
+		}
+		return nil
+	})
+	return tags, httpcache.Tag(faviconICO)
+}()
 
 // writeJSON writes v as JSON with the pages' headers.
 func writeJSON(w http.ResponseWriter, status int, cache string, v any) {
