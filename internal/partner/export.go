@@ -20,14 +20,13 @@ import (
 
 // Exporter reads every published resource from one snapshot.
 type Exporter interface {
-	// ExportPublished calls start (if not nil) with the snapshot's public
-	// version before reading any resource, then fn with batches of
-	// published resources read in the snapshot, and returns the
-	// snapshot's change-feed position. The public version changes
-	// whenever a public change (publish, update, withdrawal) becomes
-	// visible, and is the same for snapshots that see the same ones. An
-	// error from start or fn ends the export with it.
-	ExportPublished(ctx context.Context, batch int, start func(version string) error, fn func([]*content.Resource) error) (content.ChangePosition, error)
+	// ExportPublished calls start (if not nil) with the snapshot's
+	// change-feed position before reading any resource, then fn with
+	// batches of published resources read in the snapshot, and returns
+	// that position. Snapshots at the same position hold the same
+	// published resources. An error from start or fn ends the export with
+	// it.
+	ExportPublished(ctx context.Context, batch int, start func(content.ChangePosition) error, fn func([]*content.Resource) error) (content.ChangePosition, error)
 }
 
 // ExportBatch is how many resources the export holds in memory at once.
@@ -136,10 +135,11 @@ func NewExportResource(r *content.Resource, publicURL string) ExportResource {
 
 // WriteExport writes every published resource as one JSON object per line
 // and ends with an ExportEnd line. It holds at most ExportBatch resources
-// in memory; start, if not nil, runs with the snapshot's public version
-// before anything is written (an error from it ends the export before the
-// first byte); flush, if not nil, runs after each batch.
-func WriteExport(ctx context.Context, ex Exporter, w io.Writer, publicURL string, start func(version string) error, flush func() error) (ExportEnd, error) {
+// in memory; start, if not nil, runs with the snapshot's change-feed
+// position (the cursor of the last line) before anything is written (an
+// error from it ends the export before the first byte); flush, if not nil,
+// runs after each batch.
+func WriteExport(ctx context.Context, ex Exporter, w io.Writer, publicURL string, start func(content.ChangePosition) error, flush func() error) (ExportEnd, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
@@ -175,10 +175,14 @@ func WriteExport(ctx context.Context, ex Exporter, w io.Writer, publicURL string
 // writeTimeout.
 //
 // Caching: the answer carries a strong ETag derived from the snapshot's
-// public version (see Exporter), the hub's build, the public URL and the
-// request, with no hash of the body, so the tag is known before the first
-// row is read: If-None-Match naming it is answered 304 (and HEAD 200)
-// without producing the body. Anonymous answers carry cacheControl
+// change-feed position (the cursor on the last line, which with the
+// build, the public URL and the request fixes every byte), with no hash of
+// the body, so the tag is known before the first row is read:
+// If-None-Match naming it is answered 304 (and HEAD 200) without producing
+// the body. The position is PostgreSQL's snapshot horizon, so the tag
+// moves with every write transaction committed in the database (a
+// publish, a draft saved, a token used), not only with public changes: a
+// coarser tag, never a wrong one. Anonymous answers carry cacheControl
 // (httpcache.Cache.CacheControl: public, a short max-age and
 // stale-while-revalidate); anything sent with a token is private,
 // no-store, without a tag. Vary: Authorization.
@@ -191,14 +195,14 @@ func ExportHandler(ex Exporter, publicURL string, writeTimeout time.Duration, ca
 		private := r.Header.Get("Authorization") != ""
 		inm := r.Header.Get("If-None-Match")
 		var noBody, match bool
-		start := func(version string) error {
+		start := func(pos content.ChangePosition) error {
 			hd.Set("Content-Type", "application/x-ndjson; charset=utf-8")
 			hd.Set("Content-Disposition", `attachment; filename="resources.ndjson"`)
 			if private {
 				hd.Set("Cache-Control", "private, no-store")
 				return nil
 			}
-			tag := ExportTag(version, publicURL, r.URL.RequestURI())
+			tag := ExportTag(pos, publicURL, r.URL.RequestURI())
 			hd.Set("ETag", tag)
 			hd.Set("Cache-Control", cacheControl)
 			match = httpcache.Match(inm, tag)
@@ -253,11 +257,11 @@ func clearTag(hd http.Header) {
 }
 
 // ExportTag is the export's strong ETag: the first 128 bits of the SHA-256
-// of the snapshot's public version, the hub's build (a new build may
+// of the snapshot's change-feed position, the hub's build (a new build may
 // render bodies differently), the public URL and the request URI, in hex,
 // quoted.
-func ExportTag(version, publicURL, requestURI string) string {
-	sum := sha256.Sum256([]byte("ndjson\x00" + build + "\x00" + version + "\x00" + publicURL + "\x00" + requestURI))
+func ExportTag(pos content.ChangePosition, publicURL, requestURI string) string {
+	sum := sha256.Sum256([]byte("ndjson\x00" + build + "\x00" + pos.Encode() + "\x00" + publicURL + "\x00" + requestURI))
 	return `"` + hex.EncodeToString(sum[:16]) + `"`
 }
 

@@ -173,20 +173,13 @@ func changeFeedAt(ctx context.Context, tx querier) (content.ChangePosition, erro
 	return content.ChangePosition{Watermark: xmin, Seen: seen}, nil
 }
 
-// ExportPublished calls start (if not nil) once with the snapshot's public
-// version, then fn with every published resource in batches of at most
-// batch (by id), all read in one REPEATABLE READ snapshot, and returns the
-// change-feed position of that snapshot: following the feed from it gives
-// every change the export does not hold, and none that it does. An error
-// from start or fn ends the export with that error.
-//
-// The public version names the public changes (publish, update, withdraw:
-// every action but DRAFT) the snapshot sees, as the smallest and largest
-// sequence number and their count: it changes when a public change
-// becomes visible and when the change log is pruned, and not when a draft
-// is saved or anything else is written. It is the export's ETag
-// (partner.ExportHandler), known before the first row is read.
-func (db *DB) ExportPublished(ctx context.Context, batch int, start func(version string) error, fn func([]*content.Resource) error) (content.ChangePosition, error) {
+// ExportPublished calls start (if not nil) once with the change-feed
+// position of its snapshot, before reading any resource, then fn with every
+// published resource in batches of at most batch (by id), all read in one
+// REPEATABLE READ snapshot, and returns that position: following the feed
+// from it gives every change the export does not hold, and none that it
+// does. An error from start or fn ends the export with that error.
+func (db *DB) ExportPublished(ctx context.Context, batch int, start func(content.ChangePosition) error, fn func([]*content.Resource) error) (content.ChangePosition, error) {
 	var pos content.ChangePosition
 	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var err error
@@ -194,11 +187,7 @@ func (db *DB) ExportPublished(ctx context.Context, batch int, start func(version
 			return err
 		}
 		if start != nil {
-			var lo, hi, n int64
-			if err := tx.QueryRow(ctx, `SELECT coalesce(min(seq), 0), coalesce(max(seq), 0), count(*) FROM changes WHERE action <> 'DRAFT'`).Scan(&lo, &hi, &n); err != nil {
-				return err
-			}
-			if err := start(fmt.Sprintf("%d-%d-%d", lo, hi, n)); err != nil {
+			if err := start(pos); err != nil {
 				return err
 			}
 		}
