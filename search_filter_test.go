@@ -48,7 +48,8 @@ func strs(v any, key string) []string {
 // which PostgreSQL answers: an empty query returns exactly its slugs; every
 // hit of a worded search is one of them; every facet value's count is the
 // totalCount of the same search with that facet's filter replaced by the
-// value (for years, the year's date range).
+// value (for years, the year's date range); a value chosen alone in its
+// field is listed in its facet with the search's totalCount.
 func TestSearchFiltersMatchPostgreSQL(t *testing.T) {
 	h := startLibraryHub(t)
 	r := post(t, h.url, `{ resources(first: 100) { totalCount edges { node { slug kind language publishedAt topics { slug } audiences nations } } } }`, nil)
@@ -107,10 +108,13 @@ func TestSearchFiltersMatchPostgreSQL(t *testing.T) {
 	rng := rand.New(rand.NewSource(seed))
 	fields := []string{"kinds", "topics", "audiences", "nations", "languages", "dates"}
 	// Single words, several words that make search relax (fewer than
-	// ten resources have them all) or leave a word out, and exclusions.
+	// ten resources have them all) or leave a word out, exclusions, and
+	// words together in ten or more resources but in none under many
+	// filters (the search falls back to any of the words there).
 	words := []string{"registration", "charges", "care", "data", "GP", "asylum", "interpreting", "maternity",
 		"gp registration", "asylum maternity charges", "registration zzqxv", "interpreter data sharing police",
-		"-gp", "charges -wales", "registration -GP -asylum"}
+		"-gp", "charges -wales", "registration -GP -asylum",
+		"charging exemptions", "safe surgeries", "proof of address", "safe surgeries -gp"}
 	pick := func(vs []string, k int) []string {
 		out := []string{}
 		for _, i := range rng.Perm(len(vs))[:min(k, len(vs))] {
@@ -179,6 +183,25 @@ func TestSearchFiltersMatchPostgreSQL(t *testing.T) {
 			for _, s := range got {
 				if !slices.Contains(want, s) {
 					t.Errorf("%s: hit %s is not in resources(filter:) %v", desc, s, want)
+				}
+			}
+
+			// A value chosen alone in its field is listed in its facet
+			// with the search's own count (the facet ignores its own
+			// filter, so choosing that value again changes nothing).
+			for _, facet := range []string{"kinds", "topics", "audiences", "nations"} {
+				chosen, _ := f[facet].([]string)
+				if len(chosen) != 1 || total == 0 {
+					continue
+				}
+				listed := -1
+				for _, fv := range path(r.Data, "s", "facets", facet).([]any) {
+					if path(fv, "value").(string) == chosen[0] {
+						listed = int(path(fv, "count").(float64))
+					}
+				}
+				if listed != total {
+					t.Errorf("%s: the chosen %s %s counts %d in its facet (-1: not listed), the search finds %d", desc, facet, chosen[0], listed, total)
 				}
 			}
 

@@ -60,15 +60,21 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	p := buildPlan(searched, gs, ix.rank, known, common)
 	var textQ query.Query
 	var omit map[int]bool
+	var k int
 	if p != nil {
 		// Relaxing is decided over the whole library, not under the
 		// filter: a facet's count must equal the total of the same search
 		// filtered to that value, which a filter-dependent decision breaks.
-		var k int
 		if omit, k, err = ix.relax(ctx, idx, p, content.Filter{}); err != nil {
 			return nil, err
 		}
 		textQ = p.query(omit, k)
+	}
+	// anyQ is the fallback under a filter (see below): resources with
+	// any of the words, most words first.
+	var anyQ query.Query
+	if p != nil && !p.browse && k != 1 && len(p.required)-len(omit) >= 2 && filterActive(q.Filter) {
+		anyQ = p.query(omit, 1)
 	}
 	relaxed := omit != nil
 	browse := p == nil || p.browse
@@ -115,6 +121,29 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
+	// No dead end under a filter: when the query as decided over the
+	// library finds nothing under the filter because its words are
+	// together in no resource there (exclusions aside), the search falls
+	// back to the resources under the filter with any of the words, most
+	// words first. Facets follow the same rule per value (below).
+	libQ, fellBack := textQ, false
+	if anyQ != nil && res.Total == 0 {
+		none := true
+		if len(p.exclude) > 0 {
+			n, err := count(ctx, idx, withFilters(p.match(omit, k), q.Filter, ""))
+			if err != nil {
+				return nil, err
+			}
+			none = n == 0
+		}
+		if none {
+			req.Query = withFilters(anyQ, q.Filter, "")
+			if res, err = idx.SearchInContext(ctx, req); err != nil {
+				return nil, fmt.Errorf("search: %w", err)
+			}
+			textQ, fellBack, relaxed = anyQ, true, true
+		}
+	}
 	page := &content.SearchPage{Total: int(res.Total), HasPrevious: q.After != ""}
 	if relaxed {
 		// The best match: this page's first hit, or on a later page the
@@ -153,18 +182,52 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	}
 	page.Facets = facetsFrom(res.Facets)
 
-	// Each facet ignores its own filter: recount the facets whose filter is set.
+	// Each facet ignores its own filter: recount the facets whose filter
+	// is set. Each value counts what choosing it finds: the query as
+	// decided over the library where its words (exclusions aside) are
+	// together in a resource under that value, else, when this search fell
+	// back, the fallback. (The facets of fields without a filter are the
+	// main request's: after a fallback the decided query finds nothing
+	// under any of their values.)
 	for _, f := range facetFields {
 		if q.NoFacets || !filterSet(q.Filter, f.name) {
 			continue
 		}
-		fr := bleve.NewSearchRequestOptions(withFilters(textQ, q.Filter, f.name), 0, 0, false)
-		fr.AddFacet(f.name, bleve.NewFacetRequest(f.field, f.size))
-		r, err := idx.SearchInContext(ctx, fr)
-		if err != nil {
-			return nil, fmt.Errorf("search facets: %w", err)
+		counts := func(tq query.Query) (map[string]int, error) {
+			fr := bleve.NewSearchRequestOptions(withFilters(tq, q.Filter, f.name), 0, 0, false)
+			fr.AddFacet(f.name, bleve.NewFacetRequest(f.field, f.size))
+			r, err := idx.SearchInContext(ctx, fr)
+			if err != nil {
+				return nil, fmt.Errorf("search facets: %w", err)
+			}
+			out := map[string]int{}
+			for _, v := range facetValues(r.Facets[f.name]) {
+				out[v.Value] = v.Count
+			}
+			return out, nil
 		}
-		setFacet(&page.Facets, f.name, facetValues(r.Facets[f.name]))
+		decided, err := counts(libQ)
+		if err != nil {
+			return nil, err
+		}
+		if fellBack {
+			together := decided
+			if len(p.exclude) > 0 {
+				if together, err = counts(p.match(omit, k)); err != nil {
+					return nil, err
+				}
+			}
+			fallback, err := counts(anyQ)
+			if err != nil {
+				return nil, err
+			}
+			for v, n := range fallback {
+				if together[v] == 0 {
+					decided[v] = n
+				}
+			}
+		}
+		setFacet(&page.Facets, f.name, sortedFacet(decided))
 	}
 
 	if !browse && q.After == "" && !q.NoSuggestion {
@@ -458,6 +521,38 @@ func setFacet(fs *content.Facets, name string, vs []content.FacetValue) {
 	case "years":
 		fs.Years = vs
 	}
+}
+
+// sortedFacet lists the values counted above zero, most frequent first,
+// ties by value.
+func sortedFacet(m map[string]int) []content.FacetValue {
+	out := []content.FacetValue{}
+	for v, n := range m {
+		if n > 0 {
+			out = append(out, content.FacetValue{Value: v, Count: n})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Value < out[j].Value
+	})
+	return out
+}
+
+// count returns how many resources a query finds.
+func count(ctx context.Context, idx bleve.Index, q query.Query) (uint64, error) {
+	r, err := idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(q, 0, 0, false))
+	if err != nil {
+		return 0, fmt.Errorf("search: %w", err)
+	}
+	return r.Total, nil
+}
+
+// filterActive reports whether a filter restricts anything.
+func filterActive(f content.Filter) bool {
+	return len(f.Kinds)+len(f.Topics)+len(f.Audiences)+len(f.Nations)+len(f.Languages) > 0 || f.PublishedAfter != nil || f.PublishedBefore != nil
 }
 
 // facetValues lists a facet's values, most frequent first, ties by value.
