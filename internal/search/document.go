@@ -38,6 +38,13 @@ func document(r *content.Resource) map[string]interface{} {
 		parts = append(parts, src.Title, src.Publisher)
 	}
 	parts = append(parts, r.TranslationStatus)
+	if r.TranslationOf != "" {
+		// A translation is found by its original's name too: the original's
+		// slug is English words ("everyone-can-register-with-a-gp"), so
+		// "Urdu translation everyone can register with a GP" finds the Urdu
+		// text, which says none of those words in English.
+		parts = append(parts, strings.ReplaceAll(r.TranslationOf, "-", " "))
+	}
 	extra := strings.Join(parts, "\n")
 	doc := map[string]interface{}{
 		field("title", g):   r.Title,
