@@ -8,9 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gorilla/feeds"
 
@@ -45,119 +43,22 @@ type AtomQuery struct {
 	Filter content.Filter
 }
 
-// ParseAtomQuery reads q, kind, topic, audience, nation and language from
-// URL parameters as the search page does (internal/web; every URL valid
-// there is valid here), each repeatable (OR within a parameter, AND across), with
-// values as resource files spell them: kind=research-brief,
-// audience=gp-practices, nation=northern-ireland, topic=charging,
-// language=fa. Other parameters are ignored. An unknown value is an
-// EINVALID error naming the parameter.
-//
-// As on the search page, a parameter name or value that is not UTF-8 or
-// holds a control character (NUL, DEL, C0 other than tab and line breaks)
-// is an EINVALID error naming it, and blank filter values are ignored.
+// ParseAtomQuery reads a feed's search from URL parameters exactly as the
+// search page does: content.ParseSearchParams, the one rule for every
+// door (q, kind, topic, audience, nation, language, repeatable, values as
+// resource files spell them; sort is read and checked, though a feed is
+// always newest first). Errors are EINVALID naming the parameter.
 func ParseAtomQuery(v url.Values) (AtomQuery, error) {
-	for k, vs := range v {
-		if !utf8.ValidString(k) {
-			return AtomQuery{}, content.FieldErrorf("query string", "a parameter name is not valid UTF-8 text")
-		}
-		for _, s := range vs {
-			if !utf8.ValidString(s) {
-				return AtomQuery{}, content.FieldErrorf(k, "is not valid UTF-8 text")
-			}
-			if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f }) {
-				return AtomQuery{}, content.FieldErrorf(k, "contains a control character (such as NUL)")
-			}
-		}
+	p, err := content.ParseSearchParams(v)
+	if err != nil {
+		return AtomQuery{}, err
 	}
-	q := AtomQuery{Text: strings.TrimSpace(v.Get("q"))}
-	if len(v["q"]) > 1 {
-		return q, content.FieldErrorf("q", "give it once")
-	}
-	if len(q.Text) > 500 {
-		return q, content.FieldErrorf("q", "is longer than 500 bytes")
-	}
-	enum := func(s string) string { return strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(s), "-", "_")) }
-	for _, s := range nonBlank(v["kind"]) {
-		k := content.Kind(enum(s))
-		switch s {
-		case "guidance-document":
-			k = content.KindGuidance
-		case "research":
-			k = content.KindResearchBrief
-		case "policy":
-			k = content.KindPolicyPosition
-		}
-		if !k.Valid() {
-			return q, content.FieldErrorf("kind", "unknown kind %q (want guidance, research-brief or policy-position)", s)
-		}
-		q.Filter.Kinds = append(q.Filter.Kinds, k)
-	}
-	for _, s := range nonBlank(v["audience"]) {
-		a, ok := content.NormalizeTerm(s, content.Audiences)
-		if !ok {
-			return q, content.FieldErrorf("audience", "unknown audience %q", s)
-		}
-		q.Filter.Audiences = append(q.Filter.Audiences, a)
-	}
-	for _, s := range nonBlank(v["nation"]) {
-		n, ok := content.NormalizeTerm(s, content.Nations)
-		if !ok {
-			return q, content.FieldErrorf("nation", "unknown nation %q (want england, scotland, wales or northern-ireland)", s)
-		}
-		q.Filter.Nations = append(q.Filter.Nations, n)
-	}
-	for _, s := range nonBlank(v["topic"]) {
-		t := strings.ToLower(strings.TrimSpace(s))
-		if _, ok := content.TopicBySlug(t); !ok {
-			return q, content.FieldErrorf("topic", "unknown topic %q", s)
-		}
-		q.Filter.Topics = append(q.Filter.Topics, t)
-	}
-	for _, s := range nonBlank(v["language"]) {
-		if !content.ValidLanguage(s) {
-			return q, content.FieldErrorf("language", "%q is not a language tag", s)
-		}
-		q.Filter.Languages = append(q.Filter.Languages, strings.ToLower(s))
-	}
-	return q, nil
-}
-
-// nonBlank is vs without values that are empty or only white space (the
-// search page ignores them too).
-func nonBlank(vs []string) []string {
-	var out []string
-	for _, s := range vs {
-		if strings.TrimSpace(s) != "" {
-			out = append(out, s)
-		}
-	}
-	return out
+	return AtomQuery{Text: p.Text, Filter: p.Filter}, nil
 }
 
 // Canonical is the query as URL parameters in a fixed order: the feed's id.
 func (q AtomQuery) Canonical() string {
-	v := url.Values{}
-	if q.Text != "" {
-		v.Set("q", q.Text)
-	}
-	low := func(s string) string { return strings.ToLower(strings.ReplaceAll(s, "_", "-")) }
-	for _, k := range q.Filter.Kinds {
-		v.Add("kind", low(string(k)))
-	}
-	for _, t := range q.Filter.Topics {
-		v.Add("topic", t)
-	}
-	for _, a := range q.Filter.Audiences {
-		v.Add("audience", low(a))
-	}
-	for _, n := range q.Filter.Nations {
-		v.Add("nation", low(n))
-	}
-	for _, l := range q.Filter.Languages {
-		v.Add("language", l)
-	}
-	return v.Encode() // sorted by key
+	return content.SearchParams{Text: q.Text, Filter: q.Filter}.Values().Encode()
 }
 
 // atomFeed is gorilla/feeds' Atom feed with what it cannot express: more
@@ -198,7 +99,8 @@ func AtomFeed(ctx context.Context, src AtomSource, withdrawn Withdrawals, q Atom
 	}
 	title := "Guidance Hub"
 	if q.Text != "" {
-		title += ": " + q.Text
+		// The reader's words, isolated from the title around them.
+		title += ": " + content.Isolate(q.Text)
 	}
 	var updated time.Time
 	af := &feeds.AtomFeed{
@@ -267,9 +169,9 @@ func later(a, b time.Time) time.Time {
 // cache's tags do.
 func AtomHandler(src AtomSource, withdrawn Withdrawals, publicURL string, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v, err := url.ParseQuery(r.URL.RawQuery)
+		v, err := content.ParseQueryString(r.URL.RawQuery)
 		if err != nil {
-			http.Error(w, "query string: is not a valid URL query (a % escape is malformed or a ; is used)", http.StatusBadRequest)
+			http.Error(w, content.ErrorMessage(err), http.StatusBadRequest)
 			return
 		}
 		q, err := ParseAtomQuery(v)

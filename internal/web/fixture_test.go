@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"guidancehub/internal/httpapi"
 	"guidancehub/internal/httpcache"
 	"guidancehub/internal/ingest"
+	"guidancehub/internal/partner"
 	"guidancehub/internal/postgres"
 	"guidancehub/internal/search"
 	"guidancehub/internal/service"
@@ -108,6 +110,7 @@ func newHub(t testing.TB) (*hub, string) {
 	srv := httptest.NewUnstartedServer(nil)
 	h := httpapi.New(httpapi.Options{
 		GraphQL: http.NotFoundHandler(),
+		Atom:    partner.AtomHandler(svc, db.RecentlyWithdrawn, "http://hub.test", slog.New(slog.DiscardHandler)),
 		Pages:   web.New(web.Options{Service: svc, PublicURL: "http://hub.test", Cache: httpcache.New(httpcache.Options{Position: syncer.Position})}),
 		Rates:   map[string]httpapi.Rate{"anonymous": {PerSecond: 10000, Burst: 10000}},
 	})

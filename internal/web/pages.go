@@ -83,7 +83,9 @@ type searchData struct {
 	PrevURL    string
 	NextURL    string
 	FirstURL   string
-	// SuggestionURL searches for the suggestion with the same filters.
+	// Suggestion is the corrected query ("did you mean"), and
+	// SuggestionURL searches for it with the same filters.
+	Suggestion    string
 	SuggestionURL string
 	ClearURL      string
 	// Topic is set on a topic's page.
@@ -106,7 +108,9 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 	}
 	title := "Search the library"
 	if p.Text != "" {
-		title = "Search results for “" + p.Text + "”"
+		// The reader's words, isolated: they may be in another script or
+		// hold bidirectional controls that must not reorder the title.
+		title = "Search results for “" + content.Isolate(p.Text) + "”"
 	}
 	if p.Page > 1 {
 		title += fmt.Sprintf(" (page %d)", p.Page)
@@ -181,6 +185,7 @@ func (h *Handler) searchData(ctx context.Context, p searchParams, action string)
 		d.NextURL = link(p.Page + 1)
 	}
 	if res.Suggestion != nil {
+		d.Suggestion = *res.Suggestion
 		s := p
 		s.Text = *res.Suggestion
 		d.SuggestionURL = action + "?" + s.values(1).Encode()
@@ -283,9 +288,13 @@ func contains[T comparable](list []T, v T) bool {
 // [{"title","slug","kind","kindName","lang","dir","url"}].
 func (h *Handler) suggest(w http.ResponseWriter, r *http.Request) {
 	v, _ := parseQuery(r.URL.RawQuery)
+	if len(v["q"]) > 1 {
+		writeAPIError(w, "", content.FieldErrorf("q", "is given %d times; give it once", len(v["q"])))
+		return
+	}
 	prefix := strings.TrimSpace(v.Get("q"))
-	if utf8.RuneCountInString(prefix) > maxQueryRunes {
-		writeJSON(w, http.StatusBadRequest, "no-store", map[string]string{"error": fmt.Sprintf("q is longer than %d characters", maxQueryRunes)})
+	if n := utf8.RuneCountInString(prefix); n > maxQueryRunes {
+		writeAPIError(w, "", content.FieldErrorf("q", "is %d characters long; a search may be at most %d", n, maxQueryRunes))
 		return
 	}
 	type suggestion struct {
@@ -301,12 +310,14 @@ func (h *Handler) suggest(w http.ResponseWriter, r *http.Request) {
 	if prefix != "" {
 		cs, err := h.completions(r.Context(), prefix)
 		if err != nil {
-			if content.ErrorCode(err) == content.EINVALID {
-				writeJSON(w, http.StatusBadRequest, "no-store", map[string]string{"error": content.ErrorMessage(err)})
-				return
+			switch content.ErrorCode(err) {
+			case content.EINVALID, content.EUNAVAILABLE:
+			default:
+				if r.Context().Err() == nil {
+					h.log.Error("suggest", "err", err)
+				}
 			}
-			h.log.Error("suggest", "err", err)
-			writeJSON(w, http.StatusServiceUnavailable, "no-store", map[string]string{"error": "completions are not available"})
+			writeAPIError(w, "", err)
 			return
 		}
 		for _, c := range cs {
@@ -420,9 +431,30 @@ func (h *Handler) topic(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, _ := parseQuery(r.URL.RawQuery)
-	page, err := parsePage(v.Get("page"))
+	// A topic's page lists the topic, newest first. The search parameters
+	// mean what they mean on every door (content.ParseSearchParams): a bad
+	// one is a 400 naming it; good ones ask for a search within the topic,
+	// which the search page shows with its filters, so the reader is sent
+	// there.
+	sp, err := content.ParseSearchParams(v)
 	if err != nil {
 		h.badRequest(w, r, err)
+		return
+	}
+	page, err := parsePage(v)
+	if err != nil {
+		h.badRequest(w, r, err)
+		return
+	}
+	if !sp.Empty() {
+		topics := []string{slug}
+		for _, t := range sp.Filter.Topics {
+			topics = appendNew(topics, t)
+		}
+		sp.Filter.Topics = topics
+		w.Header().Set("Location", "/search?"+sp.Values().Encode())
+		w.Header().Set("Cache-Control", pageMaxAge)
+		w.WriteHeader(http.StatusFound)
 		return
 	}
 	p := searchParams{Topics: []string{slug}, Sort: "newest", Page: page}

@@ -177,6 +177,13 @@ func safeFragment(frag string) template.HTML {
 	return template.HTML(strings.TrimSpace(b.String()))
 }
 
+// bdi echoes a reader's text (search words, a correction of them) inside
+// <bdi>: isolated from the text around it, with its bidirectional controls
+// balanced (content.BalanceBidi) so none can end the isolation early.
+func bdi(s string) template.HTML {
+	return template.HTML("<bdi>" + html.EscapeString(content.BalanceBidi(s)) + "</bdi>")
+}
+
 var funcs = template.FuncMap{
 	"date":         formatDate,
 	"kindName":     func(k content.Kind) string { return kindNames[k] },
@@ -189,6 +196,7 @@ var funcs = template.FuncMap{
 	"langAttrs":    langAttrs,
 	"isEnglish":    isEnglish,
 	"hitSnippet":   hitSnippet,
+	"bdi":          bdi,
 	"add":          func(a, b int) int { return a + b },
 	"lower":        strings.ToLower,
 	"dict": func(kv ...any) map[string]any {

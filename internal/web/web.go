@@ -26,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"guidancehub/internal/apierror"
 	"guidancehub/internal/content"
 	"guidancehub/internal/httpcache"
 )
@@ -100,7 +101,11 @@ func New(opts Options) *Handler {
 	m := http.NewServeMux()
 	m.Handle("GET /{$}", page(h.home))
 	m.Handle("GET /search", page(h.search))
-	m.Handle("GET /search/suggest", page(h.suggest))
+	m.Handle("GET "+suggestPath, page(h.suggest))
+	m.HandleFunc(suggestPath, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeAPIError(w, apierror.MethodNotAllowed, content.Errorf(content.EINVALID, "completions can only be read (GET)"))
+	})
 	m.Handle("GET /resources/{slug}", page(h.resource))
 	m.Handle("GET /topics", page(h.topics))
 	m.Handle("GET /topics/{slug}", page(h.topic))
@@ -127,6 +132,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w = httpcache.Private(w)
 	}
 	if _, err := parseQuery(r.URL.RawQuery); err != nil {
+		if r.URL.Path == suggestPath {
+			// The completions are JSON: so are their errors.
+			writeAPIError(w, apierror.BadRequest, err)
+			return
+		}
 		h.badRequest(w, r, err)
 		return
 	}
@@ -206,14 +216,17 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, status int, 
 	h.render(w, r, status, "error", layout{Title: heading, Data: errorData{Status: status, Heading: heading, Message: msg}})
 }
 
-// badRequest writes a 400 page naming the parameter at fault.
+// badRequest writes a 400 page naming the parameter at fault (the
+// EINVALID error's field).
 func (h *Handler) badRequest(w http.ResponseWriter, r *http.Request, err error) {
-	var pe *paramError
 	msg := "The address of this page is not one the hub understands."
-	if errors.As(err, &pe) {
-		msg = "The " + pe.Param + " in the address " + pe.Message + "."
-	} else if content.ErrorCode(err) == content.EINVALID {
-		msg = content.ErrorMessage(err) + "."
+	var e *content.Error
+	if errors.As(err, &e) && e.Code == content.EINVALID {
+		if e.Field != "" {
+			msg = "The " + e.Field + " in the address " + e.Message + "."
+		} else {
+			msg = e.Message + "."
+		}
 	}
 	h.errorPage(w, r, http.StatusBadRequest, "Sorry, we cannot show this page", msg)
 }
@@ -290,6 +303,38 @@ var assetTags, faviconTag = func() (map[string]string, string) {
 	})
 	return tags, httpcache.Tag(faviconICO)
 }()
+
+// suggestPath is the completions' JSON endpoint.
+const suggestPath = "/search/suggest"
+
+// writeAPIError answers a JSON endpoint's error in the API's shape
+// ({"errors":[{"message","extensions":{"code","field"}}]}, codes and
+// statuses from internal/apierror): code is the transport's client code
+// (BAD_REQUEST, METHOD_NOT_ALLOWED) or "" to present err's domain code
+// (INVALID_ARGUMENT, UNAVAILABLE with retryAfter, INTERNAL). Never cached.
+func writeAPIError(w http.ResponseWriter, code string, err error) {
+	// The message as the API gives it: "field: message".
+	ext := map[string]any{}
+	var e *content.Error
+	if errors.As(err, &e) && e.Field != "" {
+		ext["field"] = e.Field
+	}
+	if code == "" {
+		code = apierror.ClientCode(content.ErrorCode(err))
+	}
+	ext["code"] = code
+	status := http.StatusInternalServerError
+	if c, ok := apierror.Lookup(code); ok && c.Status != 0 {
+		status = c.Status
+	}
+	if code == apierror.Unavailable {
+		d, _ := content.RetryAfter(err)
+		secs := max(int((d+time.Second-1)/time.Second), 1)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		ext["retryAfter"] = secs
+	}
+	writeJSON(w, status, "no-store", map[string]any{"errors": []any{map[string]any{"message": content.ErrorMessage(err), "extensions": ext}}})
+}
 
 // writeJSON writes v as JSON with the pages' headers.
 func writeJSON(w http.ResponseWriter, status int, cache string, v any) {
