@@ -22,7 +22,7 @@ type kindInfo struct {
 
 type homeData struct {
 	Topics []content.TopicCount
-	Newest []content.Hit
+	Newest []hitView
 	Kinds  []kindInfo
 	Total  int
 }
@@ -44,7 +44,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 		{content.KindResearchBrief, "Summaries of evidence: the method, sample, period and key findings of a study, with its references.", 0},
 		{content.KindPolicyPosition, "What we ask of government and the NHS, with recommendations, the rationale and the evidence behind them.", 0},
 	}}
-	d.Newest = newest.Hits
+	d.Newest = hitViews(newest.Hits)
 	for i := range d.Kinds {
 		for _, f := range newest.Facets.Kinds {
 			if f.Value == string(d.Kinds[i].Kind) {
@@ -75,6 +75,7 @@ type filterGroup struct {
 type searchData struct {
 	P          searchParams
 	Results    *content.SearchResult
+	Hits       []hitView
 	Filters    []filterGroup
 	Selected   int
 	FirstShown int
@@ -165,7 +166,7 @@ func (h *Handler) searchData(ctx context.Context, p searchParams, action string)
 	if err != nil {
 		return nil, err
 	}
-	d := &searchData{P: p, Results: res, Action: action}
+	d := &searchData{P: p, Results: res, Hits: hitViews(res.Hits), Action: action}
 	d.Pages = min((res.Total+resultsPerPage-1)/resultsPerPage, maxPage)
 	if len(res.Hits) > 0 {
 		d.FirstShown = (p.Page-1)*resultsPerPage + 1

@@ -136,6 +136,42 @@ func snippet(hs []content.Highlight) template.HTML {
 	return ""
 }
 
+// hitView is one result as a list shows it, computed in Go once rather
+// than by template function calls (a search page lists ten).
+type hitView struct {
+	Slug, Title string
+	// Lang marks a title and snippet in another language than English.
+	Lang template.HTMLAttr
+	// Tag is the kind's tag colour (nhsuk-tag--…), KindName its name.
+	Tag, KindName string
+	// Reviewed is the last-reviewed date ("" if none); Language the
+	// language's English name when it is not English.
+	Reviewed, Language string
+	Snippet            template.HTML
+}
+
+var kindTags = map[content.Kind]string{
+	content.KindGuidance: "blue", content.KindResearchBrief: "purple", content.KindPolicyPosition: "aqua-green",
+}
+
+// hitViews returns the views of hits, in order.
+func hitViews(hs []content.Hit) []hitView {
+	out := make([]hitView, len(hs))
+	for i, h := range hs {
+		r := h.Resource
+		v := hitView{Slug: r.Slug, Title: r.Title, Lang: langAttrs(r.Language), Tag: kindTags[r.Kind], KindName: kindNames[r.Kind],
+			Reviewed: formatDate(r.LastReviewedAt), Snippet: hitSnippet(h)}
+		if v.Tag == "" {
+			v.Tag = "aqua-green"
+		}
+		if !isEnglish(r.Language) {
+			v.Language = englishName(r.Language)
+		}
+		out[i] = v
+	}
+	return out
+}
+
 // hitSnippet is a hit's best highlighted fragment, or its summary.
 func hitSnippet(h content.Hit) template.HTML {
 	if s := snippet(h.Highlights); s != "" {
@@ -195,7 +231,6 @@ var funcs = template.FuncMap{
 	"nativeName":   nativeName,
 	"langAttrs":    langAttrs,
 	"isEnglish":    isEnglish,
-	"hitSnippet":   hitSnippet,
 	"bdi":          bdi,
 	"add":          func(a, b int) int { return a + b },
 	"lower":        strings.ToLower,

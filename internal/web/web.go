@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"guidancehub/internal/apierror"
@@ -175,8 +176,14 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	if !ok {
 		panic("web: no template " + name)
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", l); err != nil {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 1<<20 {
+			buf.Reset()
+			bufPool.Put(buf)
+		}
+	}()
+	if err := t.ExecuteTemplate(buf, "layout", l); err != nil {
 		h.log.Error("render page", "template", name, "err", err)
 		if name != "error" {
 			h.errorPage(w, r, http.StatusInternalServerError, "Sorry, there is a problem with the service", "Try again later.")
@@ -199,6 +206,10 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 		w.Write(buf.Bytes())
 	}
 }
+
+// bufPool holds page buffers: a search page is about 40 KB, so a buffer
+// that has grown once is reused rather than grown again for every page.
+var bufPool = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 64<<10)) }}
 
 func setSecurity(hd http.Header) {
 	hd.Set("Content-Security-Policy", CSP)
