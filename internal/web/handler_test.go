@@ -124,6 +124,30 @@ func TestPagesAnswer(t *testing.T) {
 	}
 }
 
+// HEAD answers carry the tag GET does (RFC 9110 9.3.2: the same header
+// fields), with no body; a token makes any page private.
+func TestHeadAndTokenOnPages(t *testing.T) {
+	h := startHub(t).Handler
+	for _, path := range []string{"/", "/search?q=register", "/topics", "/resources/register-with-a-gp-without-documents", "/search/suggest?q=reg"} {
+		g := get(t, h, path)
+		req := httptest.NewRequest(http.MethodHead, "http://hub.test"+path, nil)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if g.status != 200 || rec.Code != 200 || rec.Header().Get("ETag") != g.header.Get("ETag") || g.header.Get("ETag") == "" || rec.Body.Len() != 0 {
+			t.Errorf("%s: GET %d %q, HEAD %d %q with %d bytes", path, g.status, g.header.Get("ETag"), rec.Code, rec.Header().Get("ETag"), rec.Body.Len())
+		}
+	}
+	for _, path := range []string{"/", "/no/such/page", "/resources/withdrawn-test-guidance", "/assets/hub.css", "/favicon.ico", "/search?kind=nope"} {
+		req := httptest.NewRequest(http.MethodGet, "http://hub.test"+path, nil)
+		req.Header.Set("Authorization", "Bearer anything")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if cc := rec.Header().Get("Cache-Control"); cc != "private, no-store" || rec.Header().Get("ETag") != "" {
+			t.Errorf("%s with a token: %d Cache-Control %q ETag %q", path, rec.Code, cc, rec.Header().Get("ETag"))
+		}
+	}
+}
+
 func TestAssetsAndFavicon(t *testing.T) {
 	h := startHub(t).Handler
 	for path, ct := range map[string]string{

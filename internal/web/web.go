@@ -202,9 +202,10 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 		}
 	}
 	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		w.Write(buf.Bytes())
-	}
+	// Written for HEAD too: net/http sends no body for HEAD, and the
+	// cache must hash the body a GET would get, so HEAD and GET carry the
+	// same ETag.
+	w.Write(buf.Bytes())
 }
 
 // bufPool holds page buffers: a search page is about 40 KB, so a buffer
