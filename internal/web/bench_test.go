@@ -21,7 +21,7 @@ func BenchmarkSearchPage(b *testing.B) {
 	h := startHub(b).Handler
 	for _, bc := range []struct {
 		name, target string
-		revalidate bool // send If-None-Match with the page's current tag: 304
+		revalidate   bool // send If-None-Match with the page's current tag: 304
 	}{
 		{"query", "/search?q=register+without+proof+of+address", false},
 		{"query-filtered", "/search?q=charging+exemptions+pregnant&kind=guidance&nation=england", false},
