@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"guidancehub/internal/content"
 	"guidancehub/internal/ingest"
@@ -30,6 +31,8 @@ func runImport(ctx context.Context, db *postgres.DB, dir string, prune bool, std
 		fmt.Fprintln(stderr, "error:", e)
 	}
 	fmt.Fprintln(out, summary(rep))
+	fmt.Fprintf(out, "import: read %d files in %s, wrote %d in %d batches in %s, committed in %s\n", rep.Files,
+		rep.Read.Round(time.Millisecond), rep.Written, rep.Batches, rep.Write.Round(time.Millisecond), rep.Commit.Round(time.Millisecond))
 	if rep.Failed() {
 		return 1
 	}

@@ -55,7 +55,8 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 		for _, e := range rep.Errors {
 			log.Warn("resource file not imported", "file", e.Path, "field", e.Field, "problem", e.Message)
 		}
-		log.Info(summary(rep), "dir", cfg.ResourcesDir)
+		log.Info(summary(rep), "dir", cfg.ResourcesDir, "files", rep.Files, "written", rep.Written, "batches", rep.Batches,
+			"read", rep.Read.Round(time.Millisecond), "write", rep.Write.Round(time.Millisecond), "commit", rep.Commit.Round(time.Millisecond))
 	}
 
 	svc := service.New(service.Options{Store: db, Editor: db, Index: syncer, Log: log,

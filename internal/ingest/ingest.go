@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"guidancehub/internal/content"
 )
@@ -131,6 +132,12 @@ func (lib *Library) Stats() Stats {
 type Report struct {
 	counts map[string]int
 	Errors []*FileError // sorted by path
+	// Files is the number of resource files found; Written the number read
+	// again and written in Batches.
+	Files, Written, Batches int
+	// How long each phase took: the first pass (reading, parsing, looking
+	// slugs up, settling links), the batches, the commit.
+	Read, Write, Commit time.Duration
 }
 
 // Counts returns the number of resources per action ("created",

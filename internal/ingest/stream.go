@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"guidancehub/internal/content"
 )
@@ -381,6 +382,7 @@ func ImportWith(ctx context.Context, store content.Importer, dir string, opts Op
 	if opts.BatchBytes <= 0 {
 		opts.BatchBytes = 16 << 20
 	}
+	start := time.Now()
 	cat, err := readCatalog(ctx, dir, nil)
 	if err != nil {
 		return nil, err
@@ -397,7 +399,7 @@ func ImportWith(ctx context.Context, store content.Importer, dir string, opts Op
 		return nil, err
 	}
 	defer sess.Close()
-	rep := &Report{counts: map[string]int{}}
+	rep := &Report{counts: map[string]int{}, Files: len(cat.entries)}
 	cat.dups()
 
 	// What the store holds for each file's slug: conflicts fail the file
@@ -462,8 +464,12 @@ func ImportWith(ctx context.Context, store content.Importer, dir string, opts Op
 			keep = append(keep, e.id)
 		case !e.write:
 			rep.counts["unchanged"]++
+		default:
+			rep.Written++
 		}
 	}
+	rep.Read = time.Since(start)
+	start = time.Now()
 
 	// Second pass: read, parse and stage the files to write, a batch at a
 	// time; the next batch is read while the last one is written.
@@ -556,6 +562,8 @@ func ImportWith(ctx context.Context, store content.Importer, dir string, opts Op
 	if err := <-readErr; err != nil {
 		return nil, err
 	}
+	rep.Batches, rep.Write = n, time.Since(start)
+	start = time.Now()
 	err = sess.Commit(ctx, keep, func(r content.ImportResult) {
 		rep.counts[r.Action]++
 		if opts.OnResult != nil {
@@ -565,6 +573,7 @@ func ImportWith(ctx context.Context, store content.Importer, dir string, opts Op
 	if err != nil {
 		return nil, err
 	}
+	rep.Commit = time.Since(start)
 	rep.Errors = append(append(cat.errors, lateErrs...), rep.Errors...)
 	sort.SliceStable(rep.Errors, func(i, j int) bool { return rep.Errors[i].Path < rep.Errors[j].Path })
 	return rep, nil

@@ -339,6 +339,11 @@ func (s *importSession) Commit(ctx context.Context, keep []int64, each func(cont
 		})); err != nil {
 			return err
 		}
+		// A temporary table has no statistics until analysed: without them
+		// the joins below may be planned for a handful of rows.
+		if _, err := tx.Exec(ctx, `ANALYZE import_keep`); err != nil {
+			return err
+		}
 		if s.opts.PruneDir != "" {
 			if err := discardStale(ctx, tx, dir, under); err != nil {
 				return err
@@ -507,6 +512,9 @@ func prune(ctx context.Context, tx pgx.Tx, dir, under string, present []string, 
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_present"}, []string{"path"}, pgx.CopyFromSlice(len(uniq), func(i int) ([]any, error) {
 		return []any{uniq[i]}, nil
 	})); err != nil {
+		return 0, err
+	}
+	if _, err := tx.Exec(ctx, `ANALYZE import_present`); err != nil {
 		return 0, err
 	}
 	rows, _ := tx.Query(ctx, `WITH old AS (
