@@ -326,9 +326,22 @@ func TestInterruptedImportResumes(t *testing.T) {
 
 	// v2: titles edited in some of v1, and 300 new files that link to
 	// each other (across batches).
+	// One v1 file nobody links to is removed: --prune must withdraw it only
+	// after a complete pass.
 	v2 := slices.Clone(v1)
 	for i := 0; i < len(v2); i += 9 {
 		v2[i].Title += " (v2)"
+	}
+	pruned := -1
+	for i := len(v2) - 1; pruned < 0; i-- {
+		if !v2[i].Draft && !libgen.Targets(v1)[v2[i].Slug] {
+			pruned = i
+		}
+	}
+	prunedSlug, prunedPath := v2[pruned].Slug, filepath.Join(dir, v2[pruned].Path)
+	v2 = slices.Delete(v2, pruned, pruned+1)
+	if err := os.Remove(prunedPath); err != nil {
+		t.Fatal(err)
 	}
 	more := libgen.Library("more", 200, 5)
 	for i := range more {
@@ -356,6 +369,9 @@ func TestInterruptedImportResumes(t *testing.T) {
 	mid := snapshot(t, db)
 	if !reflect.DeepEqual(public(mid), public(before)) {
 		t.Errorf("the public sees part of an interrupted import")
+	}
+	if mid[prunedSlug].Status != "PUBLISHED" {
+		t.Errorf("%s was withdrawn by an interrupted import (%+v): prune only after a complete pass", prunedSlug, mid[prunedSlug])
 	}
 	if d := danglingLinks(t, db); len(d) > 0 {
 		t.Errorf("dangling after the interruption: %v", d)
@@ -410,6 +426,9 @@ func TestInterruptedImportResumes(t *testing.T) {
 	if err := libgen.Write(dir, final); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Remove(prunedPath); err != nil {
+		t.Fatal(err)
+	}
 	importDir(t, clean, dir, ingest.Options{Prune: true})
 	want := snapshot(t, clean)
 	if len(resumed) != len(want) {
@@ -432,5 +451,8 @@ func TestInterruptedImportResumes(t *testing.T) {
 	}
 	if d := danglingLinks(t, db); len(d) > 0 {
 		t.Errorf("dangling after resuming: %v", d)
+	}
+	if s := resumed[prunedSlug]; s.Status != "WITHDRAWN" {
+		t.Errorf("%s after resuming: %+v, want withdrawn", prunedSlug, s)
 	}
 }
