@@ -92,7 +92,8 @@ type ImportSession interface {
 	Lookup(ctx context.Context, slugs []string) ([]StoredFile, error)
 	// Stage writes a batch: each result is "staged" (with the resource id
 	// to pass to Commit), "unchanged", or an Err for that file alone
-	// (ECONFLICT: the slug belongs to the API or to another file).
+	// (ECONFLICT: the slug belongs to the API or to another file). Batches
+	// that share no slug may be staged concurrently.
 	Stage(ctx context.Context, files []FileImport) ([]ImportResult, error)
 	// Commit publishes the staged resources with the ids in keep, in one
 	// transaction, calling each for every resource it changed (prune's

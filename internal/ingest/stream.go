@@ -363,6 +363,9 @@ type Options struct {
 	// of batches staged so far; an error stops the import there, before
 	// its commit (tests interrupt imports with it).
 	AfterBatch func(n int) error
+	// Writers is how many batches are staged at once, each on its own
+	// database connection: 2 when zero.
+	Writers int
 }
 
 // lookupChunk is how many slugs one store lookup asks for.
@@ -381,6 +384,9 @@ func ImportWith(ctx context.Context, store content.Importer, dir string, opts Op
 	}
 	if opts.BatchBytes <= 0 {
 		opts.BatchBytes = 16 << 20
+	}
+	if opts.Writers <= 0 {
+		opts.Writers = 2
 	}
 	start := time.Now()
 	cat, err := readCatalog(ctx, dir, nil)
@@ -472,7 +478,7 @@ func ImportWith(ctx context.Context, store content.Importer, dir string, opts Op
 	start = time.Now()
 
 	// Second pass: read, parse and stage the files to write, a batch at a
-	// time; the next batch is read while the last one is written.
+	// time; the next batch is read while others are written.
 	batches := make(chan []content.FileImport, 1)
 	readErr := make(chan error, 1)
 	rctx, stop := context.WithCancel(ctx)
@@ -525,16 +531,37 @@ func ImportWith(ctx context.Context, store content.Importer, dir string, opts Op
 		}
 		readErr <- err
 	}()
-	n := 0
-	for batch := range batches {
-		results, err := sess.Stage(ctx, batch)
-		if err != nil {
-			stop()
-			for range batches {
+	// Writers stage batches side by side (they never share a slug);
+	// results are counted here, one batch at a time.
+	type staged struct {
+		results []content.ImportResult
+		err     error
+	}
+	done := make(chan staged)
+	var writers sync.WaitGroup
+	for w := 0; w < opts.Writers; w++ {
+		writers.Add(1)
+		go func() {
+			defer writers.Done()
+			for batch := range batches {
+				results, err := sess.Stage(rctx, batch)
+				done <- staged{results, err}
 			}
-			return nil, err
+		}()
+	}
+	go func() { writers.Wait(); close(done) }()
+	n := 0
+	var failed error
+	for st := range done {
+		if failed != nil {
+			continue // draining after a failure
 		}
-		for _, r := range results {
+		if st.err != nil {
+			failed = st.err
+			stop()
+			continue
+		}
+		for _, r := range st.results {
 			switch {
 			case r.Err != nil:
 				var ce *content.Error
@@ -552,12 +579,14 @@ func ImportWith(ctx context.Context, store content.Importer, dir string, opts Op
 		n++
 		if opts.AfterBatch != nil {
 			if err := opts.AfterBatch(n); err != nil {
+				failed = err
 				stop()
-				for range batches {
-				}
-				return nil, err
 			}
 		}
+	}
+	if failed != nil {
+		<-readErr
+		return nil, failed
 	}
 	if err := <-readErr; err != nil {
 		return nil, err

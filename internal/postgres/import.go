@@ -59,6 +59,9 @@ func (db *DB) ImportFiles(ctx context.Context, files []content.FileImport, opts 
 // closes and PostgreSQL releases it).
 type importSession struct {
 	conn *pgx.Conn
+	pool interface {
+		Begin(ctx context.Context) (pgx.Tx, error)
+	}
 	opts content.ImportOptions
 }
 
@@ -78,7 +81,7 @@ func (db *DB) BeginImport(ctx context.Context, opts content.ImportOptions) (cont
 			return nil, fmt.Errorf("import: %w", domainError(err))
 		}
 	}
-	return &importSession{conn: conn, opts: opts}, nil
+	return &importSession{conn: conn, pool: db.pool, opts: opts}, nil
 }
 
 // Close releases the lock by closing the connection.
@@ -126,10 +129,16 @@ type stageRow struct {
 // Stage writes one batch of files in one transaction: new resources as
 // drafts, new revisions behind the published one, and a staging row per
 // file that Commit makes public. Files already staged with the same bytes
-// are not written again.
+// are not written again. Several batches may be staged at once if no two
+// of them share a slug.
 func (s *importSession) Stage(ctx context.Context, files []content.FileImport) ([]content.ImportResult, error) {
 	results := make([]content.ImportResult, len(files))
-	err := pgx.BeginFunc(ctx, s.conn, func(tx pgx.Tx) error {
+	// On a pool connection, so that batches (which never share a slug) may
+	// be staged side by side; the session's connection keeps the lock.
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = '60s'`); err != nil {
+			return err
+		}
 		slugs := make([]string, len(files))
 		for i := range files {
 			f := &files[i]
