@@ -143,4 +143,9 @@ type ListPage struct {
 	TotalCount  int
 	HasNext     bool
 	HasPrevious bool
+	// CountedAt is the change-log watermark TotalCount is exact as of:
+	// every change in a transaction below it is counted. 0: not stated
+	// (no count, an editor's list, or a replica that has not applied a
+	// position yet).
+	CountedAt uint64
 }

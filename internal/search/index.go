@@ -154,12 +154,16 @@ func (ix *Index) apply(ids []int64, published map[int64]*content.Resource, water
 	}
 	b.SetInternal([]byte(keyWatermark), []byte(strconv.FormatUint(watermark, 10)))
 	b.SetInternal([]byte(keyAppliedAt), []byte(time.Now().UTC().Format(time.RFC3339Nano)))
+	changed := len(ids) > 0
+	if changed {
+		ix.pos.applying()
+	}
 	if err := idx.Batch(b); err != nil {
 		return fmt.Errorf("apply changes: %w", err)
 	}
 	ix.addPresent(added...)
 	ix.vocab.invalidate()
-	ix.pos.moved(watermark)
+	ix.pos.moved(watermark, changed)
 	return nil
 }
 
@@ -229,7 +233,7 @@ func (ix *Index) rebuild(ctx context.Context, scan func(ctx context.Context, fn 
 		return fmt.Errorf("rebuild: open: %w", err)
 	}
 	ix.idx, ix.at = idx, ix.path
-	ix.pos.moved(watermark)
+	ix.pos.moved(watermark, true)
 	openIndexes.Store(ix.path, ix)
 	if docs, err := idx.DocCount(); err == nil {
 		ix.m.docs.Set(float64(docs))

@@ -128,6 +128,9 @@ func (s *Syncer) start(ctx context.Context) error {
 	if n, err := s.DocCount(); err == nil {
 		s.m.docs.Set(float64(n)) // a catch-up with nothing to apply sets none
 	}
+	// A restart over a current index applies nothing: its position is the
+	// watermark stored with it.
+	s.pos.watermark.CompareAndSwap(0, s.watermark())
 	s.ready.Store(true)
 	return nil
 }

@@ -29,12 +29,20 @@ type Options struct {
 	ZeroResultTerm func(text string) string
 	// Log receives failures that no caller sees (recording zero results).
 	Log *slog.Logger
+	// Position returns the change-log position this replica has applied
+	// (the search index's). Set, a public list's totalCount is cached per
+	// filter for as long as the position does not move (see counts); nil:
+	// every list that asks for totalCount counts in PostgreSQL.
+	Position func() Position
+	// CountEntries bounds the cached counts (default DefaultCountEntries).
+	CountEntries int
 }
 
 // Service is the hub's use cases. It is safe for concurrent use and holds
 // no request state.
 type Service struct {
-	o Options
+	o      Options
+	counts *counts
 }
 
 var (
@@ -47,7 +55,11 @@ func New(o Options) *Service {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{o: o}
+	s := &Service{o: o}
+	if o.Position != nil {
+		s.counts = newCounts(o.CountEntries)
+	}
+	return s
 }
 
 // editor reports whether the request's principal sees drafts, and the
@@ -189,7 +201,33 @@ func (s *Service) List(ctx context.Context, q content.ListQuery) (*content.ListP
 		}
 	}
 	q.Editor = s.editor(ctx)
-	return s.o.Store.ListResources(ctx, q)
+	if s.counts == nil || !cacheableCount(q) {
+		return s.o.Store.ListResources(ctx, q)
+	}
+	pos := s.o.Position()
+	if !pos.Current {
+		return s.o.Store.ListResources(ctx, q)
+	}
+	key := countKey(q.Filter)
+	if total, ok := s.counts.get(key, pos.Generation); ok {
+		q.NoCount = true
+		page, err := s.o.Store.ListResources(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		page.TotalCount = total
+		page.CountedAt = pos.Watermark
+		return page, nil
+	}
+	// The position was read before the count runs: the count's snapshot
+	// includes every change applied at this generation.
+	page, err := s.o.Store.ListResources(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	s.counts.put(key, pos.Generation, page.TotalCount)
+	page.CountedAt = pos.Watermark
+	return page, nil
 }
 
 // Resource looks a resource up by slug; see content.ResourceService.
