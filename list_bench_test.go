@@ -7,11 +7,17 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"guidancehub/graph"
+	"guidancehub/internal/httpapi"
 	"guidancehub/internal/ingest"
 	"guidancehub/internal/postgres"
+	"guidancehub/internal/search"
 	"guidancehub/internal/service"
 	"guidancehub/internal/testdb"
 )
@@ -50,5 +56,84 @@ func BenchmarkListPage(b *testing.B) {
 			}
 			b.ReportMetric(float64(tracer.Statements()-before)/float64(b.N), "statements/op")
 		})
+	}
+}
+
+// BenchmarkReadPath is the peer kit's slug lookup and list of 20 (without
+// and with totalCount) through the whole HTTP handler the hub serves
+// (middleware, rate limiter, metrics, access log, gqlgen) and the real
+// PostgreSQL pool, with counts cached by position as `serve` wires them,
+// from 2 × GOMAXPROCS concurrent clients; the access log on (through the
+// LogQueue, into a file) or off. Read allocs/op, statements/op and the
+// on/off ratio, not absolute times (the library is small).
+//
+//	go run ./internal/pgcluster/withpg -- go test -run '^$' -bench ReadPath -benchmem .
+func BenchmarkReadPath(b *testing.B) {
+	tracer := &postgres.Tracer{}
+	db := testdb.Open(b, postgres.Options{Tracer: tracer})
+	dir := b.TempDir()
+	writeLibrary(b, dir, 300)
+	ctx := context.Background()
+	if rep, err := ingest.Import(ctx, db, dir, false); err != nil || rep.Failed() {
+		b.Fatalf("import: %v %v", err, rep.Errors)
+	}
+	ix, err := search.NewSyncer(db, search.Options{DataDir: b.TempDir(), Poll: time.Hour})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ix.Close()
+	if err := ix.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	svc := service.New(service.Options{Store: db, Index: ix, Position: service.IndexPosition(ix)})
+	gql := graph.NewServer(&graph.Resolver{Reading: svc, PublicURL: "http://x"}, graph.DefaultLimits, log)
+	logFile, err := os.Create(filepath.Join(b.TempDir(), "access.log"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer logFile.Close()
+	queue := httpapi.NewLogQueue(logFile, 0)
+	defer queue.Close(time.Second)
+	handler := func(every int) http.Handler {
+		return httpapi.New(httpapi.Options{GraphQL: gql, Logger: log, AccessLog: slog.New(slog.NewTextHandler(queue, nil)),
+			AccessLogEvery: every, AccessLogDropped: queue.Dropped,
+			Rates: map[string]httpapi.Rate{"anonymous": {PerSecond: 1e9, Burst: 1e9}}})
+	}
+	ops := []struct{ name, body string }{
+		{"List", `{"query":"query LatestResources { resources(first: 20, orderBy: {field: PUBLISHED_AT, direction: DESC}) { edges { node { slug kind title summary topics { slug } publishedAt } } } }"}`},
+		{"ListCount", `{"query":"query LatestResources { resources(first: 20, orderBy: {field: PUBLISHED_AT, direction: DESC}) { totalCount edges { node { slug kind title summary topics { slug } publishedAt } } } }"}`},
+		{"Slug", `{"query":"query ResourceBySlug($slug: String!) { resource(slug: $slug) { slug kind title summary body topics { slug } publishedAt } }","variables":{"slug":"res-007"}}`},
+	}
+	for _, access := range []struct {
+		name  string
+		every int
+	}{{"off", -1}, {"on", 1}} {
+		h := handler(access.every)
+		for _, op := range ops {
+			b.Run(op.name+"/accesslog="+access.name, func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetParallelism(8) // 16 clients on 2 cores, as the kit's wrk
+				before := tracer.Statements()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(op.body))
+						req.Header.Set("Content-Type", "application/json")
+						req.Header.Set("Accept", "application/json")
+						req.RemoteAddr = "127.0.0.1:1"
+						rec := httptest.NewRecorder()
+						h.ServeHTTP(rec, req)
+						if rec.Code != http.StatusOK || bytes.Contains(rec.Body.Bytes(), []byte(`"errors"`)) {
+							b.Errorf("status %d: %s", rec.Code, rec.Body)
+							return
+						}
+					}
+				})
+				b.ReportMetric(float64(tracer.Statements()-before)/float64(b.N), "statements/op")
+			})
+		}
+	}
+	if queue.Dropped() > 0 {
+		b.Logf("access log: %d lines dropped", queue.Dropped())
 	}
 }

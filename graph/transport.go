@@ -181,7 +181,7 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		// section 10.2.3), as pages and /readyz send it.
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 	}
-	writeJSON(w, resp)
+	writeResponse(w, resp)
 }
 
 // retryAfter is the longest extensions.retryAfter (whole seconds) among
@@ -340,6 +340,21 @@ func copyJSON(v any) any {
 func badRequest(w http.ResponseWriter, msg string) {
 	w.WriteHeader(http.StatusBadRequest)
 	writeJSON(w, map[string]any{"errors": gqlerror.List{{Message: msg, Extensions: map[string]any{"code": apierror.BadRequest}}}})
+}
+
+// writeResponse writes a GraphQL response. The common answer, data and
+// nothing else, is written as it stands: gqlgen marshals data into compact
+// JSON already, and json.Marshal would scan and copy all of it again
+// (json.RawMessage is compacted and HTML-escaped on the way out).
+func writeResponse(w io.Writer, resp *graphql.Response) {
+	if resp == nil || len(resp.Data) == 0 || len(resp.Errors) > 0 || len(resp.Extensions) > 0 ||
+		resp.Label != "" || resp.Path != nil || resp.HasNext != nil {
+		writeJSON(w, resp)
+		return
+	}
+	io.WriteString(w, `{"data":`)
+	w.Write(resp.Data)
+	io.WriteString(w, `}`)
 }
 
 func writeJSON(w io.Writer, v any) {

@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"guidancehub/graph"
 	"guidancehub/internal/config"
@@ -93,7 +94,11 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	case "reindex":
 		return runReindex(ctx, db, stdout, stderr)
 	default:
-		return serve(ctx, cfg, rates, trusted, db, log, stdout, ready)
+		// The access log goes through a queue: a slow log destination
+		// drops lines (counted) rather than slowing requests down.
+		access := httpapi.NewLogQueue(stderr, 0)
+		defer access.Close(2 * time.Second)
+		return serve(ctx, cfg, rates, trusted, db, log, newLogger(cfg.LogFormat, access), access.Dropped, stdout, ready)
 	}
 }
 

@@ -33,7 +33,10 @@ import (
 // serve runs the hub until ctx ends: the search index, the start-up
 // import, the services, the GraphQL and HTTP handlers, the index sync
 // worker and the scheduler.
-func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rate, trusted *graph.TrustedDocuments, db *postgres.DB, log *slog.Logger, stdout io.Writer, ready chan<- string) int {
+//
+// access receives the access log and accessDropped counts the lines it
+// dropped (see httpapi.LogQueue).
+func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rate, trusted *graph.TrustedDocuments, db *postgres.DB, log, access *slog.Logger, accessDropped func() uint64, stdout io.Writer, ready chan<- string) int {
 	// Open the index first: a second process on the same data dir fails
 	// here, before it does anything else.
 	reg := prometheus.NewRegistry()
@@ -88,17 +91,19 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 			}
 			return syncer.Check()
 		},
-		CORSOrigins:    cfg.CORSOrigins,
-		Registry:       reg,
-		Authenticate:   db.Authenticate,
-		Pages:          web.New(web.Options{Service: svc, PublicURL: cfg.PublicURL, Logger: log, Cache: cache}),
-		RequestTimeout: cfg.RequestTimeout,
-		Rates:          rates,
-		ClientIPHeader: cfg.ClientIPHeader,
-		AccessLogEvery: cfg.AccessLogEvery,
-		Export:         partner.ExportHandler(db, cfg.PublicURL, 30*time.Second, cache.CacheControl(), log),
-		Atom:           partner.AtomHandler(svc, db.RecentlyWithdrawn, cfg.PublicURL, log),
-		Cache:          cache,
+		CORSOrigins:      cfg.CORSOrigins,
+		Registry:         reg,
+		Authenticate:     db.Authenticate,
+		Pages:            web.New(web.Options{Service: svc, PublicURL: cfg.PublicURL, Logger: log, Cache: cache}),
+		RequestTimeout:   cfg.RequestTimeout,
+		Rates:            rates,
+		ClientIPHeader:   cfg.ClientIPHeader,
+		AccessLogEvery:   cfg.AccessLogEvery,
+		AccessLog:        access,
+		AccessLogDropped: accessDropped,
+		Export:           partner.ExportHandler(db, cfg.PublicURL, 30*time.Second, cache.CacheControl(), log),
+		Atom:             partner.AtomHandler(svc, db.RecentlyWithdrawn, cfg.PublicURL, log),
+		Cache:            cache,
 		PersistedQuery: func(id string) (string, bool) {
 			if doc, ok := trusted.Lookup(id); ok {
 				return doc, true

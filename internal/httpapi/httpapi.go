@@ -71,6 +71,12 @@ type Options struct {
 	// AccessLogEvery thins the access log: 0 or 1 logs every request, N > 1
 	// one request in N (and every 5xx answer), a negative value none.
 	AccessLogEvery int
+	// AccessLog receives the access-log lines (nil: Logger). The hub gives
+	// it a logger over a LogQueue, so that no request waits on the log's
+	// destination; AccessLogDropped then reports the lines the queue
+	// dropped, as hub_access_log_dropped_total.
+	AccessLog        *slog.Logger
+	AccessLogDropped func() uint64
 	// Reuse serves the partner doors outside GraphQL (internal/reuse:
 	// citation downloads, /schema.graphql, oEmbed, embed cards): the paths
 	// reuse.Owns claims go to it before any other route.
@@ -107,6 +113,16 @@ func New(opts Options) http.Handler {
 		opts.Registry = prometheus.NewRegistry()
 	}
 	m := newMetrics(opts.Registry)
+	if opts.AccessLog == nil {
+		opts.AccessLog = opts.Logger
+	}
+	if opts.AccessLogDropped != nil {
+		dropped := opts.AccessLogDropped
+		opts.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "hub_access_log_dropped_total",
+			Help: "Access-log lines dropped because the log's destination did not keep up (requests never wait for it).",
+		}, func() float64 { return float64(dropped()) }))
+	}
 
 	mux := http.NewServeMux()
 	limits := newLimiter(opts.Rates, opts.ClientIPHeader)
@@ -189,7 +205,7 @@ func New(opts Options) http.Handler {
 		outer.Handle("GET /export/resources.ndjson", m.instrument("export", rateLimit(limits, opts.Export)))
 		h = outer
 	}
-	return recoverer(opts.Logger, accessLog(opts.Logger, opts.AccessLogEvery, h))
+	return recoverer(opts.Logger, accessLog(opts.AccessLog, opts.AccessLogEvery, h))
 }
 
 // NewServer returns an http.Server with timeouts against slow clients.

@@ -63,16 +63,25 @@ const (
 )
 
 func scanResource(row pgx.CollectableRow) (*content.Resource, error) {
+	return scanResourceKey(row, nil)
+}
+
+// scanResourceKey scans a resource row and, when key is not nil, one more
+// column after it (a list's sort key) into key.
+func scanResourceKey(row interface{ Scan(...any) error }, key *string) (*content.Resource, error) {
 	var (
 		r                                     content.Resource
 		origin, wReason, transOf, transStatus *string
 		wAt                                   *time.Time
 		sources, details                      []byte
 	)
-	err := row.Scan(&r.ID, &r.Status, &origin, &wReason, &wAt, &r.CreatedAt, &r.UpdatedAt,
+	dest := []any{&r.ID, &r.Status, &origin, &wReason, &wAt, &r.CreatedAt, &r.UpdatedAt,
 		&r.Revision, &r.Kind, &r.Slug, &r.Title, &r.Summary, &r.Body, &r.Topics, &r.Audiences, &r.Nations, &r.Language,
-		&transOf, &transStatus, &r.PublishedAt, &r.LastReviewedAt, &r.NextReviewDue, &sources, &r.Related, &details)
-	if err != nil {
+		&transOf, &transStatus, &r.PublishedAt, &r.LastReviewedAt, &r.NextReviewDue, &sources, &r.Related, &details, key}
+	if key == nil {
+		dest = dest[:len(dest)-1]
+	}
+	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
 	if origin != nil {
@@ -90,11 +99,16 @@ func scanResource(row pgx.CollectableRow) (*content.Resource, error) {
 			r.Withdrawal.Reason = *wReason
 		}
 	}
-	if err := json.Unmarshal(sources, &r.Sources); err != nil {
+	// A part left out is selected as an empty constant: no need to decode it.
+	if string(sources) == "[]" {
+		r.Sources = []content.Source{}
+	} else if err := json.Unmarshal(sources, &r.Sources); err != nil {
 		return nil, fmt.Errorf("sources of %s: %w", r.Slug, err)
 	}
-	if err := json.Unmarshal(details, &r.Details); err != nil {
-		return nil, fmt.Errorf("details of %s: %w", r.Slug, err)
+	if string(details) != "{}" {
+		if err := json.Unmarshal(details, &r.Details); err != nil {
+			return nil, fmt.Errorf("details of %s: %w", r.Slug, err)
+		}
 	}
 	return &r, nil
 }
@@ -231,7 +245,7 @@ func (db *DB) ListResources(ctx context.Context, q content.ListQuery) (*content.
 	batch.Queue(pageSQL, pageArgs...).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var key string
-			r, err := scanResource(keyRow{rows, &key})
+			r, err := scanResourceKey(rows, &key)
 			if err != nil {
 				return err
 			}
@@ -251,14 +265,6 @@ func (db *DB) ListResources(ctx context.Context, q content.ListQuery) (*content.
 	page.HasPrevious = q.After != nil
 	return &page, nil
 }
-
-// keyRow scans a resource row followed by one extra column (the sort key).
-type keyRow struct {
-	pgx.Rows
-	key *string
-}
-
-func (k keyRow) Scan(dest ...any) error { return k.Rows.Scan(append(dest, k.key)...) }
 
 // filterSQL turns a filter into a WHERE clause of constant fragments and
 // its arguments.
