@@ -97,15 +97,22 @@ func TestListCountsExactAsOfPosition(t *testing.T) {
 		}
 		return n
 	}
+	var lastApplied uint64 // the newest change transaction the replica has applied
 	totalCount := func(f countFilter) int {
 		t.Helper()
 		args := "first: 1"
 		if f.gql != "" {
 			args += ", filter: {" + f.gql + "}"
 		}
-		r := post(t, srv.URL, `{ resources(`+args+`) { totalCount edges { node { slug } } } }`, nil)
+		r := post(t, srv.URL, `{ resources(`+args+`) { totalCount countedAt edges { node { slug } } } }`, nil)
 		if len(r.Errors) > 0 {
 			t.Fatalf("%s: %+v", f.gql, r.Errors)
+		}
+		// The count states its position: a change-feed cursor at or past
+		// every change applied so far.
+		at, _ := path(r.Data, "resources", "countedAt").(string)
+		if pos, err := content.DecodeChangePosition(at); err != nil || pos.Watermark <= lastApplied {
+			t.Errorf("filter {%s}: countedAt %q (%v) is not past transaction %d, the newest applied", f.gql, at, err, lastApplied)
 		}
 		return int(path(r.Data, "resources", "totalCount").(float64))
 	}
@@ -128,6 +135,7 @@ func TestListCountsExactAsOfPosition(t *testing.T) {
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			if w, _ := ix.Position(); w > newest {
+				lastApplied = newest
 				return
 			}
 			if time.Now().After(deadline) {

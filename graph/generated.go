@@ -270,6 +270,7 @@ type ComplexityRoot struct {
 	}
 
 	ResourceConnection struct {
+		CountedAt  func(childComplexity int) int
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
@@ -1580,6 +1581,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ResearchBrief.Withdrawal(childComplexity), true
 
+	case "ResourceConnection.countedAt":
+		if e.ComplexityRoot.ResourceConnection.CountedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceConnection.CountedAt(childComplexity), true
 	case "ResourceConnection.edges":
 		if e.ComplexityRoot.ResourceConnection.Edges == nil {
 			break
@@ -2275,6 +2282,8 @@ func (ec *executionContext) childFields_ResourceConnection(ctx context.Context, 
 	switch field.Name {
 	case "totalCount":
 		return ec.fieldContext_ResourceConnection_totalCount(ctx, field)
+	case "countedAt":
+		return ec.fieldContext_ResourceConnection_countedAt(ctx, field)
 	case "edges":
 		return ec.fieldContext_ResourceConnection_edges(ctx, field)
 	case "pageInfo":
@@ -8144,6 +8153,29 @@ func (ec *executionContext) fieldContext_ResourceConnection_totalCount(_ context
 	return graphql.NewScalarFieldContext("ResourceConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _ResourceConnection_countedAt(ctx context.Context, field graphql.CollectedField, obj *model.ResourceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceConnection_countedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CountedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceConnection_countedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResourceConnection", field, false, false, "String")
+}
+
 func (ec *executionContext) _ResourceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ResourceConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12928,6 +12960,11 @@ func (ec *executionContext) _ResourceConnection(ctx context.Context, sel ast.Sel
 		case "totalCount":
 			out.Values[i] = ec._ResourceConnection_totalCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "countedAt":
+			out.Values[i] = ec._ResourceConnection_countedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "edges":

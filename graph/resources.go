@@ -104,6 +104,10 @@ func connection(p *content.ListPage) *model.ResourceConnection {
 		Edges:      make([]model.ResourceEdge, len(p.Resources)),
 		PageInfo:   &model.PageInfo{HasNextPage: p.HasNext, HasPreviousPage: p.HasPrevious},
 	}
+	if p.CountedAt > 0 {
+		at := content.ChangePosition{Watermark: p.CountedAt}.Encode()
+		conn.CountedAt = &at
+	}
 	for i, res := range p.Resources {
 		conn.Edges[i] = model.ResourceEdge{Cursor: content.EncodeCursor(p.Cursors[i]), Node: model.Wrap(res)}
 	}

@@ -118,8 +118,16 @@ type RegisterWebhookEndpointPayload struct {
 
 // A page of resources (Relay cursor connection).
 type ResourceConnection struct {
-	// Number of resources matching the filter, across all pages.
+	// Number of resources matching the filter, across all pages: exact as of
+	// `countedAt`, the change-log position this replica has applied.
 	TotalCount int `json:"totalCount"`
+	// The change-log position `totalCount` is exact as of, as a change-feed
+	// cursor (`changes(after:)`): every change committed before it is counted
+	// (one committed just after it may be too). The same on every replica that
+	// has applied the same changes. Null when `totalCount` is not asked for, for
+	// editors' lists (counted afresh every time), and before the replica has
+	// applied a position.
+	CountedAt *string `json:"countedAt,omitempty"`
 	// The resources of this page.
 	Edges []ResourceEdge `json:"edges"`
 	// Where this page sits in the list.
