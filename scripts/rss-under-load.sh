@@ -13,6 +13,7 @@
 #          bodies/hub-count, bodies/hub-full, slugs.txt, queries.txt,
 #          rotate.lua, and its wrk (bench.sh fetches one into /tmp/bench-tools)
 # SECONDS  load duration (default 60)
+# MIX=reads leaves the searches out (slug lookups and lists only).
 #
 # The load mixes, request by request, the kit's slug lookups (200 slugs),
 # lists of 20 with and without totalCount, and searches (top 10, and with
@@ -41,8 +42,10 @@ expand() { # template placeholder values-file
 }
 {
   expand "$KIT/bodies/hub/slug.json" __SLUG__ "$KIT/slugs.txt"
-  expand "$KIT/bodies/hub/search.json" __QUERY__ "$KIT/queries.txt"
-  expand "$KIT/bodies/hub-full/search.json" __QUERY__ "$KIT/queries.txt"
+  if [ "${MIX:-}" != reads ]; then
+    expand "$KIT/bodies/hub/search.json" __QUERY__ "$KIT/queries.txt"
+    expand "$KIT/bodies/hub-full/search.json" __QUERY__ "$KIT/queries.txt"
+  fi
   for _ in $(seq 20); do jq -c . "$KIT/bodies/hub/list.json"; jq -c . "$KIT/bodies/hub-count/list.json"; done
 } | shuf --random-source=<(yes) >"$work/mixed.bodies"
 
