@@ -23,5 +23,6 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	tuneGC(os.Args[1:], os.Getenv)
 	os.Exit(command.Run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv, nil))
 }
