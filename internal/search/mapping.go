@@ -134,7 +134,13 @@ type Ranking struct {
 	PairBoost float64
 	// CommonOptional makes words in most resources optional.
 	CommonOptional bool
+	// PairBonus is the constant added, per idf of the rarer word, for
+	// neighbouring query words found as a phrase (0: off).
+	PairBonus float64
+	// PhraseFirst replaces PairBonus when the query is the two words
+	// alone: large enough that resources with the phrase come first.
+	PhraseFirst float64
 }
 
 // DefaultRanking is the tuned ranking.
-var DefaultRanking = Ranking{Scoring: "bm25", FieldBoosts: true, PhraseBoost: 1, Synonyms: true, Recency: true, Typos: true, RelaxBelow: 10, TierBoost: 1}
+var DefaultRanking = Ranking{Scoring: "bm25", FieldBoosts: true, PhraseBoost: 0, Synonyms: true, Recency: true, Typos: true, RelaxBelow: 10, TierBoost: 1, PairBonus: 1, PhraseFirst: 100}

@@ -15,11 +15,11 @@ import (
 )
 
 // Quality floors on each judged set: raise them as ranking improves, never
-// lower them. Issue 10 asks for MRR 0.90; both sets stand at about 0.89
-// (see /work/notes/issue-10.md), so the MRR floor is 0.87 for now.
+// lower them. Issue 10 asks for MRR 0.90; the sets stand at 0.900 and
+// 0.897 (see /work/notes/issue-10.md), so the MRR floor is 0.89 for now.
 const (
 	minNDCG = 0.85
-	minMRR  = 0.87
+	minMRR  = 0.89
 )
 
 type judgedQuery struct {
@@ -180,8 +180,8 @@ func TestRankingExperiments(t *testing.T) {
 
 		{"tf-idf instead of BM25", func() Ranking { r := base; r.Scoring = "tf-idf"; return r }()},
 		{"no field boosts", func() Ranking { r := base; r.FieldBoosts = false; return r }()},
-		{"no phrase boost", func() Ranking { r := base; r.PhraseBoost = 0; return r }()},
-		{"phrase boost 3", func() Ranking { r := base; r.PhraseBoost = 3; return r }()},
+		{"whole query as a phrase boost 1", func() Ranking { r := base; r.PhraseBoost = 1; return r }()},
+		{"whole query as a phrase boost 3", func() Ranking { r := base; r.PhraseBoost = 3; return r }()},
 		{"no synonyms", func() Ranking { r := base; r.Synonyms = false; return r }()},
 		{"no recency tie-break", func() Ranking { r := base; r.Recency = false; return r }()},
 		{"no typo tolerance", func() Ranking { r := base; r.Typos = false; return r }()},
@@ -193,6 +193,9 @@ func TestRankingExperiments(t *testing.T) {
 		{"tier boost 10", func() Ranking { r := base; r.TierBoost = 10; return r }()},
 		{"neighbouring words together weighted 1", func() Ranking { r := base; r.PairBoost = 1; return r }()},
 		{"relax only when nothing has every word", func() Ranking { r := base; r.RelaxBelow = 1; return r }()},
+		{"no bonus for neighbouring words found as a phrase", func() Ranking { r := base; r.PairBonus = 0; r.PhraseFirst = 0; return r }()},
+		{"phrase bonus 2 per idf", func() Ranking { r := base; r.PairBonus = 2; return r }()},
+		{"no phrase-first for two-word queries", func() Ranking { r := base; r.PhraseFirst = 0; return r }()},
 	}
 	only := os.Getenv("SEARCH_EXPERIMENTS")
 	for i, v := range variants {

@@ -437,7 +437,9 @@ type planClause struct {
 // common reports whether a word is in most of the library's resources
 // ("can", "need", "patient"): such a word is optional unless every word
 // is, as it narrows little and says little (Lucene's cutoff frequency).
-func buildPlan(cs []clause, gs []string, r Ranking, known, common func(string) bool) *plan {
+// idf is a word's inverse document frequency in the library (BM25's
+// formula over the unstemmed vocabulary), or nil.
+func buildPlan(cs []clause, gs []string, r Ranking, known, common func(string) bool, idf func(string) float64) *plan {
 	cs = compounds(cs, known)
 	pos := positive(cs)
 	p := &plan{tierBoost: r.TierBoost}
@@ -525,6 +527,45 @@ func buildPlan(cs []clause, gs []string, r Ranking, known, common func(string) b
 			last = i
 		}
 	}
+	if r.PairBonus > 0 || r.PhraseFirst > 0 {
+		// Neighbouring words the library uses as a phrase ("immigration
+		// health", "practice boundary", "proof of address") rank the
+		// resources that have the phrase higher: a bonus independent of
+		// how often the phrase occurs, PairBonus times the rarer word's
+		// idf, so "asylum seekers", which most resources have, adds
+		// little. When the query is just those two words, resources with
+		// the phrase come first (PhraseFirst): "care home" should not
+		// rank "home" in "Home Office" above a care home.
+		last := -1
+		for i, c := range cs {
+			if c.exclude || c.stop || c.join != "" || c.phrase && len(c.alternatives) == 0 || len(splitWord(c.text)) != 1 && len(c.alternatives) == 0 {
+				last = -1
+				continue
+			}
+			if stopWords[c.text] {
+				continue
+			}
+			if last >= 0 && i-last <= 3 {
+				words := make([]string, 0, i-last+1)
+				for _, w := range cs[last : i+1] {
+					words = append(words, w.text)
+				}
+				bonus := r.PairBonus
+				if idf != nil {
+					bonus *= min(idf(cs[last].text), idf(c.text))
+				}
+				if len(pos) == 2 && r.PhraseFirst > 0 {
+					bonus = r.PhraseFirst
+				}
+				// A match-all query's boost is a constant score (Bleve
+				// scales it with the query's other weights).
+				m := bleve.NewMatchAllQuery()
+				m.SetBoost(bonus)
+				p.optional = append(p.optional, bleve.NewConjunctionQuery(m, textQuery(clause{text: strings.Join(words, " "), phrase: true}, gs, r, nil)))
+			}
+			last = i
+		}
+	}
 	if len(pos) > 1 && r.PhraseBoost > 0 {
 		var words []string
 		for _, c := range pos {
@@ -598,7 +639,7 @@ func (p *plan) match(omit map[int]bool, minShould int) query.Query {
 // buildQuery is the plan's strict query (every required clause), or nil
 // when nothing can match (browse).
 func buildQuery(cs []clause, gs []string, r Ranking, known func(string) bool) query.Query {
-	p := buildPlan(cs, gs, r, known, nil)
+	p := buildPlan(cs, gs, r, known, nil, nil)
 	if p == nil {
 		return nil
 	}

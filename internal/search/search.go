@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,17 +48,25 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 		return nil, err
 	}
 	var known, common func(string) bool
+	var idf func(string) float64
 	searched := clauses
 	if terms, byLen, err := ix.vocab.load(loadVocab); err == nil {
 		known = func(w string) bool { _, ok := terms[w]; return ok }
-		if docs, err := idx.DocCount(); err == nil && docs >= minDocsForCommon {
+		docs, err := idx.DocCount()
+		if err == nil && docs >= minDocsForCommon {
 			common = func(w string) bool { return float64(terms[w]) > commonShare*float64(docs) }
+		}
+		if err == nil {
+			idf = func(w string) float64 {
+				n := float64(terms[w])
+				return math.Log(1 + (float64(docs)-n+0.5)/(n+0.5))
+			}
 		}
 		if ix.rank.Typos {
 			searched = corrected(clauses, speller{terms: terms, byLen: byLen, stem: stemmer(idx)})
 		}
 	}
-	p := buildPlan(searched, gs, ix.rank, known, common)
+	p := buildPlan(searched, gs, ix.rank, known, common, idf)
 	var textQ query.Query
 	var omit map[int]bool
 	var k int
@@ -274,7 +283,7 @@ func (ix *Index) suggestion(ctx context.Context, idx bleve.Index, clauses []clau
 	exact := ix.rank
 	exact.Typos = false
 	count := func(cs []clause) (uint64, error) {
-		p := buildPlan(cs, gs, exact, known, nil)
+		p := buildPlan(cs, gs, exact, known, nil, nil)
 		if p == nil {
 			return 0, nil
 		}
@@ -407,7 +416,7 @@ func (ix *Index) omittedWords(ctx context.Context, idx bleve.Index, p *plan, omi
 // normalised clauses, or "" when it should not be recorded (browsing).
 func ZeroResultTerm(text string) string {
 	cs, err := parseQuery(text)
-	if err != nil || buildPlan(cs, groups, DefaultRanking, nil, nil) == nil {
+	if err != nil || buildPlan(cs, groups, DefaultRanking, nil, nil, nil) == nil {
 		return ""
 	}
 	return normalisedText(cs)
