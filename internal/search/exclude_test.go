@@ -67,7 +67,7 @@ func TestExclusionIsSetDifference(t *testing.T) {
 	frequent := frequentWords(t, ix, 150)
 	all, _ := searchSlugs(t, ix, slugs, "")
 	rng := rand.New(rand.NewSource(3))
-	for i := 0; i < 60; i++ {
+	for i := 0; i < 30; i++ {
 		var x []string
 		for range 1 + rng.Intn(3) {
 			if rng.Intn(3) > 0 {

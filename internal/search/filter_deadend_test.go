@@ -80,7 +80,7 @@ func TestNoDeadEndsUnderFilters(t *testing.T) {
 	pick := func(vs []string) []string { return []string{vs[rng.Intn(len(vs))]} }
 	fields := []string{"kinds", "topics", "audiences", "nations", "languages"}
 	answerable, fellBack := 0, 0
-	for i := 0; i < 150; i++ {
+	for i := 0; i < 60; i++ {
 		var f content.Filter
 		for _, j := range rng.Perm(len(fields))[:1+rng.Intn(2)] {
 			switch fields[j] {
@@ -127,7 +127,7 @@ func TestNoDeadEndsUnderFilters(t *testing.T) {
 		}
 	}
 	t.Logf("%d answerable filtered queries, %d of them found resources beyond the library-wide decision", answerable, fellBack)
-	if answerable < 50 {
-		t.Errorf("only %d of 150 generated filtered queries answerable", answerable)
+	if answerable < 30 {
+		t.Errorf("only %d of 60 generated filtered queries answerable", answerable)
 	}
 }
