@@ -127,8 +127,11 @@ type Ranking struct {
 	// RelaxBelow: when fewer resources than this have every word, search
 	// relaxes to resources with most of the words (1: only when none).
 	RelaxBelow int
-	// TierBoost weights, in a relaxed search, each further word a
-	// resource matches (0: only Bleve's share-of-clauses factor).
+	// TierBoost turns on, in a relaxed search, the tiers that add the
+	// words' score again for each further word a resource matches (0:
+	// only Bleve's share-of-clauses factor). Any value above 0 weighs 1:
+	// Bleve v2.6.3 ignores the boost of a BooleanQuery (its Searcher never
+	// reads BoostVal), so 3 and 10 measure the same as 1.
 	TierBoost float64
 	// PairBoost weights neighbouring query words found together.
 	PairBoost float64
