@@ -304,3 +304,37 @@ func TestEveryVisibleFieldIsSearchable(t *testing.T) {
 	}
 	t.Logf("%d fields checked", checked)
 }
+
+// TestFoldShortcutMatchesFullFolding: the ASCII shortcut of foldKey and
+// foldTerm gives what NFKC + full case folding gives (the oracle is
+// x/text's own), for every ASCII byte and generated ASCII words, and
+// leaves a term's original bytes alone.
+func TestFoldShortcutMatchesFullFolding(t *testing.T) {
+	full := func(s string) string { return norm.NFKC.String(folder.String(norm.NFKC.String(s))) }
+	var words []string
+	for c := 0; c < 0x80; c++ {
+		words = append(words, string(rune(c)), "A"+string(rune(c))+"z")
+	}
+	r := rand.New(rand.NewSource(15))
+	for i := 0; i < 5000; i++ {
+		b := make([]byte, 1+r.Intn(12))
+		for j := range b {
+			b[j] = byte(r.Intn(0x80))
+		}
+		words = append(words, string(b))
+	}
+	words = append(words, "GP", "NHS", "A&E", "ＧＰ", "Straße", "İstanbul", "ǅ", "")
+	for _, w := range words {
+		if got, want := foldKey(w), full(w); got != want {
+			t.Errorf("foldKey(%q) = %q, want %q", w, got, want)
+		}
+		orig := []byte(w)
+		term := append([]byte(nil), orig...)
+		if got, want := string(foldTerm(term)), full(w); got != want {
+			t.Errorf("foldTerm(%q) = %q, want %q", w, got, want)
+		}
+		if string(term) != w {
+			t.Errorf("foldTerm changed its input %q to %q", w, term)
+		}
+	}
+}
