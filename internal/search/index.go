@@ -57,6 +57,10 @@ type Index struct {
 	m       *Metrics
 	// pos is the change-log position applied (position.go).
 	pos position
+	// plain makes Search use Bleve's own sort and highlighting in the
+	// one search request: the reference the faster paths (collect.go,
+	// highlightPage) are tested against.
+	plain bool
 }
 
 // openIndex opens the index at path, creating it if missing. It reports

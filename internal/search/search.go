@@ -71,21 +71,8 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	var omit map[int]bool
 	var k int
 	if p != nil {
-		// Relaxing is decided over the whole library, not under the
-		// filter: a facet's count must equal the total of the same search
-		// filtered to that value, which a filter-dependent decision breaks.
-		if omit, k, err = ix.relax(ctx, idx, p, content.Filter{}); err != nil {
-			return nil, err
-		}
-		textQ = p.query(omit, k)
+		textQ = p.query(nil, 0)
 	}
-	// anyQ is the fallback under a filter (see below): resources with
-	// any of the words, most words first.
-	var anyQ query.Query
-	if p != nil && !p.browse && k != 1 && len(p.required)-len(omit) >= 2 && filterActive(q.Filter) {
-		anyQ = p.query(omit, 1)
-	}
-	relaxed := omit != nil
 	browse := p == nil || p.browse
 	order := q.Order
 	if browse {
@@ -106,30 +93,77 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 		}
 	}
 
-	req := bleve.NewSearchRequestOptions(withFilters(textQ, q.Filter, ""), q.First+1, 0, false)
-	req.SortBy(sortBy)
-	if after != nil {
-		req.SearchAfter = after
-	}
-	if !q.NoFacets {
-		for _, f := range facetFields {
-			req.AddFacet(f.name, bleve.NewFacetRequest(f.field, f.size))
+	// run searches for one page with textQ under the filter. In relevance
+	// order the page is collected by relevanceTop (see collect.go), which
+	// reads sort keys only for hits that can enter the page.
+	run := func(textQ query.Query) (*bleve.SearchResult, []*search.DocumentMatch, error) {
+		req := bleve.NewSearchRequestOptions(withFilters(textQ, q.Filter, ""), q.First+1, 0, false)
+		sctx := ctx
+		var top *relevanceTop
+		if sortBy[0] == "-_score" && ix.rank.Recency && !ix.plain {
+			if top, err = newRelevanceTop(q.First+1, after); err != nil {
+				return nil, nil, content.FieldErrorf("after", "not a valid cursor for this search")
+			}
+			req.Size = 0
+			sctx = top.context(ctx)
+		} else {
+			req.SortBy(sortBy)
+			if after != nil {
+				req.SearchAfter = after
+			}
 		}
+		if !q.NoFacets {
+			for _, f := range facetFields {
+				req.AddFacet(f.name, bleve.NewFacetRequest(f.field, f.size))
+			}
+		}
+		if ix.plain && !browse && !q.NoHighlights {
+			req.Highlight = highlightRequest(gs)
+		}
+		res, err := idx.SearchInContext(sctx, req)
+		if err != nil {
+			return nil, nil, fmt.Errorf("search: %w", err)
+		}
+		if top != nil {
+			return res, top.hits(), nil
+		}
+		return res, res.Hits, nil
 	}
-	if !browse && !q.NoHighlights {
-		req.Highlight = bleve.NewHighlightWithStyle(html.Name)
-		for _, g := range gs {
-			for _, tf := range textFields {
-				if tf.name != "extra" {
-					req.Highlight.AddField(field(tf.name, g))
-				}
+
+	// Every required word must match first. Only when fewer than
+	// Ranking.RelaxBelow resources have them all under the filter is the
+	// whole library asked whether to relax (see relax): a filtered search
+	// that finds enough finds enough without the filter (and without the
+	// exclusions, which relaxing ignores) too.
+	res, hits, err := run(textQ)
+	if err != nil {
+		return nil, err
+	}
+	if !browse && res.Total < uint64(max(1, ix.rank.RelaxBelow)) {
+		known := int64(-1)
+		if !filterActive(q.Filter) && len(p.exclude) == 0 {
+			known = int64(res.Total)
+		}
+		// Relaxing is decided over the whole library, not under the
+		// filter: a facet's count must equal the total of the same search
+		// filtered to that value, which a filter-dependent decision breaks.
+		if omit, k, err = ix.relax(ctx, idx, p, known); err != nil {
+			return nil, err
+		}
+		if omit != nil {
+			textQ = p.query(omit, k)
+			if res, hits, err = run(textQ); err != nil {
+				return nil, err
 			}
 		}
 	}
-	res, err := idx.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
+	// anyQ is the fallback under a filter (see below): resources with
+	// any of the words, most words first.
+	var anyQ query.Query
+	if p != nil && !p.browse && k != 1 && len(p.required)-len(omit) >= 2 && filterActive(q.Filter) {
+		anyQ = p.query(omit, 1)
 	}
+	relaxed := omit != nil
 	// No dead end under a filter: when the query as decided over the
 	// library finds nothing under the filter because its words are
 	// together in no resource there (exclusions aside), the search falls
@@ -146,9 +180,8 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 			none = n == 0
 		}
 		if none {
-			req.Query = withFilters(anyQ, q.Filter, "")
-			if res, err = idx.SearchInContext(ctx, req); err != nil {
-				return nil, fmt.Errorf("search: %w", err)
+			if res, hits, err = run(anyQ); err != nil {
+				return nil, err
 			}
 			textQ, fellBack, relaxed = anyQ, true, true
 		}
@@ -159,8 +192,8 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 		// first hit of the search.
 		top := ""
 		if q.After == "" && q.Order != content.SearchNewest {
-			if len(res.Hits) > 0 {
-				top = res.Hits[0].ID
+			if len(hits) > 0 {
+				top = hits[0].ID
 			}
 		} else {
 			tr := bleve.NewSearchRequestOptions(withFilters(textQ, q.Filter, ""), 1, 0, false)
@@ -177,14 +210,22 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 			return nil, err
 		}
 	}
-	hits := res.Hits
 	if len(hits) > q.First {
 		hits, page.HasNext = hits[:q.First], true
+	}
+	var frags map[string]search.FieldFragmentMap
+	if !browse && !q.NoHighlights && len(hits) > 0 && !ix.plain {
+		if frags, err = highlightPage(ctx, idx, textQ, hits, gs); err != nil {
+			return nil, err
+		}
 	}
 	for _, h := range hits {
 		id, err := parseDocID(h.ID)
 		if err != nil {
 			continue
+		}
+		if frags != nil {
+			h.Fragments = frags[h.ID]
 		}
 		hit := content.SearchHit{ID: id, Score: h.Score, Cursor: encodeCursor(fp, sortValues(h, sortBy)), Highlights: highlights(h)}
 		page.Hits = append(page.Hits, hit)
@@ -203,7 +244,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 			continue
 		}
 		counts := func(tq query.Query) (map[string]int, error) {
-			fr := bleve.NewSearchRequestOptions(withFilters(tq, q.Filter, f.name), 0, 0, false)
+			fr := countRequest(withFilters(tq, q.Filter, f.name))
 			fr.AddFacet(f.name, bleve.NewFacetRequest(f.field, f.size))
 			r, err := idx.SearchInContext(ctx, fr)
 			if err != nil {
@@ -251,6 +292,52 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	return page, nil
 }
 
+// highlightPage returns the highlighted fragments of a page's hits by id.
+// It runs the text query again restricted to the page's ids: a search
+// with highlights makes Bleve read term locations for every match
+// (IncludeTermVectors for the whole request, v2.6.3 index_impl.go) and
+// load stored fields, so only the page's few documents pay for it.
+func highlightPage(ctx context.Context, idx bleve.Index, textQ query.Query, hits []*search.DocumentMatch, gs []string) (map[string]search.FieldFragmentMap, error) {
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), textQ), len(ids), 0, false)
+	req.Highlight = highlightRequest(gs)
+	res, err := idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search highlights: %w", err)
+	}
+	out := make(map[string]search.FieldFragmentMap, len(res.Hits))
+	for _, h := range res.Hits {
+		out[h.ID] = h.Fragments
+	}
+	return out, nil
+}
+
+// highlightRequest asks for HTML highlights of the text fields shown
+// (title, summary, body) of the language groups gs.
+func highlightRequest(gs []string) *bleve.HighlightRequest {
+	h := bleve.NewHighlightWithStyle(html.Name)
+	for _, g := range gs {
+		for _, tf := range textFields {
+			if tf.name != "extra" {
+				h.AddField(field(tf.name, g))
+			}
+		}
+	}
+	return h
+}
+
+// countRequest is a request for the number of matches only: no hits, and
+// no scores (Bleve then intersects and unites posting lists without
+// computing frequencies or norms).
+func countRequest(q query.Query) *bleve.SearchRequest {
+	r := bleve.NewSearchRequestOptions(q, 0, 0, false)
+	r.Score = bleve.ScoreNone
+	return r
+}
+
 // A word in more than commonShare of the resources is optional (see
 // buildPlan), once the library has minDocsForCommon resources.
 const (
@@ -287,7 +374,7 @@ func (ix *Index) suggestion(ctx context.Context, idx bleve.Index, clauses []clau
 		if p == nil {
 			return 0, nil
 		}
-		r, err := idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(withFilters(p.query(nil, 0), f, ""), 0, 0, false))
+		r, err := idx.SearchInContext(ctx, countRequest(withFilters(p.query(nil, 0), f, "")))
 		if err != nil {
 			return 0, fmt.Errorf("search: %w", err)
 		}
@@ -338,20 +425,20 @@ func stemmer(idx bleve.Index) func(string) string {
 //
 // Exclusions take no part in the decision: "X -Y" relaxes as X does, so
 // it finds what X finds less what Y finds.
-func (ix *Index) relax(ctx context.Context, idx bleve.Index, p *plan, f content.Filter) (map[int]bool, int, error) {
-	count := func(q query.Query) (uint64, error) {
-		r, err := idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(withFilters(q, f, ""), 0, 0, false))
-		if err != nil {
-			return 0, fmt.Errorf("search: %w", err)
-		}
-		return r.Total, nil
-	}
+//
+// known is the number of matches of p.match(nil, 0) over the whole
+// library when the caller has it, else -1.
+func (ix *Index) relax(ctx context.Context, idx bleve.Index, p *plan, known int64) (map[int]bool, int, error) {
+	count := func(q query.Query) (uint64, error) { return count(ctx, idx, q) }
 	enough := uint64(max(1, ix.rank.RelaxBelow))
 	n := len(p.required)
 	if n < 2 || p.browse {
 		return nil, 0, nil
 	}
-	total, err := count(p.match(nil, 0))
+	total, err := uint64(known), error(nil)
+	if known < 0 {
+		total, err = count(p.match(nil, 0))
+	}
 	if err != nil || total >= enough {
 		return nil, 0, err
 	}
@@ -399,7 +486,7 @@ func (ix *Index) omittedWords(ctx context.Context, idx bleve.Index, p *plan, omi
 	for i, c := range p.required {
 		if !omit[i] && top != "" {
 			one := bleve.NewConjunctionQuery(bleve.NewDocIDQuery([]string{top}), c.q)
-			r, err := idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(one, 0, 0, false))
+			r, err := idx.SearchInContext(ctx, countRequest(one))
 			if err != nil {
 				return nil, fmt.Errorf("search: %w", err)
 			}
@@ -552,7 +639,7 @@ func sortedFacet(m map[string]int) []content.FacetValue {
 
 // count returns how many resources a query finds.
 func count(ctx context.Context, idx bleve.Index, q query.Query) (uint64, error) {
-	r, err := idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(q, 0, 0, false))
+	r, err := idx.SearchInContext(ctx, countRequest(q))
 	if err != nil {
 		return 0, fmt.Errorf("search: %w", err)
 	}
@@ -762,7 +849,7 @@ func (ix *Index) foreignStopWords(ctx context.Context, idx bleve.Index, cs []cla
 		return true
 	}
 	matches := func(c clause) (bool, error) {
-		r, err := idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(textQuery(c, gs, ix.rank, nil), 0, 0, false))
+		r, err := idx.SearchInContext(ctx, countRequest(textQuery(c, gs, ix.rank, nil)))
 		if err != nil {
 			return false, fmt.Errorf("search: %w", err)
 		}

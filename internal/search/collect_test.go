@@ -1,0 +1,165 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"testing"
+	"time"
+
+	"guidancehub/internal/content"
+	"guidancehub/internal/ingest"
+)
+
+// tiedIndex indexes the shipped library three times over: each resource
+// as itself, as an identical copy with the same published date (its
+// score and date tie; only the id tells them apart) and as an identical
+// copy published a year earlier (score ties, the date decides). Ties are
+// what a collector that reads sort keys lazily could get wrong.
+func tiedIndex(tb testing.TB) *Index {
+	tb.Helper()
+	lib, err := ingest.Load("../../resources")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var rs []*content.Resource
+	for i, f := range lib.Files {
+		if f.Status != content.StatusPublished {
+			continue
+		}
+		for copyNo := 0; copyNo < 3; copyNo++ {
+			d := f.Draft
+			if copyNo == 2 && d.PublishedAt != nil {
+				earlier := d.PublishedAt.AddDate(-1, 0, 0)
+				d.PublishedAt = &earlier
+			}
+			rs = append(rs, &content.Resource{ID: int64(copyNo*1000 + i + 1), Status: content.StatusPublished, Draft: d})
+		}
+	}
+	ix, _, err := openIndex(tb.TempDir()+"/index", slog.New(slog.DiscardHandler), NewMetrics(nil))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { ix.Close() })
+	// Several batches, so that the index has several segments.
+	err = ix.rebuild(context.Background(), func(ctx context.Context, fn func([]*content.Resource) error) (uint64, error) {
+		for start := 0; start < len(rs); start += 37 {
+			if err := fn(rs[start:min(start+37, len(rs))]); err != nil {
+				return 0, err
+			}
+		}
+		return 1, nil
+	}, "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ix.ready.Store(true)
+	return ix
+}
+
+// TestFastSearchMatchesBleve checks Search's own collector (relevance
+// order read lazily, collect.go) and its page-only highlighting against
+// the oracle: Bleve's sort by (-_score, -published, -_id) and highlights
+// in the same request (Index.plain). Every page of every query, under
+// several filters and page sizes, walking the cursors, must agree on ids,
+// scores, cursors, highlights, facets, totals and omitted words.
+func TestFastSearchMatchesBleve(t *testing.T) {
+	ix := tiedIndex(t)
+	since := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	filters := []content.Filter{
+		{},
+		{Kinds: []content.Kind{content.KindGuidance}},
+		{Topics: []string{"charging", "gp-registration"}},
+		{PublishedAfter: &since},
+	}
+	queries := append([]string{"charging", "registration", "nhs", "asylum seekers maternity", "interpreter gp registration zzqx", "-charging gp"}, realisticQueries[:5]...)
+	pages := 0
+	for _, text := range queries {
+		for fi, f := range filters {
+			for _, first := range []int{1, 10} {
+				q := content.SearchQuery{Text: text, Filter: f, Order: content.SearchRelevance, First: first}
+				for page := 0; page < 6; page++ {
+					name := fmt.Sprintf("%q filter %d first %d page %d", text, fi, first, page)
+					got, want, err := compareOnOneSnapshot(ix, q)
+					if err != nil {
+						t.Fatalf("%s: %v", name, err)
+					}
+					if want == nil {
+						break // both answered the same error
+					}
+					if !reflect.DeepEqual(got, want) {
+						t.Fatalf("%s:\n got %+v\nwant %+v", name, summary(got), summary(want))
+					}
+					pages++
+					if !got.HasNext {
+						break
+					}
+					q.After = got.Hits[len(got.Hits)-1].Cursor
+				}
+			}
+		}
+	}
+	if pages < 300 {
+		t.Errorf("compared %d pages, want at least 300", pages)
+	}
+}
+
+// compareOnOneSnapshot runs q with Bleve's sort, with the fast paths and
+// with Bleve's sort again, until both runs of Bleve's sort agree: the
+// index merges segments in the background for a while after a build, and
+// BM25's field statistics (so the scores) can move with the segments.
+// It returns (nil, nil, nil) when all three fail alike.
+func compareOnOneSnapshot(ix *Index, q content.SearchQuery) (got, want *content.SearchPage, err error) {
+	ctx := context.Background()
+	for try := 0; try < 20; try++ {
+		ix.plain = true
+		want, werr := ix.Search(ctx, q)
+		ix.plain = false
+		got, gerr := ix.Search(ctx, q)
+		ix.plain = true
+		again, aerr := ix.Search(ctx, q)
+		ix.plain = false
+		if (werr == nil) != (aerr == nil) || !reflect.DeepEqual(want, again) {
+			time.Sleep(50 * time.Millisecond)
+			continue // the snapshot changed under us
+		}
+		if (werr != nil) != (gerr != nil) {
+			return nil, nil, fmt.Errorf("error %v, with Bleve's sort %v", gerr, werr)
+		}
+		return got, want, nil
+	}
+	return nil, nil, fmt.Errorf("the index kept changing")
+}
+
+// summary is a page's hits as ids, scores and highlighted fields, for
+// failure messages.
+func summary(p *content.SearchPage) string {
+	s := fmt.Sprintf("total %d next %v omitted %v:", p.Total, p.HasNext, p.OmittedWords)
+	for _, h := range p.Hits {
+		s += fmt.Sprintf(" %d(%.4f, %d highlights)", h.ID, h.Score, len(h.Highlights))
+	}
+	return s
+}
+
+// BenchmarkSearchSortedByRelevance compares the lazy collector with
+// Bleve's sort on the tied index (3 × the shipped library).
+func BenchmarkSearchSortedByRelevance(b *testing.B) {
+	ix := tiedIndex(b)
+	for _, plain := range []bool{true, false} {
+		name := "lazy"
+		if plain {
+			name = "bleve-sort"
+		}
+		b.Run(name, func(b *testing.B) {
+			ix.plain = plain
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				q := content.SearchQuery{Text: realisticQueries[i%len(realisticQueries)], Order: content.SearchRelevance, First: 10}
+				if _, err := ix.Search(context.Background(), q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
