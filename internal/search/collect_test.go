@@ -73,13 +73,13 @@ func TestFastSearchMatchesBleve(t *testing.T) {
 		{Topics: []string{"charging", "gp-registration"}},
 		{PublishedAfter: &since},
 	}
-	queries := append([]string{"charging", "registration", "nhs", "asylum seekers maternity", "interpreter gp registration zzqx", "-charging gp"}, realisticQueries[:5]...)
+	queries := append([]string{"charging", "registration", "asylum seekers maternity", "interpreter gp registration zzqx", "-charging gp"}, realisticQueries[:3]...)
 	pages := 0
 	for _, text := range queries {
 		for fi, f := range filters {
 			for _, first := range []int{1, 10} {
 				q := content.SearchQuery{Text: text, Filter: f, Order: content.SearchRelevance, First: first}
-				for page := 0; page < 6; page++ {
+				for page := 0; page < 4; page++ {
 					name := fmt.Sprintf("%q filter %d first %d page %d", text, fi, first, page)
 					got, want, err := compareOnOneSnapshot(ix, q)
 					if err != nil {
@@ -100,8 +100,8 @@ func TestFastSearchMatchesBleve(t *testing.T) {
 			}
 		}
 	}
-	if pages < 300 {
-		t.Errorf("compared %d pages, want at least 300", pages)
+	if pages < 150 {
+		t.Errorf("compared %d pages, want at least 150", pages)
 	}
 }
 
