@@ -108,8 +108,16 @@ func (c *Cache) HandlerFor(next http.Handler, byAccept bool) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		// HEAD is answered as GET would be, without the body (RFC 9110
+		// 9.3.2): next runs as GET, so the tag and length are the GET
+		// body's.
+		head := r.Method == http.MethodHead
+		if head {
+			r = r.Clone(r.Context())
+			r.Method = http.MethodGet
+		}
 		h := w.Header()
-		h.Set("Vary", vary)
+		AddVary(h, vary)
 		if r.Header.Get("Authorization") != "" {
 			h.Set("Cache-Control", "private, no-store")
 			next.ServeHTTP(&privateWriter{ResponseWriter: w}, r)
@@ -130,19 +138,32 @@ func (c *Cache) HandlerFor(next http.Handler, byAccept bool) http.Handler {
 		rec := &recorder{header: http.Header{}, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
 		for k, v := range rec.header {
-			h[k] = v
+			if k != "Vary" {
+				h[k] = v
+			}
 		}
-		h.Set("Vary", vary)
+		AddVary(h, strings.Join(rec.header.Values("Vary"), ", "))
+		send := func(status int) {
+			h.Set("Content-Length", strconv.Itoa(len(rec.body)))
+			w.WriteHeader(status)
+			if !head {
+				w.Write(rec.body)
+			}
+		}
 		if rec.status != http.StatusOK || (c.o.Cacheable != nil && !c.o.Cacheable(rec.body)) {
 			if h.Get("Cache-Control") == "" {
 				h.Set("Cache-Control", "no-store")
 			}
 			h.Del("ETag")
-			w.WriteHeader(rec.status)
-			w.Write(rec.body)
+			if !bodyAllowed(rec.status) {
+				h.Del("Content-Length")
+				w.WriteHeader(rec.status)
+				return
+			}
+			send(rec.status)
 			return
 		}
-		tag := Tag(rec.body)
+		tag := RepresentationTag(h.Get("Content-Type"), rec.body)
 		if c.o.Position != nil {
 			c.tags.Add(r.Context(), key, entry{generation: generation, tag: tag})
 		}
@@ -152,12 +173,34 @@ func (c *Cache) HandlerFor(next http.Handler, byAccept bool) http.Handler {
 		}
 		h.Set("ETag", tag)
 		h.Set("Cache-Control", c.cacheControl())
-		h.Set("Content-Length", strconv.Itoa(len(rec.body)))
-		w.WriteHeader(http.StatusOK)
-		if r.Method != http.MethodHead {
-			w.Write(rec.body)
-		}
+		send(http.StatusOK)
 	})
+}
+
+// bodyAllowed reports whether a status may carry a body (RFC 9110 6.4.1).
+func bodyAllowed(status int) bool {
+	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
+}
+
+// AddVary adds each name in names (a comma-separated list) to h's Vary
+// unless it is there already (compared without regard to case), keeping
+// what is there: Vary is a list (RFC 9110 12.5.5), and rs/cors's Origin
+// must survive, or a shared cache would give one origin's CORS answer to
+// another.
+func AddVary(h http.Header, names string) {
+	have := map[string]bool{}
+	var list []string
+	for _, v := range append(h.Values("Vary"), names) {
+		for _, n := range strings.Split(v, ",") {
+			if n = strings.TrimSpace(n); n != "" && !have[strings.ToLower(n)] {
+				have[strings.ToLower(n)] = true
+				list = append(list, n)
+			}
+		}
+	}
+	if len(list) > 0 {
+		h.Set("Vary", strings.Join(list, ", "))
+	}
 }
 
 // CacheControl is the Cache-Control of an anonymous, tagged answer:
@@ -178,7 +221,7 @@ func (c *Cache) notModified(w http.ResponseWriter, tag, vary string) {
 	}
 	h.Set("ETag", tag)
 	h.Set("Cache-Control", c.cacheControl())
-	h.Set("Vary", vary)
+	AddVary(h, vary)
 	w.WriteHeader(http.StatusNotModified)
 }
 
@@ -218,6 +261,19 @@ func (p *privateWriter) Unwrap() http.ResponseWriter { return p.ResponseWriter }
 func Tag(body []byte) string {
 	sum := sha256.Sum256(body)
 	return `"` + hex.EncodeToString(sum[:16]) + `"`
+}
+
+// RepresentationTag is the strong entity tag of a representation: like
+// Tag, but over the media type as well as the body, so two answers to
+// one URL that differ only in Content-Type (negotiated by Accept) never
+// share a tag (RFC 9110 8.8.3: a strong validator is unique across all
+// representations of a resource). The middleware tags answers with it.
+func RepresentationTag(contentType string, body []byte) string {
+	h := sha256.New()
+	h.Write([]byte(contentType))
+	h.Write([]byte{0})
+	h.Write(body)
+	return `"` + hex.EncodeToString(h.Sum(nil)[:16]) + `"`
 }
 
 // Match applies If-None-Match's weak comparison (RFC 9110 13.1.2): true

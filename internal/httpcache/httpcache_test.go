@@ -32,7 +32,7 @@ func TestRevalidationSkipsTheHandler(t *testing.T) {
 	}
 	first := do("")
 	tag := first.Header().Get("ETag")
-	if first.Code != 200 || first.Body.String() != "one" || tag != Tag([]byte("one")) {
+	if first.Code != 200 || first.Body.String() != "one" || tag != RepresentationTag("text/plain", []byte("one")) {
 		t.Fatalf("first: %d %q %q", first.Code, first.Body, tag)
 	}
 	if r := do(tag); r.Code != http.StatusNotModified || r.Body.Len() != 0 || calls.Load() != 1 {
@@ -91,4 +91,53 @@ func BenchmarkRevalidation(b *testing.B) {
 			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/x", nil))
 		}
 	})
+}
+
+// TestHeadAndVary: over a real server, HEAD answers GET's status and
+// headers (the GET body's tag and length) without a body, and 304 for the
+// GET tag (RFC 9110 9.3.2); a Vary set before the middleware (rs/cors's
+// Origin) and by the handler is kept, with Authorization and Accept added
+// once; answers of different media types never share a tag.
+func TestHeadAndVary(t *testing.T) {
+	c := New(Options{})
+	inner := c.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			t.Errorf("handler saw %s", r.Method)
+		}
+		w.Header().Set("Content-Type", r.URL.Query().Get("ct"))
+		w.Header().Add("Vary", "accept-language")
+		w.Write([]byte("body"))
+	}))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Vary", "Origin")
+		inner.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	do := func(method, ct, inm string) *http.Response {
+		req, _ := http.NewRequest(method, srv.URL+"/?ct="+ct, nil)
+		if inm != "" {
+			req.Header.Set("If-None-Match", inm)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	get, head := do(http.MethodGet, "text/plain", ""), do(http.MethodHead, "text/plain", "")
+	if head.StatusCode != 200 || head.Header.Get("ETag") != get.Header.Get("ETag") || head.Header.Get("Content-Length") != "4" || head.ContentLength != 4 {
+		t.Errorf("HEAD: %d ETag %q (GET %q) Content-Length %q", head.StatusCode, head.Header.Get("ETag"), get.Header.Get("ETag"), head.Header.Get("Content-Length"))
+	}
+	if r := do(http.MethodHead, "text/plain", get.Header.Get("ETag")); r.StatusCode != http.StatusNotModified {
+		t.Errorf("HEAD with the GET tag: %d", r.StatusCode)
+	}
+	for _, r := range []*http.Response{get, head, do(http.MethodGet, "text/plain", get.Header.Get("ETag"))} {
+		if v := r.Header.Values("Vary"); len(v) != 1 || v[0] != "Origin, Authorization, Accept, accept-language" {
+			t.Errorf("%s %d: Vary %q", r.Request.Method, r.StatusCode, v)
+		}
+	}
+	if other := do(http.MethodGet, "application/json", ""); other.Header.Get("ETag") == get.Header.Get("ETag") {
+		t.Errorf("text/plain and application/json share the tag %s", get.Header.Get("ETag"))
+	}
 }
