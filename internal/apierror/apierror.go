@@ -76,7 +76,7 @@ var Codes = []Code{
 	{ComplexityLimitExceeded, "", true, 400, "Complexity over the limit. As above."},
 	{BadRequest, "", false, 400, "The body is not a JSON object, has neither `query` nor a persisted query's hash, or its `variables`, `operationName` or `extensions` have the wrong type (also a GET whose `variables` is not a JSON object). The message never repeats the body."},
 	{BatchNotSupported, "", false, 400, "A JSON array of requests."},
-	{MethodNotAllowed, "", false, 405, "A mutation over GET, or a method other than GET and POST."},
+	{MethodNotAllowed, "", false, 405, "A mutation over GET, or a method other than GET, HEAD and POST."},
 	{NotAcceptable, "", false, 406, "`Accept` allows neither JSON media type."},
 	{RequestTooLarge, "", false, 413, "The body is over 64 KiB (2 MiB for editors and admins)."},
 	{UnsupportedMediaType, "", false, 415, "A POST that is not `application/json`, or declares a `charset` other than UTF-8."},

@@ -135,17 +135,7 @@ func New(opts Options) http.Handler {
 	if opts.Cache != nil {
 		transport = opts.Cache.Handler(transport)
 	}
-	gql := authenticate(opts.Logger, opts.Authenticate, rateLimit(limits, transport))
-	if len(opts.CORSOrigins) > 0 {
-		// rs/cors allows every origin when the list is empty: only install
-		// it with an explicit list.
-		gql = cors.New(cors.Options{
-			AllowedOrigins: opts.CORSOrigins,
-			AllowedMethods: []string{http.MethodGet, http.MethodPost},
-			AllowedHeaders: []string{"Content-Type", "Authorization"},
-			MaxAge:         600,
-		}).Handler(gql)
-	}
+	gql := withCORS(opts.CORSOrigins, authenticate(opts.Logger, opts.Authenticate, rateLimit(limits, transport)))
 	mux.Handle("/graphql", m.instrument("graphql", gql))
 	mux.Handle("GET /graphiql", m.instrument("graphiql", graphiql.Handler("/graphiql")))
 	mux.Handle("GET /graphiql/", m.instrument("graphiql", graphiql.Handler("/graphiql")))
@@ -189,7 +179,9 @@ func New(opts Options) http.Handler {
 			// One media type per reuse door: Vary names Authorization only.
 			rh = opts.Cache.HandlerFor(rh, false)
 		}
-		reuseH := m.instrument("reuse", rateLimit(limits, rh))
+		// The reuse doors check a token as /graphql does (a bad one is 401,
+		// never anonymous) and answer browsers on the same CORS terms.
+		reuseH := m.instrument("reuse", withCORS(opts.CORSOrigins, authenticate(opts.Logger, opts.Authenticate, rateLimit(limits, rh))))
 		root = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if reuse.Owns(r.URL.Path) {
 				reuseH.ServeHTTP(w, r)
@@ -206,6 +198,34 @@ func New(opts Options) http.Handler {
 		h = outer
 	}
 	return recoverer(opts.Logger, accessLog(opts.AccessLog, opts.AccessLogEvery, h))
+}
+
+// CORSAllowedHeaders are the request headers a browser may send
+// cross-origin (the preflight allows them): the API's own, If-None-Match
+// for revalidating with a stored ETag, and those Apollo Client sends
+// (client name and version, and the header its CSRF prevention asks for).
+// CORSExposedHeaders are the answer headers browser code may read.
+var (
+	CORSAllowedHeaders = []string{"Content-Type", "Authorization", "If-None-Match",
+		"Apollographql-Client-Name", "Apollographql-Client-Version", "Apollo-Require-Preflight"}
+	CORSExposedHeaders = []string{"ETag", "Retry-After"}
+)
+
+// withCORS answers cross-origin requests from origins (GET, HEAD, POST and
+// preflights). rs/cors allows every origin when the list is empty, so
+// with no origins next is returned as it is: no cross-origin access.
+// rs/cors adds Origin to Vary on every answer; httpcache keeps it.
+func withCORS(origins []string, next http.Handler) http.Handler {
+	if len(origins) == 0 {
+		return next
+	}
+	return cors.New(cors.Options{
+		AllowedOrigins: origins,
+		AllowedMethods: []string{http.MethodGet, http.MethodHead, http.MethodPost},
+		AllowedHeaders: CORSAllowedHeaders,
+		ExposedHeaders: CORSExposedHeaders,
+		MaxAge:         600,
+	}).Handler(next)
 }
 
 // NewServer returns an http.Server with timeouts against slow clients.
@@ -289,7 +309,13 @@ func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64, pe
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
-		case http.MethodGet:
+		case http.MethodGet, http.MethodHead:
+			// HEAD is GET without the body (RFC 9110 9.3.2): gqlgen only
+			// knows GET, and the server drops the body of an answer to HEAD.
+			if r.Method == http.MethodHead {
+				r = r.Clone(r.Context())
+				r.Method = http.MethodGet
+			}
 			q := r.URL.Query()
 			query := q.Get("query")
 			if strings.TrimSpace(query) == "" {
@@ -320,8 +346,8 @@ func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64, pe
 			}
 		case http.MethodOptions:
 		default:
-			w.Header().Set("Allow", "GET, POST")
-			writeError(w, apierror.MethodNotAllowed, "use GET for queries or POST")
+			w.Header().Set("Allow", "GET, HEAD, POST")
+			writeError(w, apierror.MethodNotAllowed, "use GET (or HEAD) for queries or POST")
 			return
 		}
 		next.ServeHTTP(&mediaWriter{ResponseWriter: w, media: media}, r)
@@ -556,7 +582,10 @@ func setRetryAfter(w http.ResponseWriter, d time.Duration) int {
 	return secs
 }
 
+// unauthenticated answers 401 UNAUTHENTICATED, never stored by a cache:
+// the request carried Authorization, so the answer is private.
 func unauthenticated(w http.ResponseWriter, msg string) {
 	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+	w.Header().Set("Cache-Control", "no-store")
 	writeError(w, apierror.Unauthenticated, msg)
 }
