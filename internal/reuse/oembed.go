@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -39,13 +40,20 @@ type oembedResponse struct {
 
 // oembed serves /oembed?url=…&format=json&maxwidth=…&maxheight=… as the
 // oEmbed specification says: a "rich" answer whose html is an iframe of
-// the resource's card; 404 for a URL that is not one of this hub's
+// the resource's card; 400 (BAD_REQUEST) when url is missing or empty
+// (it is required); 404 for a URL that is not exactly one of this hub's
 // resource pages (or a draft); 501 for a format other than json; 400 for
-// parameters that are not valid UTF-8, contain NUL, or a maxwidth or
-// maxheight that is not a positive integer.
+// parameters that are not valid UTF-8, contain a control character, or a
+// maxwidth or maxheight that is not a positive whole number. A maxwidth
+// or maxheight above the card's size (however large) only caps it: the
+// answer is never larger than asked (oEmbed 2.2).
 func (h *Handler) oembed(w http.ResponseWriter, r *http.Request) {
 	q, ok := validQuery(w, r)
 	if !ok {
+		return
+	}
+	if q.Get("url") == "" {
+		badRequest(w, "url is required: the address of one of this hub's resource pages")
 		return
 	}
 	if f := q.Get("format"); f != "" && f != "json" {
@@ -53,17 +61,20 @@ func (h *Handler) oembed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	width, height := cardWidth, cardHeight
-	for name, dim := range map[string]*int{"maxwidth": &width, "maxheight": &height} {
-		v := q.Get(name)
+	for _, d := range []struct {
+		name string
+		dim  *int
+	}{{"maxwidth", &width}, {"maxheight", &height}} {
+		v := q.Get(d.name)
 		if v == "" {
 			continue
 		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			badRequest(w, name+" must be a positive whole number of pixels")
+		n, ok := pixels(v)
+		if !ok {
+			badRequest(w, d.name+" must be a positive whole number of pixels")
 			return
 		}
-		*dim = min(*dim, n)
+		*d.dim = min(*d.dim, n)
 	}
 	slug, ok := h.slugOf(q.Get("url"))
 	if !ok {
@@ -92,46 +103,124 @@ func (h *Handler) oembed(w http.ResponseWriter, r *http.Request) {
 	write(w, r, body)
 }
 
-// slugOf returns the slug of a resource page (or card) URL of this hub:
-// same scheme and host as PublicURL, path /resources/<slug> or
-// /embed/resources/<slug>.
+// maxPixels is the largest maxwidth or maxheight read as a number; any
+// larger positive value caps nothing the card could reach, so it is read
+// as maxPixels.
+const maxPixels = 1 << 20
+
+// pixels reads a maxwidth or maxheight: ASCII digits only (no sign,
+// exponent or spaces), not all zeros. A value of any length is accepted;
+// above maxPixels it is read as maxPixels.
+func pixels(v string) (int, bool) {
+	if v == "" || strings.Trim(v, "0123456789") != "" {
+		return 0, false
+	}
+	v = strings.TrimLeft(v, "0")
+	if v == "" {
+		return 0, false
+	}
+	if len(v) > 7 {
+		return maxPixels, true
+	}
+	n, _ := strconv.Atoi(v)
+	return min(n, maxPixels), true
+}
+
+// slugOf returns the slug of a URL that is exactly one of this hub's
+// resource pages: scheme http or https, no userinfo (RFC 9110 4.2.4 says
+// to treat it as an error), the host of PublicURL (its port, or none),
+// and the path PublicURL's path + /resources/<slug> after decoding only
+// percent-encoded unreserved characters (RFC 3986 6.2.2.2), so an encoded
+// slash, dot segments, a doubled slash or another route such as
+// /embed/resources/<slug> is not one. A query or fragment is ignored.
 func (h *Handler) slugOf(raw string) (string, bool) {
 	u, err := url.Parse(raw)
-	if err != nil || raw == "" {
+	if err != nil || raw == "" || u.User != nil || u.Opaque != "" {
 		return "", false
 	}
 	base, err := url.Parse(h.o.PublicURL)
-	if err != nil || !strings.EqualFold(u.Host, base.Host) || (u.Scheme != "http" && u.Scheme != "https") {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !sameHost(u, base) {
 		return "", false
 	}
-	p := strings.TrimPrefix(u.Path, strings.TrimSuffix(base.Path, "/"))
-	p = strings.TrimPrefix(p, "/embed")
-	slug, ok := strings.CutPrefix(p, "/resources/")
+	p := normalizePath(u.EscapedPath())
+	slug, ok := strings.CutPrefix(p, strings.TrimSuffix(base.EscapedPath(), "/")+"/resources/")
 	if !ok || !content.ValidSlug(slug) {
 		return "", false
 	}
 	return slug, true
 }
 
+// sameHost compares u's host with base's: the host name without regard
+// to case, and the port when u names one (against base's port, or the
+// default of base's scheme).
+func sameHost(u, base *url.URL) bool {
+	if !strings.EqualFold(u.Hostname(), base.Hostname()) {
+		return false
+	}
+	if u.Port() == "" {
+		return true
+	}
+	want := base.Port()
+	if want == "" {
+		want = map[string]string{"http": "80", "https": "443"}[base.Scheme]
+	}
+	return u.Port() == want
+}
+
+// normalizePath decodes the percent-encodings of unreserved characters
+// (ALPHA, DIGIT, "-", ".", "_", "~") in an escaped path and leaves every
+// other escape as it is (RFC 3986 6.2.2.2).
+func normalizePath(p string) string {
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		if p[i] == '%' && i+2 < len(p) {
+			if c, err := strconv.ParseUint(p[i+1:i+3], 16, 8); err == nil && unreserved(byte(c)) {
+				b.WriteByte(byte(c))
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(p[i])
+	}
+	return b.String()
+}
+
+func unreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
+}
+
 // validQuery parses the query string and refuses (400, BAD_REQUEST) one
-// that does not parse or has a key or value that is not valid UTF-8 or
-// contains NUL: such text would reach PostgreSQL as an error.
+// that does not parse, or has a key or value that is not valid UTF-8 or
+// holds a control character (C0 other than tab and line breaks, or DEL;
+// the rule the pages apply): such text would reach PostgreSQL as an error.
 func validQuery(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		badRequest(w, "the query string does not parse")
+		badRequest(w, "the query string does not parse (a % escape is malformed or a ; is used)")
 		return nil, false
 	}
-	for k, vs := range q {
-		for _, v := range append([]string{k}, vs...) {
-			if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, v := range append([]string{k}, q[k]...) {
+			switch {
+			case !utf8.ValidString(v):
 				badRequest(w, "parameter "+strconv.Quote(k)+" is not valid UTF-8 text")
+				return nil, false
+			case strings.ContainsFunc(v, controlChar):
+				badRequest(w, "parameter "+strconv.Quote(k)+" contains a control character (such as NUL)")
 				return nil, false
 			}
 		}
 	}
 	return q, true
 }
+
+// controlChar is a C0 control other than tab and line breaks, or DEL.
+func controlChar(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f }
 
 // badRequest answers 400 with the hub's coded error body.
 func badRequest(w http.ResponseWriter, msg string) {

@@ -53,7 +53,7 @@ func New(o Options) *Handler {
 	h.mux.HandleFunc("GET /resources/{file}", h.citation)
 	h.mux.HandleFunc("GET /schema.graphql", h.schema)
 	h.mux.HandleFunc("GET /oembed", h.oembed)
-	h.mux.HandleFunc("GET /embed/resources/{slug}", h.card)
+	h.mux.HandleFunc("GET /embed/resources/{slug...}", h.card)
 	return h
 }
 
@@ -138,12 +138,10 @@ func notFound(w http.ResponseWriter, msg string) {
 	http.Error(w, msg, http.StatusNotFound)
 }
 
-// write sends a body; httpcache (in front of every reuse door) adds the
-// ETag, Cache-Control and 304s.
+// write sends a body, for HEAD as well: httpcache (in front of every reuse
+// door) hashes it for the ETag and Content-Length, and the server sends
+// no body in answer to HEAD.
 func write(w http.ResponseWriter, r *http.Request, body []byte) {
-	if r.Method == http.MethodHead {
-		return
-	}
 	w.Write(body)
 }
 
