@@ -52,7 +52,7 @@ func TestPagesAnswer(t *testing.T) {
 		{"/search?q=registraton", 200, []string{"Did you mean"}, nil},
 		{"/search?q=Unpublished+draft+test+guidance", 200, nil, []string{"draft-test-guidance"}},
 		{"/search?q=superseded+test+guidance", 200, nil, []string{"withdrawn-test-guidance"}},
-		{"/resources/register-with-a-gp-without-documents", 200, []string{"What to do", "Sources", "Cite this", "Last reviewed", "Next review due", "Related", `<link rel="alternate" type="application/json+oembed" href="/oembed?url=`,
+		{"/resources/register-with-a-gp-without-documents", 200, []string{"What to do", "Sources", "Cite this", "Last reviewed", "Next review due", "Related", `<link rel="alternate" type="application/json+oembed" href="http://hub.test/oembed?url=`,
 			`href="/resources/register-with-a-gp-without-documents.ris"`, `href="/resources/register-with-a-gp-without-documents.bib"`, `href="/resources/register-with-a-gp-without-documents.json"`}, nil},
 		// Links inside a body to other resources stay links.
 		{"/resources/asylum-seekers-and-refugees-nhs-entitlements", 200, []string{`href="/resources/register-with-a-gp-without-documents"`}, nil},

@@ -339,7 +339,7 @@ type resourceData struct {
 	Original     *content.Resource
 	Translations []*content.Resource
 	Related      []*content.Resource
-	Citation     string
+	Citation     citationText
 	SearchURL    string
 }
 
@@ -357,7 +357,7 @@ func (h *Handler) resource(w http.ResponseWriter, r *http.Request) {
 	}
 	d := resourceData{R: res, URL: h.public + "/resources/" + slug, SearchURL: "/search?kind=" + kindSlug(res.Kind)}
 	if res.Status == content.StatusWithdrawn || res.Withdrawal != nil {
-		h.render(w, r, http.StatusGone, "withdrawn", layout{Title: res.Title + " (withdrawn)", Canonical: d.URL, OEmbed: oembedURL(d.URL), Data: d})
+		h.render(w, r, http.StatusGone, "withdrawn", layout{Title: res.Title + " (withdrawn)", Canonical: d.URL, OEmbed: h.oembedURL(d.URL), Data: d})
 		return
 	}
 	if !res.Visible() {
@@ -394,22 +394,27 @@ func (h *Handler) resource(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	d.Citation = citation(res, d.URL)
-	h.render(w, r, http.StatusOK, "resource", layout{Title: res.Title, Canonical: d.URL, OEmbed: oembedURL(d.URL), Data: d})
+	h.render(w, r, http.StatusOK, "resource", layout{Title: res.Title, Canonical: d.URL, OEmbed: h.oembedURL(d.URL), Data: d})
 }
 
 // citation formats a reference to the resource (Harvard style: author,
 // year, title, kind, URL; the reader adds the date they accessed it).
-func citation(r *content.Resource, link string) string {
+func citation(r *content.Resource, link string) citationText {
 	year := ""
 	if r.PublishedAt != nil {
 		year = fmt.Sprintf(" (%d)", r.PublishedAt.Year())
 	}
-	s := "Guidance Hub" + year + " " + r.Title + ". " + kindNames[r.Kind] + "."
+	s := ". " + kindNames[r.Kind] + "."
 	if r.LastReviewedAt != nil {
 		s += " Last reviewed " + formatDate(r.LastReviewedAt) + "."
 	}
-	return s + " Available at: " + link
+	return citationText{Before: "Guidance Hub" + year + " ", Title: r.Title, After: s + " Available at: " + link}
 }
+
+// citationText is a reference in three parts, so that only the title,
+// in the resource's language, carries its lang and dir: the rest is
+// English.
+type citationText struct{ Before, Title, After string }
 
 type topicsData struct {
 	Topics []content.TopicCount
@@ -552,7 +557,9 @@ func (h *Handler) completions(ctx context.Context, prefix string) ([]completion,
 }
 
 // oembedURL is the oEmbed discovery address of a resource page
-// (internal/reuse answers it).
-func oembedURL(page string) string {
-	return "/oembed?url=" + url.QueryEscape(page) + "&format=json"
+// (internal/reuse answers it): absolute, on the public base, since
+// consumers fetch the href as it is (oEmbed 4: "the full oEmbed endpoint
+// plus URL").
+func (h *Handler) oembedURL(page string) string {
+	return h.public + "/oembed?url=" + url.QueryEscape(page) + "&format=json"
 }

@@ -156,7 +156,7 @@ type layout struct {
 	// Feed is the Atom feed a reader discovers on the page (default: the
 	// newest resources).
 	Feed string
-	// OEmbed is the page's oEmbed endpoint (/oembed?url=…), which oEmbed
+	// OEmbed is the page's absolute oEmbed endpoint (<public>/oembed?url=…), which oEmbed
 	// consumers discover from a <link> (resource pages only).
 	OEmbed string
 	// Query fills the header's search box; HideHeaderSearch leaves it out
