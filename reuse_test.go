@@ -124,7 +124,7 @@ func TestOEmbedAndCard(t *testing.T) {
 		{"url=" + url.QueryEscape("https://hub.example.org/resources/unpublished-position"), http.StatusNotFound},
 		{"url=" + url.QueryEscape("https://hub.example.org/topics/evidence"), http.StatusNotFound},
 		{"url=javascript:alert(1)", http.StatusNotFound},
-		{"", http.StatusNotFound},
+		{"", http.StatusBadRequest},
 		{"url=%ff", http.StatusBadRequest},
 		{"url=a%00b", http.StatusBadRequest},
 		{"url=" + url.QueryEscape(page) + "&maxwidth=abc", http.StatusBadRequest},
