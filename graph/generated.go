@@ -315,12 +315,12 @@ type ComplexityRoot struct {
 	}
 
 	Source struct {
-		DOI       func(childComplexity int) int
-		DOIURL    func(childComplexity int) int
-		Date      func(childComplexity int) int
-		Publisher func(childComplexity int) int
-		Title     func(childComplexity int) int
-		URL       func(childComplexity int) int
+		DOIOrNil       func(childComplexity int) int
+		DOIURL         func(childComplexity int) int
+		Date           func(childComplexity int) int
+		PublisherOrNil func(childComplexity int) int
+		Title          func(childComplexity int) int
+		URLOrNil       func(childComplexity int) int
 	}
 
 	Topic struct {
@@ -1733,11 +1733,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		return e.ComplexityRoot.SearchResults.TotalCount(childComplexity), true
 
 	case "Source.doi":
-		if e.ComplexityRoot.Source.DOI == nil {
+		if e.ComplexityRoot.Source.DOIOrNil == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Source.DOI(childComplexity), true
+		return e.ComplexityRoot.Source.DOIOrNil(childComplexity), true
 	case "Source.doiURL":
 		if e.ComplexityRoot.Source.DOIURL == nil {
 			break
@@ -1751,11 +1751,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Source.Date(childComplexity), true
 	case "Source.publisher":
-		if e.ComplexityRoot.Source.Publisher == nil {
+		if e.ComplexityRoot.Source.PublisherOrNil == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Source.Publisher(childComplexity), true
+		return e.ComplexityRoot.Source.PublisherOrNil(childComplexity), true
 	case "Source.title":
 		if e.ComplexityRoot.Source.Title == nil {
 			break
@@ -1763,11 +1763,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Source.Title(childComplexity), true
 	case "Source.url":
-		if e.ComplexityRoot.Source.URL == nil {
+		if e.ComplexityRoot.Source.URLOrNil == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Source.URL(childComplexity), true
+		return e.ComplexityRoot.Source.URLOrNil(childComplexity), true
 
 	case "Topic.count":
 		if e.ComplexityRoot.Topic.Count == nil {
@@ -8804,18 +8804,18 @@ func (ec *executionContext) _Source_publisher(ctx context.Context, field graphql
 			return ec.fieldContext_Source_publisher(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Publisher, nil
+			return obj.PublisherOrNil(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Source_publisher(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Source", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Source", field, true, false, "String")
 }
 
 func (ec *executionContext) _Source_url(ctx context.Context, field graphql.CollectedField, obj *content.Source) (ret graphql.Marshaler) {
@@ -8827,18 +8827,18 @@ func (ec *executionContext) _Source_url(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Source_url(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.URL, nil
+			return obj.URLOrNil(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Source_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Source", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Source", field, true, false, "String")
 }
 
 func (ec *executionContext) _Source_doi(ctx context.Context, field graphql.CollectedField, obj *content.Source) (ret graphql.Marshaler) {
@@ -8850,18 +8850,18 @@ func (ec *executionContext) _Source_doi(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Source_doi(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.DOI, nil
+			return obj.DOIOrNil(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Source_doi(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Source", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Source", field, true, false, "String")
 }
 
 func (ec *executionContext) _Source_doiURL(ctx context.Context, field graphql.CollectedField, obj *content.Source) (ret graphql.Marshaler) {

@@ -116,7 +116,6 @@ type recordKind int
 const (
 	webPage recordKind = iota
 	report
-	article
 )
 
 // record is one cited work, the common ground of the three formats.
@@ -155,16 +154,18 @@ func records(r *content.Resource, site Site) []record {
 	}
 	recs := []record{web}
 	if r.Kind == content.KindResearchBrief && r.Visible() && len(r.Sources) > 0 {
+		// A source records its title, publisher, date, URL and DOI, but
+		// neither its kind nor its authors nor a journal. It is cited as a
+		// report (RIS RPRT, biblatex @report, CSL report: the commonest
+		// kind of source here, and one that has a publisher and a DOI),
+		// its publisher in the publisher field (RIS PB, biblatex
+		// institution, CSL publisher), never as a journal or an author: a
+		// DOI does not make a work a journal article (publishers such as
+		// Wiley, the King's Fund or the Nuffield Trust register DOIs for
+		// reports and books).
 		s := r.Sources[0]
-		w := record{Key: r.Slug + "-source", Kind: report, Title: s.Title, Author: s.Publisher, Publisher: s.Publisher,
-			Issued: s.Date, URL: s.URL, DOI: s.DOI}
-		if s.DOI != "" {
-			// A journal article: the publisher is the journal, not an
-			// author (sources carry no author names).
-			w.Kind = article
-			w.Author, w.Publisher, w.Container = "", "", s.Publisher
-		}
-		recs = append(recs, w)
+		recs = append(recs, record{Key: r.Slug + "-source", Kind: report, Title: s.Title, Publisher: s.Publisher,
+			Issued: s.Date, URL: s.URL, DOI: s.DOI})
 	}
 	return recs
 }
@@ -196,8 +197,6 @@ func writeRIS(recs []record) string {
 		switch r.Kind {
 		case webPage:
 			line("TY", "ELEC")
-		case article:
-			line("TY", "JOUR")
 		default:
 			line("TY", "RPRT")
 		}
@@ -286,7 +285,7 @@ func bibDOI(s string) string {
 	return s
 }
 
-// writeBibTeX writes @online / @report / @article entries with biblatex
+// writeBibTeX writes @online / @report entries with biblatex
 // field names (url, urldate-free: the reader adds when they read it).
 func writeBibTeX(recs []record) string {
 	var b strings.Builder
@@ -295,11 +294,8 @@ func writeBibTeX(recs []record) string {
 			b.WriteString("\n")
 		}
 		typ := "online"
-		switch r.Kind {
-		case report:
+		if r.Kind == report {
 			typ = "report"
-		case article:
-			typ = "article"
 		}
 		fmt.Fprintf(&b, "@%s{%s,\n", typ, r.Key)
 		field := func(name, v string) {
@@ -313,13 +309,10 @@ func writeBibTeX(recs []record) string {
 		if r.Author != "" {
 			field("author", "{"+bibEscape(r.Author)+"}")
 		}
-		switch r.Kind {
-		case article:
-			field("journaltitle", bibEscape(r.Container))
-		case report:
+		if r.Kind == report {
 			field("institution", bibEscape(r.Publisher))
 			field("type", "Report")
-		default:
+		} else {
 			field("organization", bibEscape(r.Publisher))
 		}
 		if r.Issued != nil {
@@ -373,8 +366,6 @@ func writeCSL(recs []record) (string, error) {
 		switch r.Kind {
 		case webPage:
 			it.Type = "webpage"
-		case article:
-			it.Type = "article-journal"
 		default:
 			it.Type = "report"
 		}

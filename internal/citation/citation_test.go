@@ -144,6 +144,13 @@ func TestRoundTrip(t *testing.T) {
 				check("DOI", str(g["DOI"]), w.DOI)
 				check("author", authorName(g["author"]), strings.TrimSpace(authorWant(f, w.Author)))
 				check("issued", issued(g["issued"]), dateParts(w.Issued))
+				// The publisher is read back as the publisher; a source is
+				// never made a journal named after its publisher.
+				check("publisher", str(g["publisher"]), oneLine(w.Publisher))
+				if j > 0 {
+					check("type", str(g["type"]), "report")
+					check("container-title", str(g["container-title"]), "")
+				}
 				if f == BibTeX && j == 0 {
 					check("language", str(g["language"]), w.Language)
 				}
@@ -166,7 +173,8 @@ func TestRoundTrip(t *testing.T) {
 			if str(it["id"]) == "" || !cslTypes[str(it["type"])] {
 				t.Errorf("%s CSL-JSON item %d: id %q, type %q", r.Slug, j, it["id"], it["type"])
 			}
-			if str(it["title"]) != oneLine(want[j].Title) || str(it["DOI"]) != want[j].DOI || issued(it["issued"]) != dateParts(want[j].Issued) {
+			if str(it["title"]) != oneLine(want[j].Title) || str(it["DOI"]) != want[j].DOI || issued(it["issued"]) != dateParts(want[j].Issued) ||
+				str(it["publisher"]) != oneLine(want[j].Publisher) || (j > 0 && (it["container-title"] != nil || it["author"] != nil || str(it["type"]) != "report")) {
 				t.Errorf("%s CSL-JSON item %d: %v", r.Slug, j, it)
 			}
 		}
@@ -183,7 +191,7 @@ func authorWant(f Format, name string) string {
 }
 
 // cslTypes are the item types of the CSL 1.0.2 schema this package uses.
-var cslTypes = map[string]bool{"webpage": true, "report": true, "article-journal": true}
+var cslTypes = map[string]bool{"webpage": true, "report": true}
 
 func str(v any) string {
 	s, _ := v.(string)

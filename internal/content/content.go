@@ -4,6 +4,7 @@
 package content
 
 import (
+	"strings"
 	"time"
 )
 
@@ -140,11 +141,63 @@ type Resource struct {
 // Visible reports whether the public may see the resource's content.
 func (r *Resource) Visible() bool { return r.Status == StatusPublished }
 
-// DOIURL returns the DOI as a resolvable URL, or nil.
+// DOIURL returns the DOI as a resolvable URL on https://doi.org/, or nil
+// when there is none. The DOI is hex-encoded as the DOI Handbook's
+// "Encoding rules for URL presentation" say: the mandatory % " # space ?
+// and the recommended < > { } ^ [ ] ` | \ +, plus controls and non-ASCII
+// bytes (UTF-8, RFC 3986 2.5), and one slash of /./ and /../, which
+// browsers would resolve away; every other character is kept, so
+// unescaping the path gives the DOI back.
 func (s Source) DOIURL() *string {
 	if s.DOI == "" {
 		return nil
 	}
-	u := "https://doi.org/" + s.DOI
+	u := "https://doi.org/" + escapeDOI(s.DOI)
 	return &u
+}
+
+func escapeDOI(doi string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(doi); i++ {
+		c := doi[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`%"#?<>{}^[]`+"`|\\+", c) >= 0 {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+			continue
+		}
+		b.WriteByte(c)
+	}
+	out := b.String()
+	for _, seg := range []string{"/./", "/../"} {
+		for strings.Contains(out, seg) {
+			out = strings.ReplaceAll(out, seg, seg[:len(seg)-1]+"%2F")
+		}
+	}
+	// A DOI ending in /. or /.. would lose its last segment too (and
+	// %2E is a dot to a URL parser): its slash is encoded instead.
+	for _, end := range []string{"/..", "/."} {
+		if strings.HasSuffix(out, end) {
+			return strings.TrimSuffix(out, end) + "%2F" + end[1:]
+		}
+	}
+	return out
+}
+
+// PublisherOrNil, URLOrNil and DOIOrNil are the optional fields as the
+// API shows them: nil (GraphQL null) when empty, never "".
+func (s Source) PublisherOrNil() *string { return orNil(s.Publisher) }
+
+// URLOrNil: see PublisherOrNil.
+func (s Source) URLOrNil() *string { return orNil(s.URL) }
+
+// DOIOrNil: see PublisherOrNil.
+func (s Source) DOIOrNil() *string { return orNil(s.DOI) }
+
+func orNil(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
