@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -35,10 +36,32 @@ type persistedQueries struct {
 }
 
 func (p persistedQueries) MutateOperationParameters(ctx context.Context, raw *graphql.RawParams) *gqlerror.Error {
+	// Hex is case-insensitive: the hash is looked up and compared in
+	// lower case, as gqlgen computes it.
+	if pq, ok := raw.Extensions["persistedQuery"].(map[string]any); ok {
+		if h, ok := pq["sha256Hash"].(string); ok && APQHash(h) != h {
+			c := make(map[string]any, len(pq))
+			for k, v := range pq {
+				c[k] = v
+			}
+			c["sha256Hash"] = APQHash(h)
+			raw.Extensions["persistedQuery"] = c
+		}
+	}
 	err := p.AutomaticPersistedQuery.MutateOperationParameters(ctx, raw)
 	if err != nil && err.Extensions["code"] == nil {
 		// A hash that does not match the document, or another version.
 		err.Extensions = map[string]any{"code": apierror.InvalidArgument, "field": "extensions.persistedQuery"}
 	}
 	return err
+}
+
+// APQHash is an automatic persisted query's hash as the cache keys it: a
+// SHA-256 in hex (64 hex digits, either case) in lower case; anything else
+// as it is (it will not be found).
+func APQHash(h string) string {
+	if len(h) != 64 || strings.Trim(h, "0123456789abcdefABCDEF") != "" {
+		return h
+	}
+	return strings.ToLower(h)
 }

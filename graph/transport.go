@@ -145,6 +145,10 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 			return
 		}
 	}
+	if err := checkPersistedQuery(params.Extensions); err != nil {
+		badRequest(w, err.Error())
+		return
+	}
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
 
 	ctx := r.Context()
@@ -363,4 +367,29 @@ func writeJSON(w io.Writer, v any) {
 		b = []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
 	}
 	w.Write(b)
+}
+
+// checkPersistedQuery checks the shape of extensions.persistedQuery (Apollo's
+// automatic persisted queries: {"version": 1, "sha256Hash": "<hex>"}) so a
+// request of the wrong type is BAD_REQUEST naming the member, never read as
+// an unknown hash (PERSISTED_QUERY_NOT_FOUND, which makes a client retry).
+// Absent or null: nothing to check.
+func checkPersistedQuery(ext map[string]any) error {
+	pq, ok := ext["persistedQuery"]
+	if !ok || pq == nil {
+		return nil
+	}
+	m, ok := pq.(map[string]any)
+	if !ok {
+		return fmt.Errorf("extensions.persistedQuery must be a JSON object")
+	}
+	if h, ok := m["sha256Hash"].(string); !ok || h == "" {
+		return fmt.Errorf("extensions.persistedQuery.sha256Hash must be a non-empty string")
+	}
+	switch m["version"].(type) {
+	case json.Number, float64:
+	default:
+		return fmt.Errorf("extensions.persistedQuery.version must be a number")
+	}
+	return nil
 }

@@ -108,7 +108,7 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 			if doc, ok := trusted.Lookup(id); ok {
 				return doc, true
 			}
-			return apq.Get(context.Background(), id)
+			return apq.Get(context.Background(), graph.APQHash(id))
 		},
 		Reuse: reuse.New(reuse.Options{Resources: svc, PublicURL: cfg.PublicURL, Schema: graph.SDL(), Logger: log}),
 	})

@@ -292,10 +292,10 @@ func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64, pe
 				return
 			}
 			var req struct {
-				Query      any            `json:"query"`
-				Extensions map[string]any `json:"extensions"`
-				DocumentID any            `json:"documentId"`
-				DocID      any            `json:"doc_id"`
+				Query      any `json:"query"`
+				Extensions any `json:"extensions"`
+				DocumentID any `json:"documentId"`
+				DocID      any `json:"doc_id"`
 			}
 			if err := json.Unmarshal(body, &req); err != nil {
 				writeError(w, apierror.BadRequest, "the request body is not valid JSON")
@@ -303,7 +303,11 @@ func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64, pe
 			}
 			// A persisted query's hash stands for the document: gqlgen's
 			// APQ extension looks it up (or answers PERSISTED_QUERY_NOT_FOUND).
-			byID := persisted(req.Extensions) || req.DocumentID != nil || req.DocID != nil
+			// Extensions of the wrong type, or a persistedQuery that is not
+			// one, go on to the GraphQL transport, which refuses them with
+			// BAD_REQUEST naming the member.
+			ext, isObject := req.Extensions.(map[string]any)
+			byID := (req.Extensions != nil && !isObject) || ext["persistedQuery"] != nil || req.DocumentID != nil || req.DocID != nil
 			if q, ok := req.Query.(string); (!ok || strings.TrimSpace(q) == "") && !(req.Query == nil && byID) {
 				writeError(w, apierror.BadRequest, "the request has no query")
 				return
@@ -326,12 +330,17 @@ func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64, pe
 					id = q.Get("doc_id")
 				}
 				if id == "" {
+					// Extensions that are not a JSON object, or whose
+					// persistedQuery is malformed, go on to the GraphQL
+					// transport, which refuses them naming the member.
 					var ext map[string]any
-					if json.Unmarshal([]byte(q.Get("extensions")), &ext) != nil || !persisted(ext) {
+					raw := q.Get("extensions")
+					if err := json.Unmarshal([]byte(raw), &ext); strings.TrimSpace(raw) == "" || (err == nil && ext["persistedQuery"] == nil) {
 						writeError(w, apierror.BadRequest, "the request has no query")
 						return
 					}
-					id, _ = ext["persistedQuery"].(map[string]any)["sha256Hash"].(string)
+					pq, _ := ext["persistedQuery"].(map[string]any)
+					id, _ = pq["sha256Hash"].(string)
 				}
 				// The document an id stands for decides the method rule
 				// too; an unknown id is PERSISTED_QUERY_NOT_FOUND later.
@@ -354,12 +363,6 @@ func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64, pe
 	})
 }
 
-// persisted reports whether request extensions carry a persisted query
-// (an object under "persistedQuery").
-func persisted(ext map[string]any) bool {
-	_, ok := ext["persistedQuery"].(map[string]any)
-	return ok
-}
 
 // getOperation returns the type of the operation a GET request would run,
 // or "" when the query does not parse (gqlgen then reports the error).
