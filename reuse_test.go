@@ -77,7 +77,7 @@ func TestCitationDoors(t *testing.T) {
 	if status != http.StatusOK || body != graph.SDL() || !strings.HasPrefix(hdr.Get("Content-Type"), "text/plain") {
 		t.Errorf("/schema.graphql: %d %q", status, hdr.Get("Content-Type"))
 	}
-	if !strings.Contains(body, "citation(format: CitationFormat!): String!") {
+	if !strings.Contains(body, "citation(") || !strings.Contains(body, "format: CitationFormat!\n  ): String!") {
 		t.Errorf("/schema.graphql lacks the citation field")
 	}
 }

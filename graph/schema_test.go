@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -121,8 +122,8 @@ func TestSchemaCheckFindsBreakingEdits(t *testing.T) {
 		{"type renamed", base, strings.ReplaceAll(base, "Topic", "Subject"), "TYPE_REMOVED"},
 		{"enum value removed", base, edit(base, policyPosition, ""), "VALUE_REMOVED_FROM_ENUM"},
 		{"field made nullable", base, edit(base, topicSlug, strings.TrimSuffix(topicSlug, "!")), "FIELD_CHANGED_KIND"},
-		{"required argument added", base, edit(base, "resource(slug: String!): Resource", "resource(slug: String!, language: String!): Resource"), "REQUIRED_ARG_ADDED"},
-		{"argument made non-null", base, edit(base, "first: Int, after: String): ResourceConnection!", "first: Int!, after: String): ResourceConnection!"), "ARG_CHANGED_KIND"},
+		{"required argument added", base, edit(base, "    slug: String!\n  ): Resource\n", "    slug: String!\n    language: String!\n  ): Resource\n"), "REQUIRED_ARG_ADDED"},
+		{"argument made non-null", base, edit(base, "    first: Int\n", "    first: Int!\n"), "ARG_CHANGED_KIND"},
 		{"field added", base, edit(base, "type Topic {\n", "type Topic {\n  \"New.\"\n  url: String\n"), ""},
 		{"deprecated field removed", edit(base, topicName, topicName[:len(topicName)-1]+" @deprecated(reason: \"use slug\")\n"), edit(base, topicName, ""), ""},
 		{"deprecated enum value removed",
@@ -167,6 +168,31 @@ func TestSchemaIsDescribed(t *testing.T) {
 			}
 			if f.Description == "" {
 				t.Errorf("field %s.%s has no description", name, f.Name)
+			}
+			for _, a := range f.Arguments {
+				if a.Description == "" {
+					t.Errorf("argument %s.%s(%s:) has no description", name, f.Name, a.Name)
+				}
+			}
+		}
+		for _, v := range def.EnumValues {
+			if v.Description == "" {
+				t.Errorf("enum value %s.%s has no description", name, v.Name)
+			}
+		}
+	}
+	// Every directive SDL prints (the schema's own and the built-ins it
+	// prints), and its arguments.
+	for name, d := range s.Directives {
+		if d.Position != nil && d.Position.Src != nil && d.Position.Src.BuiltIn && !slices.Contains(sdlBuiltins, name) {
+			continue
+		}
+		if d.Description == "" {
+			t.Errorf("directive @%s has no description", name)
+		}
+		for _, a := range d.Arguments {
+			if a.Description == "" {
+				t.Errorf("argument @%s(%s:) has no description", name, a.Name)
 			}
 		}
 	}

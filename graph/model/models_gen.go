@@ -268,7 +268,7 @@ type CitationFormat string
 const (
 	// RIS tagged records (TY … ER), lines ended by CR LF.
 	CitationFormatRis CitationFormat = "RIS"
-	// BibTeX entries with biblatex field names (@online, @report, @article).
+	// BibTeX entries with biblatex field names (@online, @report).
 	CitationFormatBibtex CitationFormat = "BIBTEX"
 	// CSL-JSON: a JSON array of Citation Style Language items.
 	CitationFormatCslJSON CitationFormat = "CSL_JSON"
