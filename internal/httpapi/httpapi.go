@@ -363,7 +363,6 @@ func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64, pe
 	})
 }
 
-
 // getOperation returns the type of the operation a GET request would run,
 // or "" when the query does not parse (gqlgen then reports the error).
 func getOperation(query, name string) ast.Operation {
