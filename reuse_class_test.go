@@ -13,16 +13,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"math/big"
 	"math/rand"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"golang.org/x/net/html"
 
+	"guidancehub/graph"
 	"guidancehub/internal/content"
 	"guidancehub/internal/testdb"
 )
@@ -379,6 +382,7 @@ func TestReuseDoorsClass(t *testing.T) {
 	t.Run("OEmbedParameters", func(t *testing.T) { oembedParamClass(t, h) })
 	t.Run("DiscoveryLinks", func(t *testing.T) { discoveryClass(t, h) })
 	t.Run("CiteThisLanguage", func(t *testing.T) { citeLanguageClass(t, h) })
+	t.Run("ScoresRounded", func(t *testing.T) { scoresClass(t, h) })
 }
 
 func htmlEscape(s string) string {
@@ -628,4 +632,33 @@ func attr(n *html.Node, key string) string {
 		}
 	}
 	return ""
+}
+
+// scoresClass: every score the API gives, for a search by each library
+// resource's first title words, has at most graph.ScoreDigits significant
+// digits (so replicas agree: issue 18's breaker saw 0.06236711845043762
+// against …761), and relevance order is not broken by the rounding.
+func scoresClass(t *testing.T, h *reuseHub) {
+	n := 0
+	for _, r := range h.resources {
+		words := strings.Fields(r.title)
+		q := strings.Join(words[:min(2, len(words))], " ")
+		res := post(t, h.url, `query($q: String!) { search(query: $q, first: 50) { edges { score } } }`, map[string]any{"q": q})
+		edges, _ := path(res.Data, "search", "edges").([]any)
+		prev := math.Inf(1)
+		for _, e := range edges {
+			s := path(e, "score").(float64)
+			if d := strings.TrimLeft(strings.Replace(strings.Split(strconv.FormatFloat(s, 'e', -1, 64), "e")[0], ".", "", 1), "-0"); len(d) > graph.ScoreDigits {
+				t.Errorf("search %q: score %v has %d significant digits", q, s, len(d))
+			}
+			if s > prev {
+				t.Errorf("search %q: score %v after %v", q, s, prev)
+			}
+			prev = s
+			n++
+		}
+	}
+	if n < 100 {
+		t.Errorf("only %d scores seen", n)
+	}
 }

@@ -2,6 +2,8 @@ package graph
 
 import (
 	"context"
+	"math"
+	"strconv"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -84,7 +86,7 @@ func (r *Resolver) search(ctx context.Context, text string, filter *model.Resour
 	}
 	page := make([]*content.Resource, len(res.Hits))
 	for i, h := range res.Hits {
-		out.Edges[i] = model.SearchEdge{Cursor: h.Cursor, Node: model.Wrap(h.Resource), Score: h.Score, Highlights: h.Highlights}
+		out.Edges[i] = model.SearchEdge{Cursor: h.Cursor, Node: model.Wrap(h.Resource), Score: RoundScore(h.Score), Highlights: h.Highlights}
 		page[i] = h.Resource
 	}
 	if n := len(out.Edges); n > 0 {
@@ -112,4 +114,26 @@ func (r *Resolver) completions(ctx context.Context, prefix string, first *int) (
 		out[i] = model.Completion{Title: c.Title, Slug: c.Slug, Kind: c.Kind}
 	}
 	return out, nil
+}
+
+// ScoreDigits is the number of significant digits a search score is given
+// to in the API.
+const ScoreDigits = 6
+
+// RoundScore rounds a relevance score to ScoreDigits significant digits
+// (the nearest float64 to that decimal). Two replicas score the same
+// search with indexes whose segments differ, and floating-point sums in
+// another order differ in the last digits (0.06236711845043762 against
+// …761): rounded, the answers (and so their ETags) are the same, except
+// in the rare case of a score that lies on a rounding boundary. Six digits
+// still order any two results a client could tell apart.
+func RoundScore(s float64) float64 {
+	if math.IsNaN(s) || math.IsInf(s, 0) || s == 0 {
+		return s
+	}
+	r, err := strconv.ParseFloat(strconv.FormatFloat(s, 'g', ScoreDigits, 64), 64)
+	if err != nil {
+		return s
+	}
+	return r
 }
