@@ -161,6 +161,10 @@ func (db *DB) UpdateResource(ctx context.Context, p *content.Principal, id int64
 		if err != nil {
 			return 0, err
 		}
+		if seen > e.latest || seen < 1 {
+			return 0, &content.Error{Code: content.ECONFLICT, Field: "revision",
+				Message: fmt.Sprintf("there is no revision %d: the latest is %d; reload the resource and apply your edit to it", seen, e.latest)}
+		}
 		if seen != e.latest {
 			return 0, &content.Error{Code: content.ECONFLICT, Field: "revision",
 				Message: fmt.Sprintf("the resource has changed since revision %d (it is now at %d): reload it and apply your edit again", seen, e.latest)}
@@ -203,6 +207,11 @@ func (db *DB) PublishResource(ctx context.Context, p *content.Principal, id int6
 		d, err := loadRevision(ctx, tx, id, e.latest)
 		if err != nil {
 			return 0, err
+		}
+		if e.status == content.StatusPublished && e.published != nil && *e.published == e.latest {
+			// Nothing to publish: README's CONFLICT for a resource already
+			// in that state (as withdrawing a withdrawn one is).
+			return 0, &content.Error{Code: content.ECONFLICT, Message: fmt.Sprintf("the resource is already published and has no newer draft (revision %d is live)", e.latest)}
 		}
 		if err := d.Validate(true); err != nil {
 			return 0, err
