@@ -3,9 +3,11 @@ package search
 import (
 	"bytes"
 	"fmt"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	unicodetok "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/registry"
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
@@ -103,13 +105,42 @@ func (zwnjFilter) Filter(in []byte) []byte {
 	return bytes.ReplaceAll(in, zwnj, []byte("   "))
 }
 
+// ampersandFilter joins the two sides of an "&" between letters or digits
+// into one token by putting "_" (a word-joining character in Unicode word
+// segmentation) in its place: "A&E" is one word in every analyzer, where
+// it would otherwise be "a" and "e", which English removes as a stop word
+// and Spanish, Italian and Portuguese remove entirely, so that "A&E" would
+// find every "e" ("e-mail", "Ford E") or nothing. One byte for one, so
+// offsets stay right.
+type ampersandFilter struct{}
+
+func (ampersandFilter) Filter(in []byte) []byte {
+	if !bytes.Contains(in, []byte("&")) {
+		return in
+	}
+	out := append([]byte(nil), in...)
+	for i, b := range in {
+		if b != '&' || i == 0 || i == len(in)-1 {
+			continue
+		}
+		before, _ := utf8.DecodeLastRune(in[:i])
+		after, _ := utf8.DecodeRune(in[i+1:])
+		if wordRune(before) && wordRune(after) {
+			out[i] = '_'
+		}
+	}
+	return out
+}
+
+func wordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
 // hubAnalyzer is the name of the hub's version of a Bleve analyzer.
 func hubAnalyzer(base string) string { return "hub_" + base }
 
 // registerAnalyzers registers, for each Bleve language analyzer the index
-// uses, a copy with foldFilter first among its token filters and the
-// Persian ZWNJ char filter replaced by zwnjFilter; and the plain analyzer
-// (Unicode words, folded).
+// uses, a copy with ampersandFilter first among its char filters, foldFilter
+// first among its token filters and the Persian ZWNJ char filter replaced
+// by zwnjFilter; and the plain analyzer (Unicode words, "&" joined, folded).
 func init() {
 	for _, base := range languageAnalyzers {
 		base := base
@@ -122,7 +153,7 @@ func init() {
 			if !ok {
 				return nil, fmt.Errorf("analyzer %s is a %T, not a DefaultAnalyzer", base, a)
 			}
-			out := &analysis.DefaultAnalyzer{Tokenizer: da.Tokenizer}
+			out := &analysis.DefaultAnalyzer{Tokenizer: da.Tokenizer, CharFilters: []analysis.CharFilter{ampersandFilter{}}}
 			for _, cf := range da.CharFilters {
 				if base == "fa" {
 					cf = zwnjFilter{}
@@ -137,11 +168,11 @@ func init() {
 		}
 	}
 	err := registry.RegisterAnalyzer(plainAnalyzer, func(config map[string]interface{}, cache *registry.Cache) (analysis.Analyzer, error) {
-		tok, err := cache.TokenizerNamed(unicode.Name)
+		tok, err := cache.TokenizerNamed(unicodetok.Name)
 		if err != nil {
 			return nil, err
 		}
-		return &analysis.DefaultAnalyzer{Tokenizer: tok, TokenFilters: []analysis.TokenFilter{foldFilter{}}}, nil
+		return &analysis.DefaultAnalyzer{Tokenizer: tok, CharFilters: []analysis.CharFilter{ampersandFilter{}}, TokenFilters: []analysis.TokenFilter{foldFilter{}}}, nil
 	})
 	if err != nil {
 		panic(err)

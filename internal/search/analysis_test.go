@@ -338,3 +338,39 @@ func TestFoldShortcutMatchesFullFolding(t *testing.T) {
 		}
 	}
 }
+
+// An "&" between letters or digits joins them into one token in every
+// analyzer, at the same bytes: "A&E" is neither "e" (English drops "a") nor
+// nothing (Spanish, Italian and Portuguese drop both), and not "a" or "e"
+// matched apart. An "&" between spaces still separates words.
+func TestAmpersandJoinsInEveryAnalyzer(t *testing.T) {
+	m, err := newMapping(DefaultRanking)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range groups {
+		a := m.AnalyzerNamed(analyzerFor(g))
+		for _, tc := range []struct {
+			text  string
+			start int
+		}{{"go to A&E now", 6}, {"R&D", 0}, {"Q&A session", 0}, {"الطوارئ A&E", 15}, {"salt & pepper", 0}} {
+			var joined []string
+			toks := a.Analyze([]byte(tc.text))
+			for _, tk := range toks {
+				if strings.Contains(string(tk.Term), "_") {
+					joined = append(joined, string(tk.Term))
+					if tk.Start != tc.start || tk.End != tc.start+3 {
+						t.Errorf("%s %q: token %q at %d-%d, want %d-%d", g, tc.text, tk.Term, tk.Start, tk.End, tc.start, tc.start+3)
+					}
+				}
+			}
+			want := 1
+			if strings.Contains(tc.text, " & ") {
+				want = 0
+			}
+			if len(joined) != want {
+				t.Errorf("%s %q: joined tokens %q, want %d", g, tc.text, joined, want)
+			}
+		}
+	}
+}

@@ -28,7 +28,10 @@ import (
 //	2: every analyzer NFKC-normalises and case-folds tokens; the Persian
 //	   analyzer keeps offsets at ZWNJ; sources' titles and publishers are in
 //	   extra.
-const MappingVersion = "2"
+//	3: extra keeps term positions, so phrases (multi-word synonyms) match in
+//	   it as single words do; "&" between letters or digits joins them into
+//	   one token in every analyzer ("A&E" is one word, not "a" and "e").
+const MappingVersion = "3"
 
 // plainAnalyzer is for languages Bleve has no analyzer for: split on
 // Unicode word boundaries and lower-case, no stemming or stop words.
@@ -81,7 +84,9 @@ func newMapping(r Ranking) (*mapping.IndexMappingImpl, error) {
 			fm := bleve.NewTextFieldMapping()
 			fm.Analyzer = analyzerFor(g)
 			fm.Store = tf.name != "extra"
-			fm.IncludeTermVectors = tf.name != "extra"
+			// Every text field keeps term positions: a phrase query
+			// matches nothing in a field without them.
+			fm.IncludeTermVectors = true
 			fm.IncludeInAll = false
 			fm.DocValues = false
 			doc.AddFieldMappingsAt(field(tf.name, g), fm)

@@ -130,30 +130,59 @@ func normalise(s string) string {
 //go:embed synonyms.txt
 var synonymFile string
 
-// synonyms maps each alternative to its group.
+// synonyms maps each alternative to its group, every alternative of the
+// group in file order. Lines that share an alternative are one group (the
+// transitive closure): a line says its alternatives find the same
+// resources, so an alternative on two lines finds what both lines find, and
+// so must every other alternative of either line.
 var synonyms = func() map[string][]string {
-	m := map[string][]string{}
+	parent := map[string]string{}
+	var find func(string) string
+	find = func(a string) string {
+		if parent[a] == a {
+			return a
+		}
+		parent[a] = find(parent[a])
+		return parent[a]
+	}
+	var order []string
 	sc := bufio.NewScanner(strings.NewReader(synonymFile))
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		var group []string
+		first := ""
 		for _, alt := range strings.Split(line, "|") {
-			if alt = normalise(alt); alt != "" {
-				group = append(group, alt)
+			if alt = normalise(alt); alt == "" {
+				continue
+			}
+			if _, seen := parent[alt]; !seen {
+				parent[alt] = alt
+				order = append(order, alt)
+			}
+			if first == "" {
+				first = alt
+			} else if a, b := find(first), find(alt); a != b {
+				parent[b] = a
 			}
 		}
-		for _, alt := range group {
-			m[alt] = append(m[alt], group...)
-		}
 	}
-	for k, v := range m {
-		m[k] = dedupe(v)
+	members := map[string][]string{}
+	for _, alt := range order {
+		members[find(alt)] = append(members[find(alt)], alt)
+	}
+	m := map[string][]string{}
+	for _, alt := range order {
+		m[alt] = members[find(alt)]
 	}
 	return m
 }()
+
+// synonymKey is the form a typed word or phrase is looked up in synonyms
+// as: a typographic apostrophe ("doctor’s surgery", as phones type it) is
+// the file's straight one.
+func synonymKey(text string) string { return strings.ReplaceAll(text, "’", "'") }
 
 // maxSynonymWords is the longest alternative, in words.
 var maxSynonymWords = func() int {
@@ -173,7 +202,7 @@ func expandSynonyms(in []clause) []clause {
 		if c.exclude || c.phrase {
 			// An excluded word leaves out what the word alone finds, so
 			// it carries its synonyms too.
-			if alts, ok := synonyms[c.text]; ok {
+			if alts, ok := synonyms[synonymKey(c.text)]; ok {
 				c.alternatives = alts
 			}
 			out = append(out, c)
@@ -195,7 +224,7 @@ func expandSynonyms(in []clause) []clause {
 				continue
 			}
 			text := strings.Join(words, " ")
-			if alts, found := synonyms[text]; found {
+			if alts, found := synonyms[synonymKey(text)]; found {
 				out = append(out, clause{text: text, phrase: n > 1, alternatives: alts})
 				i += n
 				matched = true
@@ -284,13 +313,17 @@ func textQuery(c clause, gs []string, r Ranking, known func(string) bool) query.
 		return bleve.NewDisjunctionQuery(both, textQuery(clause{text: c.join}, gs, r, nil))
 	}
 	alts := append([]string{c.text}, c.variants...)
+	quoted := c.phrase
 	if len(c.alternatives) > 0 && r.Synonyms {
-		alts = c.alternatives
+		// A synonym group is searched the same whichever alternative was
+		// typed, alone or in a phrase: each alternative is a phrase only
+		// when it has several words.
+		alts, quoted = c.alternatives, false
 	}
 	var qs []query.Query
 	for _, a := range alts {
 		for _, alt := range spellings(a) {
-			phrase := c.phrase || strings.Contains(alt, " ")
+			phrase := quoted || strings.Contains(alt, " ")
 			for _, g := range gs {
 				for _, tf := range textFields {
 					var q query.Query
@@ -661,16 +694,4 @@ func normalisedText(cs []clause) string {
 		parts[i] = t
 	}
 	return strings.Join(parts, " ")
-}
-
-func dedupe(in []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, v := range in {
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	return out
 }
