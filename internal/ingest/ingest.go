@@ -118,16 +118,6 @@ func (s *Stats) add(status content.Status, kind content.Kind, lang, translationO
 	}
 }
 
-// Stats computes the library's counts.
-func (lib *Library) Stats() Stats {
-	s := newStats()
-	for _, f := range lib.Files {
-		d := f.Draft
-		s.add(f.Status, d.Kind, d.Language, d.TranslationOf, d.Topics, d.Nations)
-	}
-	return s
-}
-
 // Report is what an import did.
 type Report struct {
 	counts map[string]int

@@ -399,7 +399,7 @@ func ImportWith(ctx context.Context, store content.Importer, dir string, opts Op
 	}
 	sess, err := store.BeginImport(ctx, content.ImportOptions{
 		Prune: opts.Prune, PruneDir: cat.dir, Present: present,
-		OriginExists: func(p string) bool { _, err := os.Stat(p); return err == nil },
+		OriginExists: originExists,
 	})
 	if err != nil {
 		return nil, err

@@ -3,8 +3,6 @@ package partner
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -256,13 +254,12 @@ func clearTag(hd http.Header) {
 	hd.Set("Cache-Control", "no-store")
 }
 
-// ExportTag is the export's strong ETag: the first 128 bits of the SHA-256
-// of the snapshot's change-feed position, the hub's build (a new build may
-// render bodies differently), the public URL and the request URI, in hex,
-// quoted.
+// ExportTag is the export's strong ETag: httpcache.Tag (the first 128
+// bits of the SHA-256, in hex, quoted) of the snapshot's change-feed
+// position, the hub's build (a new build may render bodies differently),
+// the public URL and the request URI.
 func ExportTag(pos content.ChangePosition, publicURL, requestURI string) string {
-	sum := sha256.Sum256([]byte("ndjson\x00" + build + "\x00" + pos.Encode() + "\x00" + publicURL + "\x00" + requestURI))
-	return `"` + hex.EncodeToString(sum[:16]) + `"`
+	return httpcache.Tag([]byte("ndjson\x00" + build + "\x00" + pos.Encode() + "\x00" + publicURL + "\x00" + requestURI))
 }
 
 // build names the binary: its module version and VCS revision when the Go
