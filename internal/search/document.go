@@ -60,6 +60,9 @@ func document(r *content.Resource) map[string]interface{} {
 		"vocab":             r.Title + "\n" + r.Summary + "\n" + r.Body + "\n" + extra,
 		"title_words":       r.Title,
 	}
+	if r.TranslationOf != "" {
+		doc["translation_of"] = r.TranslationOf
+	}
 	if r.PublishedAt != nil {
 		doc["published"] = r.PublishedAt.Format(content.DateLayout)
 		doc["year"] = strconv.Itoa(r.PublishedAt.Year())

@@ -31,7 +31,8 @@ import (
 //	3: extra keeps term positions, so phrases (multi-word synonyms) match in
 //	   it as single words do; "&" between letters or digits joins them into
 //	   one token in every analyzer ("A&E" is one word, not "a" and "e").
-const MappingVersion = "3"
+//	4: translation_of (the original's slug) indexed; it and slug stored.
+const MappingVersion = "4"
 
 // plainAnalyzer is for languages Bleve has no analyzer for: split on
 // Unicode word boundaries and lower-case, no stemming or stop words.
@@ -63,7 +64,11 @@ var textFields = []struct {
 }{{"title", 3}, {"summary", 2}, {"extra", 1.5}, {"body", 1}}
 
 // keywordFields are exact-match fields used for filters, facets and sorting.
-var keywordFields = []string{"kind", "topics", "audiences", "nations", "language", "year", "published", "slug"}
+var keywordFields = []string{"kind", "topics", "audiences", "nations", "language", "year", "published", "slug", "translation_of"}
+
+// storedFields are the keyword fields a search reads back: a translation
+// stands for its original (see Index.languageFirst).
+var storedFields = map[string]bool{"slug": true, "translation_of": true}
 
 func analyzerFor(group string) string {
 	if a, ok := languageAnalyzers[group]; ok {
@@ -96,7 +101,7 @@ func newMapping(r Ranking) (*mapping.IndexMappingImpl, error) {
 		fm := bleve.NewKeywordFieldMapping()
 		fm.Analyzer = keyword.Name
 		fm.IncludeInAll = false
-		fm.Store = false
+		fm.Store = storedFields[k]
 		doc.AddFieldMappingsAt(k, fm)
 	}
 	// Unstemmed words for did-you-mean and completions.

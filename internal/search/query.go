@@ -456,6 +456,11 @@ type plan struct {
 	optional  []query.Query
 	exclude   []query.Query
 	phrase    query.Query
+	// languages are the languages the query names (BCP 47 primary
+	// subtags, see languageWords); onlyNamed: every word names a kind, a
+	// field or a language (see Index.languageFirst).
+	languages []string
+	onlyNamed bool
 }
 
 // planClause is one required word (or phrase) and the query matching it.
@@ -499,10 +504,8 @@ func buildPlan(cs []clause, gs []string, r Ranking, known, common func(string) b
 			continue
 		}
 		if l, ok := languageWords[c.text]; ok && !c.phrase && len(c.alternatives) == 0 && c.join == "" {
-			lq := bleve.NewTermQuery(l)
-			lq.SetField("language")
-			lq.SetBoost(kindBoost)
-			p.optional = append(p.optional, textQuery(c, gs, r, nil), lq)
+			p.optional = append(p.optional, textQuery(c, gs, r, nil), languageQuery(l, kindBoost))
+			p.languages = append(p.languages, l)
 			continue
 		}
 		req = append(req, c)
@@ -527,6 +530,7 @@ func buildPlan(cs []clause, gs []string, r Ranking, known, common func(string) b
 	if len(req) == 0 {
 		// Only kind, field or language words: resources with any of them,
 		// those of the kinds and languages named first.
+		p.onlyNamed = true
 		var any []query.Query
 		var words []string
 		for _, c := range pos {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -66,12 +67,25 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 			searched = corrected(clauses, speller{terms: terms, byLen: byLen, stem: stemmer(idx)})
 		}
 	}
+	// The languages the library is written in, when the query names one.
+	var tags map[string][]string
+	if slices.ContainsFunc(searched, func(c clause) bool { _, ok := languageWords[c.text]; return ok && named(c) }) {
+		if tags, err = languageTags(idx); err != nil {
+			return nil, err
+		}
+		searched = absentLanguages(searched, tags)
+	}
 	p := buildPlan(searched, gs, ix.rank, known, common, idf)
 	var textQ query.Query
 	var omit map[int]bool
 	var k int
+	langRelaxed := false
 	if p != nil {
 		textQ = p.query(nil, 0)
+		// A language the query names: its resources first.
+		if textQ, langRelaxed, err = ix.languageFirst(ctx, idx, p, textQ, tags); err != nil {
+			return nil, err
+		}
 	}
 	browse := p == nil || p.browse
 	order := q.Order
@@ -141,7 +155,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	}
 	if !browse && res.Total < uint64(max(1, ix.rank.RelaxBelow)) {
 		known := int64(-1)
-		if !filterActive(q.Filter) && len(p.exclude) == 0 {
+		if !filterActive(q.Filter) && len(p.exclude) == 0 && len(p.languages) == 0 {
 			known = int64(res.Total)
 		}
 		// Relaxing is decided over the whole library, not under the
@@ -151,7 +165,9 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 			return nil, err
 		}
 		if omit != nil {
-			textQ = p.query(omit, k)
+			if textQ, langRelaxed, err = ix.languageFirst(ctx, idx, p, p.query(omit, k), tags); err != nil {
+				return nil, err
+			}
 			if res, hits, err = run(textQ); err != nil {
 				return nil, err
 			}
@@ -163,7 +179,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	if p != nil && !p.browse && k != 1 && len(p.required)-len(omit) >= 2 && filterActive(q.Filter) {
 		anyQ = p.query(omit, 1)
 	}
-	relaxed := omit != nil
+	relaxed := omit != nil || langRelaxed
 	// No dead end under a filter: when the query as decided over the
 	// library finds nothing under the filter because its words are
 	// together in no resource there (exclusions aside), the search falls
