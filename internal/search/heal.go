@@ -42,8 +42,21 @@ const callbackName = "guidancehub"
 // callback, which only gets the store path (DIR/store).
 var openIndexes sync.Map
 
+// building maps the directory of an index being rebuilt to the channel
+// its rebuild hears background failures on (persisting, merging).
+var building sync.Map
+
 func init() {
 	scorch.RegistryAsyncErrorCallbacks[callbackName] = func(err error, path string) {
+		if ch, ok := building.Load(filepath.Dir(path)); ok {
+			if !errors.Is(err, scorch.ErrCleanup) {
+				select {
+				case ch.(chan error) <- err:
+				default:
+				}
+			}
+			return
+		}
 		v, ok := openIndexes.Load(filepath.Dir(path))
 		if !ok {
 			return // an index being built beside the live one, or closed
@@ -62,7 +75,12 @@ func init() {
 // a bolt timeout (a second process fails fast with ErrInUse instead of
 // blocking) and the error callback.
 func runtimeConfig() map[string]interface{} {
-	return map[string]interface{}{"bolt_timeout": "1s", "asyncErrorCallbackName": callbackName}
+	// unsafe_batch is false explicitly: Bleve stores the config an index
+	// was created with (index_meta.json) and merges it under the runtime
+	// config at open, so a rebuilt index (created with unsafe batches)
+	// would otherwise keep them once live, and a batch could be lost at
+	// Close.
+	return map[string]interface{}{"bolt_timeout": "1s", "asyncErrorCallbackName": callbackName, "unsafe_batch": false}
 }
 
 // openRecovered opens the index at path, recovering a panic inside bleve

@@ -181,12 +181,45 @@ func (ix *Index) rebuild(ctx context.Context, scan func(ctx context.Context, fn 
 	if err != nil {
 		return err
 	}
-	fresh, err := bleve.NewUsing(next, m, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, runtimeConfig())
+	// A batch returns once it is searchable in memory instead of after
+	// the persister has written it (scorch.Batch waits for that
+	// otherwise); the last batch below waits for everything. Nothing
+	// searches this index before the swap, so nothing is lost if the
+	// process dies meanwhile: the rebuild starts again.
+	cfg := runtimeConfig()
+	cfg["unsafe_batch"] = true
+	background := make(chan error, 1)
+	building.Store(next, background)
+	defer building.Delete(next)
+	fresh, err := bleve.NewUsing(next, m, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, cfg)
 	if err != nil {
 		return fmt.Errorf("rebuild: create: %w", err)
 	}
 	n := 0
 	seen := map[string]bool{}
+	// Bleve indexes one batch while the scan reads the next from
+	// PostgreSQL (reading the kit's 100,000 resources alone took 55 s);
+	// the two used to take turns.
+	work := make(chan *bleve.Batch, 1)
+	failed := make(chan struct{})
+	indexed := make(chan struct{})
+	var indexErr error
+	go func() {
+		defer close(indexed)
+		defer func() {
+			if p := recover(); p != nil {
+				indexErr = fmt.Errorf("panic while indexing: %v", p)
+				close(failed)
+			}
+		}()
+		for b := range work {
+			if err := fresh.Batch(b); err != nil {
+				indexErr = err
+				close(failed)
+				return
+			}
+		}
+	}()
 	watermark, err := scan(ctx, func(rs []*content.Resource) error {
 		b := fresh.NewBatch()
 		for _, r := range rs {
@@ -196,8 +229,18 @@ func (ix *Index) rebuild(ctx context.Context, scan func(ctx context.Context, fn 
 			}
 		}
 		n += len(rs)
-		return fresh.Batch(b)
+		select {
+		case work <- b:
+			return nil
+		case <-failed:
+			return indexErr
+		}
 	})
+	close(work)
+	<-indexed
+	if err == nil {
+		err = indexErr
+	}
 	if err == nil {
 		b := fresh.NewBatch()
 		b.SetInternal([]byte(keyMapping), []byte(MappingVersion))
@@ -206,7 +249,18 @@ func (ix *Index) rebuild(ctx context.Context, scan func(ctx context.Context, fn 
 		if reindex != "" {
 			b.SetInternal([]byte(keyReindex), []byte(reindex))
 		}
-		err = fresh.Batch(b)
+		persisted := make(chan error, 1)
+		b.SetPersistedCallback(func(err error) { persisted <- err })
+		if err = fresh.Batch(b); err == nil {
+			// Scorch persists a whole snapshot at a time: once this
+			// batch is on disk, so is every batch before it.
+			select {
+			case err = <-persisted:
+			case err = <-background:
+			case <-ctx.Done():
+				err = ctx.Err()
+			}
+		}
 	}
 	if cerr := fresh.Close(); err == nil {
 		err = cerr

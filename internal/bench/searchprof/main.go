@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"sort"
+	"syscall"
 	"time"
 
 	"guidancehub/internal/content"
@@ -33,6 +34,7 @@ func main() {
 	mem := flag.String("memprofile", "", "allocation profile file")
 	perQuery := flag.Bool("v", false, "print each query's median")
 	buildcpu := flag.String("buildcpuprofile", "", "CPU profile of the start (the build) to this file")
+	buildOnly := flag.Bool("build-only", false, "stop after the start (the build)")
 	corpus := flag.String("corpus", "", "build from this peer-kit corpus.jsonl in memory instead of -db")
 	flag.Parse()
 	ctx := context.Background()
@@ -57,11 +59,18 @@ func main() {
 	s, err := search.NewSyncer(src, search.Options{DataDir: *data, Logger: log})
 	must(err)
 	must(s.Start(ctx))
-	fmt.Printf("start (build if needed): %v\n", time.Since(t0).Round(time.Millisecond))
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	docs, _ := s.DocCount()
+	fmt.Printf("start (build if needed): %v for %d documents, process CPU %v, peak RSS %d MB\n", time.Since(t0).Round(time.Millisecond), docs,
+		(time.Duration(ru.Utime.Nano() + ru.Stime.Nano())).Round(time.Millisecond), ru.Maxrss/1024)
 	if *buildcpu != "" {
 		pprof.StopCPUProfile()
 	}
 	defer s.Close()
+	if *buildOnly {
+		return
+	}
 
 	f, err := os.Open(*qfile)
 	must(err)
