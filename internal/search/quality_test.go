@@ -14,13 +14,18 @@ import (
 	"guidancehub/internal/content"
 )
 
-// Quality floors on each judged set: raise them as ranking improves, never
-// lower them. Issue 10 asks for MRR 0.90; the sets stand at 0.900 and
-// 0.897 (see /work/notes/issue-10.md), so the MRR floor is 0.89 for now.
-const (
-	minNDCG = 0.85
-	minMRR  = 0.89
-)
+// floors are each judged set's quality floors (nDCG@10, MRR): raise them as
+// ranking improves, never lower them. The first two sets carry issue 10's
+// floors (nDCG@10 0.85, MRR 0.90). The held-out set was written on
+// 2026-11-30 by someone who saw only README and the library, and was kept
+// out of the repository, untuned on, until that day's ranking work was done;
+// it stood at nDCG@10 0.864, MRR 0.851 then, and its floors are those less
+// 0.01 until ranking reaches issue 10's floors on it too.
+var floors = map[string][2]float64{
+	"testdata/judgments.tsv":             {0.85, 0.90},
+	"testdata/judgments-independent.tsv": {0.85, 0.90},
+	"testdata/judgments-heldout.tsv":     {0.85, 0.84},
+}
 
 type judgedQuery struct {
 	query  string
@@ -29,8 +34,9 @@ type judgedQuery struct {
 
 // judgedSets are the judged query files: the first was written by the
 // people who tuned the ranking; the independent one by someone who saw only
-// the library and README, before tuning for issue 10.
-var judgedSets = []string{"testdata/judgments.tsv", "testdata/judgments-independent.tsv"}
+// the library and README, before tuning for issue 10; the held-out one
+// likewise, and kept out of tuning (see floors).
+var judgedSets = []string{"testdata/judgments.tsv", "testdata/judgments-independent.tsv", "testdata/judgments-heldout.tsv"}
 
 func loadJudgments(tb testing.TB, file string) []judgedQuery {
 	tb.Helper()
@@ -140,6 +146,7 @@ func TestSearchQuality(t *testing.T) {
 		if len(dead) > 0 {
 			t.Errorf("%s: answerable queries that find nothing: %q", file, dead)
 		}
+		minNDCG, minMRR := floors[file][0], floors[file][1]
 		if ndcg < minNDCG || mrr < minMRR || testing.Verbose() {
 			var weak []string
 			for q, s := range per {
