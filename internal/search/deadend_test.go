@@ -12,7 +12,14 @@ import (
 
 func searchSlugs(t *testing.T, ix *Index, slugs map[int64]string, text string) ([]string, *content.SearchPage) {
 	t.Helper()
-	page, err := ix.Search(context.Background(), content.SearchQuery{Text: text, Order: content.SearchRelevance, First: 100, NoFacets: true, NoHighlights: true, NoSuggestion: true})
+	return searchPage(t, ix, slugs, content.SearchQuery{Text: text, Order: content.SearchRelevance, First: 100, NoFacets: true, NoHighlights: true, NoSuggestion: true})
+}
+
+// searchPage runs a search on the index and returns the slugs of its hits
+// in rank order, with the page.
+func searchPage(t *testing.T, ix *Index, slugs map[int64]string, q content.SearchQuery) ([]string, *content.SearchPage) {
+	t.Helper()
+	page, err := ix.Search(context.Background(), q)
 	if err != nil {
 		t.Fatal(err)
 	}

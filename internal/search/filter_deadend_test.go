@@ -1,7 +1,6 @@
 package search
 
 import (
-	"context"
 	"math/rand"
 	"slices"
 	"strings"
@@ -14,15 +13,7 @@ import (
 // searchFiltered returns the slugs a filtered search finds (up to 100).
 func searchFiltered(t *testing.T, ix *Index, slugs map[int64]string, text string, f content.Filter) ([]string, *content.SearchPage) {
 	t.Helper()
-	page, err := ix.Search(context.Background(), content.SearchQuery{Text: text, Filter: f, Order: content.SearchRelevance, First: 100, NoHighlights: true, NoSuggestion: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, h := range page.Hits {
-		out = append(out, slugs[h.ID])
-	}
-	return out, page
+	return searchPage(t, ix, slugs, content.SearchQuery{Text: text, Filter: f, Order: content.SearchRelevance, First: 100, NoHighlights: true, NoSuggestion: true})
 }
 
 // The example: words together in ten or more resources of the library
