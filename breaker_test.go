@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -11,9 +12,25 @@ import (
 // get fetches u and returns its status, headers and body.
 func get(t *testing.T, method, u string) (int, http.Header, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, u, nil)
+	status, header, b := roundTrip(t, method, u, nil, nil)
+	return status, header, string(b)
+}
+
+// roundTrip sends one request with the given headers and body (nil for
+// none) and returns the answer's status, headers and whole body; the test
+// fails if the request cannot be made or sent.
+func roundTrip(t testing.TB, method, u string, headers map[string]string, body []byte) (int, http.Header, []byte) {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, u, r)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -21,7 +38,7 @@ func get(t *testing.T, method, u string) (int, http.Header, string) {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, string(b)
+	return resp.StatusCode, resp.Header, b
 }
 
 // The Atom feed takes the search page's parameters, so a query string the

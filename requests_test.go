@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -42,22 +40,10 @@ func (a *rawAnswer) code() string {
 // answer is not JSON).
 func send(t testing.TB, method, u string, headers map[string]string, body []byte) *rawAnswer {
 	t.Helper()
-	req, err := http.NewRequest(method, u, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	a := &rawAnswer{status: resp.StatusCode, header: resp.Header, body: string(b)}
+	status, header, b := roundTrip(t, method, u, headers, body)
+	a := &rawAnswer{status: status, header: header, body: string(b)}
 	if err := json.Unmarshal(b, &a.members); err != nil {
-		t.Fatalf("%s %s: status %d, answer not a JSON object: %.300q", method, u, resp.StatusCode, b)
+		t.Fatalf("%s %s: status %d, answer not a JSON object: %.300q", method, u, status, b)
 	}
 	if e, ok := a.members["errors"]; ok {
 		if err := json.Unmarshal(e, &a.errors); err != nil {

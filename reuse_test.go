@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,20 +13,8 @@ import (
 // get fetches u with headers and returns status, headers and body.
 func getWith(t *testing.T, u string, headers map[string]string) (int, http.Header, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, u, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, string(b)
+	status, header, b := roundTrip(t, http.MethodGet, u, headers, nil)
+	return status, header, string(b)
 }
 
 // TestCitationDoors: each download equals the GraphQL citation field in
