@@ -157,3 +157,67 @@ func TestCompoundVariants(t *testing.T) {
 		}
 	}
 }
+
+// Breaker3's F7: "clinical commissioning group" (a synonyms line the
+// library never uses) found nothing although each of its words is in the
+// library, while "clinical commissioning groups" found 26.
+func TestUnusedSynonymGroupIsNoDeadEnd(t *testing.T) {
+	ix, slugs := shippedIndexSlugs(t, DefaultRanking)
+	for _, q := range []string{"clinical commissioning group", "clinical commissioning groups"} {
+		if _, page := searchSlugs(t, ix, slugs, q); page.Total == 0 {
+			t.Errorf("%q: no results", q)
+		}
+	}
+}
+
+// The class of TestUnusedSynonymGroupIsNoDeadEnd: every multi-word
+// alternative of synonyms.txt, typed unquoted alone, in capitals, and
+// with a library word or a word the library lacks, finds something
+// whenever one of its words (stop words aside) is in the library, and
+// never reports as omitted a word it did not type.
+func TestSynonymAlternativesAreNoDeadEnds(t *testing.T) {
+	ix, slugs := shippedIndexSlugs(t, DefaultRanking)
+	words := libraryWords(t, ix)
+	rng := rand.New(rand.NewSource(7))
+	idx, done := ix.current()
+	terms, err := vocabFrom(idx)
+	done()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var alts []string
+	for k := range synonyms {
+		if strings.Contains(k, " ") {
+			alts = append(alts, k)
+		}
+	}
+	slices.Sort(alts)
+	if len(alts) == 0 {
+		t.Fatal("no multi-word synonym alternatives")
+	}
+	n := 0
+	for _, a := range alts {
+		inLibrary := false
+		for _, w := range strings.Fields(a) {
+			if _, ok := terms[w]; ok && !stopWords[w] {
+				inLibrary = true
+			}
+		}
+		for _, q := range []string{a, strings.ToUpper(a), a + " " + words[rng.Intn(len(words))], a + " zzqxv"} {
+			n++
+			_, page := searchSlugs(t, ix, slugs, q)
+			if inLibrary && page.Total == 0 {
+				t.Errorf("%q: no results, though a word of %q is in the library", q, a)
+			}
+			typed := strings.Fields(strings.ToLower(q))
+			for _, o := range page.OmittedWords {
+				for _, w := range strings.Fields(o) {
+					if !slices.Contains(typed, w) {
+						t.Errorf("%q: omitted %q, which was not typed", q, o)
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d queries over %d multi-word alternatives", n, len(alts))
+}

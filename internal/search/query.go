@@ -41,6 +41,11 @@ type clause struct {
 	// stop: a stop word of another language the library is written in
 	// (see Index.foreignStopWords): dropped like an English stop word.
 	stop bool
+	// typed holds the words a person typed unquoted that expandSynonyms
+	// joined into one multi-word synonym clause ("clinical commissioning
+	// group"), so that a group the library never uses can be searched as
+	// those words instead (see splitUnusedGroups).
+	typed []string
 	// weight multiplies the field weights of the clause's matches (0: 1).
 	// Bleve ignores a boost set on a disjunction, so it goes on each
 	// match query.
@@ -225,7 +230,11 @@ func expandSynonyms(in []clause) []clause {
 			}
 			text := strings.Join(words, " ")
 			if alts, found := synonyms[synonymKey(text)]; found {
-				out = append(out, clause{text: text, phrase: n > 1, alternatives: alts})
+				c := clause{text: text, phrase: n > 1, alternatives: alts}
+				if n > 1 {
+					c.typed = words
+				}
+				out = append(out, c)
 				i += n
 				matched = true
 			}
@@ -234,6 +243,16 @@ func expandSynonyms(in []clause) []clause {
 			out = append(out, c)
 			i++
 		}
+	}
+	return out
+}
+
+// splitWords returns a typed synonym clause as the clauses of its words,
+// each with its own one-word synonyms ("gp" in "gp surgery").
+func (c clause) splitWords() []clause {
+	out := make([]clause, 0, len(c.typed))
+	for _, w := range c.typed {
+		out = append(out, expandSynonyms([]clause{{text: w}})...)
 	}
 	return out
 }

@@ -75,6 +75,9 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 		}
 		searched = absentLanguages(searched, tags)
 	}
+	if searched, err = ix.splitUnusedGroups(ctx, idx, searched, gs); err != nil {
+		return nil, err
+	}
 	p := buildPlan(searched, gs, ix.rank, known, common, idf)
 	var textQ query.Query
 	var omit map[int]bool
@@ -426,6 +429,43 @@ func stemmer(idx bleve.Index) func(string) string {
 		}
 		return string(ts[0].Term)
 	}
+}
+
+// splitUnusedGroups replaces each synonym clause that joined several typed
+// words ("clinical commissioning group") and that no resource of the
+// library matches, with its words: the group would otherwise be one
+// required clause matching nothing, which relaxing can only leave out, so
+// the query would find nothing although its words are in the library
+// (README: a query finds nothing only when none of its words is in a
+// resource). A group the library uses stays whole.
+func (ix *Index) splitUnusedGroups(ctx context.Context, idx bleve.Index, cs []clause, gs []string) ([]clause, error) {
+	var out []clause
+	for i, c := range cs {
+		if len(c.typed) < 2 || c.exclude {
+			if out != nil {
+				out = append(out, c)
+			}
+			continue
+		}
+		n, err := count(ctx, idx, textQuery(c, gs, ix.rank, nil))
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			if out != nil {
+				out = append(out, c)
+			}
+			continue
+		}
+		if out == nil {
+			out = append(make([]clause, 0, len(cs)+len(c.typed)), cs[:i]...)
+		}
+		out = append(out, c.splitWords()...)
+	}
+	if out == nil {
+		return cs, nil
+	}
+	return out, nil
 }
 
 // relax returns the required clauses the query to run leaves out
