@@ -88,21 +88,36 @@ type ChangePage struct {
 const MaxChangeSeen = 1000
 
 // ChangePosition is a reader's place in the change log. Transaction ids
-// below Watermark were all finished and read; Seen lists the rows (by Seq,
-// ascending) at or above it already delivered, so that a row whose
-// transaction committed out of order is delivered once, never skipped.
+// below Watermark were all finished and read; of the transaction
+// Watermark itself, the rows with Seq up to Through were read (0: none),
+// which lets a reader stop and resume inside one large transaction (an
+// import of 100,000 files commits once) with a cursor of constant size;
+// Seen lists the other rows (by Seq, ascending) at or above Watermark
+// already delivered, so that a row whose transaction committed out of
+// order is delivered once, never skipped.
 type ChangePosition struct {
 	Watermark uint64
+	Through   int64
 	Seen      []int64
 }
 
-const changeCursorVersion = 1
+// Cursor versions: 1 has no Through (and is still written when Through is
+// 0, so positions without it keep their text); 2 has it.
+const (
+	changeCursorVersion        = 1
+	changeCursorVersionThrough = 2
+)
 
-// Encode returns the position as an opaque cursor: version, watermark and
-// the Seen rows as ascending deltas, all varints, in unpadded base64url.
+// Encode returns the position as an opaque cursor: version, watermark,
+// (version 2) Through, and the Seen rows as ascending deltas, all varints,
+// in unpadded base64url.
 func (p ChangePosition) Encode() string {
 	b := []byte{changeCursorVersion}
 	b = binary.AppendUvarint(b, p.Watermark)
+	if p.Through > 0 {
+		b[0] = changeCursorVersionThrough
+		b = binary.AppendUvarint(b, uint64(p.Through))
+	}
 	b = binary.AppendUvarint(b, uint64(len(p.Seen)))
 	var prev int64
 	for _, s := range p.Seen {
@@ -113,21 +128,23 @@ func (p ChangePosition) Encode() string {
 }
 
 // DecodeChangePosition parses a cursor made by Encode and checks its whole
-// shape: a known version, a watermark above 0, at most MaxChangeSeen rows,
-// each above 0 and strictly ascending, nothing after them. Any other text
-// is an EINVALID error for field "after"; whether the position is still
-// within the change log's retention is for the store to say.
+// shape: a known version, a watermark above 0, (version 2) Through above 0,
+// at most MaxChangeSeen rows, each above 0 and strictly ascending, nothing
+// after them. Any other text is an EINVALID error for field "after";
+// whether the position is still within the change log's retention is for
+// the store to say.
 func DecodeChangePosition(s string) (ChangePosition, error) {
 	bad := func() (ChangePosition, error) {
 		return ChangePosition{}, FieldErrorf("after", "is not a change-feed cursor from this hub")
 	}
-	if len(s) > 4*(1+3*10+MaxChangeSeen*10)/3+4 {
+	if len(s) > 4*(1+4*10+MaxChangeSeen*10)/3+4 {
 		return bad()
 	}
 	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) == 0 || b[0] != changeCursorVersion {
+	if err != nil || len(b) == 0 || b[0] != changeCursorVersion && b[0] != changeCursorVersionThrough {
 		return bad()
 	}
+	version := b[0]
 	b = b[1:]
 	next := func() (uint64, bool) {
 		v, n := binary.Uvarint(b)
@@ -141,6 +158,13 @@ func DecodeChangePosition(s string) (ChangePosition, error) {
 	var ok bool
 	if p.Watermark, ok = next(); !ok || p.Watermark == 0 {
 		return bad()
+	}
+	if version == changeCursorVersionThrough {
+		t, ok := next()
+		if !ok || t == 0 || t > 1<<62 {
+			return bad()
+		}
+		p.Through = int64(t)
 	}
 	n, ok := next()
 	if !ok || n > MaxChangeSeen {

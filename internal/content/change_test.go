@@ -11,9 +11,11 @@ func TestChangePositionRoundTrip(t *testing.T) {
 		{Watermark: 1},
 		{Watermark: 742, Seen: []int64{3, 4, 900}},
 		{Watermark: 1 << 40, Seen: []int64{1 << 50}},
+		{Watermark: 742, Through: 5_000_000},
+		{Watermark: 742, Through: 1, Seen: []int64{3, 4, 900}},
 	} {
 		got, err := content.DecodeChangePosition(p.Encode())
-		if err != nil || got.Watermark != p.Watermark || len(got.Seen) != len(p.Seen) {
+		if err != nil || got.Watermark != p.Watermark || got.Through != p.Through || len(got.Seen) != len(p.Seen) {
 			t.Errorf("round trip of %v = %v, %v", p, got, err)
 		}
 	}
@@ -25,7 +27,9 @@ func TestChangePositionRoundTrip(t *testing.T) {
 func TestDecodeChangePositionRejects(t *testing.T) {
 	good := content.ChangePosition{Watermark: 9, Seen: []int64{10, 12}}.Encode()
 	for _, s := range []string{
-		"", "!!", "AA", good + "A", good[:len(good)-1], "AgkCCgI", // version 2
+		"", "!!", "AA", good + "A", good[:len(good)-1], "AwkCCgI", // version 3
+		"AgkAAA",             // version 2 with Through 0 (version 1's form)
+		"Agk",                // version 2, Through missing
 		"AQA",                // watermark 0
 		"AQkCCgA",            // a repeated row (delta 0)
 		"AQkB",               // count 1, row missing
@@ -45,6 +49,7 @@ func TestDecodeChangePositionRejects(t *testing.T) {
 func FuzzDecodeChangePosition(f *testing.F) {
 	f.Add(content.ChangePosition{Watermark: 9, Seen: []int64{10, 12}}.Encode())
 	f.Add("AQk")
+	f.Add(content.ChangePosition{Watermark: 9, Through: 4, Seen: []int64{10}}.Encode())
 	f.Fuzz(func(t *testing.T, s string) {
 		p, err := content.DecodeChangePosition(s)
 		if err != nil {

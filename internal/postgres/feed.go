@@ -96,8 +96,8 @@ func readFeed(ctx context.Context, tx querier, pos *content.ChangePosition, limi
 	}
 	rows, _ := tx.Query(ctx, `SELECT c.seq, c.txid::text, c.resource_id, c.action, c.revision, c.created_at, r.slug, r.kind
 		FROM changes c JOIN resources r ON r.id = c.resource_id
-		WHERE c.txid >= $1::text::xid8 AND c.action <> 'DRAFT' AND c.seq <> ALL($2)
-		ORDER BY c.txid, c.seq LIMIT $3`, strconv.FormatUint(from.Watermark, 10), nonNil(from.Seen), limit+1)
+		WHERE (c.txid, c.seq) > ($1::text::xid8, $4::bigint) AND c.action <> 'DRAFT' AND c.seq <> ALL($2)
+		ORDER BY c.txid, c.seq LIMIT $3`, strconv.FormatUint(from.Watermark, 10), nonNil(from.Seen), limit+1, from.Through)
 	var cands []feedRow
 	var txt string
 	var r feedRow
@@ -111,6 +111,10 @@ func readFeed(ctx context.Context, tx querier, pos *content.ChangePosition, limi
 		return nil, err
 	}
 	// after returns the position once the first k candidates are delivered.
+	// Rows of the watermark's transaction, when it has finished (below the
+	// snapshot's xmin), were delivered in Seq order (feed order, and a
+	// transaction's rows become visible together), so they are a prefix
+	// of its rows: Through records the last instead of listing them all.
 	after := func(k int) content.ChangePosition {
 		w := xmin
 		if k < len(cands) {
@@ -118,26 +122,35 @@ func readFeed(ctx context.Context, tx querier, pos *content.ChangePosition, limi
 		}
 		w = max(w, from.Watermark) // never move back (only a forged cursor could)
 		p := content.ChangePosition{Watermark: w}
-		for s, t := range seen {
-			if t >= w {
-				p.Seen = append(p.Seen, s)
+		if w == from.Watermark {
+			p.Through = from.Through
+		}
+		deliver := func(seq int64, txid uint64) {
+			switch {
+			case txid == w && w < xmin:
+				p.Through = max(p.Through, seq)
+			case txid >= w:
+				p.Seen = append(p.Seen, seq)
 			}
 		}
+		for s, t := range seen {
+			deliver(s, t)
+		}
 		for _, c := range cands[:k] {
-			if c.txid >= w {
-				p.Seen = append(p.Seen, c.Seq)
-			}
+			deliver(c.Seq, c.txid)
 		}
 		slices.Sort(p.Seen)
 		return p
 	}
 	n := min(limit, len(cands))
 	events := make([]content.ChangeEvent, 0, n)
+	capped := false
 	for i := range n {
 		p := after(i + 1)
 		if len(p.Seen) > content.MaxChangeSeen {
 			// A long-open writing transaction holds the watermark back:
 			// end the page rather than let cursors grow without bound.
+			capped = true
 			break
 		}
 		ev := cands[i].ChangeEvent
@@ -147,6 +160,11 @@ func readFeed(ctx context.Context, tx querier, pos *content.ChangePosition, limi
 	next := after(len(events))
 	if len(next.Seen) > content.MaxChangeSeen {
 		next = from
+	}
+	if capped {
+		// What is left waits for the open transaction: nothing more can
+		// be delivered now, so a reader should not ask again at once.
+		return &content.ChangePage{Events: events, Next: next, More: false}, nil
 	}
 	return &content.ChangePage{Events: events, Next: next, More: len(cands) > len(events)}, nil
 }

@@ -188,13 +188,33 @@ func seqs(evs []content.ChangeEvent) string {
 // random event now and then; every committed public row arrives exactly
 // once and no draft row or rolled-back row arrives at all.
 func TestChangeFeedConcurrentWritersNoGapsNoDuplicates(t *testing.T) {
+	followWhileWriting(t, 6, 25, func(*rand.Rand) int { return 1 }, 7)
+}
+
+// The same property when transactions write many rows, some more than
+// content.MaxChangeSeen (an import commits all its files at once): breaker3
+// found the feed stuck for good at the 1,000th change of one transaction
+// (an empty page, hasNextPage true), and webhooks with it.
+func TestChangeFeedLargeTransactionsNoGapsNoDuplicates(t *testing.T) {
+	followWhileWriting(t, 3, 3, func(rng *rand.Rand) int {
+		if rng.IntN(3) == 0 {
+			return content.MaxChangeSeen - 1 + rng.IntN(1200)
+		}
+		return 1 + rng.IntN(40)
+	}, 150)
+}
+
+// followWhileWriting runs the property: writers each commit or roll back
+// each transactions of rows(rng) change rows while a reader follows the
+// feed in pages of 1 to maxPage events.
+func followWhileWriting(t *testing.T, writers, each int, rows func(*rand.Rand) int, maxPage int) {
+	t.Helper()
 	db := testdb.Open(t, postgres.Options{})
 	ctx := context.Background()
 	mustImport(t, db, []content.FileImport{file("/lib/a.md", "a", content.KindGuidance, "2025-01-01")}, content.ImportOptions{})
 	a := must[*content.Resource](t)(db.ResourceBySlug(ctx, "a"))
 	_, start := follow(t, db, nil, 100)
 
-	const writers, each = 6, 25
 	var (
 		mu        sync.Mutex
 		committed = map[int64]bool{}
@@ -212,12 +232,18 @@ func TestChangeFeedConcurrentWritersNoGapsNoDuplicates(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				action := []content.ChangeAction{content.ActionUpdated, content.ActionWithdrawn, content.ActionDraft}[rng.IntN(3)]
-				var seq int64
-				if err := tx.QueryRow(ctx, `INSERT INTO changes (resource_id, revision, action) VALUES ($1, 1, $2) RETURNING seq`, a.ID, action).Scan(&seq); err != nil {
-					t.Error(err)
-					tx.Rollback(ctx)
-					return
+				var public []int64
+				for range rows(rng) {
+					action := []content.ChangeAction{content.ActionUpdated, content.ActionWithdrawn, content.ActionDraft}[rng.IntN(3)]
+					var seq int64
+					if err := tx.QueryRow(ctx, `INSERT INTO changes (resource_id, revision, action) VALUES ($1, 1, $2) RETURNING seq`, a.ID, action).Scan(&seq); err != nil {
+						t.Error(err)
+						tx.Rollback(ctx)
+						return
+					}
+					if action.Public() {
+						public = append(public, seq)
+					}
 				}
 				time.Sleep(time.Duration(rng.IntN(3000)) * time.Microsecond)
 				if rng.IntN(8) == 0 {
@@ -228,11 +254,11 @@ func TestChangeFeedConcurrentWritersNoGapsNoDuplicates(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				if action.Public() {
-					mu.Lock()
+				mu.Lock()
+				for _, seq := range public {
 					committed[seq] = true
-					mu.Unlock()
 				}
+				mu.Unlock()
 			}
 		}()
 	}
@@ -248,7 +274,7 @@ func TestChangeFeedConcurrentWritersNoGapsNoDuplicates(t *testing.T) {
 			finished = true // one more read after the last commit
 		default:
 		}
-		pg, err := db.ChangeFeed(ctx, pos, 1+rng.IntN(7))
+		pg, err := db.ChangeFeed(ctx, pos, 1+rng.IntN(maxPage))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -264,7 +290,7 @@ func TestChangeFeedConcurrentWritersNoGapsNoDuplicates(t *testing.T) {
 		}
 		pos = &next
 		if finished {
-			for more, _ := follow(t, db, pos, 5); len(more) > 0; more, _ = follow(t, db, pos, 5) {
+			for more, _ := follow(t, db, pos, maxPage); len(more) > 0; more, _ = follow(t, db, pos, maxPage) {
 				for _, e := range more {
 					delivered[e.Seq]++
 				}
