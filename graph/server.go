@@ -26,7 +26,7 @@ func NewServer(r *Resolver, limits Limits, log *slog.Logger) *handler.Server {
 	es := NewExecutableSchema(cfg)
 	objectsOnly(es.Schema())
 	srv := handler.New(es)
-	cache := lru.New[*ast.QueryDocument](1000)
+	cache := inlineDefer{lru.New[*ast.QueryDocument](1000)}
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(httpTransport{schema: es.Schema(), cache: cache, trusted: r.Trusted})
 	srv.SetQueryCache(cache)
