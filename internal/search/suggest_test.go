@@ -3,9 +3,12 @@ package search
 import (
 	"bufio"
 	"context"
+	"math/rand"
 	"os"
+	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"guidancehub/internal/content"
 )
@@ -83,4 +86,44 @@ func TestSuggestionPrecisionAndRecall(t *testing.T) {
 			t.Log(msg)
 		}
 	}
+}
+
+// Breaker3's F8: "teh" was offered "ten". The class: every English stop
+// word of four letters or more (letters only), mistyped by swapping two neighbouring
+// letters or dropping one, alone and before a library word, is never
+// "corrected" into another word.
+func TestStopWordTyposAreNotCorrected(t *testing.T) {
+	ix := shippedIndex(t)
+	words := libraryWords(t, ix)
+	rng := rand.New(rand.NewSource(5))
+	if s := suggestionFor(t, ix, "teh"); s != "" {
+		t.Errorf("teh: suggestion %q", s)
+	}
+	var stops []string
+	for s := range stopWords {
+		if len([]rune(s)) >= 4 && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsLetter(r) }) < 0 {
+			stops = append(stops, s)
+		}
+	}
+	slices.Sort(stops)
+	n := 0
+	for _, s := range stops {
+		rs := []rune(s)
+		i := rng.Intn(len(rs) - 1)
+		swapped := append([]rune(nil), rs...)
+		swapped[i], swapped[i+1] = swapped[i+1], swapped[i]
+		dropped := string(rs[:i]) + string(rs[i+1:])
+		for _, typo := range []string{string(swapped), dropped} {
+			if typo == s || stopWords[typo] || inDictionary(typo) {
+				continue
+			}
+			for _, q := range []string{typo, typo + " " + words[rng.Intn(len(words))]} {
+				n++
+				if sug := suggestionFor(t, ix, q); sug != "" && strings.Fields(sug)[0] != typo {
+					t.Errorf("%q (a typo of %q): suggestion %q", q, s, sug)
+				}
+			}
+		}
+	}
+	t.Logf("%d queries", n)
 }

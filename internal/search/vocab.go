@@ -174,7 +174,7 @@ func (sp speller) suggestions(cs []clause, max int) [][]clause {
 	base := append([]clause(nil), cs...)
 	changed := false
 	for i, c := range cs {
-		if sp.correct(c) {
+		if sp.correct(c) || nearStopWord(c.text) {
 			continue
 		}
 		var alts []string
@@ -213,6 +213,23 @@ func (sp speller) suggestions(cs []clause, max int) [][]clause {
 		}
 	}
 	return append([][]clause{base}, out...)
+}
+
+// nearStopWord reports whether a word is one edit (a transposition counts
+// as one) from an English stop word: "teh" is "the" mistyped, and a
+// suggestion of the nearest library word ("ten") would be a false "did you
+// mean" (breaker3 F8); the query drops stop words anyway.
+func nearStopWord(w string) bool {
+	n := utf8.RuneCountInString(w)
+	if n < 3 {
+		return false
+	}
+	for s := range stopWords {
+		if m := utf8.RuneCountInString(s); m >= 3 && abs(m-n) <= 1 && distance(w, s, 1) <= 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // corrected returns the clauses with each misspelt word (see
