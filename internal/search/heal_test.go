@@ -167,9 +167,7 @@ func TestDamagedIndexIsRebuilt(t *testing.T) {
 			if err := s2.Start(ctx); err != nil {
 				t.Fatalf("start on a damaged index: %v\n%s", err, logs)
 			}
-			rctx, cancel := contextWithCancel()
-			defer cancel()
-			go s2.Run(rctx)
+			defer runUntilReturn(s2)()
 			took := healed(t, s2, db, logs)
 			t.Logf("healed %v after start", took.Round(time.Millisecond))
 		})
@@ -193,9 +191,7 @@ func TestDamageWhileServingIsRebuilt(t *testing.T) {
 	if err := s.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	rctx, cancel := contextWithCancel()
-	defer cancel()
-	go s.Run(rctx)
+	defer runUntilReturn(s)()
 	// No false alarm on a healthy index: every segment's checksum holds.
 	if err := s.VerifySegments(false); err != nil || s.Damaged() {
 		t.Fatalf("healthy index: %v, damaged %v", err, s.Damaged())
@@ -212,4 +208,20 @@ func TestDamageWhileServingIsRebuilt(t *testing.T) {
 	}
 }
 
-func contextWithCancel() (context.Context, context.CancelFunc) { return context.WithCancel(ctx) }
+// runUntilReturn runs the syncer's loop and returns a function that stops
+// it and waits until it has returned: deferred after the syncer's Close,
+// it runs first, so that no rebuild still writes into the test's
+// temporary directory when Close and the directory's removal run (under
+// heavy load, a rebuild could outlive the test and fail its cleanup).
+func runUntilReturn(s *search.Syncer) func() {
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Run(rctx)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
