@@ -32,4 +32,10 @@ type Resolver struct {
 	// Trusted is the trusted-documents manifest (trusted.go): with it,
 	// partner tokens may run only its operations. Nil: no manifest.
 	Trusted *TrustedDocuments
+	// GQLGenOnly turns the direct path off (direct.go): every field is
+	// answered by gqlgen's executor. Tests compare the two with it.
+	GQLGenOnly bool
+	// DirectAnswered, if set, is called with the root field's name each
+	// time the direct path answers one (tests check it is taken).
+	DirectAnswered func(field string)
 }

@@ -39,6 +39,7 @@ func NewServer(r *Resolver, limits Limits, log *slog.Logger) *handler.Server {
 	srv.Use(textCheck{})
 	srv.Use(shapeLimit{limits})
 	srv.Use(extension.FixedComplexityLimit(limits.Complexity))
+	srv.AroundRootFields(direct{r: r, es: es.(*executableSchema)}.around)
 	srv.SetErrorPresenter(presentError(log, es.Schema()))
 	srv.SetRecoverFunc(recoverPanic(log))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
