@@ -36,7 +36,47 @@ func omitted(sel ast.SelectionSet) content.Part {
 			omit &^= content.PartDetails
 		}
 	}
+	if onlyNames(sel, cardFields) {
+		omit |= content.PartMeta
+	}
 	return omit
+}
+
+// cardFields are the names of fields, at any depth under a list or search,
+// that need nothing of content.PartMeta: a resource's card (title,
+// summary, topics and dates of publication) and the connection around it.
+// Any other name anywhere below (audiences, updatedAt, withdrawal,
+// related, a facet's audiences...) loads the part: the check errs towards
+// loading.
+var cardFields = map[string]bool{
+	"__typename": true, "id": true, "slug": true, "kind": true, "status": true, "title": true, "summary": true,
+	"body": true, "bodyHTML": true, "topics": true, "name": true, "description": true, "count": true,
+	"language": true, "publishedAt": true, "url": true, "revision": true,
+	"totalCount": true, "countedAt": true, "edges": true, "node": true, "cursor": true, "pageInfo": true,
+	"hasNextPage": true, "hasPreviousPage": true, "startCursor": true, "endCursor": true,
+	"score": true, "highlights": true, "field": true, "fragments": true, "suggestion": true, "omittedWords": true,
+}
+
+// onlyNames reports whether every field selected anywhere in set (through
+// fragments) has one of the names.
+func onlyNames(set ast.SelectionSet, names map[string]bool) bool {
+	for _, s := range set {
+		switch x := s.(type) {
+		case *ast.Field:
+			if !names[x.Name] || !onlyNames(x.SelectionSet, names) {
+				return false
+			}
+		case *ast.InlineFragment:
+			if !onlyNames(x.SelectionSet, names) {
+				return false
+			}
+		case *ast.FragmentSpread:
+			if x.Definition == nil || !onlyNames(x.Definition.SelectionSet, names) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // selectsHere reports whether sel asks for the field name directly on an

@@ -161,6 +161,12 @@ const (
 	PartBody    Part = 1 << iota // Body: the Markdown text, the largest column
 	PartSources                  // Sources: the cited documents (JSON)
 	PartDetails                  // Details: the kind's own fields (JSON)
+	// PartMeta: what a card of title, summary and topics does not show:
+	// Audiences, Nations, Related, TranslationOf, TranslationStatus,
+	// LastReviewedAt, NextReviewDue, Withdrawal, Origin, CreatedAt and
+	// UpdatedAt. Without it a published page's rows can come from the
+	// listing index alone on the resources side.
+	PartMeta
 )
 
 // Has reports whether p includes every part of q.

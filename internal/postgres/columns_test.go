@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"testing"
+	"time"
 
 	"guidancehub/internal/content"
 	"guidancehub/internal/postgres"
@@ -33,14 +34,14 @@ func TestResourcesByIDOmitsOnlyWhatItIsTold(t *testing.T) {
 	for _, r := range whole {
 		byID[r.ID] = r
 	}
-	all := content.PartBody | content.PartSources | content.PartDetails
+	all := content.PartBody | content.PartSources | content.PartDetails | content.PartMeta
 	for omit := content.Part(0); omit <= all; omit++ {
 		got, err := db.ResourcesByID(ctx, ids, omit)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(got) != 2 {
-			t.Fatalf("omit %03b: %d resources", omit, len(got))
+			t.Fatalf("omit %04b: %d resources", omit, len(got))
 		}
 		for _, r := range got {
 			want := *byID[r.ID]
@@ -53,11 +54,17 @@ func TestResourcesByIDOmitsOnlyWhatItIsTold(t *testing.T) {
 			if omit.Has(content.PartDetails) {
 				want.Details = content.Details{}
 			}
+			if omit.Has(content.PartMeta) {
+				want.Audiences, want.Nations, want.Related = nil, nil, nil
+				want.TranslationOf, want.TranslationStatus, want.Origin = "", "", ""
+				want.LastReviewedAt, want.NextReviewDue, want.Withdrawal = nil, nil, nil
+				want.CreatedAt, want.UpdatedAt = time.Time{}, time.Time{}
+			}
 			if len(r.Sources) == 0 {
 				r.Sources = nil
 			}
 			if !reflect.DeepEqual(*r, want) {
-				t.Errorf("omit %03b: %s =\n%+v\nwant\n%+v", omit, r.Slug, *r, want)
+				t.Errorf("omit %04b: %s =\n%+v\nwant\n%+v", omit, r.Slug, *r, want)
 			}
 		}
 	}

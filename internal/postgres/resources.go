@@ -13,43 +13,147 @@ import (
 	"guidancehub/internal/content"
 )
 
-// column is one column of a resource row as scanResource reads it: its SQL
-// and, for a part a caller may leave out, the part and the typed empty
-// value selected in its place (so the row keeps its shape).
+// column is one column of a resource row as a rowScan reads it: its SQL,
+// the part it belongs to (0: always read) and where it is scanned to.
 type column struct {
-	sql   string
-	part  content.Part
-	empty string
+	sql  string
+	part content.Part
+	dest func(*rowScan) any
+}
+
+// rowScan holds one row's scan targets; one per query, reused for each row
+// (a target per local variable would be a heap allocation per column).
+type rowScan struct {
+	r                                     content.Resource
+	origin, wReason, transOf, transStatus *string
+	wAt                                   *time.Time
+	sources, details                      []byte
+	key                                   string
+	dest                                  []any
+	omit                                  content.Part
 }
 
 // resourceRow lists, in scan order, the columns of a resource from
 // resources r joined to the revision v the caller sees.
 var resourceRow = []column{
-	{sql: "r.id"}, {sql: "r.status"}, {sql: "r.origin"}, {sql: "r.withdrawn_reason"}, {sql: "r.withdrawn_at"}, {sql: "r.created_at"}, {sql: "r.updated_at"},
-	{sql: "v.revision"}, {sql: "v.kind"}, {sql: "v.slug"}, {sql: "v.title"}, {sql: "v.summary"},
-	{sql: "v.body", part: content.PartBody, empty: "''::text"},
-	{sql: "v.topics"}, {sql: "v.audiences"}, {sql: "v.nations"}, {sql: "v.language"},
-	{sql: "v.translation_of"}, {sql: "v.translation_status"}, {sql: "v.published_at"}, {sql: "v.last_reviewed"}, {sql: "v.next_review"},
-	{sql: "v.sources", part: content.PartSources, empty: "'[]'::jsonb"},
-	{sql: "v.related"},
-	{sql: "v.details", part: content.PartDetails, empty: "'{}'::jsonb"},
+	{sql: "r.id", dest: func(s *rowScan) any { return &s.r.ID }},
+	{sql: "r.status", dest: func(s *rowScan) any { return &s.r.Status }},
+	{sql: "r.origin", part: content.PartMeta, dest: func(s *rowScan) any { return &s.origin }},
+	{sql: "r.withdrawn_reason", part: content.PartMeta, dest: func(s *rowScan) any { return &s.wReason }},
+	{sql: "r.withdrawn_at", part: content.PartMeta, dest: func(s *rowScan) any { return &s.wAt }},
+	{sql: "r.created_at", part: content.PartMeta, dest: func(s *rowScan) any { return &s.r.CreatedAt }},
+	{sql: "r.updated_at", part: content.PartMeta, dest: func(s *rowScan) any { return &s.r.UpdatedAt }},
+	{sql: "v.revision", dest: func(s *rowScan) any { return &s.r.Revision }},
+	{sql: "v.kind", dest: func(s *rowScan) any { return &s.r.Kind }},
+	{sql: "v.slug", dest: func(s *rowScan) any { return &s.r.Slug }},
+	{sql: "v.title", dest: func(s *rowScan) any { return &s.r.Title }},
+	{sql: "v.summary", dest: func(s *rowScan) any { return &s.r.Summary }},
+	{sql: "v.body", part: content.PartBody, dest: func(s *rowScan) any { return &s.r.Body }},
+	{sql: "v.topics", dest: func(s *rowScan) any { return &s.r.Topics }},
+	{sql: "v.audiences", part: content.PartMeta, dest: func(s *rowScan) any { return &s.r.Audiences }},
+	{sql: "v.nations", part: content.PartMeta, dest: func(s *rowScan) any { return &s.r.Nations }},
+	{sql: "v.language", dest: func(s *rowScan) any { return &s.r.Language }},
+	{sql: "v.translation_of", part: content.PartMeta, dest: func(s *rowScan) any { return &s.transOf }},
+	{sql: "v.translation_status", part: content.PartMeta, dest: func(s *rowScan) any { return &s.transStatus }},
+	{sql: "v.published_at", dest: func(s *rowScan) any { return &s.r.PublishedAt }},
+	{sql: "v.last_reviewed", part: content.PartMeta, dest: func(s *rowScan) any { return &s.r.LastReviewedAt }},
+	{sql: "v.next_review", part: content.PartMeta, dest: func(s *rowScan) any { return &s.r.NextReviewDue }},
+	{sql: "v.sources", part: content.PartSources, dest: func(s *rowScan) any { return &s.sources }},
+	{sql: "v.related", part: content.PartMeta, dest: func(s *rowScan) any { return &s.r.Related }},
+	{sql: "v.details", part: content.PartDetails, dest: func(s *rowScan) any { return &s.details }},
 }
 
-// columns is the select list of a resource row without the omitted parts:
-// built from constant fragments only.
-func columns(omit content.Part) string {
-	cols := make([]string, len(resourceRow))
-	for i, c := range resourceRow {
-		cols[i] = c.sql
-		if c.part != 0 && omit.Has(c.part) {
-			cols[i] = c.empty
+// allParts is every part a caller may omit.
+const allParts = content.PartBody | content.PartSources | content.PartDetails | content.PartMeta
+
+// columnLists holds the select list for each set of omitted parts, built
+// once from constant fragments only.
+var columnLists = func() (out [allParts + 1]string) {
+	for omit := range out {
+		var cols []string
+		for _, c := range resourceRow {
+			if c.part == 0 || !content.Part(omit).Has(c.part) {
+				cols = append(cols, c.sql)
+			}
 		}
+		out[omit] = strings.Join(cols, ", ")
 	}
-	return strings.Join(cols, ", ")
-}
+	return out
+}()
+
+// columns is the select list of a resource row without the omitted parts.
+func columns(omit content.Part) string { return columnLists[omit&allParts] }
 
 // resourceColumns is the whole row.
 var resourceColumns = columns(0)
+
+// newRowScan returns the scan targets of rows selected with columns(omit)
+// and, if withKey, one more column (a list's sort key).
+func newRowScan(omit content.Part, withKey bool) *rowScan {
+	s := &rowScan{omit: omit & allParts}
+	for _, c := range resourceRow {
+		if c.part == 0 || !s.omit.Has(c.part) {
+			s.dest = append(s.dest, c.dest(s))
+		}
+	}
+	if withKey {
+		s.dest = append(s.dest, &s.key)
+	}
+	return s
+}
+
+// scan reads one row into a new resource. Targets are reset first: pgx
+// may reuse a slice it is given, which belongs to the previous resource.
+func (s *rowScan) scan(row interface{ Scan(...any) error }) (*content.Resource, error) {
+	s.r = content.Resource{}
+	s.origin, s.wReason, s.transOf, s.transStatus, s.wAt, s.sources, s.details = nil, nil, nil, nil, nil, nil, nil
+	if err := row.Scan(s.dest...); err != nil {
+		return nil, err
+	}
+	r := new(content.Resource)
+	*r = s.r
+	if s.origin != nil {
+		r.Origin = *s.origin
+	}
+	if s.transOf != nil {
+		r.TranslationOf = *s.transOf
+	}
+	if s.transStatus != nil {
+		r.TranslationStatus = *s.transStatus
+	}
+	if r.Status == content.StatusWithdrawn && s.wAt != nil {
+		r.Withdrawal = &content.Withdrawal{WithdrawnAt: *s.wAt}
+		if s.wReason != nil {
+			r.Withdrawal.Reason = *s.wReason
+		}
+	}
+	if s.omit.Has(content.PartSources) || string(s.sources) == "[]" {
+		r.Sources = []content.Source{}
+	} else if err := json.Unmarshal(s.sources, &r.Sources); err != nil {
+		return nil, fmt.Errorf("sources of %s: %w", r.Slug, err)
+	}
+	if !s.omit.Has(content.PartDetails) && string(s.details) != "{}" {
+		if err := json.Unmarshal(s.details, &r.Details); err != nil {
+			return nil, fmt.Errorf("details of %s: %w", r.Slug, err)
+		}
+	}
+	return r, nil
+}
+
+// collectResources scans every row (selected with columns(omit)).
+func collectResources(rows pgx.Rows, omit content.Part) ([]*content.Resource, error) {
+	defer rows.Close()
+	s := newRowScan(omit, false)
+	var out []*content.Resource
+	for rows.Next() {
+		r, err := s.scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
 
 // publicJoin joins each resource to its published revision; drafts that were
 // never published have none and drop out.
@@ -62,55 +166,9 @@ const (
 	listed     = ` r.status = 'PUBLISHED'`
 )
 
+// scanResource scans a whole resource row (resourceColumns).
 func scanResource(row pgx.CollectableRow) (*content.Resource, error) {
-	return scanResourceKey(row, nil)
-}
-
-// scanResourceKey scans a resource row and, when key is not nil, one more
-// column after it (a list's sort key) into key.
-func scanResourceKey(row interface{ Scan(...any) error }, key *string) (*content.Resource, error) {
-	var (
-		r                                     content.Resource
-		origin, wReason, transOf, transStatus *string
-		wAt                                   *time.Time
-		sources, details                      []byte
-	)
-	dest := []any{&r.ID, &r.Status, &origin, &wReason, &wAt, &r.CreatedAt, &r.UpdatedAt,
-		&r.Revision, &r.Kind, &r.Slug, &r.Title, &r.Summary, &r.Body, &r.Topics, &r.Audiences, &r.Nations, &r.Language,
-		&transOf, &transStatus, &r.PublishedAt, &r.LastReviewedAt, &r.NextReviewDue, &sources, &r.Related, &details, key}
-	if key == nil {
-		dest = dest[:len(dest)-1]
-	}
-	if err := row.Scan(dest...); err != nil {
-		return nil, err
-	}
-	if origin != nil {
-		r.Origin = *origin
-	}
-	if transOf != nil {
-		r.TranslationOf = *transOf
-	}
-	if transStatus != nil {
-		r.TranslationStatus = *transStatus
-	}
-	if r.Status == content.StatusWithdrawn && wAt != nil {
-		r.Withdrawal = &content.Withdrawal{WithdrawnAt: *wAt}
-		if wReason != nil {
-			r.Withdrawal.Reason = *wReason
-		}
-	}
-	// A part left out is selected as an empty constant: no need to decode it.
-	if string(sources) == "[]" {
-		r.Sources = []content.Source{}
-	} else if err := json.Unmarshal(sources, &r.Sources); err != nil {
-		return nil, fmt.Errorf("sources of %s: %w", r.Slug, err)
-	}
-	if string(details) != "{}" {
-		if err := json.Unmarshal(details, &r.Details); err != nil {
-			return nil, fmt.Errorf("details of %s: %w", r.Slug, err)
-		}
-	}
-	return &r, nil
+	return newRowScan(0, false).scan(row)
 }
 
 // ResourceBySlug returns the published or withdrawn resource with the slug.
@@ -130,7 +188,7 @@ func (db *DB) ResourceBySlug(ctx context.Context, slug string) (*content.Resourc
 // and summaries loads and decodes a fraction of the bytes).
 func (db *DB) ResourcesByID(ctx context.Context, ids []int64, omit content.Part) ([]*content.Resource, error) {
 	rows, _ := db.pool.Query(ctx, `SELECT `+columns(omit)+publicJoin+` WHERE r.id = ANY($1) AND`+answerable, ids)
-	rs, err := pgx.CollectRows(rows, scanResource)
+	rs, err := collectResources(rows, omit)
 	if err != nil {
 		return nil, fmt.Errorf("resources by id: %w", domainError(err))
 	}
@@ -243,15 +301,17 @@ func (db *DB) ListResources(ctx context.Context, q content.ListQuery) (*content.
 		batch.Queue(countSQL, args...).QueryRow(func(row pgx.Row) error { return row.Scan(&page.TotalCount) })
 	}
 	batch.Queue(pageSQL, pageArgs...).Query(func(rows pgx.Rows) error {
+		s := newRowScan(q.Omit, true)
+		page.Resources = make([]*content.Resource, 0, q.First+1)
+		page.Cursors = make([]content.Cursor, 0, q.First+1)
 		for rows.Next() {
-			var key string
-			r, err := scanResourceKey(rows, &key)
+			r, err := s.scan(rows)
 			if err != nil {
 				return err
 			}
 			r.EditorView = q.Editor
 			page.Resources = append(page.Resources, r)
-			page.Cursors = append(page.Cursors, content.Cursor{Order: q.Order, Key: key, ID: r.ID})
+			page.Cursors = append(page.Cursors, content.Cursor{Order: q.Order, Key: s.key, ID: r.ID})
 		}
 		return rows.Err()
 	})
