@@ -293,14 +293,8 @@ func (db *DB) ListResources(ctx context.Context, q content.ListQuery) (*content.
 	pageSQL := `SELECT ` + columns(q.Omit) + `, ` + key + join + ` WHERE` + pageWhere +
 		` ORDER BY ` + by + fmt.Sprintf(` LIMIT $%d`, len(pageArgs))
 
-	var (
-		page  content.ListPage
-		batch pgx.Batch
-	)
-	if !q.NoCount {
-		batch.Queue(countSQL, args...).QueryRow(func(row pgx.Row) error { return row.Scan(&page.TotalCount) })
-	}
-	batch.Queue(pageSQL, pageArgs...).Query(func(rows pgx.Rows) error {
+	var page content.ListPage
+	readPage := func(rows pgx.Rows) error {
 		s := newRowScan(q.Omit, true)
 		page.Resources = make([]*content.Resource, 0, q.First+1)
 		page.Cursors = make([]content.Cursor, 0, q.First+1)
@@ -314,9 +308,24 @@ func (db *DB) ListResources(ctx context.Context, q content.ListQuery) (*content.
 			page.Cursors = append(page.Cursors, content.Cursor{Order: q.Order, Key: s.key, ID: r.ID})
 		}
 		return rows.Err()
-	})
-	if err := db.pool.SendBatch(ctx, &batch).Close(); err != nil {
-		return nil, fmt.Errorf("list resources: %w", domainError(err))
+	}
+	if q.NoCount {
+		// One statement: a plain query costs less than a pipeline of one.
+		rows, err := db.pool.Query(ctx, pageSQL, pageArgs...)
+		if err == nil {
+			err = readPage(rows)
+			rows.Close()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list resources: %w", domainError(err))
+		}
+	} else {
+		var batch pgx.Batch
+		batch.Queue(countSQL, args...).QueryRow(func(row pgx.Row) error { return row.Scan(&page.TotalCount) })
+		batch.Queue(pageSQL, pageArgs...).Query(readPage)
+		if err := db.pool.SendBatch(ctx, &batch).Close(); err != nil {
+			return nil, fmt.Errorf("list resources: %w", domainError(err))
+		}
 	}
 	if len(page.Resources) > q.First {
 		page.Resources, page.Cursors = page.Resources[:q.First], page.Cursors[:q.First]
