@@ -223,7 +223,8 @@ func (g queryGen) query() (string, map[string]any) {
 			roots = append(roots, g.pick("", "l1: ", "l2: ")+"resources"+g.listArgs()+" { "+g.connection()+" }")
 		}
 		if g.chance(0.5) {
-			roots = append(roots, g.pick("", "r1: ", "r2: ")+"resource(slug: $slug) { "+g.resource()+" }")
+			arg := g.pick("$slug", "$slug", `"res-004"`, `"escape-1"`, `"nope"`)
+			roots = append(roots, g.pick("", "r1: ", "r2: ")+"resource(slug: "+arg+") { "+g.resource()+" }")
 		}
 		if g.chance(0.1) {
 			roots = append(roots, g.pick("topics { slug count }", "__typename"))

@@ -162,7 +162,6 @@ func (d direct) around(ctx context.Context, next graphql.RootResolver) (res grap
 // resolve runs the field's resolver and writes its value; null: the value
 // is null; ok false: let gqlgen answer.
 func (d direct) resolve(ctx context.Context, oc *graphql.OperationContext, field graphql.CollectedField, plans []*plan) (b []byte, null, ok bool) {
-	ec := newExecutionContext(oc, d.es, nil)
 	fc := &graphql.FieldContext{Object: "Query", Field: field, IsMethod: true, IsResolver: true}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	var err error
@@ -170,6 +169,7 @@ func (d direct) resolve(ctx context.Context, oc *graphql.OperationContext, field
 	w := jsonWriter{buf: make([]byte, 0, 4096), ctx: ctx}
 	switch field.Name {
 	case "resources":
+		ec := newExecutionContext(oc, d.es, nil)
 		if fc.Args, err = ec.field_Query_resources_args(ctx, field.ArgumentMap(oc.Variables)); err != nil {
 			return nil, false, false
 		}
@@ -185,10 +185,14 @@ func (d direct) resolve(ctx context.Context, oc *graphql.OperationContext, field
 			return nil, false, false
 		}
 	case "resource":
-		if fc.Args, err = ec.field_Query_resource_args(ctx, field.ArgumentMap(oc.Variables)); err != nil {
+		// A String! argument, validated and (from variables) coerced
+		// already: what field_Query_resource_args returns for it,
+		// without an execution context (25 allocations).
+		fc.Args = field.ArgumentMap(oc.Variables)
+		slug, isString := fc.Args["slug"].(string)
+		if !isString {
 			return nil, false, false
 		}
-		slug, _ := fc.Args["slug"].(string)
 		res, err := q.Resource(ctx, slug)
 		if err != nil {
 			return nil, false, false

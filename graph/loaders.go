@@ -13,9 +13,12 @@ import (
 
 // loaders batch the lookups that fields of many resources make, so a page
 // of resources costs a bounded number of queries. One set per operation.
+// The loaders are made on first use: most operations (a list of cards, a
+// lookup) never need one.
 type loaders struct {
-	bySlug       *dataloadgen.Loader[string, *content.Resource]
-	translations *dataloadgen.Loader[string, []*content.Resource]
+	slugsOnce, translationsOnce sync.Once
+	slugLoader                  *dataloadgen.Loader[string, *content.Resource]
+	translationLoader           *dataloadgen.Loader[string, []*content.Resource]
 
 	countsOnce sync.Once
 	counts     map[string]int
@@ -27,35 +30,48 @@ type loadersKey struct{}
 
 const loaderWait = 2 * time.Millisecond
 
-func newLoaders(store content.ResourceService) *loaders {
-	l := &loaders{store: store}
-	l.bySlug = dataloadgen.NewLoader(func(ctx context.Context, slugs []string) ([]*content.Resource, []error) {
-		rs, err := store.ResourcesBySlug(ctx, slugs)
-		if err != nil {
-			return nil, []error{err}
-		}
-		m := make(map[string]*content.Resource, len(rs))
-		for _, r := range rs {
-			m[r.Slug] = r
-		}
-		out := make([]*content.Resource, len(slugs))
-		for i, s := range slugs {
-			out[i] = m[s] // nil when absent: not an error
-		}
-		return out, nil
-	}, dataloadgen.WithWait(loaderWait), dataloadgen.WithBatchCapacity(1000))
-	l.translations = dataloadgen.NewLoader(func(ctx context.Context, slugs []string) ([][]*content.Resource, []error) {
-		m, err := store.TranslationsOf(ctx, slugs)
-		if err != nil {
-			return nil, []error{err}
-		}
-		out := make([][]*content.Resource, len(slugs))
-		for i, s := range slugs {
-			out[i] = m[s]
-		}
-		return out, nil
-	}, dataloadgen.WithWait(loaderWait), dataloadgen.WithBatchCapacity(1000))
-	return l
+func newLoaders(store content.ResourceService) *loaders { return &loaders{store: store} }
+
+// bySlug loads published or withdrawn resources by slug (nil: absent).
+func (l *loaders) bySlug() *dataloadgen.Loader[string, *content.Resource] {
+	l.slugsOnce.Do(func() {
+		store := l.store
+		l.slugLoader = dataloadgen.NewLoader(func(ctx context.Context, slugs []string) ([]*content.Resource, []error) {
+			rs, err := store.ResourcesBySlug(ctx, slugs)
+			if err != nil {
+				return nil, []error{err}
+			}
+			m := make(map[string]*content.Resource, len(rs))
+			for _, r := range rs {
+				m[r.Slug] = r
+			}
+			out := make([]*content.Resource, len(slugs))
+			for i, s := range slugs {
+				out[i] = m[s] // nil when absent: not an error
+			}
+			return out, nil
+		}, dataloadgen.WithWait(loaderWait), dataloadgen.WithBatchCapacity(1000))
+	})
+	return l.slugLoader
+}
+
+// translations loads the published translations of resources by slug.
+func (l *loaders) translations() *dataloadgen.Loader[string, []*content.Resource] {
+	l.translationsOnce.Do(func() {
+		store := l.store
+		l.translationLoader = dataloadgen.NewLoader(func(ctx context.Context, slugs []string) ([][]*content.Resource, []error) {
+			m, err := store.TranslationsOf(ctx, slugs)
+			if err != nil {
+				return nil, []error{err}
+			}
+			out := make([][]*content.Resource, len(slugs))
+			for i, s := range slugs {
+				out[i] = m[s]
+			}
+			return out, nil
+		}, dataloadgen.WithWait(loaderWait), dataloadgen.WithBatchCapacity(1000))
+	})
+	return l.translationLoader
 }
 
 func withLoaders(ctx context.Context, store content.ResourceService) context.Context {
@@ -104,7 +120,7 @@ func (l *loaders) prefetch(ctx context.Context, page []*content.Resource, sel as
 				found[r.Slug] = r
 			}
 			for _, s := range slugs {
-				l.bySlug.Prime(s, found[s]) // nil primes "absent"
+				l.bySlug().Prime(s, found[s]) // nil primes "absent"
 			}
 		}
 	}
@@ -118,7 +134,7 @@ func (l *loaders) prefetch(ctx context.Context, page []*content.Resource, sel as
 			return err
 		}
 		for _, s := range slugs {
-			l.translations.Prime(s, m[s])
+			l.translations().Prime(s, m[s])
 		}
 	}
 	return nil

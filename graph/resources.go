@@ -13,7 +13,7 @@ func (r *Resolver) translationOf(ctx context.Context, res model.Resource) (model
 	if slug == "" {
 		return nil, nil
 	}
-	orig, err := loadersFor(ctx, r.Reading).bySlug.Load(ctx, slug)
+	orig, err := loadersFor(ctx, r.Reading).bySlug().Load(ctx, slug)
 	if err != nil || orig == nil {
 		return nil, err
 	}
@@ -22,7 +22,7 @@ func (r *Resolver) translationOf(ctx context.Context, res model.Resource) (model
 
 // translations loads the published translations of a resource.
 func (r *Resolver) translations(ctx context.Context, res model.Resource) ([]model.Resource, error) {
-	ts, err := loadersFor(ctx, r.Reading).translations.Load(ctx, res.Content().Slug)
+	ts, err := loadersFor(ctx, r.Reading).translations().Load(ctx, res.Content().Slug)
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +35,7 @@ func (r *Resolver) related(ctx context.Context, res model.Resource) ([]model.Res
 	if !c.Visible() || len(c.Related) == 0 {
 		return []model.Resource{}, nil
 	}
-	rs, err := loadersFor(ctx, r.Reading).bySlug.LoadAll(ctx, c.Related)
+	rs, err := loadersFor(ctx, r.Reading).bySlug().LoadAll(ctx, c.Related)
 	if err != nil {
 		return nil, err
 	}
