@@ -6,7 +6,7 @@ BIN     := bin/guidancehub
 # with "context deadline exceeded"); `make fuzz` runs each for a minute.
 FUZZTIME ?= 20000x
 
-.PHONY: node vulncheck bench chaos lint run build test test-go fuzz-short fuzz bench vet fmt-check generate-check ci postgres chromium graphiql-assets web-assets clean
+.PHONY: node vulncheck bench bench-peer chaos lint run build test test-go fuzz-short fuzz vet fmt-check generate-check ci postgres chromium graphiql-assets web-assets clean
 
 ## run: build the hub and exec it (signals reach it directly; go run would not pass SIGTERM on)
 run: build
@@ -48,12 +48,19 @@ fuzz-short:
 	$(GO) test -run '^$$' -fuzz '^FuzzSearchCursor$$' -fuzztime $(FUZZTIME) ./internal/search
 	$(GO) test -run '^$$' -fuzz '^FuzzListQuery$$' -fuzztime $(FUZZTIME) ./graph
 
-## bench: search on the shipped library, then the hub at BENCH_N resources (figures printed, never asserted; about 8 minutes at 100,000)
+## bench: search on the shipped library, then the hub at BENCH_N resources, then the table side by side with PostGraphile (bench-peer) (figures printed, never asserted; about 8 minutes at 100,000, then bench-peer's)
 BENCH_N ?= 100000
-bench: postgres
-	$(GO) test -run '^$$' -bench . -benchtime 50x ./internal/search
+bench: postgres node
+	$(GO) test -run '^$$' -bench . -skip Rebuild -benchtime 50x ./internal/search
+	$(GO) test -run '^$$' -bench Rebuild -benchtime 3x ./internal/search
 	$(GO) run ./internal/pgcluster/withpg -- $(GO) test -run '^$$' -bench SearchPage -benchtime 300x ./internal/web
 	$(GO) run ./internal/bench/hubbench -n $(BENCH_N)
+	@$(MAKE) --no-print-directory bench-peer
+
+## bench-peer: the hub side by side with PostGraphile on the peer kit (../shared/bench/peer, or PEER_KIT) at BENCH_PEER_N resources: p50 at 1 client and requests/s at 16 clients of both, two rounds alternating, ratios hub / PostGraphile, as a Markdown table (about 12 minutes at 10,000 on 2 cores; PEER_* settings in scripts/peer-bench.sh)
+BENCH_PEER_N ?= 10000
+bench-peer: postgres node
+	BENCH_PEER_N=$(BENCH_PEER_N) GO=$(GO) ./scripts/peer-bench.sh
 
 ## chaos: the crash suite: kill -9 of the hub during writes, of PostgreSQL under load, stale pid files, every kind of index damage (figures printed; fails on a lost write, an index mismatch or an INTERNAL answer; about 7 minutes)
 chaos: postgres build
