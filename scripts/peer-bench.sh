@@ -86,7 +86,7 @@ KIT=$WORK/kit
 PG_DIR=${PEER_PG_DIR:-$WORK/pg}
 HUB_DATA=${PEER_HUB_DATA:-$WORK/hubdata}
 HUB_BIN=$WORK/guidancehub
-PGL_PID=$WORK/postgraphile.pid
+PGL_PID=$RES/postgraphile.pid
 export PEER_PG_DIR=$PG_DIR PEER_PG_PORT=$PG_PORT PEER_PG_DB=$PEER_DB PGBIN
 SOCK=$PG_DIR/sock
 PEER_URL="postgresql://postgres@/$PEER_DB?host=$SOCK&port=$PG_PORT"
@@ -113,9 +113,9 @@ cleanup() {
   if [ "$KEEP" = 1 ] && [ "$CLUSTER" != reused ]; then
     echo "peer-bench: cluster left running and loaded; reuse it with:"
     echo "  PEER_PG_DIR=$PG_DIR PEER_PG_PORT=$PG_PORT PEER_PG_DB=$PEER_DB PEER_HUB_DB=$HUB_DB PEER_HUB_DATA=$HUB_DATA"
-    echo "  and stop it with: PEER_PG_DIR=$PG_DIR PEER_PG_PORT=$PG_PORT $KIT_SRC/pg_cluster.sh destroy"
+    echo "  and stop it with: PEER_PG_DIR=$PG_DIR PEER_PG_PORT=$PG_PORT $KIT_SRC/pg_cluster.sh $([ "$CLUSTER" = created ] && echo destroy || echo stop)"
   else
-    for db in "${DROP_DBS[@]}"; do psql_admin -d postgres -c "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1; done
+    [ "$CLUSTER" = reused ] && for db in "${DROP_DBS[@]}"; do psql_admin -d postgres -c "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1; done
     case "$CLUSTER" in
       created) "$KIT/pg_cluster.sh" destroy >/dev/null 2>&1 || echo "peer-bench: could not destroy the cluster in $PG_DIR" >&2 ;;
       started) "$KIT/pg_cluster.sh" stop >/dev/null 2>&1 || echo "peer-bench: could not stop the cluster in $PG_DIR" >&2 ;;
