@@ -328,7 +328,7 @@ MEM=$(awk '/^MemTotal:/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo)
   row "search top 10" hub pg search
   row "search with totalCount, highlights, facets (peer: plain search)" hubfull pg search
   echo
-  echo "Load: PostGraphile $PGL_LOAD; hub import $HUB_IMPORT, then ready (index built) after $HUB_READY; hub_search_index_documents $INDEX_DOCS."
+  echo "Load: PostGraphile $PGL_LOAD; hub import $HUB_IMPORT, then ready to search after $HUB_READY (the index built at start-up, or opened); hub_search_index_documents $INDEX_DOCS."
   echo "Load average before each measurement: $(awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2 }' "$RES/loads.txt")."
   high=$(awk -v m="$MAX_LOAD" '$2 > m' "$RES/loads.txt" | wc -l)
   [ "$high" -gt 0 ] && echo "Warning: the load average was above $MAX_LOAD before $high of $(wc -l <"$RES/loads.txt") measurements: absolute figures are noisy, ratios less so."
