@@ -25,6 +25,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"sort"
 	"strings"
@@ -94,6 +95,9 @@ func run() {
 	dur := flag.Duration("load", 10*time.Second, "duration of each load phase")
 	phases := flag.String("phases", "abcdefg", "which measurements to run (a–g); the index is always built")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of 300 in-process searches to this file")
+	corpus := flag.String("corpus", os.Getenv("BENCH_CORPUS"), "load the first -n resources of the peer kit's corpus.jsonl instead of generating them (default $BENCH_CORPUS)")
+	rounds := flag.Int("rounds", 1, "phase a: rounds of (rebuild, raw) measured alternately")
+	buildprofile := flag.String("buildprofile", "", "phase a: write a CPU profile of the rebuilds to this file")
 	flag.Parse()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -131,6 +135,11 @@ func run() {
 		*n = existing
 		*phases = strings.NewReplacer("c", "", "e", "").Replace(*phases)
 		fmt.Printf("hubbench: the %d published resources already in BENCH_DATABASE_URL (phases %s), machine: %d CPUs\n", *n, *phases, numCPU())
+	} else if *corpus != "" {
+		loaded, err := loadKit(ctx, conn, *corpus, *n)
+		must(err)
+		*n = loaded
+		fmt.Printf("hubbench: the first %d resources of %s, machine: %d CPUs; loaded in %v\n", *n, *corpus, numCPU(), time.Since(t0).Round(time.Second))
 	} else {
 		fmt.Printf("hubbench: %d resources, machine: %d CPUs\n", *n, numCPU())
 		m, bodyWords, err := buildModel("resources")
@@ -142,23 +151,28 @@ func run() {
 
 	// (a) rebuild from PostgreSQL vs raw Bleve batch indexing.
 	dirA := filepath.Join(work, "a")
-	t0 = time.Now()
-	s, err := search.NewSyncer(db, search.Options{DataDir: dirA, Logger: log})
-	must(err)
-	must(s.Start(ctx))
-	rebuild := time.Since(t0)
-	s.Close()
-	if strings.Contains(*phases, "a") {
-		var all []*content.Resource
-		_, err = db.ScanPublished(ctx, 500, func(rs []*content.Resource) error { all = append(all, rs...); return nil })
-		must(err)
-		t0 = time.Now()
-		must(search.BuildRaw(filepath.Join(work, "raw"), all, 500))
-		raw := time.Since(t0)
-		all = nil
-		os.RemoveAll(filepath.Join(work, "raw"))
-		fmt.Printf("(a) rebuild from PostgreSQL %v, raw Bleve batch indexing %v: ratio raw/rebuild %.2f (target ≥ 0.8)\n",
-			rebuild.Round(time.Millisecond), raw.Round(time.Millisecond), raw.Seconds()/rebuild.Seconds())
+	rebuild := func() cost {
+		os.RemoveAll(dirA)
+		if *buildprofile != "" {
+			f, err := os.Create(*buildprofile)
+			must(err)
+			must(pprof.StartCPUProfile(f))
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
+		return measure(func() {
+			s, err := search.NewSyncer(db, search.Options{DataDir: dirA, Logger: log})
+			must(err)
+			must(s.Start(ctx))
+			s.Close()
+		})
+	}
+	if !strings.Contains(*phases, "a") {
+		rebuild()
+	} else {
+		phaseA(ctx, db, work, *rounds, rebuild, filepath.Join(dirA, "index"))
+		if strings.Trim(*phases, "a") == "" {
+			return
+		}
 	}
 
 	// Copies of the index for the in-process comparison and replica B.
@@ -433,4 +447,72 @@ func must(err error) {
 		fmt.Fprintln(os.Stderr, "hubbench:", err)
 		exit(1)
 	}
+}
+
+// cost is the wall and process CPU time (user + system, every thread) of
+// a measured step.
+type cost struct{ wall, cpu time.Duration }
+
+func measure(f func()) cost {
+	cpu := func() time.Duration {
+		var ru syscall.Rusage
+		syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	runtime.GC()
+	c0, t0 := cpu(), time.Now()
+	f()
+	return cost{time.Since(t0), cpu() - c0}
+}
+
+// phaseA measures the rebuild from PostgreSQL (what a hub does at start-up
+// without an index) against raw Bleve batch indexing of the same
+// documents: search.BuildRaw, the hub's mapping and documents (the same
+// analyzers and fields) indexed in batches of 500 into a new index with
+// Bleve's default configuration, from resources already in memory. Each
+// round runs both, alternately; the figures are per round and the ratio
+// is of the sums (docs/s of the rebuild over docs/s of raw Bleve: the
+// target is ≥ 0.8). Index and text sizes follow.
+func phaseA(ctx context.Context, db *postgres.DB, work string, rounds int, rebuild func() cost, indexPath string) {
+	var all []*content.Resource
+	_, err := db.ScanPublished(ctx, 500, func(rs []*content.Resource) error { all = append(all, rs...); return nil })
+	must(err)
+	var text int64
+	for _, r := range all {
+		text += int64(len(r.Title) + len(r.Summary) + len(r.Body))
+	}
+	n := float64(len(all))
+	rawDir := filepath.Join(work, "raw")
+	var reb, raw cost
+	for i := 0; i < rounds; i++ {
+		a := rebuild()
+		os.RemoveAll(rawDir)
+		b := measure(func() { must(search.BuildRaw(rawDir, all, 500)) })
+		fmt.Printf("(a) round %d: rebuild from PostgreSQL %v wall, %v CPU; raw Bleve batch indexing %v wall, %v CPU\n", i+1,
+			a.wall.Round(time.Millisecond), a.cpu.Round(time.Millisecond), b.wall.Round(time.Millisecond), b.cpu.Round(time.Millisecond))
+		reb.wall, reb.cpu, raw.wall, raw.cpu = reb.wall+a.wall, reb.cpu+a.cpu, raw.wall+b.wall, raw.cpu+b.cpu
+	}
+	rawSize := dirSize(rawDir)
+	os.RemoveAll(rawDir)
+	fmt.Printf("(a) %d documents: rebuild %.0f docs/s, %.2f ms CPU/doc; raw Bleve %.0f docs/s, %.2f ms CPU/doc; rebuild/raw: %.2f by wall time, %.2f by CPU (target ≥ 0.8)\n",
+		len(all), n*float64(rounds)/reb.wall.Seconds(), float64(reb.cpu.Milliseconds())/n/float64(rounds),
+		n*float64(rounds)/raw.wall.Seconds(), float64(raw.cpu.Milliseconds())/n/float64(rounds),
+		raw.wall.Seconds()/reb.wall.Seconds(), raw.cpu.Seconds()/reb.cpu.Seconds())
+	size := dirSize(indexPath)
+	fmt.Printf("(a) index on disk %.1f MB (raw Bleve's %.1f MB) for %.1f MB of title, summary and body text: %.2f× the text\n",
+		float64(size)/1e6, float64(rawSize)/1e6, float64(text)/1e6, float64(size)/float64(text))
+}
+
+// dirSize is the total size of the files under dir, in bytes.
+func dirSize(dir string) int64 {
+	var n int64
+	filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if fi, err := d.Info(); err == nil {
+				n += fi.Size()
+			}
+		}
+		return nil
+	})
+	return n
 }
