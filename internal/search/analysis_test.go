@@ -107,7 +107,7 @@ func TestHighlightsMarkTheMatchedWord(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ix.Close() })
-	ix.rank.Typos = false
+	ix.rank.Typos, ix.texts = false, memTexts(rs)
 	if err := ix.rebuild(context.Background(), func(ctx context.Context, fn func([]*content.Resource) error) (uint64, error) { return 1, fn(rs) }, ""); err != nil {
 		t.Fatal(err)
 	}

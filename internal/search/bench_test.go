@@ -51,7 +51,7 @@ func shippedIndexSlugs(tb testing.TB, r Ranking) (*Index, map[int64]string) {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { ix.Close() })
-	ix.rank = r
+	ix.rank, ix.texts = r, memTexts(rs)
 	err = ix.rebuild(context.Background(), func(ctx context.Context, fn func([]*content.Resource) error) (uint64, error) {
 		return 1, fn(rs)
 	}, "")

@@ -43,6 +43,9 @@ func tiedIndex(tb testing.TB) *Index {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { ix.Close() })
+	// Bleve's own highlighting (Index.plain) reads the stored text: the
+	// oracle of highlights from the text source.
+	ix.storeText, ix.texts = true, memTexts(rs)
 	// Several batches, so that the index has several segments.
 	err = ix.rebuild(context.Background(), func(ctx context.Context, fn func([]*content.Resource) error) (uint64, error) {
 		for start := 0; start < len(rs); start += 37 {

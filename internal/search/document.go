@@ -2,6 +2,7 @@ package search
 
 import (
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"strings"
 
@@ -59,6 +60,7 @@ func document(r *content.Resource) map[string]interface{} {
 		"slug":              r.Slug,
 		"vocab":             r.Title + "\n" + r.Summary + "\n" + r.Body + "\n" + extra,
 		"title_words":       r.Title,
+		textHashField:       textHash(r),
 	}
 	if r.TranslationOf != "" {
 		doc["translation_of"] = r.TranslationOf
@@ -68,4 +70,18 @@ func document(r *content.Resource) map[string]interface{} {
 		doc["year"] = strconv.Itoa(r.PublishedAt.Year())
 	}
 	return doc
+}
+
+// textHashField is the stored field holding textHash of the text indexed.
+const textHashField = "texthash"
+
+// textHash identifies the text highlights mark (title, summary and body):
+// FNV-1a 64 of the three, each ended by a zero byte, in hex.
+func textHash(r *content.Resource) string {
+	h := fnv.New64a()
+	for _, s := range []string{r.Title, r.Summary, r.Body} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return strconv.FormatUint(h.Sum64(), 16)
 }

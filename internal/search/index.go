@@ -57,6 +57,11 @@ type Index struct {
 	m       *Metrics
 	// pos is the change-log position applied (position.go).
 	pos position
+	// texts gives highlights their text (highlight.go); nil: none.
+	texts TextSource
+	// storeText builds indexes that store title, summary and body (tests:
+	// the oracle of highlight.go is Bleve's highlighting of stored text).
+	storeText bool
 	// plain makes Search use Bleve's own sort and highlighting in the
 	// one search request: the reference the faster paths (collect.go,
 	// highlightPage) are tested against.
@@ -180,6 +185,9 @@ func (ix *Index) rebuild(ctx context.Context, scan func(ctx context.Context, fn 
 	m, err := newMapping(ix.rank)
 	if err != nil {
 		return err
+	}
+	if ix.storeText {
+		storeText(m)
 	}
 	// A batch returns once it is searchable in memory instead of after
 	// the persister has written it (scorch.Batch waits for that

@@ -32,7 +32,12 @@ import (
 //	   it as single words do; "&" between letters or digits joins them into
 //	   one token in every analyzer ("A&E" is one word, not "a" and "e").
 //	4: translation_of (the original's slug) indexed; it and slug stored.
-const MappingVersion = "4"
+//	5: title, summary and body no longer stored: highlights take their
+//	   text from PostgreSQL (highlight.go), checked against texthash (a
+//	   stored hash of the text indexed); keyword fields keep no term
+//	   vectors, and doc values only where something reads them (facets,
+//	   the date sort).
+const MappingVersion = "5"
 
 // plainAnalyzer is for languages Bleve has no analyzer for: split on
 // Unicode word boundaries and lower-case, no stemming or stop words.
@@ -70,6 +75,28 @@ var keywordFields = []string{"kind", "topics", "audiences", "nations", "language
 // stands for its original (see Index.languageFirst).
 var storedFields = map[string]bool{"slug": true, "translation_of": true}
 
+// docValueFields are the keyword fields read through doc values: Bleve's
+// facet builders (the facets, and the languages an index holds) and the
+// date sort (collect.go, Bleve's SortBy).
+var docValueFields = map[string]bool{"kind": true, "topics": true, "audiences": true, "nations": true, "language": true, "year": true, "published": true}
+
+// What each field keeps, and what reads it (mapping version 5):
+//
+//	title, summary, extra, body (per language group): terms with
+//	  frequencies, norms and positions (term vectors): BM25, phrase
+//	  queries (quoted phrases, multi-word synonyms, the pair bonus) and
+//	  the locations highlights mark. Not stored: highlights read the
+//	  text from PostgreSQL (highlight.go).
+//	keyword fields: terms (filters, facet tables); doc values where
+//	  docValueFields says; slug and translation_of stored (read back by
+//	  languageFirst).
+//	texthash: stored only: the hash of the text indexed, so highlights
+//	  never mark another revision's text.
+//	vocab: unstemmed words with frequencies and norms: the vocabulary and
+//	  its document counts (did-you-mean, known and common words, idf) and
+//	  fuzzy queries for typos, which score.
+//	title_words: unstemmed title words for completions.
+
 func analyzerFor(group string) string {
 	if a, ok := languageAnalyzers[group]; ok {
 		return hubAnalyzer(a)
@@ -88,7 +115,7 @@ func newMapping(r Ranking) (*mapping.IndexMappingImpl, error) {
 		for _, tf := range textFields {
 			fm := bleve.NewTextFieldMapping()
 			fm.Analyzer = analyzerFor(g)
-			fm.Store = tf.name != "extra"
+			fm.Store = false
 			// Every text field keeps term positions: a phrase query
 			// matches nothing in a field without them.
 			fm.IncludeTermVectors = true
@@ -102,8 +129,13 @@ func newMapping(r Ranking) (*mapping.IndexMappingImpl, error) {
 		fm.Analyzer = keyword.Name
 		fm.IncludeInAll = false
 		fm.Store = storedFields[k]
+		fm.IncludeTermVectors = false
+		fm.DocValues = docValueFields[k]
 		doc.AddFieldMappingsAt(k, fm)
 	}
+	hash := bleve.NewKeywordFieldMapping()
+	hash.Index, hash.IncludeTermVectors, hash.IncludeInAll, hash.DocValues = false, false, false, false
+	doc.AddFieldMappingsAt(textHashField, hash)
 	// Unstemmed words for did-you-mean and completions.
 	for _, name := range []string{"vocab", "title_words"} {
 		fm := bleve.NewTextFieldMapping()
@@ -157,3 +189,14 @@ type Ranking struct {
 
 // DefaultRanking is the tuned ranking.
 var DefaultRanking = Ranking{Scoring: "bm25", FieldBoosts: true, PhraseBoost: 0, Synonyms: true, Recency: true, Typos: true, RelaxBelow: 10, TierBoost: 1, PairBonus: 1, PhraseFirst: 100}
+
+// storeText makes im store title, summary and body, as mapping version 4
+// did: tests build such an index (Index.storeText) so that Bleve's own
+// highlighting from stored text is the oracle of highlight.go.
+func storeText(im *mapping.IndexMappingImpl) {
+	for _, g := range groups {
+		for _, name := range []string{"title", "summary", "body"} {
+			im.DefaultMapping.Properties[field(name, g)].Fields[0].Store = true
+		}
+	}
+}

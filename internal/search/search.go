@@ -234,7 +234,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	}
 	var frags map[string]search.FieldFragmentMap
 	if !browse && !q.NoHighlights && len(hits) > 0 && !ix.plain {
-		if frags, err = highlightPage(ctx, idx, textQ, hits, gs); err != nil {
+		if frags, err = ix.highlightPage(ctx, idx, textQ, hits, gs); err != nil {
 			return nil, err
 		}
 	}
@@ -309,29 +309,6 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 		}
 	}
 	return page, nil
-}
-
-// highlightPage returns the highlighted fragments of a page's hits by id.
-// It runs the text query again restricted to the page's ids: a search
-// with highlights makes Bleve read term locations for every match
-// (IncludeTermVectors for the whole request, v2.6.3 index_impl.go) and
-// load stored fields, so only the page's few documents pay for it.
-func highlightPage(ctx context.Context, idx bleve.Index, textQ query.Query, hits []*search.DocumentMatch, gs []string) (map[string]search.FieldFragmentMap, error) {
-	ids := make([]string, len(hits))
-	for i, h := range hits {
-		ids[i] = h.ID
-	}
-	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), textQ), len(ids), 0, false)
-	req.Highlight = highlightRequest(gs)
-	res, err := idx.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, fmt.Errorf("search highlights: %w", err)
-	}
-	out := make(map[string]search.FieldFragmentMap, len(res.Hits))
-	for _, h := range res.Hits {
-		out[h.ID] = h.Fragments
-	}
-	return out, nil
 }
 
 // highlightRequest asks for HTML highlights of the text fields shown

@@ -80,6 +80,9 @@ func NewSyncer(src Store, opts Options) (*Syncer, error) {
 		return nil, err
 	}
 	s := &Syncer{Index: ix, src: src, opts: opts}
+	ix.texts = func(ctx context.Context, ids []int64) ([]*content.Resource, error) {
+		return src.ResourcesByID(ctx, ids, content.PartSources|content.PartDetails)
+	}
 	s.feed = changelog.NewConsumer(src, subscriber{s}, changelog.Options{Poll: opts.Poll, Name: "search index", Logger: opts.Logger})
 	ix.onDamage = s.Wake
 	if rebuild {
