@@ -57,3 +57,86 @@ func TestJSONTextTheDecoderWouldAlter(t *testing.T) {
 		t.Errorf("totalCount %v after the refused requests, was %v", after, before)
 	}
 }
+
+// TestAPIRefusesForbiddenCharacters (breaker3 F14): a control character
+// (other than tab and line breaks), DEL, a C1 control or a noncharacter in
+// any text field of createResource is INVALID_ARGUMENT naming the field,
+// the same rule (content.ForbiddenRune) that lint and import apply to
+// resource files; nothing is stored. Before, a title with BEL and ESC was
+// stored and each door showed it differently (raw in the page, U+FFFD in
+// Atom, deleted in citations). A year-0 date is refused like any bad date.
+func TestAPIRefusesForbiddenCharacters(t *testing.T) {
+	e := startEditorialHub(t)
+	fields := []struct {
+		field string
+		set   func(in map[string]any, v string)
+	}{
+		{"slug", func(in map[string]any, v string) { in["slug"] = "ctl-" + v + "-slug" }},
+		{"title", func(in map[string]any, v string) { in["title"] = "A " + v + " title" }},
+		{"summary", func(in map[string]any, v string) { in["summary"] = "A " + v + " summary" }},
+		{"body", func(in map[string]any, v string) { in["body"] = "A " + v + " body" }},
+		{"topics[0]", func(in map[string]any, v string) {
+			in["content"].(map[string]any)["topics"] = []string{"data-" + v + "sharing"}
+		}},
+		{"language", func(in map[string]any, v string) { in["content"].(map[string]any)["language"] = "e" + v + "n" }},
+		{"translationStatus", func(in map[string]any, v string) {
+			c := in["content"].(map[string]any)
+			c["translationOf"], c["translationStatus"] = "some-original", "needs "+v+" review"
+		}},
+		{"sources[0].title", func(in map[string]any, v string) {
+			in["content"].(map[string]any)["sources"] = []map[string]any{{"title": "A " + v + " source", "url": "https://example.org/"}}
+		}},
+		{"sources[0].publisher", func(in map[string]any, v string) {
+			in["content"].(map[string]any)["sources"] = []map[string]any{{"title": "A source", "publisher": "P" + v + "ub", "url": "https://example.org/"}}
+		}},
+		{"sources[0].doi", func(in map[string]any, v string) {
+			in["content"].(map[string]any)["sources"] = []map[string]any{{"title": "A source", "doi": "10.5555/12" + v + "34"}}
+		}},
+		{"related[0]", func(in map[string]any, v string) {
+			in["content"].(map[string]any)["related"] = []string{"other-" + v + "thing"}
+		}},
+		{"appliesTo", func(in map[string]any, v string) {
+			in["content"].(map[string]any)["appliesTo"] = "All " + v + " practices"
+		}},
+		{"actions[0]", func(in map[string]any, v string) {
+			in["content"].(map[string]any)["actions"] = []string{"Do " + v + " it"}
+		}},
+		{"methods", func(in map[string]any, v string) { in["content"].(map[string]any)["methods"] = "A " + v + " survey" }},
+		{"keyFindings[0]", func(in map[string]any, v string) {
+			in["content"].(map[string]any)["keyFindings"] = []string{"A " + v + " finding"}
+		}},
+		{"rationale", func(in map[string]any, v string) {
+			in["content"].(map[string]any)["rationale"] = "Because " + v + " of it"
+		}},
+	}
+	for _, f := range fields {
+		for _, r := range []rune{0x01, 0x07, 0x1b, 0x7f, 0x85, 0x9f, 0xfdd0, 0xffff} {
+			vars := newDraft("ctl-draft", "Control")
+			f.set(vars["in"].(map[string]any), string(r))
+			res := authed(t, e.url, e.editor, createQ, vars)
+			if got := errField(res); res.code() != "INVALID_ARGUMENT" || got != "input."+f.field {
+				t.Errorf("%s with U+%04X: code %q field %q, want INVALID_ARGUMENT input.%s", f.field, r, res.code(), got, f.field)
+			}
+		}
+	}
+	vars := newDraft("ctl-year-zero", "Year zero")
+	vars["in"].(map[string]any)["content"].(map[string]any)["publishedAt"] = "0000-01-01"
+	if res := authed(t, e.url, e.editor, createQ, vars); res.code() != "INVALID_ARGUMENT" {
+		t.Errorf("publishedAt 0000-01-01: code %q, want INVALID_ARGUMENT", res.code())
+	}
+	// Nothing was stored: the slug is free, and tab and line breaks are text.
+	vars = newDraft("ctl-draft", "Control")
+	vars["in"].(map[string]any)["body"] = "Line one\r\nline\ttwo\n"
+	if res := authed(t, e.url, e.editor, createQ, vars); len(res.Errors) > 0 {
+		t.Errorf("creating ctl-draft after the refused requests: %+v", res.Errors)
+	}
+}
+
+// errField is the first error's extensions.field.
+func errField(r *gqlResponse) string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	f, _ := r.Errors[0].Extensions["field"].(string)
+	return f
+}

@@ -4,6 +4,7 @@
 package content
 
 import (
+	"fmt"
 	"strings"
 	"time"
 )
@@ -56,9 +57,22 @@ type Date = time.Time
 // DateLayout is how dates are written in files, the API and the database.
 const DateLayout = "2006-01-02"
 
-// ParseDate parses a YYYY-MM-DD date.
+// The years a date may have, in every door (the API's Date scalar, resource
+// files, cursors). Go parses year 0000, but PostgreSQL has no year 0: it
+// stores "0000-01-01" as 1 BC and writes it back as "0001-01-01 BC", which
+// no door reads again (breaker3 F26).
+const (
+	MinYear = 1
+	MaxYear = 9999
+)
+
+// ParseDate parses a YYYY-MM-DD date with a year from MinYear to MaxYear.
 func ParseDate(s string) (time.Time, error) {
-	return time.ParseInLocation(DateLayout, s, time.UTC)
+	t, err := time.ParseInLocation(DateLayout, s, time.UTC)
+	if err == nil && (t.Year() < MinYear || t.Year() > MaxYear) {
+		return time.Time{}, fmt.Errorf("%q: year %d is out of range (%d to %d)", s, t.Year(), MinYear, MaxYear)
+	}
+	return t, err
 }
 
 // Source is a document a resource cites.

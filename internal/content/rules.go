@@ -59,8 +59,25 @@ func (d Draft) Check(r Rules) []*Error {
 		spell = func(f string) string { return f }
 	}
 	var out []*Error
+	// A field holding a forbidden character (ForbiddenRune) is reported
+	// for that alone: the other rules would only describe the same text.
+	badText := map[string]bool{}
 	bad := func(field, format string, args ...any) {
+		if badText[field] {
+			return
+		}
 		out = append(out, &Error{Code: EINVALID, Field: spell(field), Message: fmt.Sprintf(format, args...)})
+	}
+	for _, t := range d.texts() {
+		if why := BadText(t.text); why != "" {
+			bad(t.field, "%s", why)
+			badText[t.field] = true
+		}
+	}
+	for _, f := range d.dates() {
+		if f.t != nil && (f.t.Year() < MinYear || f.t.Year() > MaxYear) {
+			bad(f.field, "%s is out of range: a year from %d to %d", f.t.Format(DateLayout), MinYear, MaxYear)
+		}
 	}
 	day := func(t *Date) string { return t.Format(DateLayout) }
 

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -197,6 +198,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("---\n---\n"))
 	f.Add([]byte("---\nkind: research-brief\nsample_size: -1\n---\nx"))
 	f.Add([]byte("---\r\nslug: a\r\n---\r\n"))
+	f.Add([]byte(strings.Replace(valid, "Text.", "Text\x00.", 1)))
+	f.Add([]byte(strings.Replace(valid, "published: 2025-01-10", "published: 0000-01-01", 1)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fi, errs := Parse("fuzz.md", data)
 		if len(errs) == 0 {
@@ -206,6 +209,16 @@ func FuzzParse(f *testing.F) {
 			}
 			if !content.ValidLanguage(fi.Draft.Language) {
 				t.Fatalf("accepted language %q", fi.Draft.Language)
+			}
+			// Nothing PostgreSQL or a door would refuse or alter: no
+			// forbidden character in any text, no year outside 1-9999.
+			if i := strings.IndexFunc(fmt.Sprintf("%v", fi.Draft), content.ForbiddenRune); i >= 0 {
+				t.Fatalf("accepted a forbidden character: %+v", fi.Draft)
+			}
+			for _, d := range []*content.Date{fi.Draft.PublishedAt, fi.Draft.LastReviewedAt, fi.Draft.NextReviewDue} {
+				if d != nil && (d.Year() < content.MinYear || d.Year() > content.MaxYear) {
+					t.Fatalf("accepted year %d", d.Year())
+				}
 			}
 		}
 	})
