@@ -140,3 +140,48 @@ func errField(r *gqlResponse) string {
 	f, _ := r.Errors[0].Extensions["field"].(string)
 	return f
 }
+
+// TestGETMalformedEscapeIsRefused (breaker3 F3): a GET /graphql whose
+// variables (or any parameter) hold a malformed %-escape was answered
+// without that parameter, an unfiltered, publicly cacheable 200. Each
+// parameter with each kind of malformed escape is now 400 BAD_REQUEST
+// naming it in extensions.field, never cached; the well-formed request
+// still answers the filtered count.
+func TestGETMalformedEscapeIsRefused(t *testing.T) {
+	h, _ := startFixtureHubWith(t, nil)
+	q := url.QueryEscape(`query($k: [ResourceKind!]) { resources(filter: {kinds: $k}) { totalCount } }`)
+	vars := url.QueryEscape(`{"k":["RESEARCH_BRIEF"]}`)
+	ok := do(t, http.MethodGet, h.url+"/graphql?query="+q+"&variables="+vars, "", nil)
+	all := do(t, http.MethodGet, h.url+"/graphql?query="+url.QueryEscape(`{ resources { totalCount } }`), "", nil)
+	filtered, unfiltered := path(ok.Data, "resources", "totalCount"), path(all.Data, "resources", "totalCount")
+	if ok.status != 200 || filtered == unfiltered {
+		t.Fatalf("filtered %v (status %d), unfiltered %v: the fixture cannot tell them apart", filtered, ok.status, unfiltered)
+	}
+	params := map[string]string{"query": q, "variables": vars, "operationName": "", "extensions": url.QueryEscape("{}")}
+	for _, name := range []string{"variables", "query", "operationName", "extensions"} {
+		for _, bad := range []string{"%ZZ", "%", "%7", "%u007B", "%%"} {
+			var parts []string
+			for _, n := range []string{"query", "variables", "operationName", "extensions"} {
+				v := params[n]
+				if n == name {
+					v += bad
+				}
+				parts = append(parts, n+"="+v)
+			}
+			r := do(t, http.MethodGet, h.url+"/graphql?"+strings.Join(parts, "&"), "", nil)
+			field := ""
+			if len(r.Errors) > 0 {
+				field, _ = r.Errors[0].Extensions["field"].(string)
+			}
+			if r.status != 400 || r.code() != "BAD_REQUEST" || field != name || r.Data != nil {
+				t.Errorf("%s with %q: status %d code %q field %q data %v, want 400 BAD_REQUEST naming %s", name, bad, r.status, r.code(), field, r.Data, name)
+			}
+			if cc := r.header.Get("Cache-Control"); strings.Contains(cc, "public") {
+				t.Errorf("%s with %q: Cache-Control %q on a refusal", name, bad, cc)
+			}
+		}
+	}
+	if r := do(t, http.MethodGet, h.url+"/graphql?query="+q+";variables="+vars, "", nil); r.status != 400 || r.code() != "BAD_REQUEST" {
+		t.Errorf("';' separator: status %d code %q, want 400 BAD_REQUEST", r.status, r.code())
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"guidancehub/internal/apierror"
+	"guidancehub/internal/content"
 )
 
 func init() {
@@ -70,7 +71,19 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	params := &graphql.RawParams{Headers: r.Header}
 	var docID string
 	if r.Method == http.MethodGet {
-		q := r.URL.Query()
+		// Strictly (content.ParseQueryString, as the pages read theirs):
+		// r.URL.Query() drops a pair with a malformed escape and answers
+		// without it (breaker3 F3: an unfiltered, cacheable 200).
+		q, err := content.ParseQueryString(r.URL.RawQuery)
+		if err != nil {
+			var ce *content.Error
+			if errors.As(err, &ce) && ce.Field != "" {
+				badRequestField(w, err.Error(), ce.Field)
+			} else {
+				badRequest(w, err.Error())
+			}
+			return
+		}
 		for _, name := range []string{"query", "operationName", "variables", "extensions", "documentId", "doc_id"} {
 			if err := checkJSONText([]byte(q.Get(name))); err != nil {
 				badRequest(w, name+" "+err.Error())
@@ -339,6 +352,13 @@ func copyJSON(v any) any {
 		return out
 	}
 	return v
+}
+
+// badRequestField is badRequest naming the parameter at fault in
+// extensions.field.
+func badRequestField(w http.ResponseWriter, msg, field string) {
+	w.WriteHeader(http.StatusBadRequest)
+	writeJSON(w, map[string]any{"errors": gqlerror.List{{Message: msg, Extensions: map[string]any{"code": apierror.BadRequest, "field": field}}}})
 }
 
 func badRequest(w http.ResponseWriter, msg string) {

@@ -39,7 +39,11 @@ type SearchParams struct {
 func ParseQueryString(raw string) (url.Values, error) {
 	v, err := url.ParseQuery(raw)
 	if err != nil {
-		return nil, FieldErrorf("query string", "is not a valid URL query (a %% escape is malformed or a ; is used)")
+		// url.ParseQuery skips the pair it cannot read and goes on, so
+		// ignoring its error would answer without that parameter (a GET
+		// /graphql without its variables: an unfiltered answer). Name
+		// the parameter at fault.
+		return nil, badPair(raw)
 	}
 	// Check parameters in a fixed order, so the same query string always
 	// names the same parameter.
@@ -216,4 +220,25 @@ func appendNew[T comparable](list []T, v T) []T {
 		}
 	}
 	return append(list, v)
+}
+
+// badPair finds the first pair of raw that url.ParseQuery cannot read and
+// returns an EINVALID error naming its parameter (RFC 3986 §2.1: "%"
+// followed by two hex digits), or "query string" when the name itself is
+// unreadable or a ';' separates pairs.
+func badPair(raw string) error {
+	for pair := range strings.SplitSeq(raw, "&") {
+		if strings.Contains(pair, ";") {
+			return FieldErrorf("query string", "uses ';' between parameters: write '&' (or %%3B for a ';' in a value)")
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		name, err := url.QueryUnescape(k)
+		if err != nil {
+			return FieldErrorf("query string", "has a malformed %% escape in a parameter name (write %% as %%25)")
+		}
+		if _, err := url.QueryUnescape(v); err != nil {
+			return FieldErrorf(name, "has a malformed %% escape: %% must be followed by two hex digits (write %% as %%25)")
+		}
+	}
+	return FieldErrorf("query string", "is not a valid URL query")
 }
