@@ -69,7 +69,7 @@ func TestPagesAnswer(t *testing.T) {
 		{"/no/such/page", 404, []string{"Page not found", `class="nhsuk-skip-link"`}, nil},
 		{"/search?q=%ff%fe", 400, []string{"The q in the address is not valid UTF-8 text."}, nil},
 		{"/search?q=a%00b", 400, []string{"contains a control character (such as NUL)"}, nil},
-		{"/search?q=%zz", 400, []string{"is not a valid URL query"}, nil},
+		{"/search?q=%zz", 400, []string{"The q in the address has a malformed % escape"}, nil},
 		{"/search?kind=guidence", 400, []string{"is not a kind: use guidance, research-brief or policy-position"}, nil},
 		{"/search?topic=nope", 400, []string{"is not one of the hub&#39;s topics"}, nil},
 		{"/search?nation=france", 400, []string{"is not a nation"}, nil},
