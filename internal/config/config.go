@@ -149,14 +149,14 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (*Config,
 }
 
 func (c *Config) validate() error {
-	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		return fmt.Errorf("HUB_ADDR %q: want host:port", c.Addr)
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil || !validPort(port) {
+		return fmt.Errorf("HUB_ADDR %q: want host:port with a port from 0 to 65535", c.Addr)
 	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + c.Addr
 	}
 	u, err := url.Parse(c.PublicURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Port() != "" && !validPort(u.Port())) {
 		return fmt.Errorf("HUB_PUBLIC_URL %q: want an http(s) URL", c.PublicURL)
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
@@ -188,6 +188,19 @@ func (c *Config) validate() error {
 		return fmt.Errorf("HUB_LOG_FORMAT %q: want text or json", c.LogFormat)
 	}
 	return nil
+}
+
+// validPort reports whether p is a TCP port number: decimal digits, 0 to
+// 65535 (RFC 793's 16-bit port; 0 asks for any free port). net.SplitHostPort
+// and url.Parse check neither, so "127.0.0.1:99999" reached initdb before
+// net.Listen refused it (breaker3 F18); a service name such as "http" is
+// not taken either.
+func validPort(p string) bool {
+	if p == "" || len(p) > 5 || strings.Trim(p, "0123456789") != "" {
+		return false
+	}
+	n, err := strconv.Atoi(p)
+	return err == nil && n <= 65535
 }
 
 func splitList(s string) []string {
