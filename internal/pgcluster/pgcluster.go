@@ -160,12 +160,22 @@ func (c *Cluster) startServer(ctx context.Context) error {
 		return err
 	}
 	c.clearStalePID()
-	out, err := c.run(ctx, "pg_ctl", "start", "-w", "-t", "60", "-s", "-D", c.dataDir, "-l", c.logFile)
+	// The socket settings are given on the command line too, which
+	// overrides postgresql.conf: whatever the configuration files say, the
+	// server listens on no TCP address and only on its own socket, never
+	// on 127.0.0.1:5432 or the system's /var/run/postgresql. pg_ctl hands
+	// -o to a shell, hence the quoting.
+	opts := fmt.Sprintf("-c listen_addresses='' -c port=%d -c unix_socket_directories=%s -c unix_socket_permissions=0700", port, shellQuote(c.sockDir))
+	out, err := c.run(ctx, "pg_ctl", "start", "-w", "-t", "60", "-s", "-D", c.dataDir, "-l", c.logFile, "-o", opts)
 	if err != nil {
 		return fmt.Errorf("start PostgreSQL (log: %s): %w: %s%s", c.logFile, err, out, tail(c.logFile))
 	}
 	return nil
 }
+
+// shellQuote quotes s for /bin/sh: in single quotes, each quote inside
+// closed, escaped and opened again.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // tryOwn takes the owner lock (an flock on DIR/postgres.owner, released by
 // the kernel when this process dies however it dies) if it is free.
@@ -335,10 +345,25 @@ func (c *Cluster) DSN(database string) string {
 }
 
 func (c *Cluster) initOnce(ctx context.Context, throwaway bool) error {
-	if _, err := os.Stat(filepath.Join(c.dataDir, "PG_VERSION")); err == nil {
+	// initdb runs in a sibling directory that becomes the cluster only
+	// once it is complete (initdb done, the include line written): an
+	// initdb stopped half-way (Ctrl-C on the first start) left PG_VERSION
+	// behind without the include line, so every later start ran
+	// PostgreSQL's defaults and never found its socket (breaker3 F18).
+	tmp := c.dataDir + ".initdb"
+	if _, err := os.Stat(tmp); err == nil {
+		// An interrupted initdb: no server ever ran on it, so it holds
+		// nothing to keep.
+		if err := os.RemoveAll(tmp); err != nil {
+			return fmt.Errorf("remove the directory of an interrupted initdb: %w", err)
+		}
+		c.log.Warn("removed the directory of an interrupted initdb", "dir", tmp)
+	}
+	if c.complete() {
 		return nil
 	}
-	// A half-made directory from an interrupted initdb is moved aside, never deleted.
+	// A half-made directory (an interrupted initdb of an earlier version,
+	// which ran in place) is moved aside, never deleted.
 	if entries, err := os.ReadDir(c.dataDir); err == nil && len(entries) > 0 {
 		aside := c.dataDir + ".incomplete-" + time.Now().UTC().Format("20060102T150405")
 		if err := os.Rename(c.dataDir, aside); err != nil {
@@ -346,27 +371,50 @@ func (c *Cluster) initOnce(ctx context.Context, throwaway bool) error {
 		}
 		c.log.Warn("moved aside an incomplete PostgreSQL directory", "to", aside)
 	}
-	if err := c.mkdirOwned(c.dataDir, 0o700); err != nil {
+	if err := c.mkdirOwned(tmp, 0o700); err != nil {
 		return err
 	}
-	args := []string{"-D", c.dataDir, "-U", Superuser, "-A", "trust", "-E", "UTF8", "--no-locale"}
+	args := []string{"-D", tmp, "-U", Superuser, "-A", "trust", "-E", "UTF8", "--no-locale"}
 	if throwaway {
 		args = append(args, "--no-sync")
 	}
 	t0 := time.Now()
-	if out, err := c.run(ctx, "initdb", args...); err != nil {
+	if out, err := c.runIn(ctx, tmp, "initdb", args...); err != nil {
 		return fmt.Errorf("initdb: %w: %s", err, out)
 	}
-	f, err := os.OpenFile(filepath.Join(c.dataDir, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
+	f, err := os.OpenFile(filepath.Join(tmp, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		return fmt.Errorf("initdb: %w", err)
 	}
-	defer f.Close()
-	if _, err := f.WriteString("\n# Settings the hub writes at every start.\ninclude_if_exists 'hub.conf'\n"); err != nil {
+	_, err = f.WriteString("\n# Settings the hub writes at every start.\n" + includeLine + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("initdb: %w", err)
+	}
+	// rename(2) replaces an empty directory (left by mkdir) atomically.
+	if err := os.Rename(tmp, c.dataDir); err != nil {
 		return fmt.Errorf("initdb: %w", err)
 	}
 	c.log.Info("created PostgreSQL cluster", "dir", c.dataDir, "took", time.Since(t0).Round(time.Millisecond))
 	return nil
+}
+
+// includeLine is what the hub appends to postgresql.conf once initdb has
+// finished: its presence marks a complete cluster.
+const includeLine = "include_if_exists 'hub.conf'"
+
+// complete reports whether the data dir holds a cluster initdb finished
+// for the hub: PG_VERSION and the include line in postgresql.conf. A
+// cluster without the line never started (its server looked for its
+// socket elsewhere), so it holds no data.
+func (c *Cluster) complete() bool {
+	if _, err := os.Stat(filepath.Join(c.dataDir, "PG_VERSION")); err != nil {
+		return false
+	}
+	conf, err := os.ReadFile(filepath.Join(c.dataDir, "postgresql.conf"))
+	return err == nil && bytes.Contains(conf, []byte("\n"+includeLine+"\n"))
 }
 
 // writeConf writes hub.conf, which postgresql.conf includes: the socket
@@ -456,8 +504,13 @@ func lockPID(p string) int {
 }
 
 func (c *Cluster) run(ctx context.Context, name string, args ...string) ([]byte, error) {
+	return c.runIn(ctx, c.dataDir, name, args...)
+}
+
+// runIn is run with the working directory dir.
+func (c *Cluster) runIn(ctx context.Context, dir, name string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, filepath.Join(c.binDir, name), args...)
-	cmd.Dir = c.dataDir
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
 	// pg_ctl start leaves the server running after we exit: its own process
 	// group, so a Ctrl-C to the hub reaches the hub, which then stops it.
