@@ -66,7 +66,7 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 		ZeroResults: db.RecordZeroResult, ZeroResultTerm: search.ZeroResultTerm,
 		// Counts of public lists are exact as of the change-log position
 		// the index has applied, and cached until it moves.
-		Position: service.IndexPosition(syncer)})
+		Position: service.IndexPosition(syncer), SettledPosition: db.SettledPosition})
 	hooks := partner.NewWebhooks(db, partner.WebhookOptions{AllowPrivate: cfg.WebhookAllowPrivate, PublicURL: cfg.PublicURL, Logger: log})
 	apq := graph.NewPersistedQueries()
 	if trusted != nil {

@@ -160,3 +160,30 @@ func scanPublished(ctx context.Context, tx pgx.Tx, batch int, fn func([]*content
 		after = rs[len(rs)-1].ID
 	}
 }
+
+// SettledPosition returns the canonical change-log watermark equivalent to
+// watermark for the public: one past the newest public change (not a
+// DRAFT row) whose transaction is below watermark, or past the newest
+// pruned transaction if that is later (1 when the log was always empty).
+// Every transaction below watermark has finished, so a change-feed reader
+// at the result reads exactly what one at watermark reads; but unlike the
+// watermark, which moves with every transaction anywhere in the database
+// (a zero-result search, a token used, a draft saved), it moves only with
+// a public change, and every replica that has applied the same changes
+// gets the same number (breaker3 F27: countedAt differed between replicas
+// and after unrelated writes).
+func (db *DB) SettledPosition(ctx context.Context, watermark uint64) (uint64, error) {
+	var s string
+	err := db.pool.QueryRow(ctx, `SELECT (greatest(
+			(SELECT max(txid) FROM changes WHERE txid < $1::text::xid8 AND action <> 'DRAFT'),
+			(SELECT pruned_txid FROM change_log_horizon),
+			'0'::xid8)::text::numeric + 1)::text`, strconv.FormatUint(watermark, 10)).Scan(&s)
+	if err != nil {
+		return 0, fmt.Errorf("settled position: %w", domainError(err))
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("settled position %q: %w", s, err)
+	}
+	return min(n, watermark), nil
+}

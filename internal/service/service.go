@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"guidancehub/internal/content"
@@ -36,6 +37,11 @@ type Options struct {
 	Position func() Position
 	// CountEntries bounds the cached counts (default DefaultCountEntries).
 	CountEntries int
+	// SettledPosition maps the replica's watermark to the canonical one
+	// countedAt states (postgres.DB.SettledPosition): it moves only with a
+	// public change and is the same on every replica. nil: countedAt is
+	// the watermark itself.
+	SettledPosition func(ctx context.Context, watermark uint64) (uint64, error)
 }
 
 // Service is the hub's use cases. It is safe for concurrent use and holds
@@ -43,6 +49,15 @@ type Options struct {
 type Service struct {
 	o      Options
 	counts *counts
+
+	// settled caches SettledPosition for one generation: while the
+	// generation stands, no public change was applied, so the answer
+	// stands too (the watermark may move meanwhile).
+	settledMu sync.Mutex
+	settled   struct {
+		ok                bool
+		generation, value uint64
+	}
 }
 
 var (
@@ -216,7 +231,7 @@ func (s *Service) List(ctx context.Context, q content.ListQuery) (*content.ListP
 			return nil, err
 		}
 		page.TotalCount = total
-		page.CountedAt = pos.Watermark
+		page.CountedAt = s.countedAt(ctx, pos)
 		return page, nil
 	}
 	// The position was read before the count runs: the count's snapshot
@@ -226,8 +241,28 @@ func (s *Service) List(ctx context.Context, q content.ListQuery) (*content.ListP
 		return nil, err
 	}
 	s.counts.put(key, pos.Generation, page.TotalCount)
-	page.CountedAt = pos.Watermark
+	page.CountedAt = s.countedAt(ctx, pos)
 	return page, nil
+}
+
+// countedAt is the position a count is stated at: the settled position of
+// pos (0, not stated, when it cannot be read).
+func (s *Service) countedAt(ctx context.Context, pos Position) uint64 {
+	if s.o.SettledPosition == nil {
+		return pos.Watermark
+	}
+	s.settledMu.Lock()
+	defer s.settledMu.Unlock()
+	if s.settled.ok && s.settled.generation == pos.Generation {
+		return s.settled.value
+	}
+	v, err := s.o.SettledPosition(ctx, pos.Watermark)
+	if err != nil {
+		s.o.Log.Warn("countedAt: settled position", "err", err)
+		return 0
+	}
+	s.settled.ok, s.settled.generation, s.settled.value = true, pos.Generation, v
+	return v
 }
 
 // Resource looks a resource up by slug; see content.ResourceService.
