@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -179,7 +180,15 @@ func TestCountedAtMovesOnlyWithPublicChanges(t *testing.T) {
 				t.Errorf("step %d (%s): resources(%s) did not move:\n%s", step, what, lists[i], after[i])
 			}
 		}
-		if n := countOf(stmts.take(), "count(*)"); !public && n != 0 {
+		// List counts only (the zero-result recording, which runs after
+		// its search answered, bounds its own table with a count).
+		var listCounts []string
+		for _, q := range stmts.take() {
+			if !strings.Contains(q, "zero_result_queries") {
+				listCounts = append(listCounts, q)
+			}
+		}
+		if n := countOf(listCounts, "count(*)"); !public && n != 0 {
 			t.Errorf("step %d (%s): %d counts sent: the count cache was thrown away", step, what, n)
 		}
 		before = after

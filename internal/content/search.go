@@ -29,6 +29,11 @@ type SearchQuery struct {
 	// Skip work the caller will not show: facets are counted over every
 	// match, highlights read stored text, suggestions read the vocabulary.
 	NoFacets, NoHighlights, NoSuggestion bool
+	// NoRecord: the search is not a person's search and is not counted
+	// in zero_result_queries even when it finds nothing (a page's walk
+	// to its cursor, a feed reader's poll). Pages after the first (After
+	// set) are never counted either: see service.Search.
+	NoRecord bool
 	// Omit names the parts of each resource the caller will not show, so
 	// the store need not load them.
 	Omit Part

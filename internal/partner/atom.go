@@ -85,7 +85,7 @@ type deletedEntry struct {
 // the entry ignores its tombstone). now is the time tombstones age from.
 func AtomFeed(ctx context.Context, src AtomSource, withdrawn Withdrawals, q AtomQuery, publicURL string, now time.Time) ([]byte, error) {
 	res, err := src.Search(ctx, content.SearchQuery{Text: q.Text, Filter: q.Filter, Order: content.SearchNewest, First: AtomEntries,
-		NoFacets: true, NoHighlights: true, NoSuggestion: true, Omit: content.PartBody | content.PartDetails})
+		NoFacets: true, NoHighlights: true, NoSuggestion: true, NoRecord: true, Omit: content.PartBody | content.PartDetails})
 	if err != nil {
 		return nil, err
 	}

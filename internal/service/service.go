@@ -133,8 +133,10 @@ func (s *Service) Search(ctx context.Context, q content.SearchQuery) (*content.S
 		out.Hits = append(out.Hits, content.Hit{Resource: r, Score: h.Score, Cursor: h.Cursor, Highlights: hl})
 	}
 	// Nothing found, or only resources lacking some of the words: editors
-	// see what the library does not answer.
-	if page.Total == 0 || len(page.OmittedWords) > 0 {
+	// see what the library does not answer. Counted once per search a
+	// person runs: its first page only, not each page after it (breaker3
+	// F23: paging through one search counted it a dozen times).
+	if (page.Total == 0 || len(page.OmittedWords) > 0) && q.After == "" && !q.NoRecord {
 		s.recordZeroResult(q.Text)
 	}
 	return out, nil

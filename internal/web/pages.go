@@ -132,7 +132,7 @@ func (h *Handler) searchData(ctx context.Context, p searchParams, action string)
 	for skip > 0 {
 		walk := q
 		walk.First = min(skip, content.MaxPageSize)
-		walk.NoFacets, walk.NoHighlights, walk.NoSuggestion = true, true, true
+		walk.NoFacets, walk.NoHighlights, walk.NoSuggestion, walk.NoRecord = true, true, true, true
 		walk.Omit = content.PartBody | content.PartSources | content.PartDetails
 		res, err := h.svc.Search(ctx, walk)
 		if err != nil {
@@ -156,7 +156,7 @@ func (h *Handler) searchData(ctx context.Context, p searchParams, action string)
 	var err error
 	if p.Page > 1 && q.After == "" || skip > 0 {
 		// Past the last result: count what there is, show nothing.
-		res, err = h.svc.Search(ctx, content.SearchQuery{Text: q.Text, Filter: q.Filter, Order: q.Order, First: 0, NoHighlights: true, NoSuggestion: true})
+		res, err = h.svc.Search(ctx, content.SearchQuery{Text: q.Text, Filter: q.Filter, Order: q.Order, First: 0, NoHighlights: true, NoSuggestion: true, NoRecord: true})
 		if res != nil {
 			res.Hits = nil
 		}
