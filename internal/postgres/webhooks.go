@@ -263,3 +263,61 @@ func (db *DB) RecordWebhookAttempt(ctx context.Context, a *content.WebhookAttemp
 	}
 	return nil
 }
+
+// ChangeReaderLags returns, for each durable change-log reader (the
+// webhook fan-out, "webhooks"), the age at now of the oldest public change
+// it has not read yet: 0 when it is caught up. A reader that stops moving
+// (breaker3 F10: stuck at the 1,000th change of one transaction) shows a
+// lag that grows. A reader whose position fell out of retention is left
+// out: its next read starts again from the present.
+func (db *DB) ChangeReaderLags(ctx context.Context, now time.Time) (map[string]time.Duration, error) {
+	out := map[string]time.Duration{}
+	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `SELECT name, position FROM change_readers ORDER BY name`)
+		type reader struct{ name, position string }
+		rs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (reader, error) {
+			var r reader
+			return r, row.Scan(&r.name, &r.position)
+		})
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			pos, err := content.DecodeChangePosition(r.position)
+			if err != nil {
+				return fmt.Errorf("change reader %s position %q: %w", r.name, r.position, err)
+			}
+			page, err := readFeed(ctx, tx, &pos, 1)
+			switch {
+			case content.ErrorCode(err) == content.EEXPIRED:
+				continue
+			case err != nil:
+				return err
+			case len(page.Events) == 0:
+				out[r.name] = 0
+			default:
+				out[r.name] = max(now.Sub(page.Events[0].CreatedAt), 0)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("change reader lags: %w", domainError(err))
+	}
+	return out, nil
+}
+
+// PendingWebhooks returns the number of webhook deliveries not yet
+// delivered or given up, and when the oldest of them was made (zero when
+// there is none).
+func (db *DB) PendingWebhooks(ctx context.Context) (int, time.Time, error) {
+	var n int
+	var oldest *time.Time
+	if err := db.pool.QueryRow(ctx, `SELECT count(*), min(created_at) FROM webhook_deliveries WHERE status = 'PENDING'`).Scan(&n, &oldest); err != nil {
+		return 0, time.Time{}, fmt.Errorf("pending webhooks: %w", domainError(err))
+	}
+	if oldest == nil {
+		return n, time.Time{}, nil
+	}
+	return n, *oldest, nil
+}
