@@ -40,7 +40,11 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 	// Open the index first: a second process on the same data dir fails
 	// here, before it does anything else.
 	reg := prometheus.NewRegistry()
-	syncer, err := search.NewSyncer(db, search.Options{DataDir: cfg.DataDir, Logger: log, Metrics: search.NewMetrics(reg)})
+	opts := search.Options{DataDir: cfg.DataDir, Logger: log, Metrics: search.NewMetrics(reg)}
+	if cfg.Snapshots() {
+		opts.Snapshots = search.SnapshotOptions{Store: db, Every: cfg.SnapshotEvery, Changes: cfg.SnapshotChanges}
+	}
+	syncer, err := search.NewSyncer(db, opts)
 	if err != nil {
 		log.Error("search index", "err", err)
 		return 1

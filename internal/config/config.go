@@ -41,6 +41,15 @@ type Config struct {
 	// GraphQL document; graph.LoadTrustedDocuments reads it at start-up);
 	// "" means none.
 	TrustedDocuments string
+	// IndexSnapshots is "auto", "on" or "off": whether the search index is
+	// restored from and snapshotted to PostgreSQL (auto: on with
+	// DATABASE_URL, off with the embedded cluster).
+	IndexSnapshots string
+	// SnapshotEvery and SnapshotChanges: a snapshot is written when the
+	// newest is older than SnapshotEvery and the index moved since, or
+	// SnapshotChanges public changes were made since it.
+	SnapshotEvery   time.Duration
+	SnapshotChanges int
 	// Query limits (0: the built-in default).
 	MaxDepth, MaxAliases, MaxRootFields, MaxComplexity, MaxTokens int
 }
@@ -90,6 +99,12 @@ var Options = []Option{
 		func(c *Config, v string) { c.AccessLogEvery = accessLogEvery(v) }},
 	{"HUB_TRUSTED_DOCUMENTS", "trusted-documents", "", "Trusted-documents manifest (JSON: id → document as relay-compiler or GraphQL Code Generator write it, or Apollo's persisted query manifest). Set: partner tokens may run only its operations, by id. Unset: no manifest.",
 		func(c *Config, v string) { c.TrustedDocuments = v }},
+	{"HUB_INDEX_SNAPSHOTS", "index-snapshots", "auto", "Search index snapshots in PostgreSQL, which a replica with no index restores and catches up from instead of rebuilding: on, off, or auto (on with DATABASE_URL, off with the embedded cluster).",
+		func(c *Config, v string) { c.IndexSnapshots = v }},
+	{"HUB_INDEX_SNAPSHOT_EVERY", "index-snapshot-every", "6h", "A replica writes a new index snapshot when the newest is older than this and the library changed since.",
+		func(c *Config, v string) { c.SnapshotEvery = duration(v) }},
+	{"HUB_INDEX_SNAPSHOT_CHANGES", "index-snapshot-changes", "2000", "… or when this many public changes were made since the newest (bounds a new replica's catch-up).",
+		func(c *Config, v string) { c.SnapshotChanges = atoi(v) }},
 	{"HUB_MAX_DEPTH", "max-depth", "8", "Deepest field nesting of a query (introspection is measured apart, up to 15).",
 		func(c *Config, v string) { c.MaxDepth = atoi(v) }},
 	{"HUB_MAX_ALIASES", "max-aliases", "15", "Most aliased fields in a query.",
@@ -117,6 +132,21 @@ func accessLogEvery(v string) int {
 		}
 	}
 	return 0
+}
+
+// duration reads a positive duration; a bad value becomes -1, which
+// validate refuses.
+func duration(v string) time.Duration {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return -1
+	}
+	return d
+}
+
+// Snapshots reports whether index snapshots are on (HUB_INDEX_SNAPSHOTS).
+func (c *Config) Snapshots() bool {
+	return c.IndexSnapshots == "on" || c.IndexSnapshots == "auto" && c.DatabaseURL != ""
 }
 
 // atoi reads a limit; a bad value becomes -1, which validate refuses.
@@ -180,6 +210,15 @@ func (c *Config) validate() error {
 	}
 	if c.badWebhookAllowPrivate {
 		return fmt.Errorf("HUB_WEBHOOK_ALLOW_PRIVATE: want true or false")
+	}
+	if c.IndexSnapshots != "auto" && c.IndexSnapshots != "on" && c.IndexSnapshots != "off" {
+		return fmt.Errorf("HUB_INDEX_SNAPSHOTS %q: want auto, on or off", c.IndexSnapshots)
+	}
+	if c.SnapshotEvery < 0 {
+		return fmt.Errorf("HUB_INDEX_SNAPSHOT_EVERY: want a duration such as 6h")
+	}
+	if c.SnapshotChanges < 0 {
+		return fmt.Errorf("HUB_INDEX_SNAPSHOT_CHANGES: want a positive whole number")
 	}
 	if c.AccessLogEvery == 0 {
 		return fmt.Errorf("HUB_ACCESS_LOG: want on, off or sample:N with N a whole number from 1")

@@ -62,6 +62,9 @@ type Index struct {
 	// storeText builds indexes that store title, summary and body (tests:
 	// the oracle of highlight.go is Bleve's highlighting of stored text).
 	storeText bool
+	// copying is held while a snapshot is copied from the live index
+	// (snapshot.go) and by swapIn and Close, which wait for it.
+	copying sync.Mutex
 	// plain makes Search use Bleve's own sort and highlighting in the
 	// one search request: the reference the faster paths (collect.go,
 	// highlightPage) are tested against.
@@ -278,6 +281,28 @@ func (ix *Index) rebuild(ctx context.Context, scan func(ctx context.Context, fn 
 		return fmt.Errorf("rebuild: %w", err)
 	}
 
+	var gs []string
+	for g := range seen {
+		gs = append(gs, g)
+	}
+	if err := ix.swapIn(next, gs); err != nil {
+		return fmt.Errorf("rebuild: %w", err)
+	}
+	ix.m.rebuilds.Inc()
+	ix.log.Info("search index rebuilt", "documents", n, "took", time.Since(t0).Round(time.Millisecond))
+	return nil
+}
+
+// swapIn makes the complete index at next the live one: the old one is
+// closed and removed, next renamed to the index path and opened, and the
+// position moves to the watermark stored in it. groups are the language
+// groups it has documents in (nil: read them from the index). A swap waits
+// for a snapshot being copied from the old index (snapshot.go). If the new
+// index does not open, an empty one takes its place (searches answer "not
+// ready") and the error says why.
+func (ix *Index) swapIn(next string, groups []string) error {
+	ix.copying.Lock()
+	defer ix.copying.Unlock()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	old := ix.path + ".old"
@@ -285,44 +310,60 @@ func (ix *Index) rebuild(ctx context.Context, scan func(ctx context.Context, fn 
 	oldPath := ix.at
 	if ix.idx != nil {
 		closeRecovered(ix.idx) // it may be damaged
+		ix.idx = nil
 	}
 	if _, err := os.Stat(ix.path); err == nil {
 		if err := os.Rename(ix.path, old); err != nil {
-			return fmt.Errorf("rebuild: move old index aside: %w", err)
+			return ix.emptyAfter(fmt.Errorf("move old index aside: %w", err))
 		}
 	}
 	if err := os.Rename(next, ix.path); err != nil {
-		return fmt.Errorf("rebuild: swap: %w", err)
+		return ix.emptyAfter(fmt.Errorf("swap: %w", err))
 	}
 	idx, err := openRecovered(ix.path)
 	if err != nil {
-		return fmt.Errorf("rebuild: open: %w", err)
+		return ix.emptyAfter(fmt.Errorf("open: %w", err))
 	}
 	ix.idx, ix.at = idx, ix.path
+	v, _ := idx.GetInternal([]byte(keyWatermark))
+	watermark, _ := strconv.ParseUint(string(v), 10, 64)
 	ix.pos.moved(watermark, true)
 	openIndexes.Store(ix.path, ix)
 	if docs, err := idx.DocCount(); err == nil {
 		ix.m.docs.Set(float64(docs))
 	}
-	var gs []string
-	for g := range seen {
-		gs = append(gs, g)
-	}
 	ix.present.Store([]string(nil))
-	ix.addPresent(gs...)
+	if groups == nil {
+		ix.loadPresent()
+	} else {
+		ix.addPresent(groups...)
+	}
 	os.RemoveAll(old)
 	os.RemoveAll(ix.path + ".empty")
 	if oldPath != ix.path {
 		os.RemoveAll(oldPath)
 	}
 	ix.vocab.invalidate()
-	ix.m.rebuilds.Inc()
-	ix.log.Info("search index rebuilt", "documents", n, "took", time.Since(t0).Round(time.Millisecond))
 	return nil
+}
+
+// emptyAfter puts an empty index in place of a live one that could not be
+// swapped in or opened, so that searches answer "not ready" instead of
+// using a closed index, and returns err. Called with ix.mu held.
+func (ix *Index) emptyAfter(err error) error {
+	ix.ready.Store(false)
+	empty, eerr := newEmpty(ix.path + ".empty")
+	if eerr != nil {
+		return fmt.Errorf("%w (and no empty index: %v)", err, eerr)
+	}
+	ix.idx, ix.at = empty, ix.path+".empty"
+	return err
 }
 
 // Close closes the index.
 func (ix *Index) Close() error {
+	ix.copying.Lock()
+	defer ix.copying.Unlock()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if ix.idx == nil {

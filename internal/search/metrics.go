@@ -11,6 +11,8 @@ type Metrics struct {
 	rebuilds   prometheus.Counter
 	latency    prometheus.Histogram
 	docs       prometheus.Gauge
+	restores   prometheus.Counter
+	snapshots  prometheus.Counter
 }
 
 // NewMetrics registers the search metrics (reg may be nil in tests).
@@ -27,9 +29,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1}}),
 		docs: prometheus.NewGauge(prometheus.GaugeOpts{Name: "hub_search_index_documents",
 			Help: "Documents in the search index."}),
+		restores: prometheus.NewCounter(prometheus.CounterOpts{Name: "hub_search_index_restores_total",
+			Help: "Search indexes restored from a snapshot in PostgreSQL instead of a full rebuild."}),
+		snapshots: prometheus.NewCounter(prometheus.CounterOpts{Name: "hub_search_index_snapshots_written_total",
+			Help: "Search index snapshots this replica wrote to PostgreSQL."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.lagChanges, m.lagSeconds, m.rebuilds, m.latency, m.docs)
+		reg.MustRegister(m.lagChanges, m.lagSeconds, m.rebuilds, m.latency, m.docs, m.restores, m.snapshots)
 	}
 	return m
 }

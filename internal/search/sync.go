@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"guidancehub/internal/changelog"
@@ -41,6 +43,9 @@ type Options struct {
 	Batch   int
 	Logger  *slog.Logger
 	Metrics *Metrics
+	// Snapshots: where index snapshots are stored and how often they are
+	// written (snapshot.go); a zero value means none.
+	Snapshots SnapshotOptions
 }
 
 // Syncer owns a process's index. It answers searches (Search and Complete
@@ -55,6 +60,13 @@ type Syncer struct {
 	// feed hands the index the change log's rows: the index is one
 	// subscriber of the log.
 	feed *changelog.Consumer
+	// snapshotting is set while a snapshot is being written in the
+	// background; snapshots waits for it when Run ends.
+	snapshotting atomic.Bool
+	snapshots    sync.WaitGroup
+	// snapshotHook, if set, runs before each chunk of a snapshot is
+	// stored (tests stop a writer midway with it).
+	snapshotHook func()
 }
 
 // NewSyncer opens (or creates) the index under opts.DataDir. It fails fast
@@ -75,6 +87,7 @@ func NewSyncer(src Store, opts Options) (*Syncer, error) {
 	if opts.Metrics == nil {
 		opts.Metrics = NewMetrics(nil)
 	}
+	opts.Snapshots.defaults()
 	ix, rebuild, err := openIndex(indexDir(opts.DataDir), opts.Logger, opts.Metrics)
 	if err != nil {
 		return nil, err
@@ -114,6 +127,12 @@ func (s *Syncer) start(ctx context.Context) error {
 		s.opts.Logger.Info("search index was away longer than the change-log retention: rebuilding", "away", away.Round(time.Second))
 		s.needRebuild = true
 	}
+	// A snapshot from PostgreSQL, caught up below, instead of a rebuild
+	// (restoreSnapshot checks it is usable: mapping version, change log
+	// not pruned past it, no reindex requested after it).
+	if s.needRebuild && s.restoreSnapshot(ctx) {
+		s.needRebuild = false
+	}
 	if err := s.reindexIfRequested(ctx); err != nil {
 		return err
 	}
@@ -150,11 +169,18 @@ func (s *Syncer) Run(ctx context.Context) {
 	defer hourly.Stop()
 	check := time.NewTicker(10 * time.Second)
 	defer check.Stop()
+	snap := time.NewTicker(s.opts.Snapshots.Check)
+	defer snap.Stop()
+	defer s.snapshots.Wait()
 	go s.VerifySegments(true)
+	s.snapshotInBackground(ctx)
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-snap.C:
+			s.snapshotInBackground(ctx)
+			continue
 		case <-s.feed.Woken():
 		case <-poll.C:
 		case <-hourly.C:
@@ -188,6 +214,22 @@ func (s *Syncer) round(ctx context.Context) {
 	if err := s.CatchUp(ctx); err != nil && ctx.Err() == nil {
 		s.opts.Logger.Error("search index catch-up", "err", err)
 	}
+}
+
+// snapshotInBackground writes a snapshot if one is due and none is being
+// written, without holding up Run.
+func (s *Syncer) snapshotInBackground(ctx context.Context) {
+	if s.opts.Snapshots.Store == nil || !s.snapshotting.CompareAndSwap(false, true) {
+		return
+	}
+	s.snapshots.Add(1)
+	go func() {
+		defer s.snapshots.Done()
+		defer s.snapshotting.Store(false)
+		if _, err := s.WriteSnapshot(ctx); err != nil && ctx.Err() == nil {
+			s.opts.Logger.Warn("search index snapshot not written", "err", err)
+		}
+	}()
 }
 
 // CatchUp applies every change not yet reflected in the index.

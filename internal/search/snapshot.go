@@ -1,0 +1,506 @@
+package search
+
+// Index snapshots: a new replica restores the index instead of rebuilding
+// it (a full rebuild at 100,000 resources takes minutes of CPU).
+//
+// Where: in PostgreSQL (index_snapshots and their chunks), the one thing
+// every replica shares; no shared disk, no discovery of peers, and a
+// snapshot outlives the replica that wrote it. A snapshot is written in one
+// transaction under an advisory lock: a writer killed midway leaves the
+// snapshots before it as they were, and two replicas never write at once.
+//
+// What: Bleve's online copy (bleve.IndexCopyable.CopyTo; v2.6.3
+// index/scorch/scorch.go CopyReader and snapshot_index.go CopyTo): it
+// takes a reference on the index's current in-memory root snapshot, an
+// immutable set of segments with their deletions and internal values, and
+// marks its segment files so the merger and persister keep them until the
+// copy ends; segments not yet persisted are written out by the copy. Writes
+// go on meanwhile (each batch makes a new root), so the copy is the index
+// as of one batch: documents and the watermark written in the same batch
+// (Index.apply) are copied together. The copy streams zap segments straight
+// into PostgreSQL; only root.bolt goes through a temporary file, since
+// Bleve opens it with bolt by name.
+//
+// Restore: the newest snapshot with this build's mapping version, newer
+// than the last reindex request and not older than the change log (its
+// watermark above change_log_horizon), is read into DIR/index.restore,
+// each file checked against its size and SHA-256 and each zap segment
+// against its own CRC-32, then swapped in and opened; a snapshot that
+// fails any check is skipped for the next one, and with none left the
+// index is rebuilt from PostgreSQL as before. The syncer then catches up
+// from the snapshot's watermark and checks its count against PostgreSQL
+// before it reports ready: nothing is served from a snapshot that has not
+// caught up.
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+
+	"guidancehub/internal/content"
+)
+
+// Snapshots is where index snapshots are kept: PostgreSQL (postgres.DB).
+type Snapshots interface {
+	// IndexSnapshots returns the stored snapshots, newest first.
+	IndexSnapshots(ctx context.Context) ([]content.IndexSnapshot, error)
+	// ChangeLogHorizon returns the newest transaction id whose change
+	// rows were pruned.
+	ChangeLogHorizon(ctx context.Context) (uint64, error)
+	// CountChangesSince counts public change rows at or after watermark,
+	// up to limit.
+	CountChangesSince(ctx context.Context, watermark uint64, limit int) (int, error)
+	// WriteIndexSnapshot writes one snapshot under a lock (nil when
+	// write declines or another replica is writing) and deletes all but
+	// the newest keep of each mapping version.
+	WriteIndexSnapshot(ctx context.Context, keep int, write func(have []content.IndexSnapshot, w content.ChunkWriter) (*content.IndexSnapshot, error)) (*content.IndexSnapshot, error)
+	// ReadIndexSnapshot calls fn with every chunk of a snapshot in order.
+	ReadIndexSnapshot(ctx context.Context, id int64, fn func(file string, seq int, data []byte) error) error
+}
+
+// SnapshotOptions configure index snapshots. With Store nil there are
+// none: a replica without an index rebuilds it.
+type SnapshotOptions struct {
+	Store Snapshots
+	// Every: a replica writes a snapshot when the newest usable one is
+	// older than this and the index has moved since (default 6 h). One is
+	// written at once when there is none usable (after a full rebuild).
+	Every time.Duration
+	// Changes: … or when this many public changes have been made since
+	// the newest usable one (default 2,000), which bounds a new
+	// replica's catch-up.
+	Changes int
+	// Keep is how many snapshots of each mapping version to keep
+	// (default 2: the newest, and one to fall back on).
+	Keep int
+	// Check is how often Run checks whether a snapshot is due (default
+	// 1 minute).
+	Check time.Duration
+}
+
+func (o *SnapshotOptions) defaults() {
+	if o.Every == 0 {
+		o.Every = 6 * time.Hour
+	}
+	if o.Changes == 0 {
+		o.Changes = 2000
+	}
+	if o.Keep == 0 {
+		o.Keep = 2
+	}
+	if o.Check == 0 {
+		o.Check = time.Minute
+	}
+}
+
+// snapshotState is what the live index holds, as a snapshot would record it.
+type snapshotState struct {
+	mapping   string
+	watermark uint64
+	reindex   int64
+}
+
+func (ix *Index) stateOf(idx bleve.Index) snapshotState {
+	get := func(k string) string { v, _ := idx.GetInternal([]byte(k)); return string(v) }
+	st := snapshotState{mapping: get(keyMapping)}
+	st.watermark, _ = strconv.ParseUint(get(keyWatermark), 10, 64)
+	st.reindex, _ = strconv.ParseInt(get(keyReindex), 10, 64)
+	return st
+}
+
+// usable says why a stored snapshot cannot be restored by this build
+// ("" if it can): another mapping version, a change log pruned past it,
+// or a reindex requested after it.
+func usable(s content.IndexSnapshot, horizon uint64, reindex int64) string {
+	switch {
+	case s.MappingVersion != MappingVersion:
+		return fmt.Sprintf("built with mapping version %q, this build uses %q", s.MappingVersion, MappingVersion)
+	case s.Watermark <= horizon:
+		return "the change log was pruned past it"
+	case s.Reindex < reindex:
+		return "a reindex was requested after it"
+	}
+	return ""
+}
+
+// snapshotDue says whether the live index (state st) is worth a new
+// snapshot, given those stored.
+func (s *Syncer) snapshotDue(ctx context.Context, have []content.IndexSnapshot, st snapshotState) (bool, error) {
+	o := s.opts.Snapshots
+	if st.mapping != MappingVersion {
+		return false, nil
+	}
+	horizon, err := o.Store.ChangeLogHorizon(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, h := range have {
+		if usable(h, horizon, st.reindex) != "" {
+			continue
+		}
+		// The newest usable one decides.
+		if h.Reindex > st.reindex || h.Watermark >= st.watermark {
+			return false, nil // as new as this index, or newer
+		}
+		if time.Since(h.CreatedAt) >= o.Every {
+			return true, nil
+		}
+		n, err := o.Store.CountChangesSince(ctx, h.Watermark, o.Changes)
+		return n >= o.Changes, err
+	}
+	return true, nil
+}
+
+// WriteSnapshot stores a snapshot of the live index in PostgreSQL when one
+// is due (see SnapshotOptions) and returns it; nil when none was due, the
+// index is not ready, snapshots are off or another replica is writing one.
+// Searches and updates go on meanwhile; a rebuild's swap waits for it.
+func (s *Syncer) WriteSnapshot(ctx context.Context) (*content.IndexSnapshot, error) {
+	return s.writeSnapshot(ctx, false)
+}
+
+func (s *Syncer) writeSnapshot(ctx context.Context, force bool) (*content.IndexSnapshot, error) {
+	o := s.opts.Snapshots
+	if o.Store == nil || !s.Ready() || s.damaged.Load() {
+		return nil, nil
+	}
+	s.copying.Lock()
+	defer s.copying.Unlock()
+	s.mu.RLock()
+	idx, live := s.idx, s.at == s.path
+	s.mu.RUnlock() // swaps and Close wait for s.copying: idx stays open
+	if idx == nil || !live {
+		return nil, nil
+	}
+	st := s.stateOf(idx)
+	docs, err := idx.DocCount()
+	if err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	tmp, err := os.MkdirTemp(s.opts.DataDir, "snapshot-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	snap, err := o.Store.WriteIndexSnapshot(ctx, o.Keep, func(have []content.IndexSnapshot, w content.ChunkWriter) (*content.IndexSnapshot, error) {
+		if !force {
+			if due, err := s.snapshotDue(ctx, have, st); err != nil || !due {
+				return nil, err
+			}
+		}
+		d := &snapshotDir{w: w, tmp: tmp, beforeChunk: s.snapshotHook}
+		if err := copyIndex(idx, d); err != nil {
+			return nil, err
+		}
+		// Bleve wrote root.bolt through a file of its own (it opens it
+		// with bolt by name): store it like the others.
+		f, err := os.Open(filepath.Join(tmp, "root.bolt"))
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		cw := d.writer("store/root.bolt")
+		if _, err := io.Copy(cw, f); err != nil {
+			return nil, err
+		}
+		if err := cw.Close(); err != nil {
+			return nil, err
+		}
+		return &content.IndexSnapshot{MappingVersion: st.mapping, Watermark: st.watermark, Reindex: st.reindex,
+			Documents: int64(docs), Bytes: d.bytes, Files: d.files}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if snap != nil {
+		s.m.snapshots.Inc()
+		s.opts.Logger.Info("search index snapshot written", "id", snap.ID, "documents", snap.Documents, "bytes", snap.Bytes,
+			"files", len(snap.Files), "watermark", snap.Watermark, "took", time.Since(t0).Round(time.Millisecond))
+	}
+	return snap, nil
+}
+
+// copyIndex is Bleve's online copy of idx into d, with a panic inside it
+// (a damaged index) as an error.
+func copyIndex(idx bleve.Index, d *snapshotDir) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic while copying the index: %v", p)
+		}
+	}()
+	c, ok := idx.(bleve.IndexCopyable)
+	if !ok {
+		return errors.New("the index cannot be copied online")
+	}
+	if err := c.CopyTo(d); err != nil {
+		return err
+	}
+	return d.err // a failure in a writer's Close, which Bleve ignores
+}
+
+// snapshotDir is the index.Directory Bleve copies into: every file is
+// streamed in chunks to PostgreSQL, hashed on the way, except root.bolt
+// (Bleve needs an *os.File for it), which goes to tmp and is stored last
+// under its own name.
+type snapshotDir struct {
+	w     content.ChunkWriter
+	tmp   string
+	files []content.SnapshotFile
+	bytes int64
+	err   error
+	// beforeChunk, if set, runs before each chunk is stored (tests).
+	beforeChunk func()
+}
+
+// GetWriter implements index.Directory.
+func (d *snapshotDir) GetWriter(p string) (io.WriteCloser, error) {
+	name := filepath.ToSlash(p)
+	if name == "store/root.bolt" {
+		return os.Create(filepath.Join(d.tmp, "root.bolt"))
+	}
+	return d.writer(name), nil
+}
+
+// writer streams file name (slash-separated, inside the index) to the
+// snapshot.
+func (d *snapshotDir) writer(name string) *chunkWriter {
+	return &chunkWriter{d: d, name: name, h: sha256.New(), buf: make([]byte, 0, content.SnapshotChunk)}
+}
+
+type chunkWriter struct {
+	d      *snapshotDir
+	name   string
+	h      hash.Hash
+	buf    []byte
+	seq    int
+	size   int64
+	closed bool
+}
+
+func (c *chunkWriter) Write(p []byte) (int, error) {
+	if c.d.err != nil {
+		return 0, c.d.err
+	}
+	n := len(p)
+	for len(p) > 0 {
+		k := min(len(p), cap(c.buf)-len(c.buf))
+		c.buf = append(c.buf, p[:k]...)
+		p = p[k:]
+		if len(c.buf) == cap(c.buf) {
+			if err := c.flush(); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return n, nil
+}
+
+func (c *chunkWriter) flush() error {
+	if len(c.buf) == 0 {
+		return nil
+	}
+	if c.d.beforeChunk != nil {
+		c.d.beforeChunk()
+	}
+	c.h.Write(c.buf)
+	if err := c.d.w.Put(c.name, c.seq, c.buf); err != nil {
+		c.d.err = err
+		return err
+	}
+	c.seq++
+	c.size += int64(len(c.buf))
+	c.buf = c.buf[:0]
+	return nil
+}
+
+func (c *chunkWriter) Close() error {
+	if c.closed {
+		return c.d.err
+	}
+	c.closed = true
+	if c.d.err != nil {
+		return c.d.err
+	}
+	if err := c.flush(); err != nil {
+		return err
+	}
+	c.d.files = append(c.d.files, content.SnapshotFile{Name: c.name, Size: c.size, SHA256: hex.EncodeToString(c.h.Sum(nil))})
+	c.d.bytes += c.size
+	return nil
+}
+
+// restoreSnapshot restores the newest usable snapshot as the live index
+// and reports whether it did. Snapshots that cannot be used or fail a
+// check are logged and skipped; false means: rebuild.
+func (s *Syncer) restoreSnapshot(ctx context.Context) bool {
+	o := s.opts.Snapshots
+	if o.Store == nil {
+		return false
+	}
+	log := s.opts.Logger
+	have, err := o.Store.IndexSnapshots(ctx)
+	if err != nil {
+		log.Warn("search index snapshots: cannot list them: rebuilding", "err", err)
+		return false
+	}
+	horizon, err := o.Store.ChangeLogHorizon(ctx)
+	if err != nil {
+		log.Warn("search index snapshots: rebuilding", "err", err)
+		return false
+	}
+	reindex, err := s.src.LatestReindexRequest(ctx)
+	if err != nil {
+		log.Warn("search index snapshots: rebuilding", "err", err)
+		return false
+	}
+	for _, snap := range have {
+		if why := usable(snap, horizon, reindex); why != "" {
+			log.Info("search index snapshot not usable", "id", snap.ID, "why", why)
+			continue
+		}
+		t0 := time.Now()
+		if err := s.restoreFrom(ctx, snap, horizon); err != nil {
+			if ctx.Err() != nil {
+				return false
+			}
+			log.Warn("search index snapshot not restored: trying the next", "id", snap.ID, "err", err)
+			continue
+		}
+		log.Info("search index restored from a snapshot", "id", snap.ID, "documents", snap.Documents, "bytes", snap.Bytes,
+			"written", snap.CreatedAt, "took", time.Since(t0).Round(time.Millisecond))
+		s.feed.Reset()
+		s.m.restores.Inc()
+		return true
+	}
+	if len(have) > 0 {
+		log.Info("no usable search index snapshot: rebuilding")
+	}
+	return false
+}
+
+// restoreFrom reads snapshot snap into DIR/index.restore, checks every
+// file, swaps it in and checks what it holds.
+func (s *Syncer) restoreFrom(ctx context.Context, snap content.IndexSnapshot, horizon uint64) error {
+	dir := s.path + ".restore"
+	os.RemoveAll(dir)
+	defer os.RemoveAll(dir)
+	want := map[string]content.SnapshotFile{}
+	for _, f := range snap.Files {
+		if !filepath.IsLocal(filepath.FromSlash(f.Name)) {
+			return fmt.Errorf("file name %q outside the index", f.Name)
+		}
+		want[f.Name] = f
+	}
+	var (
+		cur  *os.File
+		name string
+		h    hash.Hash
+		size int64
+		next int
+		got  = map[string]bool{}
+	)
+	finish := func() error {
+		if cur == nil {
+			return nil
+		}
+		err := cur.Close()
+		cur = nil
+		if err != nil {
+			return err
+		}
+		return checkFile(filepath.Join(dir, filepath.FromSlash(name)), want[name], size, h)
+	}
+	create := func(file string) error {
+		p := filepath.Join(dir, filepath.FromSlash(file))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		f, err := os.Create(p)
+		if err != nil {
+			return err
+		}
+		cur, name, h, size, next = f, file, sha256.New(), 0, 0
+		got[file] = true
+		return nil
+	}
+	err := s.opts.Snapshots.Store.ReadIndexSnapshot(ctx, snap.ID, func(file string, seq int, data []byte) error {
+		if file != name || cur == nil {
+			if err := finish(); err != nil {
+				return err
+			}
+			if _, ok := want[file]; !ok || got[file] {
+				return fmt.Errorf("unexpected file %q", file)
+			}
+			if err := create(file); err != nil {
+				return err
+			}
+		}
+		if seq != next {
+			return fmt.Errorf("%s: chunk %d where %d was due", file, seq, next)
+		}
+		next++
+		h.Write(data)
+		size += int64(len(data))
+		_, err := cur.Write(data)
+		return err
+	})
+	if err == nil {
+		err = finish()
+	}
+	if cur != nil {
+		cur.Close()
+	}
+	if err != nil {
+		return err
+	}
+	for _, f := range snap.Files { // empty files have no chunks
+		if !got[f.Name] {
+			if err := create(f.Name); err != nil {
+				return err
+			}
+			if err := finish(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := s.swapIn(dir, nil); err != nil {
+		return err
+	}
+	idx, done := s.current()
+	st := s.stateOf(idx)
+	done()
+	switch {
+	case st.mapping != MappingVersion:
+		return fmt.Errorf("the index inside has mapping version %q, this build uses %q", st.mapping, MappingVersion)
+	case st.watermark <= horizon:
+		return fmt.Errorf("the index inside is at %d, the change log was pruned up to %d", st.watermark, horizon)
+	}
+	return nil
+}
+
+// checkFile checks a restored file against its description: size and
+// SHA-256, and for a zap segment its own trailing CRC-32.
+func checkFile(p string, want content.SnapshotFile, size int64, h hash.Hash) error {
+	if size != want.Size {
+		return fmt.Errorf("%s: %d bytes, the snapshot says %d", want.Name, size, want.Size)
+	}
+	if sum := hex.EncodeToString(h.Sum(nil)); sum != want.SHA256 {
+		return fmt.Errorf("%s: SHA-256 %s, the snapshot says %s", want.Name, sum, want.SHA256)
+	}
+	if strings.HasSuffix(p, ".zap") {
+		return checkSegment(p)
+	}
+	return nil
+}
