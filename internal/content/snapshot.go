@@ -35,5 +35,6 @@ const SnapshotChunk = 1 << 20
 // ChunkWriter stores the pieces of one index snapshot being written:
 // piece seq (0, 1, …) of file, at most SnapshotChunk bytes.
 type ChunkWriter interface {
+	// Put stores piece seq of file (data is not kept after it returns).
 	Put(file string, seq int, data []byte) error
 }

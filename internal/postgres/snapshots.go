@@ -167,15 +167,21 @@ func (db *DB) WriteIndexSnapshot(ctx context.Context, keep int, write func(have 
 
 var errDeclined = errors.New("declined")
 
-// ReadIndexSnapshot calls fn with every chunk of snapshot id in order
-// (file by file, seq ascending), in one statement: a snapshot deleted
-// meanwhile is still read whole. fn must not keep data after it returns.
-func (db *DB) ReadIndexSnapshot(ctx context.Context, id int64, fn func(file string, seq int, data []byte) error) error {
+// ReadIndexSnapshot calls fn with the chunks of snapshot id whose seq
+// is part modulo parts (0 ≤ part < parts; several parts are read at once
+// on their own connections), file by file, seq ascending, in one
+// statement: a snapshot deleted meanwhile is still read whole by a part
+// that started before. fn must not keep data after it returns.
+func (db *DB) ReadIndexSnapshot(ctx context.Context, id int64, part, parts int, fn func(file string, seq int, data []byte) error) error {
+	if parts < 1 || part < 0 || part >= parts {
+		return fmt.Errorf("read index snapshot: part %d of %d", part, parts)
+	}
 	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT file, seq, data FROM index_snapshot_chunks WHERE snapshot_id = $1 ORDER BY file, seq`, id)
+		rows, err := tx.Query(ctx, `SELECT file, seq, data FROM index_snapshot_chunks WHERE snapshot_id = $1 AND seq % $3 = $2
+			ORDER BY file, seq`, id, part, parts)
 		if err != nil {
 			return err
 		}

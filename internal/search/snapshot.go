@@ -33,12 +33,15 @@ package search
 // caught up.
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
+	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
@@ -65,8 +68,9 @@ type Snapshots interface {
 	// write declines or another replica is writing) and deletes all but
 	// the newest keep of each mapping version.
 	WriteIndexSnapshot(ctx context.Context, keep int, write func(have []content.IndexSnapshot, w content.ChunkWriter) (*content.IndexSnapshot, error)) (*content.IndexSnapshot, error)
-	// ReadIndexSnapshot calls fn with every chunk of a snapshot in order.
-	ReadIndexSnapshot(ctx context.Context, id int64, fn func(file string, seq int, data []byte) error) error
+	// ReadIndexSnapshot calls fn with the chunks of a snapshot whose seq
+	// is part modulo parts.
+	ReadIndexSnapshot(ctx context.Context, id int64, part, parts int, fn func(file string, seq int, data []byte) error) error
 }
 
 // SnapshotOptions configure index snapshots. With Store nil there are
@@ -74,8 +78,9 @@ type Snapshots interface {
 type SnapshotOptions struct {
 	Store Snapshots
 	// Every: a replica writes a snapshot when the newest usable one is
-	// older than this and the index has moved since (default 6 h). One is
-	// written at once when there is none usable (after a full rebuild).
+	// older than this and the index has moved since (default 6 h). When
+	// none is usable, a replica writes one at once after its own full
+	// rebuild, else once it has served for Every.
 	Every time.Duration
 	// Changes: … or when this many public changes have been made since
 	// the newest usable one (default 2,000), which bounds a new
@@ -159,7 +164,11 @@ func (s *Syncer) snapshotDue(ctx context.Context, have []content.IndexSnapshot, 
 		n, err := o.Store.CountChangesSince(ctx, h.Watermark, o.Changes)
 		return n >= o.Changes, err
 	}
-	return true, nil
+	// None usable: write one after this replica's own full rebuild (the
+	// first replica of a deployment, a mapping change, a reindex), else
+	// once it has served for Every. An index merely opened at start-up
+	// (a restart) does not copy gigabytes into PostgreSQL at once.
+	return s.rebuilt.Load() || time.Since(s.liveSince) >= o.Every, nil
 }
 
 // WriteSnapshot stores a snapshot of the live index in PostgreSQL when one
@@ -225,6 +234,7 @@ func (s *Syncer) writeSnapshot(ctx context.Context, force bool) (*content.IndexS
 		return nil, err
 	}
 	if snap != nil {
+		s.rebuilt.Store(false)
 		s.m.snapshots.Inc()
 		s.opts.Logger.Info("search index snapshot written", "id", snap.ID, "documents", snap.Documents, "bytes", snap.Bytes,
 			"files", len(snap.Files), "watermark", snap.Watermark, "took", time.Since(t0).Round(time.Millisecond))
@@ -390,89 +400,76 @@ func (s *Syncer) restoreSnapshot(ctx context.Context) bool {
 	return false
 }
 
+// restoreParts is how many connections read a snapshot at once: reading
+// is PostgreSQL's work (fetching 1 MiB rows out of TOAST), one core each.
+const restoreParts = 4
+
 // restoreFrom reads snapshot snap into DIR/index.restore, checks every
 // file, swaps it in and checks what it holds.
 func (s *Syncer) restoreFrom(ctx context.Context, snap content.IndexSnapshot, horizon uint64) error {
 	dir := s.path + ".restore"
 	os.RemoveAll(dir)
 	defer os.RemoveAll(dir)
-	want := map[string]content.SnapshotFile{}
+	files := map[string]*os.File{}
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
 	for _, f := range snap.Files {
-		if !filepath.IsLocal(filepath.FromSlash(f.Name)) {
-			return fmt.Errorf("file name %q outside the index", f.Name)
+		if !filepath.IsLocal(filepath.FromSlash(f.Name)) || files[f.Name] != nil {
+			return fmt.Errorf("file name %q outside the index or twice", f.Name)
 		}
-		want[f.Name] = f
-	}
-	var (
-		cur  *os.File
-		name string
-		h    hash.Hash
-		size int64
-		next int
-		got  = map[string]bool{}
-	)
-	finish := func() error {
-		if cur == nil {
-			return nil
-		}
-		err := cur.Close()
-		cur = nil
-		if err != nil {
-			return err
-		}
-		return checkFile(filepath.Join(dir, filepath.FromSlash(name)), want[name], size, h)
-	}
-	create := func(file string) error {
-		p := filepath.Join(dir, filepath.FromSlash(file))
+		p := filepath.Join(dir, filepath.FromSlash(f.Name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err
 		}
-		f, err := os.Create(p)
+		w, err := os.Create(p)
 		if err != nil {
 			return err
 		}
-		cur, name, h, size, next = f, file, sha256.New(), 0, 0
-		got[file] = true
-		return nil
+		files[f.Name] = w
 	}
-	err := s.opts.Snapshots.Store.ReadIndexSnapshot(ctx, snap.ID, func(file string, seq int, data []byte) error {
-		if file != name || cur == nil {
-			if err := finish(); err != nil {
+	// Chunks arrive in parallel parts and are written where they belong:
+	// chunk seq of a file starts at seq × SnapshotChunk. Each file is then
+	// checked whole (size and SHA-256), which also catches a chunk
+	// missing, repeated or of the wrong length.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, restoreParts)
+	for part := 0; part < restoreParts; part++ {
+		go func() {
+			err := s.opts.Snapshots.Store.ReadIndexSnapshot(ctx, snap.ID, part, restoreParts, func(file string, seq int, data []byte) error {
+				w, ok := files[file]
+				if !ok {
+					return fmt.Errorf("unexpected file %q", file)
+				}
+				_, err := w.WriteAt(data, int64(seq)*content.SnapshotChunk)
 				return err
+			})
+			if err != nil {
+				cancel()
 			}
-			if _, ok := want[file]; !ok || got[file] {
-				return fmt.Errorf("unexpected file %q", file)
-			}
-			if err := create(file); err != nil {
-				return err
-			}
-		}
-		if seq != next {
-			return fmt.Errorf("%s: chunk %d where %d was due", file, seq, next)
-		}
-		next++
-		h.Write(data)
-		size += int64(len(data))
-		_, err := cur.Write(data)
-		return err
-	})
-	if err == nil {
-		err = finish()
+			errs <- err
+		}()
 	}
-	if cur != nil {
-		cur.Close()
+	var err error
+	for range restoreParts {
+		if e := <-errs; err == nil {
+			err = e
+		}
 	}
 	if err != nil {
 		return err
 	}
-	for _, f := range snap.Files { // empty files have no chunks
-		if !got[f.Name] {
-			if err := create(f.Name); err != nil {
-				return err
-			}
-			if err := finish(); err != nil {
-				return err
-			}
+	for _, f := range snap.Files {
+		w := files[f.Name]
+		delete(files, f.Name)
+		if err := w.Close(); err != nil {
+			return err
+		}
+		if err := checkFile(filepath.Join(dir, filepath.FromSlash(f.Name)), f); err != nil {
+			return err
 		}
 	}
 	if err := s.swapIn(dir, nil); err != nil {
@@ -491,16 +488,44 @@ func (s *Syncer) restoreFrom(ctx context.Context, snap content.IndexSnapshot, ho
 }
 
 // checkFile checks a restored file against its description: size and
-// SHA-256, and for a zap segment its own trailing CRC-32.
-func checkFile(p string, want content.SnapshotFile, size int64, h hash.Hash) error {
-	if size != want.Size {
-		return fmt.Errorf("%s: %d bytes, the snapshot says %d", want.Name, size, want.Size)
+// SHA-256, and for a zap segment its own trailing CRC-32 (IEEE,
+// big-endian, over every byte before it: zapx persistFooter), in one read.
+func checkFile(p string, want content.SnapshotFile) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return err
 	}
-	if sum := hex.EncodeToString(h.Sum(nil)); sum != want.SHA256 {
-		return fmt.Errorf("%s: SHA-256 %s, the snapshot says %s", want.Name, sum, want.SHA256)
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
 	}
-	if strings.HasSuffix(p, ".zap") {
-		return checkSegment(p)
+	if fi.Size() != want.Size {
+		return fmt.Errorf("%s: %d bytes, the snapshot says %d", want.Name, fi.Size(), want.Size)
+	}
+	zap := strings.HasSuffix(want.Name, ".zap")
+	if zap && fi.Size() < 4 {
+		return fmt.Errorf("%s: %d bytes, too short for a segment", want.Name, fi.Size())
+	}
+	sum, crc := sha256.New(), crc32.NewIEEE()
+	body := fi.Size()
+	if zap {
+		body -= 4
+	}
+	if _, err := io.Copy(io.MultiWriter(sum, crc), io.LimitReader(f, body)); err != nil {
+		return fmt.Errorf("%s: %w", want.Name, err)
+	}
+	var tail bytes.Buffer
+	if _, err := io.Copy(io.MultiWriter(sum, &tail), f); err != nil {
+		return fmt.Errorf("%s: %w", want.Name, err)
+	}
+	if got := hex.EncodeToString(sum.Sum(nil)); got != want.SHA256 {
+		return fmt.Errorf("%s: SHA-256 %s, the snapshot says %s", want.Name, got, want.SHA256)
+	}
+	if zap {
+		if stored := binary.BigEndian.Uint32(tail.Bytes()); crc.Sum32() != stored {
+			return fmt.Errorf("%s: segment checksum %08x, the segment says %08x", want.Name, crc.Sum32(), stored)
+		}
 	}
 	return nil
 }

@@ -2,6 +2,8 @@ package search_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -48,9 +50,14 @@ func snapshotLibrary(t *testing.T, db *postgres.DB, n int) {
 // replica would, and returns it with its metrics.
 func replica(t *testing.T, db *postgres.DB, dir string) (*search.Syncer, *prometheus.Registry) {
 	t.Helper()
+	return replicaWith(t, db, dir, search.SnapshotOptions{})
+}
+
+func replicaWith(t *testing.T, db *postgres.DB, dir string, o search.SnapshotOptions) (*search.Syncer, *prometheus.Registry) {
+	t.Helper()
 	reg := prometheus.NewRegistry()
-	s, err := search.NewSyncer(db, search.Options{DataDir: dir, Poll: time.Hour, Metrics: search.NewMetrics(reg),
-		Snapshots: search.SnapshotOptions{Store: db, Check: time.Hour}})
+	o.Store, o.Check = db, time.Hour
+	s, err := search.NewSyncer(db, search.Options{DataDir: dir, Poll: time.Hour, Metrics: search.NewMetrics(reg), Snapshots: o})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,6 +349,30 @@ func TestUnusableSnapshotsFallBack(t *testing.T) {
 		}
 		check(t, "rebuilt")
 	})
+	t.Run("segment damaged on the writer's disk", func(t *testing.T) {
+		// The copy is byte for byte, so the SHA-256 matches the damage:
+		// the segment's own CRC-32 is what finds it.
+		dir := t.TempDir()
+		c, _ := replica(t, db, dir)
+		segs, _ := filepath.Glob(filepath.Join(dir, "index", "store", "*.zap"))
+		if len(segs) == 0 {
+			t.Fatal("no segment files")
+		}
+		f, err := os.OpenFile(segs[0], os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b [1]byte
+		f.ReadAt(b[:], 20)
+		b[0] ^= 0xff
+		f.WriteAt(b[:], 20)
+		f.Close()
+		exec(`DELETE FROM index_snapshots`)
+		if s, err := search.ForceSnapshot(ctx, c); err != nil || s == nil {
+			t.Fatal(s, err)
+		}
+		check(t, "rebuilt")
+	})
 	t.Run("mapping version inside differs from the row", func(t *testing.T) {
 		c, _ := replica(t, db, t.TempDir())
 		if err := search.SetStoredMapping(c, "old"); err != nil {
@@ -455,5 +486,69 @@ func TestSnapshotsPruned(t *testing.T) {
 	db.Pool().QueryRow(ctx, `SELECT count(DISTINCT snapshot_id) FROM index_snapshot_chunks`).Scan(&chunkOwners)
 	if chunkOwners != 2 {
 		t.Errorf("chunks of %d snapshots left, want 2", chunkOwners)
+	}
+}
+
+// TestSnapshotDue: when a replica writes a snapshot on its own. With none
+// usable: at once after its own full rebuild, but not after merely
+// opening its index at a restart until it has served for Every. With one
+// usable: not while the index has not moved past it; once Every has
+// passed since it; or once Changes public changes were made after it.
+func TestSnapshotDue(t *testing.T) {
+	db := testdb.Open(t, postgres.Options{})
+	snapshotLibrary(t, db, 5)
+	dir := t.TempDir()
+	due := func(s *search.Syncer) bool {
+		t.Helper()
+		snap, err := s.WriteSnapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return snap != nil
+	}
+	a, _ := replica(t, db, dir) // rebuilds
+	a.Close()
+	a, _ = replica(t, db, dir) // a restart: opens the index
+	if due(a) {
+		t.Error("a restarted replica with no usable snapshot wrote one at once")
+	}
+	a.Close()
+	a, _ = replicaWith(t, db, dir, search.SnapshotOptions{Every: time.Millisecond})
+	time.Sleep(5 * time.Millisecond)
+	if !due(a) {
+		t.Error("no snapshot once the replica had served for Every")
+	}
+	a.Close()
+	a, _ = replicaWith(t, db, dir, search.SnapshotOptions{Changes: 2})
+	if due(a) {
+		t.Error("a snapshot though the index has not moved since the last")
+	}
+	publish(t, db, "one", "One")
+	if err := a.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if due(a) {
+		t.Error("a snapshot after 1 change, Changes 2, and within Every")
+	}
+	publish(t, db, "two", "Two")
+	if err := a.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !due(a) {
+		t.Error("no snapshot after 2 changes, Changes 2")
+	}
+	fresh, _ := replica(t, db, t.TempDir()) // restores: not a rebuild
+	publish(t, db, "three", "Three")
+	if err := fresh.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if due(fresh) {
+		t.Error("a restored replica wrote a snapshot after 1 change, within Every")
+	}
+	a.Close()
+	a, _ = replicaWith(t, db, dir, search.SnapshotOptions{Every: time.Millisecond})
+	time.Sleep(5 * time.Millisecond)
+	if !due(a) {
+		t.Error("no snapshot once the newest was older than Every and the index had moved")
 	}
 }

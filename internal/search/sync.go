@@ -64,6 +64,10 @@ type Syncer struct {
 	// background; snapshots waits for it when Run ends.
 	snapshotting atomic.Bool
 	snapshots    sync.WaitGroup
+	// rebuilt is set by a full rebuild and cleared by a snapshot written
+	// after it; liveSince is when Start finished.
+	rebuilt   atomic.Bool
+	liveSince time.Time
 	// snapshotHook, if set, runs before each chunk of a snapshot is
 	// stored (tests stop a writer midway with it).
 	snapshotHook func()
@@ -153,6 +157,7 @@ func (s *Syncer) start(ctx context.Context) error {
 	// A restart over a current index applies nothing: its position is the
 	// watermark stored with it.
 	s.pos.watermark.CompareAndSwap(0, s.watermark())
+	s.liveSince = time.Now()
 	s.ready.Store(true)
 	return nil
 }
@@ -310,6 +315,7 @@ func (s *Syncer) Rebuild(ctx context.Context, reindex string) error {
 		return err
 	}
 	s.needRebuild = false
+	s.rebuilt.Store(true)
 	s.feed.Reset()
 	return nil
 }
