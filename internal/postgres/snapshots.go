@@ -102,16 +102,16 @@ func (w *snapshotWriter) Put(file string, seq int, data []byte) error {
 }
 
 // WriteIndexSnapshot writes a snapshot in one transaction, holding an
-// advisory lock so that one replica writes at a time. write gets the
-// snapshots already stored (read under the lock) and a writer for the
-// chunks; it returns the snapshot's description, or nil to write nothing
-// (one as new is there already). keep is how many snapshots of each
+// advisory lock so that one replica writes at a time. due gets the
+// snapshots already stored (read under the lock) and says whether to write
+// one; write gets a writer for the chunks and returns the snapshot's
+// description. keep is how many snapshots of each
 // mapping version to keep: older ones, and any the change log was pruned
 // past, are deleted in the same transaction. It returns the snapshot
 // written, or nil when write declined or another replica holds the lock.
 // If the process dies midway the transaction rolls back and the snapshots
 // before it stay as they were.
-func (db *DB) WriteIndexSnapshot(ctx context.Context, keep int, write func(have []content.IndexSnapshot, w content.ChunkWriter) (*content.IndexSnapshot, error)) (*content.IndexSnapshot, error) {
+func (db *DB) WriteIndexSnapshot(ctx context.Context, keep int, due func(have []content.IndexSnapshot) (bool, error), write func(w content.ChunkWriter) (*content.IndexSnapshot, error)) (*content.IndexSnapshot, error) {
 	var out *content.IndexSnapshot
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		var locked bool
@@ -125,16 +125,19 @@ func (db *DB) WriteIndexSnapshot(ctx context.Context, keep int, write func(have 
 		if err != nil {
 			return err
 		}
+		if ok, err := due(have); err != nil || !ok {
+			if err == nil {
+				err = errDeclined
+			}
+			return err
+		}
 		var id int64
 		if err := tx.QueryRow(ctx, `INSERT INTO index_snapshots (mapping_version, watermark, reindex, documents, bytes, files)
 			VALUES ('', '0', 0, 0, 0, '[]') RETURNING id`).Scan(&id); err != nil {
 			return err
 		}
-		s, err := write(have, &snapshotWriter{ctx: ctx, tx: tx, id: id})
-		if err != nil || s == nil {
-			if err == nil {
-				err = errDeclined
-			}
+		s, err := write(&snapshotWriter{ctx: ctx, tx: tx, id: id})
+		if err != nil {
 			return err
 		}
 		files, err := json.Marshal(s.Files)

@@ -64,10 +64,10 @@ type Snapshots interface {
 	// CountChangesSince counts public change rows at or after watermark,
 	// up to limit.
 	CountChangesSince(ctx context.Context, watermark uint64, limit int) (int, error)
-	// WriteIndexSnapshot writes one snapshot under a lock (nil when
-	// write declines or another replica is writing) and deletes all but
-	// the newest keep of each mapping version.
-	WriteIndexSnapshot(ctx context.Context, keep int, write func(have []content.IndexSnapshot, w content.ChunkWriter) (*content.IndexSnapshot, error)) (*content.IndexSnapshot, error)
+	// WriteIndexSnapshot writes one snapshot under a lock if due says so
+	// (nil when not, or when another replica is writing) and deletes all
+	// but the newest keep of each mapping version.
+	WriteIndexSnapshot(ctx context.Context, keep int, due func(have []content.IndexSnapshot) (bool, error), write func(w content.ChunkWriter) (*content.IndexSnapshot, error)) (*content.IndexSnapshot, error)
 	// ReadIndexSnapshot calls fn with the chunks of a snapshot whose seq
 	// is part modulo parts.
 	ReadIndexSnapshot(ctx context.Context, id int64, part, parts int, fn func(file string, seq int, data []byte) error) error
@@ -203,12 +203,13 @@ func (s *Syncer) writeSnapshot(ctx context.Context, force bool) (*content.IndexS
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	snap, err := o.Store.WriteIndexSnapshot(ctx, o.Keep, func(have []content.IndexSnapshot, w content.ChunkWriter) (*content.IndexSnapshot, error) {
-		if !force {
-			if due, err := s.snapshotDue(ctx, have, st); err != nil || !due {
-				return nil, err
-			}
+	due := func(have []content.IndexSnapshot) (bool, error) {
+		if force {
+			return true, nil
 		}
+		return s.snapshotDue(ctx, have, st)
+	}
+	snap, err := o.Store.WriteIndexSnapshot(ctx, o.Keep, due, func(w content.ChunkWriter) (*content.IndexSnapshot, error) {
 		d := &snapshotDir{w: w, tmp: tmp, beforeChunk: s.snapshotHook}
 		if err := copyIndex(idx, d); err != nil {
 			return nil, err
