@@ -3,11 +3,11 @@ package postgres
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"guidancehub/internal/content"
 )
@@ -39,11 +39,11 @@ func scanSnapshot(row pgx.CollectableRow) (content.IndexSnapshot, error) {
 func listSnapshots(ctx context.Context, q interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }) ([]content.IndexSnapshot, error) {
-	rows, _ := q.Query(ctx, `SELECT `+snapshotColumns+` FROM index_snapshots ORDER BY id DESC`)
+	rows, _ := q.Query(ctx, `SELECT `+snapshotColumns+` FROM index_snapshots WHERE complete ORDER BY id DESC`)
 	return pgx.CollectRows(rows, scanSnapshot)
 }
 
-// IndexSnapshots returns the stored search index snapshots, newest first
+// IndexSnapshots returns the complete search index snapshots, newest first
 // (by id: a later writer always has a larger id, since writers take turns
 // under a lock), as descriptions only, not their bytes.
 func (db *DB) IndexSnapshots(ctx context.Context) ([]content.IndexSnapshot, error) {
@@ -81,11 +81,12 @@ func (db *DB) CountChangesSince(ctx context.Context, watermark uint64, limit int
 	return n, nil
 }
 
-// snapshotWriter stores the chunks of one snapshot being written.
+// snapshotWriter stores the chunks of one snapshot being written, each in
+// its own short transaction on the writer's connection.
 type snapshotWriter struct {
-	ctx context.Context
-	tx  pgx.Tx
-	id  int64
+	ctx  context.Context
+	conn *pgxpool.Conn
+	id   int64
 }
 
 // Put stores chunk seq (0, 1, …) of file: at most content.SnapshotChunk
@@ -94,81 +95,99 @@ func (w *snapshotWriter) Put(file string, seq int, data []byte) error {
 	if len(data) > content.SnapshotChunk {
 		return fmt.Errorf("snapshot chunk of %d bytes: at most %d", len(data), content.SnapshotChunk)
 	}
-	if _, err := w.tx.Exec(w.ctx, `INSERT INTO index_snapshot_chunks (snapshot_id, file, seq, data) VALUES ($1, $2, $3, $4)`,
+	if _, err := w.conn.Exec(w.ctx, `INSERT INTO index_snapshot_chunks (snapshot_id, file, seq, data) VALUES ($1, $2, $3, $4)`,
 		w.id, file, seq, data); err != nil {
 		return fmt.Errorf("snapshot chunk %s/%d: %w", file, seq, domainError(err))
 	}
 	return nil
 }
 
-// WriteIndexSnapshot writes a snapshot in one transaction, holding an
-// advisory lock so that one replica writes at a time. due gets the
-// snapshots already stored (read under the lock) and says whether to write
-// one; write gets a writer for the chunks and returns the snapshot's
-// description. keep is how many snapshots of each
-// mapping version to keep: older ones, and any the change log was pruned
-// past, are deleted in the same transaction. It returns the snapshot
-// written, or nil when write declined or another replica holds the lock.
-// If the process dies midway the transaction rolls back and the snapshots
-// before it stay as they were.
+// WriteIndexSnapshot writes a snapshot while holding an advisory lock (on
+// its own connection, so that one replica writes at a time and a writer
+// that dies releases it). Under the lock it first deletes what a writer
+// that died midway left (incomplete snapshots); due then gets the complete
+// snapshots and says whether to write one; write gets a writer for the
+// chunks (each stored in its own short transaction: one long transaction
+// would hold back every change-log reader's watermark while it ran) and
+// returns the snapshot's description. The snapshot is marked complete, and
+// all but the newest keep of each mapping version, and any the change log
+// was pruned past, deleted, in one last transaction. It returns the
+// snapshot written, or nil when due declined or another replica holds the
+// lock. Until it is complete no reader sees it, so a writer that dies
+// midway leaves the snapshots before it as they were.
 func (db *DB) WriteIndexSnapshot(ctx context.Context, keep int, due func(have []content.IndexSnapshot) (bool, error), write func(w content.ChunkWriter) (*content.IndexSnapshot, error)) (*content.IndexSnapshot, error) {
-	var out *content.IndexSnapshot
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		var locked bool
-		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, lockSnapshot).Scan(&locked); err != nil || !locked {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
-			return err
-		}
-		have, err := listSnapshots(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if ok, err := due(have); err != nil || !ok {
-			if err == nil {
-				err = errDeclined
-			}
-			return err
-		}
-		var id int64
-		if err := tx.QueryRow(ctx, `INSERT INTO index_snapshots (mapping_version, watermark, reindex, documents, bytes, files)
-			VALUES ('', '0', 0, 0, 0, '[]') RETURNING id`).Scan(&id); err != nil {
-			return err
-		}
-		s, err := write(&snapshotWriter{ctx: ctx, tx: tx, id: id})
-		if err != nil {
-			return err
-		}
-		files, err := json.Marshal(s.Files)
-		if err != nil {
-			return err
-		}
-		if err := tx.QueryRow(ctx, `UPDATE index_snapshots SET mapping_version = $2, watermark = $3::text::xid8, reindex = $4,
-			documents = $5, bytes = $6, files = $7, created_at = clock_timestamp() WHERE id = $1 RETURNING created_at`,
-			id, s.MappingVersion, strconv.FormatUint(s.Watermark, 10), s.Reindex, s.Documents, s.Bytes, files).Scan(&s.CreatedAt); err != nil {
-			return err
-		}
-		s.ID = id
-		if _, err := tx.Exec(ctx, `DELETE FROM index_snapshots s WHERE s.id <> $1 AND (
-				s.watermark <= (SELECT pruned_txid FROM change_log_horizon)
-				OR (SELECT count(*) FROM index_snapshots n WHERE n.mapping_version = s.mapping_version
-					AND n.id > s.id) >= $2)`, id, keep); err != nil {
-			return err
-		}
-		out = s
-		return nil
-	})
-	if errors.Is(err, errDeclined) {
-		return nil, nil
-	}
+	s, err := db.writeIndexSnapshot(ctx, keep, due, write)
 	if err != nil {
 		return nil, fmt.Errorf("write index snapshot: %w", domainError(err))
 	}
-	return out, nil
+	return s, nil
 }
 
-var errDeclined = errors.New("declined")
+func (db *DB) writeIndexSnapshot(ctx context.Context, keep int, due func(have []content.IndexSnapshot) (bool, error), write func(w content.ChunkWriter) (*content.IndexSnapshot, error)) (*content.IndexSnapshot, error) {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Release()
+	var locked bool
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, lockSnapshot).Scan(&locked); err != nil || !locked {
+		return nil, err
+	}
+	defer func() {
+		// On a broken connection the session, and its lock, are gone.
+		if _, err := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockSnapshot); err != nil {
+			conn.Conn().Close(context.WithoutCancel(ctx))
+		}
+	}()
+	// Chunks are 1 MiB; deleting a whole snapshot may take longer than a
+	// statement is allowed. Reset before the connection goes back.
+	if _, err := conn.Exec(ctx, `SET statement_timeout = 0`); err != nil {
+		return nil, err
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), `RESET statement_timeout`)
+	if _, err := conn.Exec(ctx, `DELETE FROM index_snapshots WHERE NOT complete`); err != nil {
+		return nil, err
+	}
+	have, err := listSnapshots(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	if ok, err := due(have); err != nil || !ok {
+		return nil, err
+	}
+	var id int64
+	if err := conn.QueryRow(ctx, `INSERT INTO index_snapshots (mapping_version, watermark, reindex, documents, bytes, files)
+		VALUES ('', '0', 0, 0, 0, '[]') RETURNING id`).Scan(&id); err != nil {
+		return nil, err
+	}
+	s, err := write(&snapshotWriter{ctx: ctx, conn: conn, id: id})
+	if err != nil {
+		// Best effort; else the next writer deletes it.
+		conn.Exec(context.WithoutCancel(ctx), `DELETE FROM index_snapshots WHERE id = $1`, id)
+		return nil, err
+	}
+	files, err := json.Marshal(s.Files)
+	if err != nil {
+		return nil, err
+	}
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `UPDATE index_snapshots SET mapping_version = $2, watermark = $3::text::xid8, reindex = $4,
+			documents = $5, bytes = $6, files = $7, created_at = clock_timestamp(), complete = true WHERE id = $1 RETURNING created_at`,
+			id, s.MappingVersion, strconv.FormatUint(s.Watermark, 10), s.Reindex, s.Documents, s.Bytes, files).Scan(&s.CreatedAt); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM index_snapshots s WHERE s.id <> $1 AND (
+				s.watermark <= (SELECT pruned_txid FROM change_log_horizon)
+				OR (SELECT count(*) FROM index_snapshots n WHERE n.complete AND n.mapping_version = s.mapping_version
+					AND n.id > s.id) >= $2)`, id, keep)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.ID = id
+	return s, nil
+}
 
 // ReadIndexSnapshot calls fn with the chunks of snapshot id whose seq
 // is part modulo parts (0 ≤ part < parts; several parts are read at once

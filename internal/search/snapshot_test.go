@@ -224,13 +224,15 @@ func TestSnapshotRestoreThenCatchUp(t *testing.T) {
 
 // TestSnapshotWhileWriting: a snapshot copied while the index keeps
 // applying changes is the index as of one batch: a replica restoring it
-// catches up to exactly PostgreSQL.
+// catches up to exactly PostgreSQL. The change-log watermark keeps moving
+// meanwhile.
 func TestSnapshotWhileWriting(t *testing.T) {
 	db := testdb.Open(t, postgres.Options{})
 	snapshotLibrary(t, db, 30)
 	a, _ := replica(t, db, t.TempDir())
 	n := 0
 	var hookErr error
+	var marks []uint64 // the change-log watermark after each change
 	search.SetSnapshotHook(a, func() {
 		// Between chunks of the copy: a change is made and applied.
 		n++
@@ -244,6 +246,8 @@ func TestSnapshotWhileWriting(t *testing.T) {
 		if err != nil && hookErr == nil {
 			hookErr = err
 		}
+		w, _ := a.Position()
+		marks = append(marks, w)
 	})
 	if snap, err := search.ForceSnapshot(ctx, a); err != nil || snap == nil {
 		t.Fatalf("snapshot: %v, %v", snap, err)
@@ -253,6 +257,13 @@ func TestSnapshotWhileWriting(t *testing.T) {
 	}
 	if n < 2 {
 		t.Fatalf("only %d changes during the copy", n)
+	}
+	// Writing a snapshot holds no transaction open across chunks, which
+	// would hold every change-log reader's watermark back until it ended.
+	for i := 1; i < len(marks); i++ {
+		if marks[i] <= marks[i-1] {
+			t.Errorf("watermark %d after change %d, %d after the one before: held back by the snapshot being written", marks[i], i+1, marks[i-1])
+		}
 	}
 	b, regB := replica(t, db, t.TempDir())
 	if got := startedFrom(t, regB); got != "restored" {
@@ -443,17 +454,23 @@ func TestSnapshotWriterKilledMidway(t *testing.T) {
 	if len(have) != 1 || have[0].ID != before.ID {
 		t.Fatalf("snapshots after the kill: %+v, want only %d", have, before.ID)
 	}
-	var orphans int
-	db.Pool().QueryRow(ctx, `SELECT count(*) FROM index_snapshot_chunks WHERE snapshot_id <> $1`, before.ID).Scan(&orphans)
-	if orphans != 0 {
-		t.Errorf("%d chunks of the killed snapshot left", orphans)
-	}
 	b, reg := replica(t, db, t.TempDir())
 	if got := startedFrom(t, reg); got != "restored" {
 		t.Errorf("new replica: %s, want restored from the previous snapshot", got)
 	}
 	if got, want := indexedIDs(t, b), publishedIDs(t, db); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("replica holds %v, PostgreSQL publishes %v", got, want)
+	}
+	// The next writer clears what the killed one left.
+	search.SetSnapshotHook(a, nil)
+	if s, err := search.ForceSnapshot(ctx, other); err != nil || s == nil {
+		t.Fatalf("the next writer: %v, %v", s, err)
+	}
+	var incomplete, orphans int
+	db.Pool().QueryRow(ctx, `SELECT count(*) FROM index_snapshots WHERE NOT complete`).Scan(&incomplete)
+	db.Pool().QueryRow(ctx, `SELECT count(*) FROM index_snapshot_chunks c JOIN index_snapshots s ON s.id = c.snapshot_id WHERE NOT s.complete`).Scan(&orphans)
+	if incomplete != 0 || orphans != 0 {
+		t.Errorf("after the next writer: %d incomplete snapshots, %d of their chunks left", incomplete, orphans)
 	}
 }
 

@@ -1,8 +1,10 @@
 -- Search index snapshots, so that a new replica (sharing only PostgreSQL
 -- with the others) restores an index and catches up from the change log
--- instead of rebuilding it from every resource. One row per snapshot,
--- written in one transaction with its chunks: a snapshot is there whole or
--- not at all. See internal/search/snapshot.go.
+-- instead of rebuilding it from every resource. One row per snapshot; its
+-- chunks are written each in a short transaction (a long one would hold
+-- back every change-log reader's watermark) and the row is marked complete
+-- last: readers see only complete snapshots, and the next writer deletes
+-- what a writer that died midway left. See internal/search/snapshot.go.
 CREATE TABLE index_snapshots (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     created_at      timestamptz NOT NULL DEFAULT now(),
@@ -17,7 +19,8 @@ CREATE TABLE index_snapshots (
     documents       bigint NOT NULL,
     bytes           bigint NOT NULL,
     -- [{"name": "store/….zap", "size": n, "sha256": "hex"}, …]
-    files           jsonb NOT NULL
+    files           jsonb NOT NULL,
+    complete        boolean NOT NULL DEFAULT false
 );
 
 -- The files' bytes, in chunks of at most 1 MiB in order. Zap segments are
