@@ -89,6 +89,12 @@ func startHub(t *testing.T, vars map[string]string) *hub {
 		// Tests poll fast; TestRateLimit checks the real limits.
 		vars["HUB_RATE_LIMITS"] = testRates
 	}
+	if vars["HUB_INDEX_SNAPSHOTS"] == "" {
+		// A hub that rebuilt its index copies it into PostgreSQL in the
+		// background: work for the snapshot tests only
+		// (TestNewReplicaStartsFromSnapshot turns it on).
+		vars["HUB_INDEX_SNAPSHOTS"] = "off"
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &hub{logs: &syncBuffer{}, cancel: cancel, done: make(chan int, 1), dsn: vars["DATABASE_URL"]}
 	ready := make(chan string, 1)

@@ -37,7 +37,7 @@ func TestNewReplicaStartsFromSnapshot(t *testing.T) {
 		// A loaded machine (make test under -race) must not turn a search
 		// into a TIMEOUT here: this test is about what is answered.
 		return map[string]string{"DATABASE_URL": dsn, "HUB_RESOURCES_DIR": dir, "HUB_DATA_DIR": t.TempDir(), "HUB_PUBLIC_URL": "https://hub.example.org/",
-			"HUB_REQUEST_TIMEOUT": "60s"}
+			"HUB_REQUEST_TIMEOUT": "60s", "HUB_INDEX_SNAPSHOTS": "auto"}
 	}
 	a := startHub(t, vars())
 	if !metricLine(t, a.url, "hub_search_index_snapshots_written_total 1") {
