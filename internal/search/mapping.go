@@ -169,13 +169,14 @@ type Ranking struct {
 	// RelaxBelow: when fewer resources than this have every word, search
 	// relaxes to resources with most of the words (1: only when none).
 	RelaxBelow int
-	// TierBoost turns on, in a relaxed search, the tiers that add the
-	// words' score again for each further word a resource matches (0:
-	// only Bleve's share-of-clauses factor). Any value above 0 weighs 1:
-	// Bleve v2.6.3 ignores the boost of a BooleanQuery (its Searcher never
-	// reads BoostVal), so 3 and 10 measure the same as 1.
-	TierBoost float64
-	// PairBoost weights neighbouring query words found together.
+	// Tiers turns on, in a relaxed search, the tiers that add the words'
+	// score again for each further word a resource matches (off: only
+	// Bleve's share-of-clauses factor). A switch, not a weight: Bleve
+	// v2.6.3 ignores the boost of a BooleanQuery (its Searcher never reads
+	// BoostVal), so weights 3 and 10 measured the same as 1.
+	Tiers bool
+	// PairBoost weights the phrase score of neighbouring query words
+	// found as a phrase (the words of PairBonus; 0: off).
 	PairBoost float64
 	// CommonOptional makes words in most resources optional.
 	CommonOptional bool
@@ -188,7 +189,7 @@ type Ranking struct {
 }
 
 // DefaultRanking is the tuned ranking.
-var DefaultRanking = Ranking{Scoring: "bm25", FieldBoosts: true, PhraseBoost: 0, Synonyms: true, Recency: true, Typos: true, RelaxBelow: 10, TierBoost: 1, PairBonus: 1, PhraseFirst: 100}
+var DefaultRanking = Ranking{Scoring: "bm25", FieldBoosts: true, PhraseBoost: 0, Synonyms: true, Recency: true, Typos: true, RelaxBelow: 10, Tiers: true, PairBonus: 1, PhraseFirst: 100}
 
 // storeText makes im store title, summary and body, as mapping version 4
 // did: tests build such an index (Index.storeText) so that Bleve's own

@@ -464,17 +464,23 @@ var languageWords = map[string]string{
 const kindBoost = 0.5
 
 // plan is a parsed query ready to run: clauses every match should contain
-// (required), words that only raise a match (optional), exclusions, and
-// the whole query as a phrase (proximity).
+// (required), words that only raise a match (optional), neighbouring words
+// as phrases that raise a match (pairs), exclusions, and the whole query as
+// a phrase (proximity).
 type plan struct {
 	// browse: the query has only exclusions; it finds every resource
 	// but those, newest first.
-	browse    bool
-	tierBoost float64
-	required  []planClause
-	optional  []query.Query
-	exclude   []query.Query
-	phrase    query.Query
+	browse bool
+	// tiers: a relaxed query ranks resources with more words higher
+	// (see Ranking.Tiers).
+	tiers    bool
+	required []planClause
+	optional []query.Query
+	// pairs are optional too, and the costly part of a query: a phrase
+	// reads term positions (see rerankTop).
+	pairs   []query.Query
+	exclude []query.Query
+	phrase  query.Query
 	// languages are the languages the query names (BCP 47 primary
 	// subtags, see languageWords); onlyNamed: every word names a kind, a
 	// field or a language (see Index.languageFirst).
@@ -499,7 +505,7 @@ type planClause struct {
 func buildPlan(cs []clause, gs []string, r Ranking, known, common func(string) bool, idf func(string) float64) *plan {
 	cs = compounds(cs, known)
 	pos := positive(cs)
-	p := &plan{tierBoost: r.TierBoost}
+	p := &plan{tiers: r.Tiers}
 	for _, c := range cs {
 		if c.exclude && !c.stop && (c.phrase || len(c.alternatives) > 0 || !stopWords[c.text]) {
 			p.exclude = append(p.exclude, textQuery(c, gs, r, nil))
@@ -561,65 +567,35 @@ func buildPlan(cs []clause, gs []string, r Ranking, known, common func(string) b
 	for _, c := range req {
 		p.required = append(p.required, planClause{word: c.text, q: textQuery(c, gs, r, known)})
 	}
-	if r.PairBoost > 0 {
-		// Neighbouring words found together score higher (with the stop
-		// words between them: "proof of address").
-		last := -1
-		for i, c := range cs {
-			if c.exclude || c.phrase || len(c.alternatives) > 0 || len(splitWord(c.text)) != 1 {
-				last = -1
-				continue
-			}
-			if stopWords[c.text] || c.stop {
-				continue
-			}
-			if last >= 0 && i-last <= 3 {
-				words := make([]string, 0, i-last+1)
-				for _, w := range cs[last : i+1] {
-					words = append(words, w.text)
-				}
-				p.optional = append(p.optional, textQuery(clause{text: strings.Join(words, " "), phrase: true, weight: r.PairBoost}, gs, r, nil))
-			}
-			last = i
+	for _, n := range neighbourPairs(cs) {
+		words := make([]string, 0, n[1]-n[0]+1)
+		for _, w := range cs[n[0] : n[1]+1] {
+			words = append(words, w.text)
 		}
-	}
-	if r.PairBonus > 0 || r.PhraseFirst > 0 {
-		// Neighbouring words the library uses as a phrase ("immigration
-		// health", "practice boundary", "proof of address") rank the
-		// resources that have the phrase higher: a bonus independent of
-		// how often the phrase occurs, PairBonus times the rarer word's
-		// idf, so "asylum seekers", which most resources have, adds
-		// little. When the query is just those two words, resources with
-		// the phrase come first (PhraseFirst): "care home" should not
-		// rank "home" in "Home Office" above a care home.
-		last := -1
-		for i, c := range cs {
-			if c.exclude || c.stop || c.join != "" || c.phrase && len(c.alternatives) == 0 || len(splitWord(c.text)) != 1 && len(c.alternatives) == 0 {
-				last = -1
-				continue
+		text := strings.Join(words, " ")
+		if r.PairBoost > 0 {
+			// The phrase's own score, weighted.
+			p.pairs = append(p.pairs, textQuery(clause{text: text, phrase: true, weight: r.PairBoost}, gs, r, nil))
+		}
+		if r.PairBonus > 0 || r.PhraseFirst > 0 {
+			// A bonus independent of how often the phrase occurs,
+			// PairBonus times the rarer word's idf, so "asylum seekers",
+			// which most resources have, adds little. When the query is
+			// just those two words, resources with the phrase come first
+			// (PhraseFirst): "care home" should not rank "home" in "Home
+			// Office" above a care home.
+			bonus := r.PairBonus
+			if idf != nil {
+				bonus *= min(idf(cs[n[0]].text), idf(cs[n[1]].text))
 			}
-			if stopWords[c.text] {
-				continue
+			if len(pos) == 2 && r.PhraseFirst > 0 {
+				bonus = r.PhraseFirst
 			}
-			if last >= 0 && i-last <= 3 {
-				words := make([]string, 0, i-last+1)
-				for _, w := range cs[last : i+1] {
-					words = append(words, w.text)
-				}
-				bonus := r.PairBonus
-				if idf != nil {
-					bonus *= min(idf(cs[last].text), idf(c.text))
-				}
-				if len(pos) == 2 && r.PhraseFirst > 0 {
-					bonus = r.PhraseFirst
-				}
-				// A match-all query's boost is a constant score (Bleve
-				// scales it with the query's other weights).
-				m := bleve.NewMatchAllQuery()
-				m.SetBoost(bonus)
-				p.optional = append(p.optional, bleve.NewConjunctionQuery(m, textQuery(clause{text: strings.Join(words, " "), phrase: true}, gs, r, nil)))
-			}
-			last = i
+			// A match-all query's boost is a constant score (Bleve
+			// scales it with the query's other weights).
+			m := bleve.NewMatchAllQuery()
+			m.SetBoost(bonus)
+			p.pairs = append(p.pairs, bleve.NewConjunctionQuery(m, textQuery(clause{text: text, phrase: true}, gs, r, nil)))
 		}
 	}
 	if len(pos) > 1 && r.PhraseBoost > 0 {
@@ -638,11 +614,50 @@ func buildPlan(cs []clause, gs []string, r Ranking, known, common func(string) b
 	return p
 }
 
+// neighbourPairs returns the neighbouring words of a query that a phrase
+// bonus rewards (see Ranking.PairBonus), as the indexes of the first and
+// the last clause: plain words or synonym groups, with at most two stop
+// words between them ("proof of address"); an exclusion, a quoted phrase,
+// a joined compound or a word with inner punctuation breaks the run.
+func neighbourPairs(cs []clause) [][2]int {
+	var out [][2]int
+	last := -1
+	for i, c := range cs {
+		if c.exclude || c.stop || c.join != "" || c.phrase && len(c.alternatives) == 0 || len(splitWord(c.text)) != 1 && len(c.alternatives) == 0 {
+			last = -1
+			continue
+		}
+		if stopWords[c.text] {
+			continue
+		}
+		if last >= 0 && i-last <= 3 {
+			out = append(out, [2]int{last, i})
+		}
+		last = i
+	}
+	return out
+}
+
 // query builds the Bleve query: every required clause not in omit must
 // match (or, with minShould > 0, at least that many of them), excluded
-// clauses must not, and optional words and the phrase raise the score.
+// clauses must not, and optional words, pairs and the phrase raise the
+// score.
 func (p *plan) query(omit map[int]bool, minShould int) query.Query {
-	q := p.match(omit, minShould)
+	return p.build(omit, minShould, true)
+}
+
+// unpaired is query without the pairs: it finds the same resources (pairs
+// are optional) without reading term positions for them. It is nil when
+// the plan has no pairs.
+func (p *plan) unpaired(omit map[int]bool, minShould int) query.Query {
+	if p == nil || p.browse || len(p.pairs) == 0 {
+		return nil
+	}
+	return p.build(omit, minShould, false)
+}
+
+func (p *plan) build(omit map[int]bool, minShould int, pairs bool) query.Query {
+	q := p.matching(omit, minShould, pairs)
 	if len(p.exclude) == 0 {
 		return q
 	}
@@ -655,6 +670,10 @@ func (p *plan) query(omit map[int]bool, minShould int) query.Query {
 // match is query without the exclusions: what relaxing decides on, so
 // that "X -Y" finds exactly what X finds less what Y finds.
 func (p *plan) match(omit map[int]bool, minShould int) query.Query {
+	return p.matching(omit, minShould, true)
+}
+
+func (p *plan) matching(omit map[int]bool, minShould int, pairs bool) query.Query {
 	if p.browse {
 		return bleve.NewMatchAllQuery()
 	}
@@ -674,18 +693,20 @@ func (p *plan) match(omit map[int]bool, minShould int) query.Query {
 		core.SetMinShould(float64(minShould))
 		top.AddMust(core)
 		// Resources with more of the words rank higher: each level of
-		// matching above the minimum adds the words' score again, weighted.
-		for level := minShould + 1; level <= min(len(req), minShould+maxTiers) && p.tierBoost > 0; level++ {
+		// matching above the minimum adds the words' score again.
+		for level := minShould + 1; level <= min(len(req), minShould+maxTiers) && p.tiers; level++ {
 			tier := bleve.NewBooleanQuery()
 			tier.AddShould(req...)
 			tier.SetMinShould(float64(level))
-			tier.SetBoost(p.tierBoost)
 			top.AddShould(tier)
 		}
 	default:
 		top.AddMust(req...)
 	}
 	top.AddShould(p.optional...)
+	if pairs {
+		top.AddShould(p.pairs...)
+	}
 	if p.phrase != nil {
 		top.AddShould(p.phrase)
 	}
