@@ -69,6 +69,9 @@ type Index struct {
 	// one search request: the reference the faster paths (collect.go,
 	// highlightPage) are tested against.
 	plain bool
+	// candidates is how many hits rerankTop scores with the phrase pairs
+	// (0: pairCandidates); tests set it.
+	candidates int
 }
 
 // openIndex opens the index at path, creating it if missing. It reports

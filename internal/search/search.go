@@ -83,11 +83,17 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	var omit map[int]bool
 	var k int
 	langRelaxed := false
+	// unpairedQ is textQ without its neighbouring-word phrases, when
+	// textQ is the plan's own query (see run).
+	var unpairedQ query.Query
 	if p != nil {
-		textQ = p.query(nil, 0)
+		full := p.query(nil, 0)
 		// A language the query names: its resources first.
-		if textQ, langRelaxed, err = ix.languageFirst(ctx, idx, p, textQ, tags); err != nil {
+		if textQ, langRelaxed, err = ix.languageFirst(ctx, idx, p, full, tags); err != nil {
 			return nil, err
+		}
+		if textQ == full {
+			unpairedQ = p.unpaired(nil, 0)
 		}
 	}
 	browse := p == nil || p.browse
@@ -112,17 +118,33 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 
 	// run searches for one page with textQ under the filter. In relevance
 	// order the page is collected by relevanceTop (see collect.go), which
-	// reads sort keys only for hits that can enter the page.
-	run := func(textQ query.Query) (*bleve.SearchResult, []*search.DocumentMatch, error) {
+	// reads sort keys only for hits that can enter the page; with
+	// unpairedQ (textQ without its phrase pairs, or nil), by rerankTop
+	// (see rerank.go), which scores only the best hits of unpairedQ with
+	// textQ.
+	var run func(textQ, unpairedQ query.Query) (*bleve.SearchResult, []*search.DocumentMatch, error)
+	run = func(textQ, unpairedQ query.Query) (*bleve.SearchResult, []*search.DocumentMatch, error) {
 		req := bleve.NewSearchRequestOptions(withFilters(textQ, q.Filter, ""), q.First+1, 0, false)
 		sctx := ctx
 		var top *relevanceTop
+		var rerank *rerankTop
 		if sortBy[0] == "-_score" && ix.rank.Recency && !ix.plain {
 			if top, err = newRelevanceTop(q.First+1, after); err != nil {
 				return nil, nil, content.FieldErrorf("after", "not a valid cursor for this search")
 			}
 			req.Size = 0
 			sctx = top.context(ctx)
+			if unpairedQ != nil {
+				// The candidates are under the filter already, and a
+				// filter adds nothing to a score.
+				k := max(pairCandidates, 4*(q.First+1))
+				if ix.candidates > 0 {
+					k = max(ix.candidates, q.First+1)
+				}
+				rerank = newRerankTop(top, textQ, idx.Mapping(), k)
+				req.Query = withFilters(unpairedQ, q.Filter, "")
+				sctx = rerank.context(ctx)
+			}
 		} else {
 			req.SortBy(sortBy)
 			if after != nil {
@@ -141,6 +163,11 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 		if err != nil {
 			return nil, nil, fmt.Errorf("search: %w", err)
 		}
+		if rerank != nil && after != nil && len(top.kept) <= q.First && res.Total > uint64(rerank.scored) {
+			// A later page that reaches past the candidates: the exact
+			// query pages on from the cursor.
+			return run(textQ, nil)
+		}
 		if top != nil {
 			return res, top.hits(), nil
 		}
@@ -152,7 +179,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	// whole library asked whether to relax (see relax): a filtered search
 	// that finds enough finds enough without the filter (and without the
 	// exclusions, which relaxing ignores) too.
-	res, hits, err := run(textQ)
+	res, hits, err := run(textQ, unpairedQ)
 	if err != nil {
 		return nil, err
 	}
@@ -168,10 +195,15 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 			return nil, err
 		}
 		if omit != nil {
-			if textQ, langRelaxed, err = ix.languageFirst(ctx, idx, p, p.query(omit, k), tags); err != nil {
+			full := p.query(omit, k)
+			if textQ, langRelaxed, err = ix.languageFirst(ctx, idx, p, full, tags); err != nil {
 				return nil, err
 			}
-			if res, hits, err = run(textQ); err != nil {
+			unpairedQ = nil
+			if textQ == full {
+				unpairedQ = p.unpaired(omit, k)
+			}
+			if res, hits, err = run(textQ, unpairedQ); err != nil {
 				return nil, err
 			}
 		}
@@ -199,7 +231,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 			none = n == 0
 		}
 		if none {
-			if res, hits, err = run(anyQ); err != nil {
+			if res, hits, err = run(anyQ, p.unpaired(omit, 1)); err != nil {
 				return nil, err
 			}
 			textQ, fellBack, relaxed = anyQ, true, true

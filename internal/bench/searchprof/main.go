@@ -104,19 +104,23 @@ func main() {
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
 	took := map[string][]time.Duration{}
-	var all []time.Duration
+	cpuOf := map[string][]time.Duration{}
+	var all, allCPU []time.Duration
 	t0 = time.Now()
+	cpu0 := processCPU()
 	for r := 0; r < *rounds; r++ {
 		for _, q := range qs {
-			t := time.Now()
+			t, c := time.Now(), processCPU()
 			_, err := s.Search(ctx, mk(q))
 			must(err)
-			d := time.Since(t)
+			d, dc := time.Since(t), processCPU()-c
 			took[q] = append(took[q], d)
+			cpuOf[q] = append(cpuOf[q], dc)
 			all = append(all, d)
+			allCPU = append(allCPU, dc)
 		}
 	}
-	wall := time.Since(t0)
+	wall, cpuAll := time.Since(t0), processCPU()-cpu0
 	runtime.ReadMemStats(&ms1)
 	n := uint64(len(all))
 	med := func(ds []time.Duration) time.Duration {
@@ -126,11 +130,12 @@ func main() {
 	}
 	if *perQuery {
 		for _, q := range qs {
-			fmt.Printf("%-36q total %6d  p50 %v\n", q, totals[q], med(took[q]).Round(time.Microsecond))
+			fmt.Printf("%-36q total %6d  p50 %v  CPU p50 %v\n", q, totals[q], med(took[q]).Round(time.Microsecond), med(cpuOf[q]).Round(time.Microsecond))
 		}
 	}
-	fmt.Printf("shape %s: %d searches, p50 %v, mean %v, %d allocs/search, %d kB/search\n", *shape, n,
+	fmt.Printf("shape %s: %d searches, p50 %v, mean %v, process CPU p50 %v mean %v, %d allocs/search, %d kB/search\n", *shape, n,
 		med(all).Round(time.Microsecond), (wall / time.Duration(n)).Round(time.Microsecond),
+		med(allCPU).Round(time.Microsecond), (cpuAll / time.Duration(n)).Round(time.Microsecond),
 		(ms1.Mallocs-ms0.Mallocs)/n, (ms1.TotalAlloc-ms0.TotalAlloc)/n/1024)
 	if *mem != "" {
 		f, err := os.Create(*mem)
@@ -138,6 +143,14 @@ func main() {
 		must(pprof.Lookup("allocs").WriteTo(f, 0))
 		f.Close()
 	}
+}
+
+// processCPU is the process's user and system CPU time so far (every
+// thread: the search and the garbage collector it causes).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func must(err error) {

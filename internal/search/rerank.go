@@ -1,0 +1,260 @@
+package search
+
+import (
+	"bytes"
+	"container/heap"
+	"context"
+	"math"
+	"slices"
+	"sort"
+
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/blevesearch/bleve/v2/search/searcher"
+	index "github.com/blevesearch/bleve_index_api"
+)
+
+// pairCandidates is how many of the best hits of a query without its
+// neighbouring-word phrases (plan.pairs) rerank collects and scores with
+// them. When the query matches at most this many resources, every match is
+// scored with the phrases and the page is exactly the full query's; above
+// it, a resource outside these candidates that the phrases would have
+// lifted onto the page is missed (measured in TestRerankMatchesFullQuery
+// and the issue-15 note).
+const pairCandidates = 1000
+
+// Every disjunction sums its matching clauses' scores in the order of its
+// clauses. Bleve v2.6.3 switches a disjunction of more than
+// DisjunctionHeapTakeover (10) clauses to a heap
+// (search/searcher/search_disjunction_heap.go) whose order of equal
+// documents, and so the order in which floating-point scores are added,
+// depends on how the search advanced: the same document then scores a few
+// ulps apart when searched over the candidates (rerankTop) and over the
+// whole index, and two resources with equal scores could be ordered by
+// that noise rather than by date. The slice form sums in clause order
+// whatever the path. (A disjunction of the index's terms without scores,
+// as filters and counts are, is a bitmap union either way.)
+func init() { searcher.DisjunctionHeapTakeover = math.MaxInt }
+
+// rerankTop collects a page of a query in relevance order the way
+// relevanceTop does, in two passes over one index snapshot:
+//
+//  1. the search runs the query without its neighbouring-word phrase
+//     clauses (cheap: no term positions are read), which finds exactly the
+//     same resources (the phrases are optional clauses), so the total and
+//     the facets are those of the full query; the handler keeps the k best
+//     of them by that score;
+//  2. at the end of the search the full query is run over those k
+//     candidates only (candidateReader hides every other document from its
+//     term readers), and its exact scores go to relevanceTop.
+//
+// Why: a phrase query reads term positions for every document that has all
+// its words (Bleve v2.6.3 search/searcher/search_phrase.go), and a
+// multi-word query at 100,000 resources spent most of its time there.
+// The scores of phase 2 are the full query's to the bit: a searcher's score
+// of a document depends on that document's postings and on statistics
+// (document counts, term document frequencies, field lengths) that
+// candidateReader passes through unchanged.
+type rerankTop struct {
+	top     *relevanceTop
+	full    query.Query
+	m       mapping.IndexMapping
+	ctx     context.Context
+	k       int
+	cands   candidateHeap
+	scored  int // candidates scored with the full query (for tests)
+	scoring string
+}
+
+// candidate is one hit of phase 1.
+type candidate struct {
+	score float64
+	id    index.IndexInternalID
+}
+
+// candidateHeap keeps the best candidates, the worst on top. Of equal
+// scores the earlier document is kept (as it came first).
+type candidateHeap []candidate
+
+func (h candidateHeap) Len() int           { return len(h) }
+func (h candidateHeap) Less(i, j int) bool { return h[i].score < h[j].score }
+func (h candidateHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *candidateHeap) Push(x any)        { *h = append(*h, x.(candidate)) }
+func (h *candidateHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// newRerankTop returns a collector of top's page that scores the k best
+// hits of the search it is given with full (the same query with its
+// phrase clauses; with the same filter).
+func newRerankTop(top *relevanceTop, full query.Query, m mapping.IndexMapping, k int) *rerankTop {
+	scoring := index.DefaultScoringModel
+	if im, ok := m.(*mapping.IndexMappingImpl); ok && im.ScoringModel == index.BM25Scoring {
+		scoring = index.BM25Scoring
+	}
+	return &rerankTop{top: top, full: full, m: m, k: k, scoring: scoring}
+}
+
+// context returns ctx carrying the handler for the phase-1 request.
+func (r *rerankTop) context(ctx context.Context) context.Context {
+	r.ctx = ctx
+	return context.WithValue(ctx, search.MakeDocumentMatchHandlerKey, search.MakeDocumentMatchHandler(r.maker))
+}
+
+func (r *rerankTop) maker(sc *search.SearchContext) (search.DocumentMatchHandler, bool, error) {
+	if _, _, err := r.top.maker(sc); err != nil {
+		return nil, false, err
+	}
+	r.cands = make(candidateHeap, 0, min(r.k, 1024))
+	return func(d *search.DocumentMatch) error {
+		if d == nil {
+			return r.rescore(sc.IndexReader)
+		}
+		r.offer(d)
+		sc.DocumentMatchPool.Put(d)
+		return nil
+	}, false, nil
+}
+
+// offer keeps d if it is among the k best so far.
+func (r *rerankTop) offer(d *search.DocumentMatch) {
+	if len(r.cands) < r.k {
+		heap.Push(&r.cands, candidate{score: d.Score, id: slices.Clone(d.IndexInternalID)})
+		return
+	}
+	if d.Score <= r.cands[0].score {
+		return
+	}
+	r.cands[0].score = d.Score
+	r.cands[0].id = append(r.cands[0].id[:0], d.IndexInternalID...)
+	heap.Fix(&r.cands, 0)
+}
+
+// rescore runs the full query over the candidates and offers each hit,
+// with its exact score, to the page.
+func (r *rerankTop) rescore(reader index.IndexReader) error {
+	if len(r.cands) == 0 {
+		return nil
+	}
+	ids := make([]index.IndexInternalID, len(r.cands))
+	for i, c := range r.cands {
+		ids[i] = c.id
+	}
+	sort.Slice(ids, func(i, j int) bool { return bytes.Compare(ids[i], ids[j]) < 0 })
+	cr := &candidateReader{IndexReader: reader, ids: ids}
+	// What SearchInContext puts in the context for its searchers: the
+	// scoring model (v2.6.3 index_impl.go).
+	ctx := context.WithValue(r.ctx, search.GetScoringModelCallbackKey, search.GetScoringModelCallbackFn(func() string { return r.scoring }))
+	s, err := r.full.Searcher(ctx, cr, r.m, search.SearcherOptions{})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	sc := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize()+1, 0), IndexReader: cr}
+	for {
+		d, err := s.Next(sc)
+		if err != nil || d == nil {
+			return err
+		}
+		r.scored++
+		if err := r.top.offer(d); err != nil {
+			return err
+		}
+		sc.DocumentMatchPool.Put(d)
+	}
+}
+
+// candidateReader is an index reader whose term and document readers see
+// only the documents ids (sorted, all live); everything else, statistics
+// included, is the underlying reader's.
+type candidateReader struct {
+	index.IndexReader
+	ids []index.IndexInternalID
+}
+
+func (r *candidateReader) TermFieldReader(ctx context.Context, term []byte, field string, freq, norm, vectors bool) (index.TermFieldReader, error) {
+	tfr, err := r.IndexReader.TermFieldReader(ctx, term, field, freq, norm, vectors)
+	if err != nil {
+		return nil, err
+	}
+	return &candidateTermReader{TermFieldReader: tfr, ids: r.ids}, nil
+}
+
+func (r *candidateReader) DocIDReaderAll() (index.DocIDReader, error) {
+	return &candidateDocReader{ids: r.ids}, nil
+}
+
+// FieldCardinality passes BM25's field statistics through.
+func (r *candidateReader) FieldCardinality(field string) (int, error) {
+	if b, ok := r.IndexReader.(index.BM25Reader); ok {
+		return b.FieldCardinality(field)
+	}
+	return 0, nil
+}
+
+// FieldDictFuzzy and FieldDictFuzzyAutomaton pass the fuzzy term
+// dictionary through (a typo's candidate words are the whole index's).
+func (r *candidateReader) FieldDictFuzzy(field, term string, fuzziness int, prefix string) (index.FieldDict, error) {
+	return r.IndexReader.(index.IndexReaderFuzzy).FieldDictFuzzy(field, term, fuzziness, prefix)
+}
+
+func (r *candidateReader) FieldDictFuzzyAutomaton(field, term string, fuzziness int, prefix string) (index.FieldDict, index.FuzzyAutomaton, error) {
+	return r.IndexReader.(index.IndexReaderFuzzy).FieldDictFuzzyAutomaton(field, term, fuzziness, prefix)
+}
+
+// candidateTermReader is a term's postings restricted to the candidates;
+// Count is the term's document frequency in the whole index (idf).
+type candidateTermReader struct {
+	index.TermFieldReader
+	ids []index.IndexInternalID
+	pos int // the next candidate to look for
+}
+
+func (t *candidateTermReader) Next(pre *index.TermFieldDoc) (*index.TermFieldDoc, error) {
+	for t.pos < len(t.ids) {
+		d, err := t.TermFieldReader.Advance(t.ids[t.pos], pre)
+		if err != nil || d == nil {
+			t.pos = len(t.ids)
+			return nil, err
+		}
+		// The first candidate at or after the posting found.
+		t.pos += sort.Search(len(t.ids)-t.pos, func(i int) bool { return bytes.Compare(t.ids[t.pos+i], d.ID) >= 0 })
+		if t.pos < len(t.ids) && bytes.Equal(t.ids[t.pos], d.ID) {
+			t.pos++
+			return d, nil
+		}
+	}
+	return nil, nil
+}
+
+func (t *candidateTermReader) Advance(id index.IndexInternalID, pre *index.TermFieldDoc) (*index.TermFieldDoc, error) {
+	t.pos += sort.Search(len(t.ids)-t.pos, func(i int) bool { return bytes.Compare(t.ids[t.pos+i], id) >= 0 })
+	return t.Next(pre)
+}
+
+// candidateDocReader iterates the candidates (a match-all searcher's
+// documents).
+type candidateDocReader struct {
+	ids []index.IndexInternalID
+	pos int
+}
+
+func (d *candidateDocReader) Next() (index.IndexInternalID, error) {
+	if d.pos >= len(d.ids) {
+		return nil, nil
+	}
+	d.pos++
+	return d.ids[d.pos-1], nil
+}
+
+func (d *candidateDocReader) Advance(id index.IndexInternalID) (index.IndexInternalID, error) {
+	d.pos += sort.Search(len(d.ids)-d.pos, func(i int) bool { return bytes.Compare(d.ids[d.pos+i], id) >= 0 })
+	return d.Next()
+}
+
+func (d *candidateDocReader) Size() int    { return 0 }
+func (d *candidateDocReader) Close() error { return nil }

@@ -1,0 +1,90 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+
+	"guidancehub/internal/content"
+)
+
+// kitQueries are the peer kit's 20 search queries (queries.txt) and
+// hubQueries hubbench's; TestRerankAtScale measures rerankTop on both.
+var (
+	kitQueries = []string{"charging", "interpreter", "maternity", "GP registration", "asylum seekers", "mental health",
+		"commissioner", "data sharing Home Office", "proof of address", "overseas visitors charging",
+		"refused asylum seekers maternity", "Safe Surgeries training", "destitution", "tuberculosis screening",
+		"interpreter GP registration", "NHS number", "Windrush", "immigration health surcharge", "hepatitis C", "Bibby Stockholm"}
+	hubQueries = []string{
+		"register patient no proof of address", "charging exemptions pregnant", "home office data sharing",
+		"asylum seker", "refused asylum seekers hospital charges", "can a receptionist ask for passport",
+		"registration without id", "free at accident and emergency", "upfront charging", "maternity care charges",
+		"no recourse to public funds", "safe surgeries", "interpreter commissioning", "confidentiality police request",
+		"memorandum of understanding", "tuberculosis treatment free", "children exempt charges", "looked after children",
+		"wales refused asylum", "scotland overseas visitors", "measure access primary care", "mystery shopper registration",
+		"licence conditions software", "copyright notice permission", "distribute modified versions", "patent license terms",
+		"public health deterred care", "family doctor registration", "release notes bug fixes", "warranty of merchantability",
+	}
+)
+
+// TestRerankAtScale measures how often the first page of rerankTop
+// (phrase pairs scored for the best candidates only) differs from the
+// exact page (every match scored with them) on a large index: set
+// RERANK_INDEX to an index directory (e.g. one searchprof built from the
+// peer kit's 100,000 resources: DATA/index). It asserts nothing; it
+// reports, per candidate count, the queries whose first 10 differ.
+func TestRerankAtScale(t *testing.T) {
+	path := os.Getenv("RERANK_INDEX")
+	if path == "" {
+		t.Skip("set RERANK_INDEX to an index directory to measure")
+	}
+	ix, _, err := openIndex(path, slog.New(slog.DiscardHandler), NewMetrics(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	ix.ready.Store(true)
+	ctx := context.Background()
+	page := func(text string, k int) []string {
+		ix.candidates = k
+		p, err := ix.Search(ctx, content.SearchQuery{Text: text, Order: content.SearchRelevance, First: 10, NoFacets: true, NoHighlights: true, NoSuggestion: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, h := range p.Hits {
+			out = append(out, fmt.Sprintf("%d", h.ID))
+		}
+		return out
+	}
+	ks := []int{100, 200, 500, 1000}
+	for _, set := range []struct {
+		name string
+		qs   []string
+	}{{"kit", kitQueries}, {"hubbench", hubQueries}} {
+		differ := map[int][]string{}
+		for _, q := range set.qs {
+			exact := page(q, 1<<30)
+			for _, k := range ks {
+				got := page(q, k)
+				if strings.Join(got, " ") != strings.Join(exact, " ") {
+					same := 0
+					for _, id := range got {
+						for _, e := range exact {
+							if id == e {
+								same++
+							}
+						}
+					}
+					differ[k] = append(differ[k], fmt.Sprintf("%q (%d of 10 in the exact top 10)", q, same))
+				}
+			}
+		}
+		for _, k := range ks {
+			t.Logf("%s queries, %d candidates: first 10 differs for %d of %d: %s", set.name, k, len(differ[k]), len(set.qs), strings.Join(differ[k], ", "))
+		}
+	}
+}
