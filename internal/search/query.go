@@ -614,6 +614,77 @@ func buildPlan(cs []clause, gs []string, r Ranking, known, common func(string) b
 	return p
 }
 
+// superset is a query that finds every resource match(omit, minShould)
+// finds, and maybe more, without reading term positions: each phrase in a
+// required clause is the conjunction of its words (see lean). It is nil
+// when no required clause has a phrase (it would be match itself).
+// Exclusions and optional clauses take no part: they never add a match.
+func (p *plan) superset(omit map[int]bool, minShould int) query.Query {
+	if p == nil || p.browse {
+		return nil
+	}
+	var req []query.Query
+	changed := false
+	for i, c := range p.required {
+		if omit[i] {
+			continue
+		}
+		l, ch := lean(c.q)
+		changed = changed || ch
+		req = append(req, l)
+	}
+	if !changed || len(req) == 0 {
+		return nil
+	}
+	if minShould > 0 {
+		d := bleve.NewDisjunctionQuery(req...)
+		d.SetMin(float64(minShould))
+		return d
+	}
+	return bleve.NewConjunctionQuery(req...)
+}
+
+// lean returns q with every phrase replaced by the conjunction of its
+// words in the same field (the same analysis, so a superset of what the
+// phrase matches), and whether it replaced any. Disjunctions and
+// conjunctions are rebuilt; other queries are kept.
+func lean(q query.Query) (query.Query, bool) {
+	switch q := q.(type) {
+	case *query.MatchPhraseQuery:
+		m := bleve.NewMatchQuery(q.MatchPhrase)
+		m.SetField(q.FieldVal)
+		m.Analyzer = q.Analyzer
+		m.SetOperator(query.MatchQueryOperatorAnd)
+		return m, true
+	case *query.DisjunctionQuery:
+		out, changed := leanAll(q.Disjuncts)
+		if !changed {
+			return q, false
+		}
+		d := bleve.NewDisjunctionQuery(out...)
+		d.SetMin(q.Min)
+		return d, true
+	case *query.ConjunctionQuery:
+		out, changed := leanAll(q.Conjuncts)
+		if !changed {
+			return q, false
+		}
+		return bleve.NewConjunctionQuery(out...), true
+	}
+	return q, false
+}
+
+func leanAll(qs []query.Query) ([]query.Query, bool) {
+	out := make([]query.Query, len(qs))
+	changed := false
+	for i, q := range qs {
+		var ch bool
+		out[i], ch = lean(q)
+		changed = changed || ch
+	}
+	return out, changed
+}
+
 // neighbourPairs returns the neighbouring words of a query that a phrase
 // bonus rewards (see Ranking.PairBonus), as the indexes of the first and
 // the last clause: plain words or synonym groups, with at most two stop

@@ -258,3 +258,47 @@ func (d *candidateDocReader) Advance(id index.IndexInternalID) (index.IndexInter
 
 func (d *candidateDocReader) Size() int    { return 0 }
 func (d *candidateDocReader) Close() error { return nil }
+
+// restrictedQuery runs exact only over the documents superset finds (a
+// query that finds every match of exact, and maybe more, cheaply: see
+// plan.superset), in the same index snapshot: superset is searched without
+// scores into a list of documents, and exact's searchers read postings
+// through a candidateReader of that list. A phrase then reads term
+// positions only in documents that have every other word of the query,
+// not in every document of the index that has the phrase's words. The
+// matches and their scores are exact's own (candidateReader passes every
+// statistic through, and superset leaves out no match).
+type restrictedQuery struct {
+	superset, exact query.Query
+}
+
+func (q *restrictedQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, options search.SearcherOptions) (search.Searcher, error) {
+	ss, err := q.superset.Searcher(ctx, r, m, search.SearcherOptions{Score: "none"})
+	if err != nil {
+		return nil, err
+	}
+	sc := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(ss.DocumentMatchPoolSize()+1, 0), IndexReader: r}
+	var ids []index.IndexInternalID
+	var arena []byte
+	for {
+		d, err := ss.Next(sc)
+		if err != nil {
+			ss.Close()
+			return nil, err
+		}
+		if d == nil {
+			break
+		}
+		if len(arena)+len(d.IndexInternalID) > cap(arena) {
+			arena = make([]byte, 0, max(4096, 2*cap(arena)))
+		}
+		start := len(arena)
+		arena = append(arena, d.IndexInternalID...)
+		ids = append(ids, index.IndexInternalID(arena[start:len(arena):len(arena)]))
+		sc.DocumentMatchPool.Put(d)
+	}
+	if err := ss.Close(); err != nil {
+		return nil, err
+	}
+	return q.exact.Searcher(ctx, &candidateReader{IndexReader: r, ids: ids}, m, options)
+}

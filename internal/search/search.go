@@ -85,7 +85,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	langRelaxed := false
 	// unpairedQ is textQ without its neighbouring-word phrases, when
 	// textQ is the plan's own query (see run).
-	var unpairedQ query.Query
+	var unpairedQ, supersetQ query.Query
 	if p != nil {
 		full := p.query(nil, 0)
 		// A language the query names: its resources first.
@@ -93,7 +93,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 			return nil, err
 		}
 		if textQ == full {
-			unpairedQ = p.unpaired(nil, 0)
+			unpairedQ, supersetQ = p.unpaired(nil, 0), p.superset(nil, 0)
 		}
 	}
 	browse := p == nil || p.browse
@@ -121,9 +121,10 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	// reads sort keys only for hits that can enter the page; with
 	// unpairedQ (textQ without its phrase pairs, or nil), by rerankTop
 	// (see rerank.go), which scores only the best hits of unpairedQ with
-	// textQ.
-	var run func(textQ, unpairedQ query.Query) (*bleve.SearchResult, []*search.DocumentMatch, error)
-	run = func(textQ, unpairedQ query.Query) (*bleve.SearchResult, []*search.DocumentMatch, error) {
+	// textQ; with supersetQ (a cheap query that finds at least textQ's
+	// matches, or nil), only over supersetQ's matches (restrictedQuery).
+	var run func(textQ, unpairedQ, supersetQ query.Query) (*bleve.SearchResult, []*search.DocumentMatch, error)
+	run = func(textQ, unpairedQ, supersetQ query.Query) (*bleve.SearchResult, []*search.DocumentMatch, error) {
 		req := bleve.NewSearchRequestOptions(withFilters(textQ, q.Filter, ""), q.First+1, 0, false)
 		sctx := ctx
 		var top *relevanceTop
@@ -144,6 +145,9 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 				rerank = newRerankTop(top, textQ, idx.Mapping(), k)
 				req.Query = withFilters(unpairedQ, q.Filter, "")
 				sctx = rerank.context(ctx)
+			}
+			if supersetQ != nil {
+				req.Query = &restrictedQuery{superset: withFilters(supersetQ, q.Filter, ""), exact: req.Query}
 			}
 		} else {
 			req.SortBy(sortBy)
@@ -166,7 +170,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 		if rerank != nil && after != nil && len(top.kept) <= q.First && res.Total > uint64(rerank.scored) {
 			// A later page that reaches past the candidates: the exact
 			// query pages on from the cursor.
-			return run(textQ, nil)
+			return run(textQ, nil, supersetQ)
 		}
 		if top != nil {
 			return res, top.hits(), nil
@@ -179,7 +183,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	// whole library asked whether to relax (see relax): a filtered search
 	// that finds enough finds enough without the filter (and without the
 	// exclusions, which relaxing ignores) too.
-	res, hits, err := run(textQ, unpairedQ)
+	res, hits, err := run(textQ, unpairedQ, supersetQ)
 	if err != nil {
 		return nil, err
 	}
@@ -199,11 +203,11 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 			if textQ, langRelaxed, err = ix.languageFirst(ctx, idx, p, full, tags); err != nil {
 				return nil, err
 			}
-			unpairedQ = nil
+			unpairedQ, supersetQ = nil, nil
 			if textQ == full {
-				unpairedQ = p.unpaired(omit, k)
+				unpairedQ, supersetQ = p.unpaired(omit, k), p.superset(omit, k)
 			}
-			if res, hits, err = run(textQ, unpairedQ); err != nil {
+			if res, hits, err = run(textQ, unpairedQ, supersetQ); err != nil {
 				return nil, err
 			}
 		}
@@ -231,7 +235,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 			none = n == 0
 		}
 		if none {
-			if res, hits, err = run(anyQ, p.unpaired(omit, 1)); err != nil {
+			if res, hits, err = run(anyQ, p.unpaired(omit, 1), p.superset(omit, 1)); err != nil {
 				return nil, err
 			}
 			textQ, fellBack, relaxed = anyQ, true, true
