@@ -135,19 +135,24 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 			}
 			req.Size = 0
 			sctx = top.context(ctx)
-			if unpairedQ != nil {
-				// The candidates are under the filter already, and a
-				// filter adds nothing to a score.
-				k := max(pairCandidates, 4*(q.First+1))
-				if ix.candidates > 0 {
-					k = max(ix.candidates, q.First+1)
-				}
-				rerank = newRerankTop(top, textQ, idx.Mapping(), k)
-				req.Query = withFilters(unpairedQ, q.Filter, "")
-				sctx = rerank.context(ctx)
+			k := max(pairCandidates, 4*(q.First+1))
+			if ix.candidates > 0 {
+				k = max(ix.candidates, q.First+1)
 			}
-			if supersetQ != nil {
-				req.Query = &restrictedQuery{superset: withFilters(supersetQ, q.Filter, ""), exact: req.Query}
+			// Both passes pay only in an index larger than the
+			// candidates: in a small one a search is cheap and the
+			// extra passes would only add their searchers' set-up.
+			if docs, err := idx.DocCount(); err == nil && docs > uint64(k) {
+				if unpairedQ != nil {
+					// The candidates are under the filter already, and a
+					// filter adds nothing to a score.
+					rerank = newRerankTop(top, textQ, idx.Mapping(), k)
+					req.Query = withFilters(unpairedQ, q.Filter, "")
+					sctx = rerank.context(ctx)
+				}
+				if supersetQ != nil {
+					req.Query = &restrictedQuery{superset: withFilters(supersetQ, q.Filter, ""), exact: req.Query}
+				}
 			}
 		} else {
 			req.SortBy(sortBy)
