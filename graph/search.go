@@ -27,7 +27,8 @@ func omitted(sel ast.SelectionSet) content.Part {
 	if !selects(sel, "body") && !selects(sel, "bodyHTML") {
 		omit |= content.PartBody
 	}
-	if !selects(sel, "sources") {
+	// A citation of a research brief cites its first source too.
+	if !selects(sel, "sources") && !selects(sel, "citation") {
 		omit |= content.PartSources
 	}
 	omit |= content.PartDetails
