@@ -553,12 +553,12 @@ func authenticate(log *slog.Logger, check func(context.Context, string) (*conten
 			next.ServeHTTP(w, r.WithContext(content.WithPrincipal(r.Context(), content.Anonymous)))
 			return
 		}
-		token, ok := strings.CutPrefix(h, "Bearer ")
+		token, ok := BearerToken(h)
 		if !ok || check == nil {
 			unauthenticated(w, "send the API token as Authorization: Bearer <token>")
 			return
 		}
-		p, err := check(r.Context(), strings.TrimSpace(token))
+		p, err := check(r.Context(), token)
 		if content.ErrorCode(err) == content.EUNAUTHORIZED {
 			unauthenticated(w, content.ErrorMessage(err))
 			return
@@ -589,6 +589,21 @@ func setRetryAfter(w http.ResponseWriter, d time.Duration) int {
 	secs := max(int((d+time.Second-1)/time.Second), 1)
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	return secs
+}
+
+// BearerToken returns the token of an Authorization header value in the
+// Bearer scheme (RFC 6750 2.1), or ok false for another scheme or no
+// token. The scheme is matched without regard to case (RFC 9110 11.1:
+// "bearer", "BEARER" and "Bearer" are one scheme) and is separated from
+// the token by one or more spaces (RFC 9110 11.4: 1*SP); the token itself
+// is compared exactly (it is a secret).
+func BearerToken(h string) (token string, ok bool) {
+	scheme, rest, found := strings.Cut(strings.TrimSpace(h), " ")
+	if !found || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimLeft(rest, " ")
+	return token, token != ""
 }
 
 // unauthenticated answers 401 UNAUTHENTICATED, never stored by a cache:
