@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"strings"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -65,7 +64,7 @@ func presentError(log *slog.Logger, schema *ast.Schema) graphql.ErrorPresenterFu
 			}
 			if d, ok := content.RetryAfter(de); ok {
 				// Whole seconds, as in an HTTP Retry-After header.
-				out.Extensions["retryAfter"] = int((d + time.Second - 1) / time.Second)
+				out.Extensions["retryAfter"] = apierror.RetrySeconds(d)
 			}
 			return out
 		}

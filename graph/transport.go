@@ -185,8 +185,7 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	}
 	if r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {
 		w.Header().Set("Allow", http.MethodPost)
-		w.WriteHeader(http.StatusMethodNotAllowed)
-		writeJSON(w, map[string]any{"errors": gqlerror.List{{Message: "mutations must be sent with POST", Extensions: map[string]any{"code": apierror.MethodNotAllowed}}}})
+		apierror.Write(w, apierror.Error{Code: apierror.MethodNotAllowed, Message: "mutations must be sent with POST"})
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
@@ -362,8 +361,7 @@ func badRequestField(w http.ResponseWriter, msg, field string) {
 }
 
 func badRequest(w http.ResponseWriter, msg string) {
-	w.WriteHeader(http.StatusBadRequest)
-	writeJSON(w, map[string]any{"errors": gqlerror.List{{Message: msg, Extensions: map[string]any{"code": apierror.BadRequest}}}})
+	apierror.Write(w, apierror.Error{Code: apierror.BadRequest, Message: msg})
 }
 
 // writeResponse writes a GraphQL response. The common answer, data and

@@ -33,6 +33,7 @@ const (
 	BatchNotSupported        = "BATCH_NOT_SUPPORTED"
 	MethodNotAllowed         = "METHOD_NOT_ALLOWED"
 	NotAcceptable            = "NOT_ACCEPTABLE"
+	NotImplemented           = "NOT_IMPLEMENTED"
 	RequestTooLarge          = "REQUEST_TOO_LARGE"
 	UnsupportedMediaType     = "UNSUPPORTED_MEDIA_TYPE"
 	RateLimited              = "RATE_LIMITED"
@@ -60,7 +61,7 @@ type Code struct {
 // Codes is every code the hub gives, in README.md's order.
 var Codes = []Code{
 	{InvalidArgument, content.EINVALID, true, 400, "An argument is wrong (page size, cursor, id, date, topic, language…); `extensions.field` names it. A variable that does not coerce (wrong case, out of range, wrong type) or a string with U+0000 is a request error: no `data`, 400 with `Accept: application/graphql-response+json`."},
-	{NotFound, content.ENOTFOUND, true, 0, "An editorial mutation names a resource or token that does not exist (a missing `resource(slug:)` or `node(id:)` is `null`, not an error)."},
+	{NotFound, content.ENOTFOUND, true, 404, "An editorial mutation names a resource or token that does not exist (a missing `resource(slug:)` or `node(id:)` is `null`, not an error); 404 from a citation download or `/oembed` for an address that is not a public resource."},
 	{Conflict, content.ECONFLICT, true, 0, "An edit lost a race (the `revision` given is no longer the latest), a slug is taken, or the resource is already in that state."},
 	{Unauthenticated, content.EUNAUTHORIZED, true, 401, "No token on a protected field (200), or a token that is wrong, expired or revoked (401, `WWW-Authenticate: Bearer`)."},
 	{Forbidden, content.EFORBIDDEN, true, 0, "The token's role may not do this."},
@@ -77,10 +78,11 @@ var Codes = []Code{
 	{BadRequest, "", false, 400, "The body is not a JSON object, has neither `query` nor a persisted query's hash, or its `variables`, `operationName` or `extensions` have the wrong type (also a GET whose `variables` is not a JSON object). The message never repeats the body."},
 	{BatchNotSupported, "", false, 400, "A JSON array of requests."},
 	{MethodNotAllowed, "", false, 405, "A mutation over GET, or a method other than GET, HEAD and POST."},
+	{NotImplemented, "", false, 501, "`/oembed` asked for a `format` other than `json` (oEmbed 2.3.4)."},
 	{NotAcceptable, "", false, 406, "`Accept` allows neither JSON media type."},
 	{RequestTooLarge, "", false, 413, "The body is over 64 KiB (2 MiB for editors and admins)."},
 	{UnsupportedMediaType, "", false, 415, "A POST that is not `application/json`, or declares a `charset` other than UTF-8."},
-	{RateLimited, "", false, 429, "Over the caller's rate; `Retry-After` says when to retry."},
+	{RateLimited, "", false, 429, "Over the caller's rate; `Retry-After` (and `extensions.retryAfter`) says when to retry."},
 	{PersistedQueryNotFound, "", true, 400, "An automatic persisted query's hash this replica does not know: send the request again with `query` beside the hash (Apollo Client's persisted-queries link does). Also a `documentId` (or, from a partner token, any id) that the trusted-documents manifest (`HUB_TRUSTED_DOCUMENTS`) does not list. A request error: 400 with `Accept: application/graphql-response+json`."},
 	{PersistedQueryNotAllowed, "", true, 400, "With a trusted-documents manifest (`HUB_TRUSTED_DOCUMENTS`), a partner token sent query text instead of a listed document's id (`documentId`, or `extensions.persistedQuery.sha256Hash`). Nothing ran; 400 with `Accept: application/graphql-response+json`."},
 }

@@ -1,7 +1,11 @@
 package apierror
 
 import (
+	"errors"
+	"math"
+	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql/errcode"
 
@@ -42,5 +46,51 @@ func TestTable(t *testing.T) {
 	}
 	if got := ClientCode("no such code"); got != Internal {
 		t.Errorf("ClientCode(unknown) = %s, want %s", got, Internal)
+	}
+}
+
+// TestRetrySeconds: whole seconds rounded up, at least 1 (RFC 9110
+// 10.2.3 delay-seconds), over durations around each boundary.
+func TestRetrySeconds(t *testing.T) {
+	for s := range 100 {
+		for _, d := range []time.Duration{time.Duration(s) * time.Second, time.Duration(s)*time.Second + 1, time.Duration(s)*time.Second - 1} {
+			want := int(math.Ceil(d.Seconds()))
+			if want < 1 {
+				want = 1
+			}
+			if got := RetrySeconds(d); got != want {
+				t.Fatalf("RetrySeconds(%v) = %d, want %d", d, got, want)
+			}
+		}
+	}
+}
+
+// TestWriteEveryCode: Write gives every code with an HTTP status that
+// status and the one body shape; a domain error keeps its field and
+// retry time; an error that is not a domain error shows nothing of itself.
+func TestWriteEveryCode(t *testing.T) {
+	for _, c := range Codes {
+		if c.Status == 0 {
+			continue
+		}
+		rec := httptest.NewRecorder()
+		Write(rec, Error{Code: c.Client, Message: "m <&>", Field: "f", RetryAfter: 1500 * time.Millisecond})
+		if rec.Code != c.Status || rec.Header().Get("Retry-After") != "2" || rec.Header().Get("Cache-Control") != "no-store" ||
+			rec.Header().Get("Content-Type") != "application/json; charset=utf-8" {
+			t.Errorf("%s: %d %v", c.Client, rec.Code, rec.Header())
+		}
+		want := `{"errors":[{"message":"m <&>","extensions":{"code":"` + c.Client + `","field":"f","retryAfter":2}}]}` + "\n"
+		if rec.Body.String() != want {
+			t.Errorf("%s: body %s, want %s", c.Client, rec.Body, want)
+		}
+	}
+	if e := FromDomain("", content.Unavailable(0, "index rebuilding")); e.Code != Unavailable || RetrySeconds(e.RetryAfter) != 1 {
+		t.Errorf("unavailable: %+v", e)
+	}
+	if e := FromDomain("", content.FieldErrorf("q", "too long")); e.Code != InvalidArgument || e.Field != "q" || e.Message != "q: too long" {
+		t.Errorf("invalid: %+v", e)
+	}
+	if e := FromDomain("", errors.New("pq: relation secret_table")); e.Code != Internal || e.Message != "internal error" {
+		t.Errorf("internal: %+v", e)
 	}
 }

@@ -34,7 +34,8 @@ type SearchParams struct {
 // not UTF-8 likewise; a value that is not UTF-8 or holds a control
 // character (NUL, DEL, C0 other than tab and line breaks), or a parameter
 // given more than MaxParamValues times, is an EINVALID error naming the
-// parameter. Such values never reach PostgreSQL (which refuses NUL and
+// parameter; a parameter name that holds a control character is refused
+// like a name that is not UTF-8. Such values never reach PostgreSQL (which refuses NUL and
 // invalid UTF-8) or a page.
 func ParseQueryString(raw string) (url.Values, error) {
 	v, err := url.ParseQuery(raw)
@@ -56,6 +57,9 @@ func ParseQueryString(raw string) (url.Values, error) {
 		if !utf8.ValidString(k) {
 			return nil, FieldErrorf("query string", "a parameter name is not valid UTF-8 text")
 		}
+		if strings.ContainsFunc(k, controlChar) {
+			return nil, FieldErrorf("query string", "a parameter name contains a control character (such as NUL)")
+		}
 	}
 	for _, k := range keys {
 		vs := v[k]
@@ -66,13 +70,16 @@ func ParseQueryString(raw string) (url.Values, error) {
 			if !utf8.ValidString(s) {
 				return nil, FieldErrorf(k, "is not valid UTF-8 text")
 			}
-			if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f }) {
+			if strings.ContainsFunc(s, controlChar) {
 				return nil, FieldErrorf(k, "contains a control character (such as NUL)")
 			}
 		}
 	}
 	return v, nil
 }
+
+// controlChar is a C0 control other than tab and line breaks, or DEL.
+func controlChar(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f }
 
 // kindSpellings are the kinds as resource files (and URLs) may spell
 // them, including the importer's aliases (ingest), after lower-casing and

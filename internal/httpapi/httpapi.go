@@ -153,7 +153,7 @@ func New(opts Options) http.Handler {
 				if !ok {
 					d = 5 * time.Second
 				}
-				setRetryAfter(w, d)
+				w.Header().Set("Retry-After", strconv.Itoa(apierror.RetrySeconds(d)))
 				w.WriteHeader(http.StatusServiceUnavailable)
 				io.WriteString(w, "not ready: "+err.Error()+"\n")
 				return
@@ -397,37 +397,9 @@ func getOperation(query, name string) ast.Operation {
 }
 
 // writeError refuses a request with a client code from the apierror
-// table, which also gives its HTTP status.
+// table, which also gives its HTTP status, in the API's error shape.
 func writeError(w http.ResponseWriter, code, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(apierror.Status(code))
-	var b strings.Builder
-	b.WriteString(`{"errors":[{"message":`)
-	b.WriteString(jsonString(msg))
-	b.WriteString(`,"extensions":{"code":`)
-	b.WriteString(jsonString(code))
-	b.WriteString(`}}]}`)
-	io.WriteString(w, b.String()+"\n")
-}
-
-func jsonString(s string) string {
-	var b bytes.Buffer
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r < 0x20:
-			b.WriteString(`\u00`)
-			b.WriteByte("0123456789abcdef"[r>>4])
-			b.WriteByte("0123456789abcdef"[r&0xf])
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
+	apierror.Write(w, apierror.Error{Code: code, Message: msg})
 }
 
 func timeout(d time.Duration, next http.Handler) http.Handler {
@@ -577,18 +549,7 @@ func authenticate(log *slog.Logger, check func(context.Context, string) (*conten
 // writeUnavailable answers 503 UNAVAILABLE with Retry-After and, like the
 // GraphQL error presenter, extensions.retryAfter (seconds).
 func writeUnavailable(w http.ResponseWriter, d time.Duration, msg string) {
-	secs := setRetryAfter(w, d)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(apierror.Status(apierror.Unavailable))
-	io.WriteString(w, `{"errors":[{"message":`+jsonString(msg)+`,"extensions":{"code":`+jsonString(apierror.Unavailable)+`,"retryAfter":`+strconv.Itoa(secs)+"}}]}\n")
-}
-
-// setRetryAfter sets Retry-After to d in whole seconds (at least one) and
-// returns that number.
-func setRetryAfter(w http.ResponseWriter, d time.Duration) int {
-	secs := max(int((d+time.Second-1)/time.Second), 1)
-	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	return secs
+	apierror.Write(w, apierror.Error{Code: apierror.Unavailable, Message: msg, RetryAfter: max(d, time.Nanosecond)})
 }
 
 // BearerToken returns the token of an Authorization header value in the

@@ -137,9 +137,8 @@ func rateLimit(l *limiter, next http.Handler) http.Handler {
 		}
 		ok, wait := l.allow(key, class, time.Now())
 		if !ok {
-			secs := int(math.Ceil(wait.Seconds()))
-			w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
-			writeError(w, apierror.RateLimited, fmt.Sprintf("too many requests: try again in %d s", max(secs, 1)))
+			apierror.Write(w, apierror.Error{Code: apierror.RateLimited, RetryAfter: max(wait, time.Nanosecond),
+				Message: fmt.Sprintf("too many requests: try again in %d s", apierror.RetrySeconds(wait))})
 			return
 		}
 		next.ServeHTTP(w, r)

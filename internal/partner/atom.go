@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/feeds"
 
+	"guidancehub/internal/apierror"
 	"guidancehub/internal/content"
 )
 
@@ -161,8 +162,8 @@ func later(a, b time.Time) time.Time {
 	return a
 }
 
-// AtomHandler serves GET /feeds/resources.atom: 400 (text) for a bad
-// parameter, else the feed. Caching (a strong ETag, Cache-Control, 304 for
+// AtomHandler serves GET /feeds/resources.atom: a bad parameter is 400
+// in the API's error shape (apierror.Write, naming it), else the feed. Caching (a strong ETag, Cache-Control, 304 for
 // a matching If-None-Match) is the HTTP layer's, as for every GET door:
 // httpapi wraps this handler in internal/httpcache. Tombstones age by the
 // day (UTC), so the feed depends only on the library and the date, as the
@@ -171,28 +172,20 @@ func AtomHandler(src AtomSource, withdrawn Withdrawals, publicURL string, log *s
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v, err := content.ParseQueryString(r.URL.RawQuery)
 		if err != nil {
-			http.Error(w, content.ErrorMessage(err), http.StatusBadRequest)
+			apierror.Write(w, apierror.FromDomain(apierror.BadRequest, err))
 			return
 		}
 		q, err := ParseAtomQuery(v)
 		if err != nil {
-			http.Error(w, content.ErrorMessage(err), http.StatusBadRequest)
+			apierror.Write(w, apierror.FromDomain("", err))
 			return
 		}
 		body, err := AtomFeed(r.Context(), src, withdrawn, q, publicURL, time.Now().UTC().Truncate(24*time.Hour))
 		if err != nil {
-			switch content.ErrorCode(err) {
-			case content.EINVALID:
-				http.Error(w, content.ErrorMessage(err), http.StatusBadRequest)
-			case content.EUNAVAILABLE:
-				w.Header().Set("Retry-After", "5")
-				http.Error(w, content.ErrorMessage(err), http.StatusServiceUnavailable)
-			default:
-				if r.Context().Err() == nil {
-					log.Error("atom feed", "err", err)
-				}
-				http.Error(w, "internal error", http.StatusInternalServerError)
+			if content.ErrorCode(err) == content.EINTERNAL && r.Context().Err() == nil {
+				log.Error("atom feed", "err", err)
 			}
+			apierror.Write(w, apierror.FromDomain("", err))
 			return
 		}
 		w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"guidancehub/internal/apierror"
 	"guidancehub/internal/content"
 	"guidancehub/internal/httpcache"
 	"guidancehub/internal/render"
@@ -232,12 +233,13 @@ func ExportHandler(ex Exporter, publicURL string, writeTimeout time.Duration, ca
 			// it is not a fault.
 		case !started && content.ErrorCode(err) == content.EUNAVAILABLE:
 			clearTag(hd)
-			w.Header().Set("Retry-After", "60")
-			http.Error(w, content.ErrorMessage(err), http.StatusServiceUnavailable)
+			e := apierror.FromDomain("", err)
+			e.RetryAfter = max(e.RetryAfter, time.Minute) // a long stream: no hurry back
+			apierror.Write(w, e)
 		case !started:
 			clearTag(hd)
 			log.Error("export", "err", err)
-			http.Error(w, "internal error", http.StatusInternalServerError)
+			apierror.Write(w, apierror.FromDomain("", err))
 		default:
 			// The status is sent; the missing last line tells the client.
 			log.Error("export ended early", "err", err)

@@ -5,10 +5,8 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"guidancehub/internal/apierror"
 	"guidancehub/internal/content"
@@ -57,7 +55,7 @@ func (h *Handler) oembed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f := q.Get("format"); f != "" && f != "json" {
-		http.Error(w, "only format=json is supported", http.StatusNotImplemented)
+		apierror.Write(w, apierror.Error{Code: apierror.NotImplemented, Field: "format", Message: "only format=json is supported"})
 		return
 	}
 	width, height := cardWidth, cardHeight
@@ -189,46 +187,23 @@ func unreserved(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
 }
 
-// validQuery parses the query string and refuses (400, BAD_REQUEST) one
-// that does not parse, or has a key or value that is not valid UTF-8 or
-// holds a control character (C0 other than tab and line breaks, or DEL;
-// the rule the pages apply): such text would reach PostgreSQL as an error.
+// validQuery parses the query string as every door does
+// (content.ParseQueryString) and refuses (400, BAD_REQUEST, naming the
+// parameter) one that does not parse, or has a value that is not valid
+// UTF-8 or holds a control character: such text would reach PostgreSQL as
+// an error.
 func validQuery(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
-	q, err := url.ParseQuery(r.URL.RawQuery)
+	q, err := content.ParseQueryString(r.URL.RawQuery)
 	if err != nil {
-		badRequest(w, "the query string does not parse (a % escape is malformed or a ; is used)")
+		apierror.Write(w, apierror.FromDomain(apierror.BadRequest, err))
 		return nil, false
-	}
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		for _, v := range append([]string{k}, q[k]...) {
-			switch {
-			case !utf8.ValidString(v):
-				badRequest(w, "parameter "+strconv.Quote(k)+" is not valid UTF-8 text")
-				return nil, false
-			case strings.ContainsFunc(v, controlChar):
-				badRequest(w, "parameter "+strconv.Quote(k)+" contains a control character (such as NUL)")
-				return nil, false
-			}
-		}
 	}
 	return q, true
 }
 
-// controlChar is a C0 control other than tab and line breaks, or DEL.
-func controlChar(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f }
-
-// badRequest answers 400 with the hub's coded error body.
+// badRequest answers 400 BAD_REQUEST in the API's error shape.
 func badRequest(w http.ResponseWriter, msg string) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(apierror.Status(apierror.BadRequest))
-	b, _ := json.Marshal(map[string]any{"errors": []any{map[string]any{"message": msg, "extensions": map[string]string{"code": apierror.BadRequest}}}})
-	w.Write(append(b, '\n'))
+	apierror.Write(w, apierror.Error{Code: apierror.BadRequest, Message: msg})
 }
 
 func (h *Handler) publisher() string { return h.site().Publisher }

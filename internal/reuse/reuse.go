@@ -12,6 +12,7 @@ import (
 	"path"
 	"strings"
 
+	"guidancehub/internal/apierror"
 	"guidancehub/internal/citation"
 	"guidancehub/internal/content"
 )
@@ -54,6 +55,11 @@ func New(o Options) *Handler {
 	h.mux.HandleFunc("GET /schema.graphql", h.schema)
 	h.mux.HandleFunc("GET /oembed", h.oembed)
 	h.mux.HandleFunc("GET /embed/resources/{slug...}", h.card)
+	// Any other method on these doors: 405 in the API's error shape.
+	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "GET, HEAD")
+		apierror.Write(w, apierror.Error{Code: apierror.MethodNotAllowed, Message: "this address can only be read (GET or HEAD)"})
+	})
 	return h
 }
 
@@ -125,22 +131,19 @@ func (h *Handler) load(w http.ResponseWriter, r *http.Request, slug string) (*co
 }
 
 func (h *Handler) fail(w http.ResponseWriter, err error) {
-	if content.ErrorCode(err) == content.EINVALID {
-		http.Error(w, content.ErrorMessage(err), http.StatusBadRequest)
-		return
+	if content.ErrorCode(err) == content.EINTERNAL {
+		h.o.Logger.Error("reuse", "err", err)
 	}
-	h.o.Logger.Error("reuse", "err", err)
-	http.Error(w, "internal error", http.StatusInternalServerError)
+	apierror.Write(w, apierror.FromDomain("", err))
 }
 
+// notFound answers 404 NOT_FOUND in the API's error shape, cacheable for
+// a minute like the pages' 404.
 func notFound(w http.ResponseWriter, msg string) {
 	w.Header().Set("Cache-Control", "public, max-age=60")
-	http.Error(w, msg, http.StatusNotFound)
+	apierror.Write(w, apierror.Error{Code: apierror.NotFound, Message: msg})
 }
 
-// write sends a body, for HEAD as well: httpcache (in front of every reuse
-// door) hashes it for the ETag and Content-Length, and the server sends
-// no body in answer to HEAD.
 func write(w http.ResponseWriter, r *http.Request, body []byte) {
 	w.Write(body)
 }

@@ -82,7 +82,7 @@ func TestSearchParametersAreOneDomainRule(t *testing.T) {
 			if m == nil {
 				t.Fatalf("case %d %q: the 400 page names no parameter", i, raw)
 			}
-			if feed.status != http.StatusBadRequest || !strings.HasPrefix(feed.body, m[1]+":") {
+			if feed.status != http.StatusBadRequest || !strings.Contains(feed.body, `"message":"`+m[1]+":") {
 				t.Fatalf("case %d %q: search page refuses %s, feed answers %d %q", i, raw, m[1], feed.status, feed.body)
 			}
 			if topic.status != http.StatusBadRequest || !strings.Contains(topic.body, "The "+m[1]+" in the address") {

@@ -25,7 +25,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"guidancehub/internal/apierror"
 	"guidancehub/internal/content"
@@ -256,7 +255,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		// The index is being built or the database is restarting: the
 		// error says how long to wait.
 		d, _ := content.RetryAfter(err)
-		w.Header().Set("Retry-After", strconv.Itoa(max(int((d+time.Second-1)/time.Second), 1)))
+		w.Header().Set("Retry-After", strconv.Itoa(apierror.RetrySeconds(d)))
 		h.errorPage(w, r, http.StatusServiceUnavailable, "Sorry, the library is not available for a moment", "The hub is starting up or recovering. Try again in a few seconds.")
 	default:
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
@@ -325,27 +324,8 @@ const suggestPath = "/search/suggest"
 // (BAD_REQUEST, METHOD_NOT_ALLOWED) or "" to present err's domain code
 // (INVALID_ARGUMENT, UNAVAILABLE with retryAfter, INTERNAL). Never cached.
 func writeAPIError(w http.ResponseWriter, code string, err error) {
-	// The message as the API gives it: "field: message".
-	ext := map[string]any{}
-	var e *content.Error
-	if errors.As(err, &e) && e.Field != "" {
-		ext["field"] = e.Field
-	}
-	if code == "" {
-		code = apierror.ClientCode(content.ErrorCode(err))
-	}
-	ext["code"] = code
-	status := http.StatusInternalServerError
-	if c, ok := apierror.Lookup(code); ok && c.Status != 0 {
-		status = c.Status
-	}
-	if code == apierror.Unavailable {
-		d, _ := content.RetryAfter(err)
-		secs := max(int((d+time.Second-1)/time.Second), 1)
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		ext["retryAfter"] = secs
-	}
-	writeJSON(w, status, "no-store", map[string]any{"errors": []any{map[string]any{"message": content.ErrorMessage(err), "extensions": ext}}})
+	setSecurity(w.Header())
+	apierror.Write(w, apierror.FromDomain(code, err))
 }
 
 // writeJSON writes v as JSON with the pages' headers.
