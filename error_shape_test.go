@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"guidancehub/internal/apierror"
+	"guidancehub/internal/httpapi"
 )
 
 // errorShape is the API's error body; decoding it with unknown fields
@@ -144,6 +146,64 @@ func TestEveryDoorErrorHasOneShape(t *testing.T) {
 		}
 		if i == 4 {
 			t.Errorf("no 429 after 5 requests at a rate of 1/s")
+		}
+	}
+}
+
+// TestLongRequestsAreRefusedInShape: breaker2's 60 KB GET /graphql was a
+// plain-text 431 from net/http. An address over httpapi.MaxURIBytes is
+// 414 URI_TOO_LONG (RFC 9110 15.5.15) and header fields over
+// httpapi.MaxHeaderFieldBytes are 431 HEADERS_TOO_LARGE (RFC 6585 5), in
+// the API's error shape on the doors for programs and as an HTML page on
+// the pages; one byte under either limit is served. Generated over the
+// doors and sizes around each limit.
+func TestLongRequestsAreRefusedInShape(t *testing.T) {
+	h, _ := startFixtureHub(t)
+	doors := []struct {
+		path string
+		api  bool
+	}{{"/graphql?query=%7Btopics%7Bslug%7D%7D", true}, {"/search/suggest?q=gp", true}, {"/feeds/resources.atom?q=gp", true},
+		{"/resources/register-without-id.ris?x=1", true}, {"/oembed?url=https://hub.example.org/resources/register-without-id", true},
+		{"/search?q=gp", false}, {"/resources/register-without-id?x=1", false}, {"/?x=1", false}}
+	for _, d := range doors {
+		for _, size := range []int{httpapi.MaxURIBytes - 1, httpapi.MaxURIBytes, httpapi.MaxURIBytes + 1, 60 << 10, 900 << 10} {
+			// The request target is the path, the query and &pad=aaa…
+			pad := size - len(d.path) - len("&pad=")
+			target := d.path + "&pad=" + strings.Repeat("a", pad)
+			status, hd, body := roundTrip(t, "GET", h.url+target, nil, nil)
+			want := 0
+			if size > httpapi.MaxURIBytes {
+				want = http.StatusRequestURITooLong
+			}
+			checkRefusal(t, fmt.Sprintf("GET %s… (%d bytes)", d.path, size), d.api, want, apierror.URITooLong, status, hd, body)
+		}
+		for _, size := range []int{httpapi.MaxHeaderFieldBytes - 2000, httpapi.MaxHeaderFieldBytes + 1, 60 << 10, 900 << 10} {
+			headers := map[string]string{"X-Padding": strings.Repeat("b", size)}
+			status, hd, body := roundTrip(t, "GET", h.url+d.path, headers, nil)
+			want := 0
+			if size > httpapi.MaxHeaderFieldBytes {
+				want = http.StatusRequestHeaderFieldsTooLarge
+			}
+			checkRefusal(t, fmt.Sprintf("GET %s with %d bytes of header", d.path, size), d.api, want, apierror.HeadersTooLarge, status, hd, body)
+		}
+	}
+}
+
+// checkRefusal checks an answer that should be served (want 0) or refused
+// with status want: in the API's error shape on an API door, as an HTML
+// page otherwise.
+func checkRefusal(t *testing.T, name string, api bool, want int, code string, status int, hd http.Header, body []byte) {
+	t.Helper()
+	switch {
+	case want == 0:
+		if status == http.StatusRequestURITooLong || status == http.StatusRequestHeaderFieldsTooLarge || status >= 500 {
+			t.Errorf("%s: %d, want it served", name, status)
+		}
+	case api:
+		checkErrorShape(t, doorCase{method: "GET", path: name, code: code}, status, hd, body)
+	default:
+		if status != want || !strings.HasPrefix(hd.Get("Content-Type"), "text/html") || !bytes.Contains(body, []byte("the limit is")) {
+			t.Errorf("%s: %d %q, want an HTML %d page", name, status, hd.Get("Content-Type"), want)
 		}
 	}
 }

@@ -35,6 +35,8 @@ const (
 	NotAcceptable            = "NOT_ACCEPTABLE"
 	NotImplemented           = "NOT_IMPLEMENTED"
 	RequestTooLarge          = "REQUEST_TOO_LARGE"
+	URITooLong               = "URI_TOO_LONG"
+	HeadersTooLarge          = "HEADERS_TOO_LARGE"
 	UnsupportedMediaType     = "UNSUPPORTED_MEDIA_TYPE"
 	RateLimited              = "RATE_LIMITED"
 	PersistedQueryNotFound   = "PERSISTED_QUERY_NOT_FOUND" // gqlgen's APQ extension
@@ -81,6 +83,8 @@ var Codes = []Code{
 	{NotImplemented, "", false, 501, "`/oembed` asked for a `format` other than `json` (oEmbed 2.3.4)."},
 	{NotAcceptable, "", false, 406, "`Accept` allows neither JSON media type."},
 	{RequestTooLarge, "", false, 413, "The body is over 64 KiB (2 MiB for editors and admins)."},
+	{URITooLong, "", false, 414, "The request's address is over 32 KiB (send a long GraphQL document with POST). Pages answer an HTML page with the same status."},
+	{HeadersTooLarge, "", false, 431, "The request's header fields are over 32 KiB in all (over 1 MiB the server answers a plain-text 431 before the hub sees the request). Pages answer an HTML page with the same status."},
 	{UnsupportedMediaType, "", false, 415, "A POST that is not `application/json`, or declares a `charset` other than UTF-8."},
 	{RateLimited, "", false, 429, "Over the caller's rate; `Retry-After` (and `extensions.retryAfter`) says when to retry."},
 	{PersistedQueryNotFound, "", true, 400, "An automatic persisted query's hash this replica does not know: send the request again with `query` beside the hash (Apollo Client's persisted-queries link does). Also a `documentId` (or, from a partner token, any id) that the trusted-documents manifest (`HUB_TRUSTED_DOCUMENTS`) does not list. A request error: 400 with `Accept: application/graphql-response+json`."},

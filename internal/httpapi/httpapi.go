@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -198,7 +199,76 @@ func New(opts Options) http.Handler {
 		outer.Handle("GET /export/resources.ndjson", m.instrument("export", rateLimit(limits, opts.Export)))
 		h = outer
 	}
+	h = sizeLimit(opts.Pages, h)
 	return recoverer(opts.Logger, accessLog(opts.AccessLog, opts.AccessLogEvery, h))
+}
+
+// Request size limits. A request line's target over MaxURIBytes is 414
+// URI_TOO_LONG (RFC 9110 15.5.15; a long GET /graphql query should be a
+// POST, up to 64 KiB); header fields over MaxHeaderFieldBytes in all are
+// 431 HEADERS_TOO_LARGE (RFC 6585 5). Both are answered in the API's
+// error shape, or as an HTML page on the pages' paths. Past
+// maxServerHeaderBytes (request line and fields) net/http itself answers
+// a plain-text 431 before the hub sees the request.
+const (
+	MaxURIBytes          = 32 << 10
+	MaxHeaderFieldBytes  = 32 << 10
+	maxServerHeaderBytes = 1 << 20
+)
+
+// PageRefuser is implemented by a pages handler (web.Handler) that
+// answers a refused request as an HTML page.
+type PageRefuser interface {
+	Refuse(w http.ResponseWriter, r *http.Request, status int, heading, message string)
+}
+
+// apiPath reports whether a path is a door for programs (its errors are
+// JSON) rather than a page for people.
+func apiPath(p string) bool {
+	switch {
+	case p == "/graphql", p == "/search/suggest", p == "/metrics", p == "/healthz", p == "/readyz",
+		strings.HasPrefix(p, "/feeds/"), strings.HasPrefix(p, "/export/"), reuse.Owns(p):
+		return !strings.HasPrefix(p, "/embed/")
+	}
+	return false
+}
+
+// sizeLimit refuses a request whose target or header fields are over the
+// limits above (see MaxURIBytes).
+func sizeLimit(pages http.Handler, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		code, msg := "", ""
+		if len(r.RequestURI) > MaxURIBytes {
+			code, msg = apierror.URITooLong, fmt.Sprintf("the address is %d bytes long; the limit is %d (send a long GraphQL document with POST)", len(r.RequestURI), MaxURIBytes)
+		} else if n := headerFieldBytes(r); n > MaxHeaderFieldBytes {
+			code, msg = apierror.HeadersTooLarge, fmt.Sprintf("the request's header fields are %d bytes in all; the limit is %d", n, MaxHeaderFieldBytes)
+		}
+		if code == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if pr, ok := pages.(PageRefuser); ok && !apiPath(r.URL.Path) {
+			heading := "Sorry, this web address is too long"
+			if code == apierror.HeadersTooLarge {
+				heading = "Sorry, your browser sent too much"
+			}
+			pr.Refuse(w, r, apierror.Status(code), heading, msg+".")
+			return
+		}
+		writeError(w, code, msg)
+	})
+}
+
+// headerFieldBytes is the size of r's header fields as sent: "name: value"
+// and CRLF each, Host included (net/http moves it out of r.Header).
+func headerFieldBytes(r *http.Request) int {
+	n := len("Host: \r\n") + len(r.Host)
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
 }
 
 // CORSAllowedHeaders are the request headers a browser may send
@@ -238,8 +308,11 @@ func NewServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    32 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// net/http answers a plain 431 past this, before any handler:
+		// set high, so that sizeLimit refuses the usual cases in the
+		// API's error shape (414, 431) or as a page.
+		MaxHeaderBytes: maxServerHeaderBytes,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 }
 

@@ -148,6 +148,12 @@ func (h *Handler) NotFound(w http.ResponseWriter, r *http.Request) {
 	h.errorPage(w, r, http.StatusNotFound, "Page not found", "If you typed the web address, check it is correct. If you pasted the web address, check you copied the entire address.")
 }
 
+// Refuse answers a request the HTTP layer refuses (an address or header
+// fields over its limits, httpapi.PageRefuser) as an HTML error page.
+func (h *Handler) Refuse(w http.ResponseWriter, r *http.Request, status int, heading, message string) {
+	h.errorPage(w, r, status, heading, message)
+}
+
 // layout is what every page gives the layout template.
 type layout struct {
 	Title     string // the page's own title; " – Guidance Hub" is added
