@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -458,7 +459,12 @@ func (h *Handler) topic(w http.ResponseWriter, r *http.Request) {
 			topics = appendNew(topics, t)
 		}
 		sp.Filter.Topics = topics
-		w.Header().Set("Location", "/search?"+sp.Values().Encode())
+		// The page number goes along: a reader on page 2 lands on page 2.
+		loc := sp.Values()
+		if page > 1 {
+			loc.Set("page", strconv.Itoa(page))
+		}
+		w.Header().Set("Location", "/search?"+loc.Encode())
 		w.Header().Set("Cache-Control", pageMaxAge)
 		w.WriteHeader(http.StatusFound)
 		return

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -134,4 +135,57 @@ func dedupe(s []string) []string {
 		}
 	}
 	return out
+}
+
+// TestTopicRedirectKeepsThePage: /topics/charging?kind=guidance&page=2
+// sent the reader to page 1 of the search. Over generated search
+// parameters and page numbers, a topic page that redirects carries the
+// page along (page 1 and no page both mean the first page, left out), and
+// the search page it sends the reader to shows that page.
+func TestTopicRedirectKeepsThePage(t *testing.T) {
+	h := startHub(t).Handler
+	rng := rand.New(rand.NewPCG(15, 5))
+	redirects := 0
+	for i := range 200 {
+		raw := genSearchQuery(rng)
+		if rng.IntN(2) == 0 {
+			// Half the cases: valid search parameters only, so most redirect.
+			valid := []string{"kind=guidance", "q=gp", "audience=gp-practices", "nation=wales", "sort=newest", "language=en", "topic=access-to-care"}
+			raw = valid[rng.IntN(len(valid))]
+			if rng.IntN(2) == 0 {
+				raw += "&" + valid[rng.IntN(len(valid))]
+			}
+		}
+		page := rng.IntN(4) // 0: no page parameter
+		if page > 0 {
+			raw += "&page=" + strconv.Itoa(page)
+		}
+		topic := get(t, h, "/topics/charging?"+raw)
+		if topic.status != http.StatusFound {
+			continue
+		}
+		redirects++
+		loc := topic.header.Get("Location")
+		lv, err := url.ParseQuery(strings.TrimPrefix(loc, "/search?"))
+		if err != nil {
+			t.Fatalf("case %d %q: Location %q", i, raw, loc)
+		}
+		want := ""
+		if page > 1 {
+			want = strconv.Itoa(page)
+		}
+		if got := lv.Get("page"); got != want || len(lv["page"]) > 1 {
+			t.Fatalf("case %d %q: Location %q has page %q, want %q", i, raw, loc, got, want)
+		}
+		search := get(t, h, loc)
+		if search.status != http.StatusOK {
+			t.Fatalf("case %d %q: %s answers %d", i, raw, loc, search.status)
+		}
+		if page > 1 && !strings.Contains(search.body, "(page "+want+")") {
+			t.Fatalf("case %d %q: %s does not show page %s", i, raw, loc, want)
+		}
+	}
+	if redirects < 80 {
+		t.Fatalf("only %d of 200 cases redirected", redirects)
+	}
 }
