@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -27,6 +28,24 @@ type Rules struct {
 	// Spell spells a field name for the door: nil keeps the API's
 	// spelling ("translationOf", "sources[0].url").
 	Spell func(field string) string
+	// Now is the instant the review date is checked against (a review
+	// is not dated after today, CheckReviewDate); zero: time.Now().
+	Now time.Time
+}
+
+// CheckReviewDate returns an EINVALID error on field when last, a
+// last-reviewed date, is after today, or nil. "Today" is the date
+// anywhere on Earth at now (UTC+14, the earliest time zone), so an editor
+// east of Greenwich can record today's review before UTC reaches it. Every
+// door that sets a review date holds it to this rule: the API's create,
+// update and markReviewed, and resource files (import and lint), through
+// Draft.Check.
+func CheckReviewDate(field string, last Date, now time.Time) *Error {
+	day := last.UTC().Format(DateLayout)
+	if latest := now.UTC().Add(14 * time.Hour).Format(DateLayout); day > latest {
+		return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf("is in the future (%s): record a review on or after the day it happens", day)}
+	}
+	return nil
 }
 
 // MinWords is the shortest body a library file of each kind may have
@@ -168,6 +187,15 @@ func (d Draft) Check(r Rules) []*Error {
 			if f.t == nil {
 				bad(f.name, "is required (YYYY-MM-DD)")
 			}
+		}
+	}
+	if d.LastReviewedAt != nil {
+		now := r.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		if e := CheckReviewDate(spell("lastReviewedAt"), *d.LastReviewedAt, now); e != nil {
+			out = append(out, e)
 		}
 	}
 	if d.LastReviewedAt != nil && d.NextReviewDue != nil && !d.NextReviewDue.After(*d.LastReviewedAt) {

@@ -1,8 +1,10 @@
 package content
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 )
 
 func validLibraryDraft() Draft {
@@ -74,6 +76,28 @@ func TestOneRuleSet(t *testing.T) {
 			if !file[FileFieldName(f)] {
 				t.Errorf("%s: the API refuses %s but the library accepts it", c.name, f)
 			}
+		}
+	}
+}
+
+// TestCheckReviewDateAgainstTheEarliestZone: over generated instants and
+// dates around them, a review date is refused exactly when it is after the
+// calendar date in UTC+14 (Line Islands, the earliest zone) at that
+// instant: the oracle is the time package's own zone conversion.
+func TestCheckReviewDateAgainstTheEarliestZone(t *testing.T) {
+	kiritimati := time.FixedZone("UTC+14", 14*60*60)
+	rng := rand.New(rand.NewPCG(14, 9110))
+	for range 20000 {
+		now := time.Unix(rng.Int64N(4102444800), 0) // 1970 to 2100
+		y, m, d := now.In(kiritimati).Date()
+		latest := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		last := time.Date(now.Year(), now.Month(), now.Day()+rng.IntN(7)-3, 0, 0, 0, 0, time.UTC)
+		err := CheckReviewDate("lastReviewedAt", last, now)
+		if want := last.After(latest); (err != nil) != want {
+			t.Fatalf("now %s, review %s: refused %v, want %v", now.UTC(), last.Format(DateLayout), err != nil, want)
+		}
+		if err != nil && (err.Code != EINVALID || err.Field != "lastReviewedAt") {
+			t.Fatalf("error %+v", err)
 		}
 	}
 }

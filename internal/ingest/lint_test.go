@@ -78,7 +78,7 @@ func TestLintUndatedSources(t *testing.T) {
 			}
 			srcs = append(srcs, s)
 		}
-		ws := codes(parseLintFile(t, lintFileText("gen", "2030-01-01", "2030-06-01", srcs)), WarnSourceUndated)
+		ws := codes(parseLintFile(t, lintFileText("gen", "2026-11-30", "2030-06-01", srcs)), WarnSourceUndated)
 		got := map[string]bool{}
 		for _, w := range ws {
 			got[w.Field] = true
@@ -185,7 +185,7 @@ func TestLintSuperseded(t *testing.T) {
 			hits = append(hits, e.URL+"?view=plain")
 		}
 		for _, u := range hits {
-			ws := codes(parseLintFile(t, lintFileText("gen", "2030-01-01", "2030-06-01", []lintSource{{url: u, date: "2020-01-01"}})), WarnSourceSuperseded)
+			ws := codes(parseLintFile(t, lintFileText("gen", "2026-11-30", "2030-06-01", []lintSource{{url: u, date: "2020-01-01"}})), WarnSourceSuperseded)
 			if len(ws) != 1 || !strings.Contains(ws[0].Message, e.ReplacedBy) || ws[0].Field != "sources[0].url" {
 				t.Errorf("%s (spelling of %s): warnings %v, want one naming %s", u, e.URL, ws, e.ReplacedBy)
 			}
@@ -194,7 +194,7 @@ func TestLintSuperseded(t *testing.T) {
 		near := *p
 		near.Path += "-2"
 		for _, u := range []string{near.String(), e.ReplacedBy} {
-			if ws := codes(parseLintFile(t, lintFileText("gen", "2030-01-01", "2030-06-01", []lintSource{{url: u, date: "2020-01-01"}})), WarnSourceSuperseded); len(ws) != 0 {
+			if ws := codes(parseLintFile(t, lintFileText("gen", "2026-11-30", "2030-06-01", []lintSource{{url: u, date: "2020-01-01"}})), WarnSourceSuperseded); len(ws) != 0 {
 				t.Errorf("%s is not superseded, got %v", u, ws)
 			}
 		}
@@ -216,14 +216,14 @@ func TestLintMirrors(t *testing.T) {
 		path := fmt.Sprintf("/doc/%d", r.Intn(1e6))
 		for _, host := range []string{m.Host, "www." + m.Host, "cdn." + m.Host, strings.ToUpper(m.Host), m.Host + ":8443"} {
 			u := []string{"http", "https"}[r.Intn(2)] + "://" + host + path
-			ws := codes(parseLintFile(t, lintFileText("gen", "2030-01-01", "2030-06-01", []lintSource{{url: u, date: "2020-01-01"}})), WarnSourceMirror)
+			ws := codes(parseLintFile(t, lintFileText("gen", "2026-11-30", "2030-06-01", []lintSource{{url: u, date: "2020-01-01"}})), WarnSourceMirror)
 			if len(ws) != 1 || !strings.Contains(ws[0].Message, m.Why) {
 				t.Errorf("%s: warnings %v, want one giving why %s is a mirror", u, ws, m.Host)
 			}
 		}
 		for _, host := range []string{"not" + m.Host, m.Host + ".example.org", "example.org"} {
 			u := "https://" + host + path
-			if ws := codes(parseLintFile(t, lintFileText("gen", "2030-01-01", "2030-06-01", []lintSource{{url: u, date: "2020-01-01"}})), WarnSourceMirror); len(ws) != 0 {
+			if ws := codes(parseLintFile(t, lintFileText("gen", "2026-11-30", "2030-06-01", []lintSource{{url: u, date: "2020-01-01"}})), WarnSourceMirror); len(ws) != 0 {
 				t.Errorf("%s is not a mirror, got %v", u, ws)
 			}
 		}

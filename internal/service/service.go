@@ -379,16 +379,15 @@ func (s *Service) RestoreRevision(ctx context.Context, id int64, rev int) (*cont
 }
 
 // MarkReviewed records a review; see content.EditorialService. A review
-// dated after today is refused (INVALID_ARGUMENT on lastReviewedAt):
-// "today" is the date anywhere on Earth (UTC+14), so an editor east of
-// Greenwich can record today's review before UTC reaches it.
+// dated after today is refused (INVALID_ARGUMENT on lastReviewedAt; the
+// rule every door applies, content.CheckReviewDate).
 func (s *Service) MarkReviewed(ctx context.Context, id int64, last, next time.Time) (*content.Resource, error) {
 	ed, p, err := s.editorFor(ctx, content.RoleEditor)
 	if err != nil {
 		return nil, err
 	}
-	if latest := time.Now().UTC().Add(14 * time.Hour).Format(content.DateLayout); last.UTC().Format(content.DateLayout) > latest {
-		return nil, content.FieldErrorf("lastReviewedAt", "is in the future (%s): record a review on or after the day it happens", last.UTC().Format(content.DateLayout))
+	if e := content.CheckReviewDate("lastReviewedAt", last, time.Now()); e != nil {
+		return nil, e
 	}
 	return ed.MarkReviewed(ctx, p, id, last, next)
 }
