@@ -120,3 +120,26 @@ func TestHeaderTokensInAnyCase(t *testing.T) {
 		}
 	}
 }
+
+// TestBadTokenIs401OnEveryProgramDoor: breaker3 F19, a bad or revoked
+// token was read as anonymous on the export and the Atom feed (a revoked
+// partner kept pulling and never learnt it). Every door for programs now
+// checks a token as /graphql does: over each door and each kind of bad
+// token, 401 UNAUTHENTICATED in the API's error shape, never cached; a
+// good token is served, private.
+func TestBadTokenIs401OnEveryProgramDoor(t *testing.T) {
+	e := startEditorialHub(t)
+	doors := []string{"/graphql?query=%7Btopics%7Bslug%7D%7D", "/export/resources.ndjson", "/feeds/resources.atom",
+		"/resources/register-without-id.ris", "/schema.graphql", "/oembed?url=https://hub.example.org/resources/register-without-id"}
+	bad := []string{"Bearer nope", "Bearer " + e.partner + "x", "bearer ghub_abcdefgh_secret", "Basic dXNlcjpwYXNz", "Bearer"}
+	for _, d := range doors {
+		for _, auth := range bad {
+			status, h, body := roundTrip(t, "GET", e.url+d, map[string]string{"Authorization": auth}, nil)
+			checkErrorShape(t, doorCase{method: "GET", path: d + " with " + auth, code: "UNAUTHENTICATED"}, status, h, body)
+		}
+		status, h, _ := roundTrip(t, "GET", e.url+d, map[string]string{"Authorization": "Bearer " + e.partner}, nil)
+		if status != http.StatusOK || h.Get("Cache-Control") != "private, no-store" {
+			t.Errorf("%s with a good token: %d %q", d, status, h.Get("Cache-Control"))
+		}
+	}
+}

@@ -172,7 +172,9 @@ func New(opts Options) http.Handler {
 		if opts.Cache != nil {
 			atom = opts.Cache.HandlerFor(atom, false)
 		}
-		mux.Handle("GET /feeds/resources.atom", m.instrument("atom", rateLimit(limits, atom)))
+		// A token is checked as on /graphql: a bad one is 401, never
+		// anonymous (a revoked partner must learn it).
+		mux.Handle("GET /feeds/resources.atom", m.instrument("atom", authenticate(opts.Logger, opts.Authenticate, rateLimit(limits, atom))))
 	}
 	var root http.Handler = mux
 	if opts.Reuse != nil {
@@ -196,7 +198,7 @@ func New(opts Options) http.Handler {
 	if opts.Export != nil {
 		outer := http.NewServeMux()
 		outer.Handle("/", h)
-		outer.Handle("GET /export/resources.ndjson", m.instrument("export", rateLimit(limits, opts.Export)))
+		outer.Handle("GET /export/resources.ndjson", m.instrument("export", authenticate(opts.Logger, opts.Authenticate, rateLimit(limits, opts.Export))))
 		h = outer
 	}
 	h = sizeLimit(opts.Pages, h)
