@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -65,6 +66,27 @@ type requestBody struct {
 	DocID      json.RawMessage `json:"doc_id"`
 }
 
+// GETParams are the parameters of a GraphQL request over GET (GraphQL over
+// HTTP, and documentId / doc_id for a trusted document): each may be
+// given once (content.GivenOnce); others are ignored.
+var GETParams = []string{"query", "operationName", "variables", "extensions", "documentId", "doc_id"}
+
+// GETDocumentID returns the trusted document a GET request names by
+// documentId or doc_id (Relay's name), or "" for none. Both given with
+// different ids is an error, as in a POST body: the request is ambiguous.
+// The HTTP layer (for the GET method rule) and this transport read the id
+// with it.
+func GETDocumentID(q url.Values) (string, error) {
+	id, alt := q.Get("documentId"), q.Get("doc_id")
+	switch {
+	case id == "":
+		return alt, nil
+	case alt != "" && alt != id:
+		return "", errors.New("documentId and doc_id name different documents")
+	}
+	return id, nil
+}
+
 func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	w.Header().Set("Content-Type", "application/json")
 	start := graphql.Now()
@@ -84,16 +106,20 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 			}
 			return
 		}
-		for _, name := range []string{"query", "operationName", "variables", "extensions", "documentId", "doc_id"} {
+		if err := content.GivenOnce(q, GETParams...); err != nil {
+			apierror.Write(w, apierror.FromDomain(apierror.BadRequest, err))
+			return
+		}
+		for _, name := range GETParams {
 			if err := checkJSONText([]byte(q.Get(name))); err != nil {
 				badRequest(w, name+" "+err.Error())
 				return
 			}
 		}
 		params.Query, params.OperationName = q.Get("query"), q.Get("operationName")
-		docID = q.Get("documentId")
-		if docID == "" {
-			docID = q.Get("doc_id")
+		if docID, err = GETDocumentID(q); err != nil {
+			badRequest(w, err.Error())
+			return
 		}
 		if err := decodeObject("variables", []byte(q.Get("variables")), &params.Variables); err != nil {
 			badRequest(w, err.Error())

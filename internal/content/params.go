@@ -81,6 +81,21 @@ func ParseQueryString(raw string) (url.Values, error) {
 // controlChar is a C0 control other than tab and line breaks, or DEL.
 func controlChar(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f }
 
+// GivenOnce checks that each named parameter is given at most once: a
+// scalar parameter (a search's q, a page number, a GraphQL document, an
+// oEmbed url) given twice is an EINVALID error naming it, never read as
+// its first (or last) value, on every door (RFC 3986 leaves repeats to the
+// application; HTML forms repeat only what they mean to). Filters, which
+// may repeat, are not named here.
+func GivenOnce(v url.Values, names ...string) error {
+	for _, name := range names {
+		if n := len(v[name]); n > 1 {
+			return FieldErrorf(name, "is given %d times; give it once", n)
+		}
+	}
+	return nil
+}
+
 // kindSpellings are the kinds as resource files (and URLs) may spell
 // them, including the importer's aliases (ingest), after lower-casing and
 // turning '_' and ' ' into '-'.
@@ -105,10 +120,8 @@ var kindSpellings = map[string]Kind{
 // and bidirectional formatting characters.
 func ParseSearchParams(v url.Values) (SearchParams, error) {
 	var p SearchParams
-	for _, once := range []string{"q", "sort"} {
-		if len(v[once]) > 1 {
-			return p, FieldErrorf(once, "is given %d times; give it once", len(v[once]))
-		}
+	if err := GivenOnce(v, "q", "sort"); err != nil {
+		return p, err
 	}
 	p.Text = strings.TrimSpace(v.Get("q"))
 	if n := utf8.RuneCountInString(p.Text); n > MaxSearchRunes {

@@ -27,6 +27,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
 
+	"guidancehub/graph"
 	"guidancehub/internal/apierror"
 	"guidancehub/internal/content"
 	"guidancehub/internal/httpapi/graphiql"
@@ -403,13 +404,18 @@ func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64, pe
 				break
 			}
 			q := r.URL.Query()
+			if err := content.GivenOnce(q, graph.GETParams...); err != nil {
+				apierror.Write(w, apierror.FromDomain(apierror.BadRequest, err))
+				return
+			}
 			query := q.Get("query")
 			if strings.TrimSpace(query) == "" {
 				// A trusted document's id, or an automatic persisted
 				// query's hash, stands for the document.
-				id := q.Get("documentId")
-				if id == "" {
-					id = q.Get("doc_id")
+				id, err := graph.GETDocumentID(q)
+				if err != nil {
+					writeError(w, apierror.BadRequest, err.Error())
+					return
 				}
 				if id == "" {
 					// Extensions that are not a JSON object, or whose

@@ -50,6 +50,10 @@ func (h *Handler) oembed(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if err := content.GivenOnce(q, "url", "format", "maxwidth", "maxheight"); err != nil {
+		apierror.Write(w, apierror.FromDomain(apierror.BadRequest, err))
+		return
+	}
 	if q.Get("url") == "" {
 		badRequest(w, "url is required: the address of one of this hub's resource pages")
 		return

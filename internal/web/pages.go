@@ -290,8 +290,8 @@ func contains[T comparable](list []T, v T) bool {
 // [{"title","slug","kind","kindName","lang","dir","url"}].
 func (h *Handler) suggest(w http.ResponseWriter, r *http.Request) {
 	v, _ := parseQuery(r.URL.RawQuery)
-	if len(v["q"]) > 1 {
-		writeAPIError(w, "", content.FieldErrorf("q", "is given %d times; give it once", len(v["q"])))
+	if err := content.GivenOnce(v, "q"); err != nil {
+		writeAPIError(w, "", err)
 		return
 	}
 	prefix := strings.TrimSpace(v.Get("q"))

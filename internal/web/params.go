@@ -66,8 +66,8 @@ func parseSearchParams(v url.Values) (searchParams, error) {
 // parsePage parses page=N (1 ≤ N ≤ maxPage; absent or empty means 1).
 // Errors are EINVALID naming page.
 func parsePage(v url.Values) (int, error) {
-	if len(v["page"]) > 1 {
-		return 0, content.FieldErrorf("page", "is given %d times; give it once", len(v["page"]))
+	if err := content.GivenOnce(v, "page"); err != nil {
+		return 0, err
 	}
 	s := v.Get("page")
 	if s == "" {
