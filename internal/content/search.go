@@ -89,6 +89,9 @@ type FacetValue struct {
 // choosing one kind still shows how many of each other kind match.
 type Facets struct {
 	Kinds, Topics, Audiences, Nations, Years []FacetValue
+	// Languages counts language tags (lower case); the API does not
+	// show it, the search page does.
+	Languages []FacetValue
 }
 
 // SearchPage is a page of search results.

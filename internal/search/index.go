@@ -65,7 +65,9 @@ type Index struct {
 	// copying is held while a snapshot is copied from the live index
 	// (snapshot.go) and by swapIn and Close, which wait for it.
 	copying sync.Mutex
-	// plain makes Search use Bleve's own sort and highlighting in the
+	// facets holds the facet tables of the index's segments (facets.go).
+	facets facetCache
+	// plain makes Search use Bleve's own sort, facets and highlighting in the
 	// one search request: the reference the faster paths (collect.go,
 	// highlightPage) are tested against.
 	plain bool

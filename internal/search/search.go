@@ -22,12 +22,6 @@ import (
 	"guidancehub/internal/content"
 )
 
-// facetFields maps each facet to its index field and its number of values.
-var facetFields = []struct {
-	name, field string
-	size        int
-}{{"kinds", "kind", 10}, {"topics", "topics", 100}, {"audiences", "audiences", 20}, {"nations", "nations", 10}, {"years", "year", 50}}
-
 // Search runs a search and returns ids with scores, highlights and facets.
 func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.SearchPage, error) {
 	if !ix.ready.Load() {
@@ -123,9 +117,27 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	// (see rerank.go), which scores only the best hits of unpairedQ with
 	// textQ; with supersetQ (a cheap query that finds at least textQ's
 	// matches, or nil), only over supersetQ's matches (restrictedQuery).
+	//
+	// With facets, the filter is applied by a facetQuery, which counts
+	// them in the same pass (facets.go); counted is its counter for the
+	// last search run. Index.plain keeps Bleve's facet builders and one
+	// more search per facet whose filter is set: the reference.
+	var counted *facetCounter
 	var run func(textQ, unpairedQ, supersetQ query.Query) (*bleve.SearchResult, []*search.DocumentMatch, error)
 	run = func(textQ, unpairedQ, supersetQ query.Query) (*bleve.SearchResult, []*search.DocumentMatch, error) {
-		req := bleve.NewSearchRequestOptions(withFilters(textQ, q.Filter, ""), q.First+1, 0, false)
+		var fc *facetCounter
+		if !q.NoFacets && !ix.plain {
+			fc = newFacetCounter(&ix.facets, q.Filter)
+		}
+		// filtered is a query under the filter: a facetQuery counting
+		// the facets of every match of the query, or the filter itself.
+		filtered := func(tq query.Query) query.Query {
+			if fc != nil {
+				return &facetQuery{text: tq, c: fc}
+			}
+			return withFilters(tq, q.Filter, "")
+		}
+		req := bleve.NewSearchRequestOptions(filtered(textQ), q.First+1, 0, false)
 		sctx := ctx
 		var top *relevanceTop
 		var rerank *rerankTop
@@ -147,11 +159,17 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 					// The candidates are under the filter already, and a
 					// filter adds nothing to a score.
 					rerank = newRerankTop(top, textQ, idx.Mapping(), k)
-					req.Query = withFilters(unpairedQ, q.Filter, "")
+					req.Query = filtered(unpairedQ)
 					sctx = rerank.context(ctx)
 				}
 				if supersetQ != nil {
-					req.Query = &restrictedQuery{superset: withFilters(supersetQ, q.Filter, ""), exact: req.Query}
+					// Under a facetQuery the superset keeps the documents
+					// outside the filter: the facets count them.
+					sup := withFilters(supersetQ, q.Filter, "")
+					if fc != nil {
+						sup = supersetQ
+					}
+					req.Query = &restrictedQuery{superset: sup, exact: req.Query}
 				}
 			}
 		} else {
@@ -160,7 +178,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 				req.SearchAfter = after
 			}
 		}
-		if !q.NoFacets {
+		if !q.NoFacets && ix.plain {
 			for _, f := range facetFields {
 				req.AddFacet(f.name, bleve.NewFacetRequest(f.field, f.size))
 			}
@@ -177,6 +195,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 			// query pages on from the cursor.
 			return run(textQ, nil, supersetQ)
 		}
+		counted = fc
 		if top != nil {
 			return res, top.hits(), nil
 		}
@@ -194,8 +213,13 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	}
 	if !browse && res.Total < uint64(max(1, ix.rank.RelaxBelow)) {
 		known := int64(-1)
-		if !filterActive(q.Filter) && len(p.exclude) == 0 && len(p.languages) == 0 {
-			known = int64(res.Total)
+		if len(p.exclude) == 0 && len(p.languages) == 0 {
+			if !filterActive(q.Filter) {
+				known = int64(res.Total)
+			} else if counted != nil {
+				// The facet pass saw every match without the filter.
+				known = int64(counted.seen)
+			}
 		}
 		// Relaxing is decided over the whole library, not under the
 		// filter: a facet's count must equal the total of the same search
@@ -229,7 +253,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	// together in no resource there (exclusions aside), the search falls
 	// back to the resources under the filter with any of the words, most
 	// words first. Facets follow the same rule per value (below).
-	libQ, fellBack := textQ, false
+	libQ, libCounted, fellBack := textQ, counted, false
 	if anyQ != nil && res.Total == 0 {
 		none := true
 		if len(p.exclude) > 0 {
@@ -290,17 +314,22 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 		hit := content.SearchHit{ID: id, Score: h.Score, Cursor: encodeCursor(fp, sortValues(h, sortBy)), Highlights: highlights(h)}
 		page.Hits = append(page.Hits, hit)
 	}
-	page.Facets = facetsFrom(res.Facets)
-
-	// Each facet ignores its own filter: recount the facets whose filter
-	// is set. Each value counts what choosing it finds: the query as
-	// decided over the library where its words (exclusions aside) are
-	// together in a resource under that value, else, when this search fell
-	// back, the fallback. (The facets of fields without a filter are the
-	// main request's: after a fallback the decided query finds nothing
-	// under any of their values.)
+	// Each facet ignores its own filter. Each value counts what choosing
+	// it finds: the query as decided over the library where its words
+	// (exclusions aside) are together in a resource under that value,
+	// else, when this search fell back, the fallback. (The facets of
+	// fields without a filter are the main request's: after a fallback the
+	// decided query finds nothing under any of their values.)
+	if !q.NoFacets && !ix.plain {
+		if page.Facets, err = ix.pageFacets(ctx, idx, q.Filter, libCounted, counted, fellBack, p, omit, k); err != nil {
+			return nil, err
+		}
+	}
+	if !q.NoFacets && ix.plain {
+		page.Facets = facetsFrom(res.Facets)
+	}
 	for _, f := range facetFields {
-		if q.NoFacets || !filterSet(q.Filter, f.name) {
+		if q.NoFacets || !ix.plain || !filterSet(q.Filter, f.name) {
 			continue
 		}
 		counts := func(tq query.Query) (map[string]int, error) {
@@ -626,11 +655,13 @@ func withFilters(textQ query.Query, f content.Filter, skip string) query.Query {
 	if skip != "nations" {
 		terms("nations", f.Nations)
 	}
-	langs := make([]string, len(f.Languages))
-	for i, l := range f.Languages {
-		langs[i] = strings.ToLower(l)
+	if skip != "languages" {
+		langs := make([]string, len(f.Languages))
+		for i, l := range f.Languages {
+			langs[i] = strings.ToLower(l)
+		}
+		terms("language", langs)
 	}
-	terms("language", langs)
 	if skip != "years" && (f.PublishedAfter != nil || f.PublishedBefore != nil) {
 		lo, hi := "0000-00-00", "9999-99-99"
 		if f.PublishedAfter != nil {
@@ -666,6 +697,8 @@ func filterSet(f content.Filter, facet string) bool {
 		return len(f.Nations) > 0
 	case "years":
 		return f.PublishedAfter != nil || f.PublishedBefore != nil
+	case "languages":
+		return len(f.Languages) > 0
 	}
 	return false
 }
@@ -690,6 +723,8 @@ func setFacet(fs *content.Facets, name string, vs []content.FacetValue) {
 		fs.Nations = vs
 	case "years":
 		fs.Years = vs
+	case "languages":
+		fs.Languages = vs
 	}
 }
 
