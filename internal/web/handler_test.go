@@ -263,17 +263,36 @@ func TestSearchPagesMatchTheLibrary(t *testing.T) {
 			t.Errorf("%q: pages 1-2 list\n%v\nwant\n%v", q, got, wantSlugs)
 		}
 
-		page := get(t, hb.Handler, "/search?q="+url.QueryEscape(q))
-		for _, k := range []string{"guidance", "research-brief", "policy-position"} {
-			m := regexp.MustCompile(`id="f-kind-` + k + `"[^>]*>\s*<label[^>]*>[^<]*<span class="hub-facet-count">\((\d+)\)`).FindStringSubmatch(page.body)
-			if m == nil {
-				continue
-			}
-			filtered := get(t, hb.Handler, "/search?q="+url.QueryEscape(q)+"&kind="+k)
-			if !strings.Contains(filtered.body, "of <strong>"+m[1]+"</strong>") {
-				t.Errorf("%q: kind %s shows count %s but filtering to it shows another total", q, k, m[1])
-			}
+		checkFacetCounts(t, hb.Handler, q, "")
+		checkFacetCounts(t, hb.Handler, q, "kind=guidance&nation=england")
+	}
+}
+
+// checkFacetCounts checks every checkbox count of a search page (q under
+// the filter parameters base): choosing that value alone in its group,
+// the rest of the filter kept, shows that total. Every group is checked,
+// languages included.
+func checkFacetCounts(t *testing.T, h http.Handler, q, base string) {
+	t.Helper()
+	page := get(t, h, "/search?q="+url.QueryEscape(q)+"&"+base)
+	boxes := regexp.MustCompile(`id="f-([a-z]+)-([^"]+)"[^>]*>\s*<label[^>]*>(?:[^<]|<span [^>]*>[^<]*</span>)*<span class="hub-facet-count">\((\d+)\)`).FindAllStringSubmatch(page.body, -1)
+	groups := map[string]bool{}
+	for _, m := range boxes {
+		group, value, count := m[1], m[2], m[3]
+		groups[group] = true
+		if count == "0" {
+			continue
 		}
+		v, _ := url.ParseQuery(base)
+		v.Set("q", q)
+		v.Set(group, value)
+		filtered := get(t, h, "/search?"+v.Encode())
+		if !strings.Contains(filtered.body, "of <strong>"+count+"</strong>") {
+			t.Errorf("%q %s: %s %s shows count %s but choosing it shows another total", q, base, group, value, count)
+		}
+	}
+	if !groups["kind"] || !groups["language"] {
+		t.Errorf("%q %s: checkboxes with counts in groups %v, want kind and language among them", q, base, groups)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -256,15 +257,25 @@ func filterGroups(p searchParams, f content.Facets) []filterGroup {
 	}
 	groups = append(groups, g)
 
-	// Languages have no facet in the search engine: offer the chosen
-	// ones, so they can be unticked, and the languages the pages can name.
+	// Languages: those with results (most first) and those chosen, each
+	// with its count (tags are case-insensitive; the facet's are lower
+	// case).
+	lc := counts(f.Languages)
+	chosen := func(l string) bool {
+		return slices.ContainsFunc(p.Languages, func(c string) bool { return strings.EqualFold(c, l) })
+	}
 	g = filterGroup{Name: "language", Legend: "Language"}
-	langs := append([]string{}, p.Languages...)
-	for _, l := range []string{"en", "ar", "fa", "ur"} {
-		langs = appendNew(langs, l)
+	var langs []string
+	for _, v := range f.Languages {
+		langs = append(langs, v.Value)
+	}
+	for _, l := range p.Languages {
+		if !slices.ContainsFunc(langs, func(v string) bool { return strings.EqualFold(v, l) }) {
+			langs = append(langs, l)
+		}
 	}
 	for _, l := range langs {
-		g.Options = append(g.Options, option{Value: l, Label: englishName(l), Native: nativeName(l), NativeLang: langAttrs(l), Count: -1, Checked: contains(p.Languages, l)})
+		g.Options = append(g.Options, option{Value: l, Label: englishName(l), Native: nativeName(l), NativeLang: langAttrs(l), Count: lc[strings.ToLower(l)], Checked: chosen(l)})
 	}
 	groups = append(groups, g)
 
