@@ -241,3 +241,31 @@ func indexOf(tb testing.TB, rs []*content.Resource, batch int) *Index {
 	ix.ready.Store(true)
 	return ix
 }
+
+// TestFacetsMatchBleveThroughRerank is TestFacetsMatchBleve through the
+// passes an index larger than the candidates takes (rerank.go: the query
+// without its phrase pairs, then the superset restriction), forced on the
+// shipped library by three candidates: facets and totals must equal the
+// reference's (the page's order may differ from the exact one beyond the
+// candidates, which rerank_test.go measures).
+func TestFacetsMatchBleveThroughRerank(t *testing.T) {
+	rs := shippedResources(t)
+	ix := indexOf(t, rs, 29)
+	ix.candidates = 3
+	rng := rand.New(rand.NewSource(2))
+	words := append([]string{"general practice registration", "proof of address", "\"health care\" charging", "gp surgery"}, facetWords...)
+	for i := 0; i < 40; i++ {
+		q := content.SearchQuery{Text: words[rng.Intn(len(words))], Filter: randomFilter(rng, rs), Order: content.SearchRelevance, First: 10}
+		name := fmt.Sprintf("%q filter %+v", q.Text, q.Filter)
+		got, want, err := compareOnOneSnapshot(ix, q)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if want == nil {
+			continue
+		}
+		if got.Total != want.Total || !reflect.DeepEqual(got.Facets, want.Facets) {
+			t.Errorf("%s: total %d, facets %+v\nwant total %d, facets %+v", name, got.Total, got.Facets, want.Total, want.Facets)
+		}
+	}
+}

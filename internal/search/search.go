@@ -163,13 +163,19 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 					sctx = rerank.context(ctx)
 				}
 				if supersetQ != nil {
-					// Under a facetQuery the superset keeps the documents
-					// outside the filter: the facets count them.
-					sup := withFilters(supersetQ, q.Filter, "")
-					if fc != nil {
-						sup = supersetQ
+					inner := textQ
+					if rerank != nil {
+						inner = unpairedQ
 					}
-					req.Query = &restrictedQuery{superset: sup, exact: req.Query}
+					if fc != nil {
+						// The facetQuery reads the index's own segments
+						// (not restrictedQuery's view of them) and counts
+						// the documents outside the filter too, so it goes
+						// outside the restriction.
+						req.Query = filtered(&restrictedQuery{superset: supersetQ, exact: inner})
+					} else {
+						req.Query = &restrictedQuery{superset: withFilters(supersetQ, q.Filter, ""), exact: req.Query}
+					}
 				}
 			}
 		} else {
