@@ -38,28 +38,10 @@ func tiedIndex(tb testing.TB) *Index {
 			rs = append(rs, &content.Resource{ID: int64(copyNo*1000 + i + 1), Status: content.StatusPublished, Draft: d})
 		}
 	}
-	ix, _, err := openIndex(tb.TempDir()+"/index", slog.New(slog.DiscardHandler), NewMetrics(nil))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { ix.Close() })
 	// Bleve's own highlighting (Index.plain) reads the stored text: the
-	// oracle of highlights from the text source.
-	ix.storeText, ix.texts = true, memTexts(rs)
-	// Several batches, so that the index has several segments.
-	err = ix.rebuild(context.Background(), func(ctx context.Context, fn func([]*content.Resource) error) (uint64, error) {
-		for start := 0; start < len(rs); start += 37 {
-			if err := fn(rs[start:min(start+37, len(rs))]); err != nil {
-				return 0, err
-			}
-		}
-		return 1, nil
-	}, "")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ix.ready.Store(true)
-	return ix
+	// oracle of highlights from the text source. Several batches, so that
+	// the index has several segments.
+	return indexOfWith(tb, rs, 37, func(ix *Index) { ix.storeText, ix.texts = true, memTexts(rs) })
 }
 
 // TestFastSearchMatchesBleve checks Search's own collector (relevance

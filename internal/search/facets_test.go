@@ -221,12 +221,21 @@ func comparePages(t *testing.T, ix *Index, q content.SearchQuery, name string) {
 
 // indexOf indexes rs in batches of batch resources (several segments).
 func indexOf(tb testing.TB, rs []*content.Resource, batch int) *Index {
+	return indexOfWith(tb, rs, batch, nil)
+}
+
+// indexOfWith is indexOf with before (if not nil) called on the opened,
+// empty index first, to set what the build must know (stored text).
+func indexOfWith(tb testing.TB, rs []*content.Resource, batch int, before func(*Index)) *Index {
 	tb.Helper()
 	ix, _, err := openIndex(tb.TempDir()+"/index", slog.New(slog.DiscardHandler), NewMetrics(nil))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { ix.Close() })
+	if before != nil {
+		before(ix)
+	}
 	err = ix.rebuild(context.Background(), func(ctx context.Context, fn func([]*content.Resource) error) (uint64, error) {
 		for start := 0; start < len(rs); start += batch {
 			if err := fn(rs[start:min(start+batch, len(rs))]); err != nil {
