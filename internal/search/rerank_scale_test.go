@@ -1,6 +1,8 @@
 package search
 
 import (
+	"guidancehub/internal/bench/benchqueries"
+
 	"context"
 	"fmt"
 	"log/slog"
@@ -9,25 +11,6 @@ import (
 	"testing"
 
 	"guidancehub/internal/content"
-)
-
-// kitQueries are the peer kit's 20 search queries (queries.txt) and
-// hubQueries hubbench's; TestRerankAtScale measures rerankTop on both.
-var (
-	kitQueries = []string{"charging", "interpreter", "maternity", "GP registration", "asylum seekers", "mental health",
-		"commissioner", "data sharing Home Office", "proof of address", "overseas visitors charging",
-		"refused asylum seekers maternity", "Safe Surgeries training", "destitution", "tuberculosis screening",
-		"interpreter GP registration", "NHS number", "Windrush", "immigration health surcharge", "hepatitis C", "Bibby Stockholm"}
-	hubQueries = []string{
-		"register patient no proof of address", "charging exemptions pregnant", "home office data sharing",
-		"asylum seker", "refused asylum seekers hospital charges", "can a receptionist ask for passport",
-		"registration without id", "free at accident and emergency", "upfront charging", "maternity care charges",
-		"no recourse to public funds", "safe surgeries", "interpreter commissioning", "confidentiality police request",
-		"memorandum of understanding", "tuberculosis treatment free", "children exempt charges", "looked after children",
-		"wales refused asylum", "scotland overseas visitors", "measure access primary care", "mystery shopper registration",
-		"licence conditions software", "copyright notice permission", "distribute modified versions", "patent license terms",
-		"public health deterred care", "family doctor registration", "release notes bug fixes", "warranty of merchantability",
-	}
 )
 
 // TestRerankAtScale measures how often the first page of rerankTop
@@ -64,7 +47,7 @@ func TestRerankAtScale(t *testing.T) {
 	for _, set := range []struct {
 		name string
 		qs   []string
-	}{{"kit", kitQueries}, {"hubbench", hubQueries}} {
+	}{{"kit", benchqueries.Kit}, {"hubbench", benchqueries.Hub}} {
 		differ := map[int][]string{}
 		for _, q := range set.qs {
 			exact := page(q, 1<<30)

@@ -37,22 +37,14 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"guidancehub/internal/bench/benchqueries"
 	"guidancehub/internal/content"
 	"guidancehub/internal/pgcluster"
 	"guidancehub/internal/postgres"
 	"guidancehub/internal/search"
 )
 
-var queries = []string{
-	"register patient no proof of address", "charging exemptions pregnant", "home office data sharing",
-	"asylum seker", "refused asylum seekers hospital charges", "can a receptionist ask for passport",
-	"registration without id", "free at accident and emergency", "upfront charging", "maternity care charges",
-	"no recourse to public funds", "safe surgeries", "interpreter commissioning", "confidentiality police request",
-	"memorandum of understanding", "tuberculosis treatment free", "children exempt charges", "looked after children",
-	"wales refused asylum", "scotland overseas visitors", "measure access primary care", "mystery shopper registration",
-	"licence conditions software", "copyright notice permission", "distribute modified versions", "patent license terms",
-	"public health deterred care", "family doctor registration", "release notes bug fixes", "warranty of merchantability",
-}
+var queries = benchqueries.Hub
 
 func main() {
 	sig := make(chan os.Signal, 1)
