@@ -387,8 +387,13 @@ const minCompoundPart = 3
 // also has as two words ("stopsharing" → "stop sharing") gets that phrase
 // as a variant; two adjacent words the library also has as one ("health
 // care" → "healthcare") become one clause matching both words or the
-// joined word. known reports whether the library has a word (unstemmed).
-func compounds(cs []clause, known func(string) bool) []clause {
+// joined word. known reports whether the library has a word (unstemmed);
+// idf, when given, is a word's inverse document frequency there: a word
+// the library has is split only into two words that are each more common
+// than it (a word-break speller's rule: "stopsharing" → "stop sharing",
+// but not "charging" → "charg ing" because a cut-off text somewhere has
+// "charg"), so a common word never turns into a costly phrase variant.
+func compounds(cs []clause, known func(string) bool, idf func(string) float64) []clause {
 	if known == nil {
 		return cs
 	}
@@ -409,7 +414,7 @@ func compounds(cs []clause, known func(string) bool) []clause {
 			rs := []rune(c.text)
 			for k := minCompoundPart; k <= len(rs)-minCompoundPart; k++ {
 				a, b := string(rs[:k]), string(rs[k:])
-				if known(a) && known(b) && !stopWords[a] && !stopWords[b] {
+				if known(a) && known(b) && !stopWords[a] && !stopWords[b] && (idf == nil || !known(c.text) || idf(a) < idf(c.text) && idf(b) < idf(c.text)) {
 					c.variants = append(c.variants, a+" "+b)
 				}
 			}
@@ -503,7 +508,7 @@ type planClause struct {
 // idf is a word's inverse document frequency in the library (BM25's
 // formula over the unstemmed vocabulary), or nil.
 func buildPlan(cs []clause, gs []string, r Ranking, known, common func(string) bool, idf func(string) float64) *plan {
-	cs = compounds(cs, known)
+	cs = compounds(cs, known, idf)
 	pos := positive(cs)
 	p := &plan{tiers: r.Tiers}
 	for _, c := range cs {
