@@ -121,3 +121,66 @@ func readFile(t *testing.T, p string) string {
 	}
 	return string(b)
 }
+
+// TestEditedConfKeepsTheCluster (review4 R6): a cluster that has run holds
+// data (drafts, tokens, the change log) whatever its postgresql.conf says:
+// an administrator's edit that drops the final newline, rewrites the
+// include with '=', comments it out or removes it must not make the next
+// start move the cluster aside and start an empty one. Each edit is one
+// case of the class "postgresql.conf of a started cluster no longer has
+// the exact bytes the hub wrote".
+func TestEditedConfKeepsTheCluster(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	pg := filepath.Join(dir, "postgres")
+	ctx := context.Background()
+	c, err := Start(ctx, dir, Options{Throwaway: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(pg, "postgresql.conf")
+	orig := readFile(t, conf)
+	if !strings.Contains(orig, "\n"+includeLine+"\n") {
+		t.Fatalf("initdb's postgresql.conf lacks %q", includeLine)
+	}
+	marker := filepath.Join(pg, "hub-test-marker")
+	for _, edit := range []struct {
+		name string
+		conf string
+	}{
+		{"no final newline", strings.TrimRight(orig, "\n")},
+		{"with =", strings.Replace(orig, includeLine, "include_if_exists = 'hub.conf'", 1)},
+		{"indented, trailing comment", strings.Replace(orig, includeLine, "  "+includeLine+"   # the hub's settings", 1)},
+		{"commented out", strings.Replace(orig, includeLine, "#"+includeLine, 1)},
+		{"removed", strings.Replace(orig, includeLine, "", 1)},
+	} {
+		if err := os.WriteFile(conf, []byte(edit.conf), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(marker, []byte(edit.name), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, err := Start(ctx, dir, Options{Throwaway: true})
+		if err != nil {
+			t.Fatalf("%s: start: %v", edit.name, err)
+		}
+		running := c.Running(ctx)
+		if err := c.Stop(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if !running {
+			t.Errorf("%s: not running", edit.name)
+		}
+		if got, err := os.ReadFile(marker); err != nil || string(got) != edit.name {
+			t.Errorf("%s: the cluster was replaced (marker %q, %v)", edit.name, got, err)
+		}
+		if aside, _ := filepath.Glob(pg + ".incomplete-*"); len(aside) > 0 {
+			t.Fatalf("%s: moved aside to %v", edit.name, aside)
+		}
+		if got := c.includesConf(); got != (edit.name != "commented out" && edit.name != "removed") {
+			t.Errorf("%s: includesConf %v", edit.name, got)
+		}
+	}
+}

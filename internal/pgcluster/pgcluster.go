@@ -121,6 +121,11 @@ func Start(ctx context.Context, dir string, opts Options) (*Cluster, error) {
 	if err := c.writeConf(opts.Throwaway); err != nil {
 		return nil, err
 	}
+	if !c.includesConf() {
+		// Edited away: the socket settings still come from the command
+		// line (startServer), the rest of hub.conf is not applied.
+		log.Warn("postgresql.conf does not include hub.conf: the hub's other settings (max_connections) are not applied; add the line back", "file", filepath.Join(c.dataDir, "postgresql.conf"), "line", includeLine)
+	}
 	if c.Running(ctx) {
 		// The owner lock is free when the process that started the
 		// cluster is gone (a kill -9 of its hub): a serving hub adopts it.
@@ -402,19 +407,46 @@ func (c *Cluster) initOnce(ctx context.Context, throwaway bool) error {
 }
 
 // includeLine is what the hub appends to postgresql.conf once initdb has
-// finished: its presence marks a complete cluster.
+// finished.
 const includeLine = "include_if_exists 'hub.conf'"
 
-// complete reports whether the data dir holds a cluster initdb finished
-// for the hub: PG_VERSION and the include line in postgresql.conf. A
-// cluster without the line never started (its server looked for its
-// socket elsewhere), so it holds no data.
+// complete reports whether the data dir holds a cluster to keep: PG_VERSION
+// and either a postmaster has ever run on it (postmaster.opts, which
+// PostgreSQL writes at every start and initdb's bootstrap never does: a
+// started cluster may hold editors' drafts, tokens and the change log, so
+// it is never moved aside, whatever its postgresql.conf says) or its
+// postgresql.conf includes hub.conf (initdb finished; the line was
+// written last). What is left is the shape an interrupted in-place initdb
+// of earlier versions made (PG_VERSION, no include line, never started).
 func (c *Cluster) complete() bool {
 	if _, err := os.Stat(filepath.Join(c.dataDir, "PG_VERSION")); err != nil {
 		return false
 	}
+	if _, err := os.Stat(filepath.Join(c.dataDir, "postmaster.opts")); err == nil {
+		return true
+	}
+	return c.includesConf()
+}
+
+// includesConf reports whether postgresql.conf has an include of hub.conf
+// that is not commented out, in any of the forms PostgreSQL accepts
+// (`include_if_exists 'hub.conf'`, `include_if_exists = 'hub.conf'`, with
+// or without a final newline).
+func (c *Cluster) includesConf() bool {
 	conf, err := os.ReadFile(filepath.Join(c.dataDir, "postgresql.conf"))
-	return err == nil && bytes.Contains(conf, []byte("\n"+includeLine+"\n"))
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(conf), "\n") {
+		line = strings.TrimSpace(line)
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = strings.TrimSpace(line[:i])
+		}
+		if rest, ok := strings.CutPrefix(line, "include_if_exists"); ok && strings.Contains(rest, "hub.conf") {
+			return true
+		}
+	}
+	return false
 }
 
 // writeConf writes hub.conf, which postgresql.conf includes: the socket
