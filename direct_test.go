@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"guidancehub/graph"
+	"guidancehub/internal/content"
 	"guidancehub/internal/ingest"
 	"guidancehub/internal/postgres"
 	"guidancehub/internal/service"
@@ -256,4 +257,99 @@ func (g queryGen) query() (string, map[string]any) {
 		q += " fragment Common on Resource { slug title publishedAt }"
 	}
 	return q, vars
+}
+
+// countingReader is the real reading service, counting the list and
+// lookup calls that reach it.
+type countingReader struct {
+	content.ResourceService
+	calls atomic.Int64
+}
+
+func (c *countingReader) List(ctx context.Context, q content.ListQuery) (*content.ListPage, error) {
+	c.calls.Add(1)
+	return c.ResourceService.List(ctx, q)
+}
+
+func (c *countingReader) Resource(ctx context.Context, slug string) (*content.Resource, error) {
+	c.calls.Add(1)
+	return c.ResourceService.Resource(ctx, slug)
+}
+
+// TestDirectPathCallsTheStoreOnce (review4 R1): when a list or lookup
+// failed, the direct path fell back to gqlgen, which ran the resolver, and
+// so the store, again. For the generated queries of TestDirectPathAgrees,
+// over a working database and over one whose pool is closed (every read
+// fails), the direct path must call the store exactly as often as gqlgen
+// alone does, and answer the same bytes.
+func TestDirectPathCallsTheStoreOnce(t *testing.T) {
+	db := testdb.Open(t, postgres.Options{})
+	ctx := context.Background()
+	dir := copyFixtures(t)
+	writeLibrary(t, dir, 12)
+	if rep, err := ingest.Import(ctx, db, dir, false); err != nil || rep.Failed() {
+		t.Fatalf("import: %v %v", err, rep.Errors)
+	}
+	broken := testdb.OpenDSN(t, db.Pool().Config().ConnString())
+	broken.Close()
+	log := slog.New(slog.DiscardHandler)
+	for _, c := range []struct {
+		name string
+		db   *postgres.DB
+	}{{"working", db}, {"closed pool", broken}} {
+		fastSvc := &countingReader{ResourceService: service.New(service.Options{Store: c.db})}
+		oracleSvc := &countingReader{ResourceService: service.New(service.Options{Store: c.db})}
+		fast := graph.NewServer(&graph.Resolver{Reading: fastSvc, PublicURL: "http://x"}, graph.DefaultLimits, log)
+		oracle := graph.NewServer(&graph.Resolver{Reading: oracleSvc, PublicURL: "http://x", GQLGenOnly: true}, graph.DefaultLimits, log)
+		ask := func(h http.Handler, body []byte) (int, []byte) {
+			req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			return rec.Code, rec.Body.Bytes()
+		}
+		g := queryGen{rand.New(rand.NewSource(16)), []string{"not-a-cursor"}}
+		failed := 0
+		for i := 0; i < 150; i++ {
+			q, vars := g.query()
+			body, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
+			f0, o0 := fastSvc.calls.Load(), oracleSvc.calls.Load()
+			wantCode, want := ask(oracle, body)
+			gotCode, got := ask(fast, body)
+			df, do := fastSvc.calls.Load()-f0, oracleSvc.calls.Load()-o0
+			if df != do {
+				t.Fatalf("%s, query %d: the store was called %d times with the direct path, %d without\n%s\nvariables %v", c.name, i, df, do, q, vars)
+			}
+			// gqlgen resolves the topics' counts concurrently: their
+			// errors come in any order.
+			if gotCode != wantCode || !bytes.Equal(errorsSorted(t, got), errorsSorted(t, want)) {
+				t.Fatalf("%s, query %d: %s\ndirect path (%d): %s\ngqlgen (%d):      %s", c.name, i, q, gotCode, got, wantCode, want)
+			}
+			if bytes.Contains(want, []byte(`"errors"`)) && do > 0 {
+				failed++
+			}
+		}
+		if c.name == "closed pool" && failed < 50 {
+			t.Errorf("%s: only %d queries reached a failing store", c.name, failed)
+		}
+		t.Logf("%s: %d store calls for 150 queries, %d answers with errors after a store call", c.name, oracleSvc.calls.Load(), failed)
+	}
+}
+
+// errorsSorted returns a GraphQL response with its errors in a fixed order.
+func errorsSorted(t *testing.T, body []byte) []byte {
+	t.Helper()
+	var r map[string]json.RawMessage
+	if err := json.Unmarshal(body, &r); err != nil {
+		t.Fatalf("not JSON: %v: %s", err, body)
+	}
+	var errs []json.RawMessage
+	if len(r["errors"]) > 0 {
+		if err := json.Unmarshal(r["errors"], &errs); err != nil {
+			t.Fatal(err)
+		}
+		sort.Slice(errs, func(i, j int) bool { return string(errs[i]) < string(errs[j]) })
+	}
+	out, _ := json.Marshal(map[string]any{"data": r["data"], "errors": errs, "extensions": r["extensions"]})
+	return out
 }

@@ -2,7 +2,9 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -139,14 +141,25 @@ func (d direct) around(ctx context.Context, next graphql.RootResolver) (res grap
 	if !ok {
 		return next(ctx)
 	}
+	// What the resolver gave, for gqlgen to take if it answers instead:
+	// a failed list or lookup is not run twice (review4 R1: a list that
+	// failed on the statement timeout held a connection for another 5 s
+	// and turned the coded UNAVAILABLE into the request timeout).
+	memo := &resolved{}
+	ctx = context.WithValue(ctx, resolvedKey{}, memo)
 	defer func() {
 		// gqlgen's executor answers what the direct path cannot, as it
 		// would have without it (a panic there is recovered as usual).
 		if p := recover(); p != nil {
+			// A fault of the direct path: said in the log (no query
+			// text: it may hold search terms), answered by gqlgen.
+			if d.r.Log != nil {
+				d.r.Log.Error("graphql direct path panicked; gqlgen answered instead", "field", field.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			}
 			res = next(ctx)
 		}
 	}()
-	b, null, ok := d.resolve(ctx, oc, field, plans)
+	b, null, ok := d.resolve(ctx, oc, field, plans, memo)
 	if !ok {
 		return next(ctx)
 	}
@@ -159,9 +172,37 @@ func (d direct) around(ctx context.Context, next graphql.RootResolver) (res grap
 	return rawMarshaler{b}
 }
 
+// resolved is a root field's resolver result that the direct path got
+// but leaves to gqlgen to write (an error, or a shape it cannot write):
+// the resolver gqlgen then calls returns it instead of asking the store
+// again (see takeResolved). One per root field and request.
+type resolved struct {
+	done bool
+	conn *model.ResourceConnection
+	res  model.Resource
+	err  error
+}
+
+type resolvedKey struct{}
+
+func (m *resolved) set(conn *model.ResourceConnection, res model.Resource, err error) {
+	m.done, m.conn, m.res, m.err = true, conn, res, err
+}
+
+// takeResolved returns, once, the result the direct path got for the
+// root field ctx belongs to.
+func takeResolved(ctx context.Context) (*resolved, bool) {
+	m, ok := ctx.Value(resolvedKey{}).(*resolved)
+	if !ok || !m.done {
+		return nil, false
+	}
+	m.done = false
+	return m, true
+}
+
 // resolve runs the field's resolver and writes its value; null: the value
 // is null; ok false: let gqlgen answer.
-func (d direct) resolve(ctx context.Context, oc *graphql.OperationContext, field graphql.CollectedField, plans []*plan) (b []byte, null, ok bool) {
+func (d direct) resolve(ctx context.Context, oc *graphql.OperationContext, field graphql.CollectedField, plans []*plan, memo *resolved) (b []byte, null, ok bool) {
 	fc := &graphql.FieldContext{Object: "Query", Field: field, IsMethod: true, IsResolver: true}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	var err error
@@ -178,6 +219,7 @@ func (d direct) resolve(ctx context.Context, oc *graphql.OperationContext, field
 		first, _ := fc.Args["first"].(*int)
 		after, _ := fc.Args["after"].(*string)
 		conn, err := q.Resources(ctx, filter, orderBy, first, after)
+		memo.set(conn, nil, err)
 		if err != nil || conn == nil {
 			return nil, false, false
 		}
@@ -194,6 +236,7 @@ func (d direct) resolve(ctx context.Context, oc *graphql.OperationContext, field
 			return nil, false, false
 		}
 		res, err := q.Resource(ctx, slug)
+		memo.set(nil, res, err)
 		if err != nil {
 			return nil, false, false
 		}

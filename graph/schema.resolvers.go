@@ -73,6 +73,9 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 
 // Resource is the resolver for the resource field.
 func (r *queryResolver) Resource(ctx context.Context, slug string) (model.Resource, error) {
+	if m, ok := takeResolved(ctx); ok {
+		return m.res, m.err
+	}
 	if !content.ValidSlug(slug) {
 		return nil, nil // no resource can have it: no need to ask the store
 	}
@@ -87,6 +90,9 @@ func (r *queryResolver) Resource(ctx context.Context, slug string) (model.Resour
 
 // Resources is the resolver for the resources field.
 func (r *queryResolver) Resources(ctx context.Context, filter *model.ResourceFilter, orderBy *model.ResourceOrder, first *int, after *string) (*model.ResourceConnection, error) {
+	if m, ok := takeResolved(ctx); ok {
+		return m.conn, m.err
+	}
 	q, err := listQuery(filter, orderBy, first, after)
 	if err != nil {
 		return nil, err
