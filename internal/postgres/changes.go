@@ -23,19 +23,32 @@ import (
 // txid >= previous xmin in a snapshot, then keeping that snapshot's xmin,
 // never skips a committed row; it may return a row again, and applying a
 // change is idempotent.
+//
+// A watermark at or below the newest pruned transaction (the change log's
+// horizon, read in the same snapshot) is an EEXPIRED error, as for the
+// change feed: rows the reader had not seen may be gone, and it must start
+// again from a full read (review4 R13: a replica restoring an old snapshot
+// while another one pruned caught up past the pruned rows without a word).
 func (db *DB) ChangesSince(ctx context.Context, watermark uint64) ([]content.Change, uint64, error) {
 	var (
 		changes []content.Change
 		next    uint64
 	)
 	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		var xmin string
-		if err := tx.QueryRow(ctx, `SELECT pg_snapshot_xmin(pg_current_snapshot())::text`).Scan(&xmin); err != nil {
+		var xmin, pruned string
+		if err := tx.QueryRow(ctx, `SELECT pg_snapshot_xmin(pg_current_snapshot())::text, h.pruned_txid::text FROM change_log_horizon h`).Scan(&xmin, &pruned); err != nil {
 			return err
 		}
 		n, err := strconv.ParseUint(xmin, 10, 64)
 		if err != nil {
 			return fmt.Errorf("snapshot xmin %q: %w", xmin, err)
+		}
+		p, err := strconv.ParseUint(pruned, 10, 64)
+		if err != nil {
+			return fmt.Errorf("pruned transaction id %q: %w", pruned, err)
+		}
+		if p > 0 && watermark <= p {
+			return &content.Error{Code: content.EEXPIRED, Message: fmt.Sprintf("the change log was pruned past position %d (up to transaction %d): start again from a full read", watermark, p)}
 		}
 		next = n
 		// Draft edits change nothing the public (or the index) sees.
@@ -45,6 +58,9 @@ func (db *DB) ChangesSince(ctx context.Context, watermark uint64) ([]content.Cha
 		return err
 	})
 	if err != nil {
+		if content.ErrorCode(err) == content.EEXPIRED {
+			return nil, 0, err
+		}
 		return nil, 0, fmt.Errorf("changes since %d: %w", watermark, domainError(err))
 	}
 	return changes, next, nil

@@ -145,7 +145,7 @@ func (s *Syncer) start(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := s.CatchUp(ctx); err != nil {
+	if err := s.catchUpOrRebuild(ctx); err != nil {
 		return err
 	}
 	if err := s.checkCount(ctx); err != nil {
@@ -216,9 +216,25 @@ func (s *Syncer) round(ctx context.Context) {
 	if err := s.reindexIfRequested(ctx); err != nil && ctx.Err() == nil {
 		s.opts.Logger.Error("reindex", "err", err)
 	}
-	if err := s.CatchUp(ctx); err != nil && ctx.Err() == nil {
+	if err := s.catchUpOrRebuild(ctx); err != nil && ctx.Err() == nil {
 		s.opts.Logger.Error("search index catch-up", "err", err)
 	}
+}
+
+// catchUpOrRebuild catches up, or rebuilds (and catches up from the
+// rebuild's position) when the change log was pruned past the index's
+// position (EEXPIRED): the index may have missed an edit or a withdrawal
+// that no count check would see.
+func (s *Syncer) catchUpOrRebuild(ctx context.Context) error {
+	err := s.CatchUp(ctx)
+	if content.ErrorCode(err) != content.EEXPIRED {
+		return err
+	}
+	s.opts.Logger.Warn("the change log was pruned past the search index's position: rebuilding", "err", err)
+	if err := s.Rebuild(ctx, ""); err != nil {
+		return err
+	}
+	return s.CatchUp(ctx)
 }
 
 // snapshotInBackground writes a snapshot if one is due and none is being

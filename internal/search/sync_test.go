@@ -264,3 +264,54 @@ func (n naiveReader) ScanPublished(ctx context.Context, batch int, fn func([]*co
 	err := n.Pool().QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM changes`).Scan(&seq)
 	return uint64(seq), err
 }
+
+// TestPrunedPastTheIndexRebuilds (review4 R13): an index whose position
+// the change log was pruned past (a replica away, or restoring an old
+// snapshot, while another replica pruned) must not catch up silently past
+// the pruned rows: an edit pruned from the log is missed by every catch-up
+// and by the count check. Each kind of change a count cannot see (an edit,
+// a withdrawal and a publish of another resource in one prune) must be in
+// the index after the restart.
+func TestPrunedPastTheIndexRebuilds(t *testing.T) {
+	db := testdb.Open(t, postgres.Options{})
+	var ids []int64
+	for i := 0; i < 3; i++ {
+		ids = append(ids, publish(t, db, fmt.Sprintf("p%d", i), fmt.Sprintf("Resource %d", i)))
+	}
+	dir := t.TempDir()
+	s := newSyncer(t, db, dir)
+	w, _ := s.Position()
+	s.Close()
+
+	// While the index is away: resource 0 edited, 1 withdrawn, a new one
+	// published (the count stays 3), and the log pruned past all of it.
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := db.Pool().Exec(ctx, sql, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`UPDATE revisions SET title = 'Zebrafinch renamed' WHERE resource_id = $1`, ids[0])
+	exec(`INSERT INTO changes (resource_id, revision, action) VALUES ($1, 1, 'UPDATED')`, ids[0])
+	exec(`UPDATE resources SET status = 'WITHDRAWN', withdrawn_reason = 'Out of date', withdrawn_at = now() WHERE id = $1`, ids[1])
+	exec(`INSERT INTO changes (resource_id, revision, action) VALUES ($1, 1, 'WITHDRAWN')`, ids[1])
+	late := publish(t, db, "p3", "Resource 3")
+	if _, err := db.PruneChanges(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.ChangesSince(ctx, w); content.ErrorCode(err) != content.EEXPIRED {
+		t.Fatalf("ChangesSince from the index's position after the prune: %v, want EEXPIRED", err)
+	}
+
+	s = newSyncer(t, db, dir)
+	if got, want := fmt.Sprint(indexedIDs(t, s)), fmt.Sprint(publishedIDs(t, db)); got != want {
+		t.Errorf("index %s, PostgreSQL %s (the new resource %d)", got, want, late)
+	}
+	page, err := s.Search(ctx, content.SearchQuery{Text: "zebrafinch", Order: content.SearchRelevance, First: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Total != 1 || page.Hits[0].ID != ids[0] {
+		t.Errorf("the pruned edit is not in the index: %d hits for its new title", page.Total)
+	}
+}
