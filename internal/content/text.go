@@ -2,6 +2,7 @@ package content
 
 import (
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -124,4 +125,27 @@ func (d Draft) dates() []struct {
 		}{fmt.Sprintf("sources[%d].date", i), s.Date})
 	}
 	return out
+}
+
+// MaxWithdrawalReason is the longest withdrawal reason, in characters
+// (code points).
+const MaxWithdrawalReason = 500
+
+// CheckWithdrawalReason returns an EINVALID error on field "reason" unless
+// reason is a non-blank text of at most MaxWithdrawalReason characters
+// with no forbidden code point (ForbiddenRune): the reason is public text
+// of the resource, shown by the API, the pages and the Atom feed's
+// tombstone (review4 R3: it skipped the check every other text has, and it
+// counted bytes, so 300 Arabic letters were "over 500 characters").
+func CheckWithdrawalReason(reason string) error {
+	if !utf8.ValidString(reason) {
+		return FieldErrorf("reason", "is not valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(reason); n == 0 || strings.TrimSpace(reason) == "" || n > MaxWithdrawalReason {
+		return FieldErrorf("reason", "is required, at most %d characters (this one has %d)", MaxWithdrawalReason, n)
+	}
+	if msg := BadText(reason); msg != "" {
+		return FieldErrorf("reason", "%s", msg)
+	}
+	return nil
 }

@@ -255,8 +255,8 @@ func publishNow(ctx context.Context, tx pgx.Tx, p *content.Principal, e *editabl
 
 // WithdrawResource withdraws a resource with a reason shown to the public.
 func (db *DB) WithdrawResource(ctx context.Context, p *content.Principal, id int64, reason string) (*content.Resource, error) {
-	if reason == "" || len(reason) > 500 {
-		return nil, content.FieldErrorf("reason", "is required, at most 500 characters")
+	if err := content.CheckWithdrawalReason(reason); err != nil {
+		return nil, err
 	}
 	return db.mutate(ctx, func(tx pgx.Tx) (int64, error) {
 		e, err := lockResource(ctx, tx, id)
