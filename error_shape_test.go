@@ -155,8 +155,10 @@ func TestEveryDoorErrorHasOneShape(t *testing.T) {
 // 414 URI_TOO_LONG (RFC 9110 15.5.15) and header fields over
 // httpapi.MaxHeaderFieldBytes are 431 HEADERS_TOO_LARGE (RFC 6585 5), in
 // the API's error shape on the doors for programs and as an HTML page on
-// the pages; one byte under either limit is served. Generated over the
-// doors and sizes around each limit.
+// the pages; one byte under either limit is served. Past
+// httpapi.MaxRequestHeadBytes net/http answers its own 431 (the memory a
+// connection may hold before the hub sees it is bounded). Generated over
+// the doors and sizes around each limit.
 func TestLongRequestsAreRefusedInShape(t *testing.T) {
 	h, _ := startFixtureHub(t)
 	doors := []struct {
@@ -166,7 +168,7 @@ func TestLongRequestsAreRefusedInShape(t *testing.T) {
 		{"/resources/register-without-id.ris?x=1", true}, {"/oembed?url=https://hub.example.org/resources/register-without-id", true},
 		{"/search?q=gp", false}, {"/resources/register-without-id?x=1", false}, {"/?x=1", false}}
 	for _, d := range doors {
-		for _, size := range []int{httpapi.MaxURIBytes - 1, httpapi.MaxURIBytes, httpapi.MaxURIBytes + 1, 60 << 10, 900 << 10} {
+		for _, size := range []int{httpapi.MaxURIBytes - 1, httpapi.MaxURIBytes, httpapi.MaxURIBytes + 1, 60 << 10, httpapi.MaxRequestHeadBytes - 1000, 900 << 10} {
 			// The request target is the path, the query and &pad=aaa…
 			pad := size - len(d.path) - len("&pad=")
 			target := d.path + "&pad=" + strings.Repeat("a", pad)
@@ -175,14 +177,27 @@ func TestLongRequestsAreRefusedInShape(t *testing.T) {
 			if size > httpapi.MaxURIBytes {
 				want = http.StatusRequestURITooLong
 			}
+			if size > httpapi.MaxRequestHeadBytes {
+				// net/http's own plain 431, before the hub.
+				if status != http.StatusRequestHeaderFieldsTooLarge {
+					t.Errorf("GET %s… (%d bytes): %d, want net/http's 431", d.path, size, status)
+				}
+				continue
+			}
 			checkRefusal(t, fmt.Sprintf("GET %s… (%d bytes)", d.path, size), d.api, want, apierror.URITooLong, status, hd, body)
 		}
-		for _, size := range []int{httpapi.MaxHeaderFieldBytes - 2000, httpapi.MaxHeaderFieldBytes + 1, 60 << 10, 900 << 10} {
+		for _, size := range []int{httpapi.MaxHeaderFieldBytes - 2000, httpapi.MaxHeaderFieldBytes + 1, 60 << 10, httpapi.MaxRequestHeadBytes - 1000, 900 << 10} {
 			headers := map[string]string{"X-Padding": strings.Repeat("b", size)}
 			status, hd, body := roundTrip(t, "GET", h.url+d.path, headers, nil)
 			want := 0
 			if size > httpapi.MaxHeaderFieldBytes {
 				want = http.StatusRequestHeaderFieldsTooLarge
+			}
+			if size > httpapi.MaxRequestHeadBytes {
+				if status != http.StatusRequestHeaderFieldsTooLarge {
+					t.Errorf("GET %s with %d bytes of header: %d, want net/http's 431", d.path, size, status)
+				}
+				continue
 			}
 			checkRefusal(t, fmt.Sprintf("GET %s with %d bytes of header", d.path, size), d.api, want, apierror.HeadersTooLarge, status, hd, body)
 		}
