@@ -26,18 +26,28 @@ type SearchQuery struct {
 	Order  SearchOrder
 	First  int
 	After  string // an opaque cursor from an earlier page, or ""
+	// Skip passes over that many results (after After) before the page:
+	// the page holds results Skip+1 to Skip+First, found in one search
+	// (the pages' numbered pages, instead of walking cursors). 0 to
+	// MaxSkip. A search with Skip > 0 is a later page: no suggestion, not
+	// counted in zero_result_queries.
+	Skip int
 	// Skip work the caller will not show: facets are counted over every
 	// match, highlights read stored text, suggestions read the vocabulary.
 	NoFacets, NoHighlights, NoSuggestion bool
 	// NoRecord: the search is not a person's search and is not counted
-	// in zero_result_queries even when it finds nothing (a page's walk
-	// to its cursor, a feed reader's poll). Pages after the first (After
-	// set) are never counted either: see service.Search.
+	// in zero_result_queries even when it finds nothing (a count, a feed
+	// reader's poll). Pages after the first (After or Skip set) are never
+	// counted either: see service.Search.
 	NoRecord bool
 	// Omit names the parts of each resource the caller will not show, so
 	// the store need not load them.
 	Omit Part
 }
+
+// MaxSkip is the most results a search passes over with
+// SearchQuery.Skip: the pages' last page (100) starts after 990.
+const MaxSkip = 1000
 
 // Validate checks a search query as the domain defines it: a valid filter
 // (search covers published resources only, so no statuses or overdue
@@ -55,6 +65,9 @@ func (q SearchQuery) Validate() error {
 	}
 	if q.First < 0 || q.First > MaxPageSize {
 		return FieldErrorf("first", "must be between 0 and %d", MaxPageSize)
+	}
+	if q.Skip < 0 || q.Skip > MaxSkip {
+		return FieldErrorf("skip", "must be between 0 and %d", MaxSkip)
 	}
 	switch q.Order {
 	case SearchRelevance, SearchNewest:

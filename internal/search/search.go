@@ -103,6 +103,9 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 		sortBy = []string{"-published", "-_id"}
 	}
 	fp := fingerprint(normalisedText(clauses), q.Filter, order)
+	// first is how many hits the search collects: the page and the
+	// results it skips (q.Skip), which are dropped below.
+	first := q.First + q.Skip
 	var after []string
 	if q.After != "" {
 		if after, err = decodeCursor(q.After, fp, len(sortBy)); err != nil {
@@ -137,19 +140,19 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 			}
 			return withFilters(tq, q.Filter, "")
 		}
-		req := bleve.NewSearchRequestOptions(filtered(textQ), q.First+1, 0, false)
+		req := bleve.NewSearchRequestOptions(filtered(textQ), first+1, 0, false)
 		sctx := ctx
 		var top *relevanceTop
 		var rerank *rerankTop
 		if sortBy[0] == "-_score" && ix.rank.Recency && !ix.plain {
-			if top, err = newRelevanceTop(q.First+1, after); err != nil {
+			if top, err = newRelevanceTop(first+1, after); err != nil {
 				return nil, nil, content.FieldErrorf("after", "not a valid cursor for this search")
 			}
 			req.Size = 0
 			sctx = top.context(ctx)
-			k := max(pairCandidates, 4*(q.First+1))
+			k := max(pairCandidates, 4*(first+1))
 			if ix.candidates > 0 {
-				k = max(ix.candidates, q.First+1)
+				k = max(ix.candidates, first+1)
 			}
 			// Both passes pay only in an index larger than the
 			// candidates: in a small one a search is cheap and the
@@ -196,7 +199,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 		if err != nil {
 			return nil, nil, fmt.Errorf("search: %w", err)
 		}
-		if rerank != nil && after != nil && len(top.kept) <= q.First && res.Total > uint64(rerank.scored) {
+		if rerank != nil && after != nil && len(top.kept) <= first && res.Total > uint64(rerank.scored) {
 			// A later page that reaches past the candidates: the exact
 			// query pages on from the cursor.
 			return run(textQ, nil, supersetQ)
@@ -276,10 +279,11 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 			textQ, fellBack, relaxed = anyQ, true, true
 		}
 	}
-	page := &content.SearchPage{Total: int(res.Total), HasPrevious: q.After != ""}
+	page := &content.SearchPage{Total: int(res.Total), HasPrevious: q.After != "" || q.Skip > 0}
 	if relaxed {
-		// The best match: this page's first hit, or on a later page the
-		// first hit of the search.
+		// The best match: the search's first hit (hits[0]: the hits Skip
+		// passes over are still there), or after a cursor or in newest
+		// order the first hit of a search in relevance order.
 		top := ""
 		if q.After == "" && q.Order != content.SearchNewest {
 			if len(hits) > 0 {
@@ -300,9 +304,10 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 			return nil, err
 		}
 	}
-	if len(hits) > q.First {
-		hits, page.HasNext = hits[:q.First], true
+	if len(hits) > first {
+		hits, page.HasNext = hits[:first], true
 	}
+	hits = hits[min(q.Skip, len(hits)):]
 	var frags map[string]search.FieldFragmentMap
 	if !browse && !q.NoHighlights && len(hits) > 0 && !ix.plain {
 		if frags, err = ix.highlightPage(ctx, idx, textQ, hits, gs); err != nil {
@@ -375,7 +380,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 		setFacet(&page.Facets, f.name, sortedFacet(decided))
 	}
 
-	if !browse && q.After == "" && !q.NoSuggestion {
+	if !browse && q.After == "" && q.Skip == 0 && !q.NoSuggestion {
 		s, err := ix.suggestion(ctx, idx, clauses, gs, known, q.Filter)
 		if err != nil {
 			return nil, err

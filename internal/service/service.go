@@ -136,7 +136,7 @@ func (s *Service) Search(ctx context.Context, q content.SearchQuery) (*content.S
 	// see what the library does not answer. Counted once per search a
 	// person runs: its first page only, not each page after it (breaker3
 	// F23: paging through one search counted it a dozen times).
-	if (page.Total == 0 || len(page.OmittedWords) > 0) && q.After == "" && !q.NoRecord {
+	if (page.Total == 0 || len(page.OmittedWords) > 0) && q.After == "" && q.Skip == 0 && !q.NoRecord {
 		s.recordZeroResult(q.Text)
 	}
 	return out, nil

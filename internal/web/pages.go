@@ -127,44 +127,12 @@ func (h *Handler) searchData(ctx context.Context, p searchParams, action string)
 	if p.Sort == "newest" {
 		q.Order = content.SearchNewest
 	}
-	// Search pages by cursor: page N starts after the last hit of the
-	// N-1 pages before it, found by a walk that skips facets,
-	// highlights and suggestions (at most ten requests for page 100).
-	skip := (p.Page - 1) * resultsPerPage
-	for skip > 0 {
-		walk := q
-		walk.First = min(skip, content.MaxPageSize)
-		walk.NoFacets, walk.NoHighlights, walk.NoSuggestion, walk.NoRecord = true, true, true, true
-		walk.Omit = content.PartBody | content.PartSources | content.PartDetails
-		res, err := h.svc.Search(ctx, walk)
-		if err != nil {
-			return nil, err
-		}
-		// The last hit's cursor. A hit the index had but PostgreSQL no
-		// longer publishes is left out of Hits; if it was the last one the
-		// page starts one hit early, repeating a result, until the index
-		// catches up (seconds).
-		last := ""
-		if n := len(res.Hits); n > 0 {
-			last = res.Hits[n-1].Cursor
-		}
-		q.After = last
-		skip -= walk.First
-		if !res.HasNext || last == "" {
-			break
-		}
-	}
-	var res *content.SearchResult
-	var err error
-	if p.Page > 1 && q.After == "" || skip > 0 {
-		// Past the last result: count what there is, show nothing.
-		res, err = h.svc.Search(ctx, content.SearchQuery{Text: q.Text, Filter: q.Filter, Order: q.Order, First: 0, NoHighlights: true, NoSuggestion: true, NoRecord: true})
-		if res != nil {
-			res.Hits = nil
-		}
-	} else {
-		res, err = h.svc.Search(ctx, q)
-	}
+	// Page N is results 10(N-1)+1 to 10N of one search: the index passes
+	// over the pages before it (SearchQuery.Skip), so a later page costs
+	// one search, as the first does. Past the last result the page shows
+	// the count and nothing else.
+	q.Skip = (p.Page - 1) * resultsPerPage
+	res, err := h.svc.Search(ctx, q)
 	if err != nil {
 		return nil, err
 	}
