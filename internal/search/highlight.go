@@ -49,6 +49,14 @@ func (ix *Index) highlightPage(ctx context.Context, idx bleve.Index, textQ query
 	for _, r := range rs {
 		text[docID(r.ID)] = r
 	}
+	// Only the page's language groups can hold its term locations.
+	pageGroups := map[string]bool{}
+	for _, r := range rs {
+		pageGroups[languageGroup(r.Language)] = true
+	}
+	if pq, none := inGroups(textQ, pageGroups); !none {
+		textQ = pq
+	}
 	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), textQ), len(ids), 0, false)
 	req.IncludeLocations = true
 	req.Fields = []string{textHashField}
@@ -81,4 +89,106 @@ func (ix *Index) highlightPage(ctx context.Context, idx bleve.Index, textQ query
 		out[h.ID] = h.Fragments
 	}
 	return out, nil
+}
+
+// groupOfField maps each language group's text fields to the group.
+var groupOfField = func() map[string]string {
+	m := map[string]string{}
+	for _, g := range groups {
+		for _, tf := range textFields {
+			m[field(tf.name, g)] = g
+		}
+	}
+	return m
+}()
+
+// inGroups is q for documents of the language groups keep only: each
+// clause on a text field of another group is left out, with the clauses
+// it decides (a conjunction or must that needs it, a disjunction left
+// with fewer than its minimum), since a document has the text fields of
+// its own group only. For such a document the query matches exactly
+// where q matches and through the same clauses, so a search with term
+// locations finds the same locations, with far fewer searchers to build
+// (a query names every group of the library: four on the shipped one).
+// none reports a query that can match no document of those groups.
+// Queries of other types are kept whole.
+func inGroups(q query.Query, keep map[string]bool) (out query.Query, none bool) {
+	onField := func(f string) (query.Query, bool) {
+		if g, ok := groupOfField[f]; ok && !keep[g] {
+			return nil, true
+		}
+		return q, false
+	}
+	switch q := q.(type) {
+	case *query.MatchQuery:
+		return onField(q.FieldVal)
+	case *query.MatchPhraseQuery:
+		return onField(q.FieldVal)
+	case *query.TermQuery:
+		return onField(q.FieldVal)
+	case *query.PhraseQuery:
+		return onField(q.FieldVal)
+	case *query.MultiPhraseQuery:
+		return onField(q.FieldVal)
+	case *query.PrefixQuery:
+		return onField(q.FieldVal)
+	case *query.FuzzyQuery:
+		return onField(q.FieldVal)
+	case *query.ConjunctionQuery:
+		c := *q
+		c.Conjuncts = make([]query.Query, len(q.Conjuncts))
+		for i, sub := range q.Conjuncts {
+			var none bool
+			if c.Conjuncts[i], none = inGroups(sub, keep); none {
+				return nil, true
+			}
+		}
+		return &c, false
+	case *query.DisjunctionQuery:
+		d := *q
+		d.Disjuncts = make([]query.Query, 0, len(q.Disjuncts))
+		for _, sub := range q.Disjuncts {
+			if p, none := inGroups(sub, keep); !none {
+				d.Disjuncts = append(d.Disjuncts, p)
+			}
+		}
+		if len(d.Disjuncts) == 0 || float64(len(d.Disjuncts)) < q.Min {
+			return nil, true
+		}
+		return &d, false
+	case *query.BooleanQuery:
+		b := *q
+		var none bool
+		if q.Must != nil {
+			if b.Must, none = inGroups(q.Must, keep); none {
+				return nil, true
+			}
+		}
+		if q.Should != nil {
+			if b.Should, none = inGroups(q.Should, keep); none {
+				if q.Must == nil || shouldRequired(q.Should) {
+					return nil, true
+				}
+				b.Should = nil
+			}
+		}
+		if q.MustNot != nil {
+			if b.MustNot, none = inGroups(q.MustNot, keep); none {
+				b.MustNot = nil // it excludes none of these documents
+			}
+		}
+		if b.Must == nil && b.Should == nil && b.MustNot == nil && b.Filter == nil {
+			return nil, true
+		}
+		return &b, false
+	}
+	return q, false
+}
+
+// shouldRequired reports whether a BooleanQuery's should clause must match
+// even beside a must clause: a minimum above zero (Bleve v2.6.3
+// BooleanSearcher counts should matches against the minimum).
+func shouldRequired(q query.Query) bool {
+	d, ok := q.(*query.DisjunctionQuery)
+	return ok && d.Min > 0
 }
