@@ -72,6 +72,17 @@ func TestRateLimit(t *testing.T) {
 	if ok, _, _ := count(map[string]string{"Authorization": "Bearer " + partner}, 20); ok < 19 {
 		t.Errorf("partner token has its own bucket of 20: %d ok", ok)
 	}
+	// /metrics is public: limited like any door (review4 R7), here from
+	// the anonymous bucket the bursts above emptied.
+	metricsLimited := 0
+	for i := 0; i < 15; i++ {
+		if resp := request(t, "GET", h.url+"/metrics", nil, ""); resp.StatusCode == 429 {
+			metricsLimited++
+		}
+	}
+	if metricsLimited == 0 {
+		t.Error("/metrics is not rate limited: 15 requests past an empty anonymous bucket all answered")
+	}
 	// Probes are never limited.
 	for i := 0; i < 20; i++ {
 		if resp := request(t, "GET", h.url+"/healthz", nil, ""); resp.StatusCode != 200 {

@@ -72,7 +72,7 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 		// the index has applied, and cached until it moves.
 		Position: service.IndexPosition(syncer), SettledPosition: db.SettledPosition})
 	hooks := partner.NewWebhooks(db, partner.WebhookOptions{AllowPrivate: cfg.WebhookAllowPrivate, PublicURL: cfg.PublicURL, Logger: log})
-	partner.RegisterReaderMetrics(reg, db)
+	partner.RegisterReaderMetrics(reg, db, partner.ReaderStatsTTL)
 	apq := graph.NewPersistedQueries()
 	if trusted != nil {
 		log.Info("trusted documents: partner tokens may run only the manifest's operations", "operations", trusted.Len(), "file", cfg.TrustedDocuments)

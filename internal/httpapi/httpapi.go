@@ -163,7 +163,9 @@ func New(opts Options) http.Handler {
 		}
 		io.WriteString(w, "ready\n")
 	})))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{}))
+	// Public, so under the same per-client rate limit as every door
+	// (review4 R7); a scraper every few seconds is far below it.
+	mux.Handle("GET /metrics", rateLimit(limits, promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{})))
 	if opts.Pages != nil {
 		mux.Handle("/", m.instrument("page", rateLimit(limits, opts.Pages)))
 	}

@@ -2,6 +2,7 @@ package partner
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,9 +28,17 @@ type ReaderStats interface {
 // A scrape that cannot read PostgreSQL (2 s at most) leaves these gauges
 // out (a missing series, never a stale value); the other metrics are still
 // served, so /metrics keeps answering while PostgreSQL restarts.
-func RegisterReaderMetrics(reg prometheus.Registerer, src ReaderStats) {
-	reg.MustRegister(&readerCollector{src: src, now: time.Now})
+//
+// What is read is kept for ttl (the hub uses ReaderStatsTTL): scrapes
+// within it, and concurrent ones whatever ttl, share one read (review4 R7:
+// each scrape ran a transaction of several statements on a pool
+// connection, and /metrics is public).
+func RegisterReaderMetrics(reg prometheus.Registerer, src ReaderStats, ttl time.Duration) {
+	reg.MustRegister(&readerCollector{src: src, now: time.Now, ttl: ttl})
 }
+
+// ReaderStatsTTL is how long a read of the reader metrics is reused.
+const ReaderStatsTTL = 5 * time.Second
 
 var (
 	readerLagDesc = prometheus.NewDesc("hub_change_reader_lag_seconds",
@@ -43,6 +52,19 @@ var (
 type readerCollector struct {
 	src ReaderStats
 	now func() time.Time
+	ttl time.Duration
+
+	mu     sync.Mutex // held while reading: concurrent scrapes wait for one read
+	readAt time.Time
+	stats  readerStats
+}
+
+// readerStats is one read of src.
+type readerStats struct {
+	lags       map[string]time.Duration // nil: not read
+	pending    int
+	oldest     time.Time
+	pendingErr error
 }
 
 func (c *readerCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -51,22 +73,37 @@ func (c *readerCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- oldestPendingDesc
 }
 
-func (c *readerCollector) Collect(ch chan<- prometheus.Metric) {
+// read returns the stats of a read started within ttl before now (one a
+// concurrent scrape made while this one waited, too), or reads them.
+func (c *readerCollector) read(now time.Time) readerStats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.readAt.IsZero() && now.Sub(c.readAt) < c.ttl {
+		return c.stats
+	}
+	now = c.now()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
+	var st readerStats
+	st.lags, _ = c.src.ChangeReaderLags(ctx, now) // nil on error: no series
+	st.pending, st.oldest, st.pendingErr = c.src.PendingWebhooks(ctx)
+	c.readAt, c.stats = now, st
+	return st
+}
+
+func (c *readerCollector) Collect(ch chan<- prometheus.Metric) {
 	now := c.now()
-	lags, _ := c.src.ChangeReaderLags(ctx, now) // nil on error: no series
-	for name, lag := range lags {
+	st := c.read(now)
+	for name, lag := range st.lags {
 		ch <- prometheus.MustNewConstMetric(readerLagDesc, prometheus.GaugeValue, lag.Seconds(), name)
 	}
-	n, oldest, err := c.src.PendingWebhooks(ctx)
-	if err != nil {
+	if st.pendingErr != nil {
 		return
 	}
 	age := 0.0
-	if !oldest.IsZero() {
-		age = max(now.Sub(oldest).Seconds(), 0)
+	if !st.oldest.IsZero() {
+		age = max(now.Sub(st.oldest).Seconds(), 0)
 	}
-	ch <- prometheus.MustNewConstMetric(pendingDesc, prometheus.GaugeValue, float64(n))
+	ch <- prometheus.MustNewConstMetric(pendingDesc, prometheus.GaugeValue, float64(st.pending))
 	ch <- prometheus.MustNewConstMetric(oldestPendingDesc, prometheus.GaugeValue, age)
 }

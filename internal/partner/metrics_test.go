@@ -3,6 +3,8 @@ package partner_test
 import (
 	"context"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,7 +22,7 @@ import (
 func TestReaderMetricsShowAStuckFanOut(t *testing.T) {
 	db, rcv, w := setup(t, content.WebhookEndpointInput{})
 	reg := prometheus.NewPedanticRegistry()
-	partner.RegisterReaderMetrics(reg, db)
+	partner.RegisterReaderMetrics(reg, db, 0)
 	gauge := func(name string) float64 {
 		t.Helper()
 		mfs, err := reg.Gather()
@@ -62,5 +64,56 @@ func TestReaderMetricsShowAStuckFanOut(t *testing.T) {
 	runUntil(t, db, rcv, 3, w)
 	if p, age := gauge("hub_webhook_deliveries_pending"), gauge("hub_webhook_oldest_pending_seconds"); p != 0 || age != 0 {
 		t.Errorf("after sending: pending %v, oldest %v s, want 0 and 0", p, age)
+	}
+}
+
+// countingStats is the real store, counting the reads of the reader
+// metrics.
+type countingStats struct {
+	partner.ReaderStats
+	reads atomic.Int64
+}
+
+func (c *countingStats) ChangeReaderLags(ctx context.Context, now time.Time) (map[string]time.Duration, error) {
+	c.reads.Add(1)
+	return c.ReaderStats.ChangeReaderLags(ctx, now)
+}
+
+// TestConcurrentScrapesShareOneRead (review4 R7): /metrics is public and
+// each scrape read PostgreSQL in a transaction of several statements; 50
+// concurrent scrapes, and scrapes within partner.ReaderStatsTTL, must
+// cost one read, and answer the same gauges.
+func TestConcurrentScrapesShareOneRead(t *testing.T) {
+	db, _, _ := setup(t, content.WebhookEndpointInput{})
+	publishN(t, db, "scrape", 2)
+	src := &countingStats{ReaderStats: db}
+	reg := prometheus.NewPedanticRegistry()
+	partner.RegisterReaderMetrics(reg, src, partner.ReaderStatsTTL)
+	var wg sync.WaitGroup
+	texts := make([]string, 50)
+	for i := range texts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			mfs, err := reg.Gather()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			for _, mf := range mfs {
+				if mf.GetName() == "hub_webhook_deliveries_pending" {
+					texts[i] = mf.String()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := src.reads.Load(); n != 1 {
+		t.Errorf("50 concurrent scrapes read PostgreSQL %d times, want 1", n)
+	}
+	for i, s := range texts {
+		if s == "" || s != texts[0] {
+			t.Errorf("scrape %d: %q, scrape 0: %q", i, s, texts[0])
+		}
 	}
 }
