@@ -81,15 +81,41 @@ func TestZeroResultCountsOncePerSearch(t *testing.T) {
 	}
 }
 
-// TestZeroResultTableIsBounded (breaker3 F23): anonymous searches write
-// zero_result_queries; once it holds postgres.MaxZeroResultTerms terms, a
-// new term is not added, while terms already there are still counted.
+// TestZeroResultTableIsBounded (breaker3 F23, review4 R12): anonymous
+// searches write zero_result_queries; it never holds more than
+// postgres.MaxZeroResultTerms terms, yet it never freezes: once full, a new
+// term replaces the least searched one (fewest searches, then seen longest
+// ago), terms already there are still counted, and a term searched more
+// than once outlives a flood of single junk terms.
 func TestZeroResultTableIsBounded(t *testing.T) {
 	db := testdb.Open(t, postgres.Options{})
 	ctx := context.Background()
-	if _, err := db.Pool().Exec(ctx, `INSERT INTO zero_result_queries (term) SELECT 'filler ' || i FROM generate_series(1, $1) i`, postgres.MaxZeroResultTerms-1); err != nil {
+	// Full: old single searches, one of them ('filler 7') searched thrice.
+	if _, err := db.Pool().Exec(ctx, `INSERT INTO zero_result_queries (term, count, first_seen, last_seen)
+		SELECT 'filler ' || i, CASE WHEN i = 7 THEN 3 ELSE 1 END, current_date - 30, current_date - 30 - (i % 5) FROM generate_series(1, $1) i`, postgres.MaxZeroResultTerms); err != nil {
 		t.Fatal(err)
 	}
+	counts := func(terms ...string) (n int, got []int) {
+		t.Helper()
+		if err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM zero_result_queries`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		for _, term := range terms {
+			var c int
+			db.Pool().QueryRow(ctx, `SELECT coalesce((SELECT count FROM zero_result_queries WHERE term = $1), 0)`, term).Scan(&c)
+			got = append(got, c)
+		}
+		return n, got
+	}
+	// The oldest single searches go first: those seen 34 days ago.
+	var oldest []string
+	rows, _ := db.Pool().Query(ctx, `SELECT term FROM zero_result_queries WHERE count = 1 ORDER BY last_seen, term LIMIT 2`)
+	for rows.Next() {
+		var s string
+		rows.Scan(&s)
+		oldest = append(oldest, s)
+	}
+	rows.Close()
 	for i := 0; i < 5; i++ {
 		for _, term := range []string{"new one", "new two", "filler 7"} {
 			if err := db.RecordZeroResult(ctx, term); err != nil {
@@ -97,12 +123,19 @@ func TestZeroResultTableIsBounded(t *testing.T) {
 			}
 		}
 	}
-	var n, one, two, filler int
-	db.Pool().QueryRow(ctx, `SELECT count(*),
-		coalesce((SELECT count FROM zero_result_queries WHERE term = 'new one'), 0),
-		coalesce((SELECT count FROM zero_result_queries WHERE term = 'new two'), 0),
-		coalesce((SELECT count FROM zero_result_queries WHERE term = 'filler 7'), 0) FROM zero_result_queries`).Scan(&n, &one, &two, &filler)
-	if n != postgres.MaxZeroResultTerms || one != 5 || two != 0 || filler != 6 {
-		t.Errorf("rows %d (want %d), 'new one' %d (want 5), 'new two' %d (want 0: the table was full), 'filler 7' %d (want 6)", n, postgres.MaxZeroResultTerms, one, two, filler)
+	n, got := counts("new one", "new two", "filler 7", oldest[0], oldest[1])
+	if n != postgres.MaxZeroResultTerms || got[0] != 5 || got[1] != 5 || got[2] != 8 || got[3] != 0 || got[4] != 0 {
+		t.Errorf("rows %d (want %d); 'new one', 'new two', 'filler 7', the two oldest single terms: %v, want [5 5 8 0 0]", n, postgres.MaxZeroResultTerms, got)
+	}
+	// A flood of 300 new single terms: the bound holds, the repeated
+	// terms stay, the newest junk is there (nothing freezes).
+	for i := 0; i < 300; i++ {
+		if err := db.RecordZeroResult(ctx, fmt.Sprintf("junk %d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, got = counts("new one", "new two", "filler 7", "junk 299")
+	if n != postgres.MaxZeroResultTerms || got[0] != 5 || got[1] != 5 || got[2] != 8 || got[3] != 1 {
+		t.Errorf("after a flood: rows %d (want %d); 'new one', 'new two', 'filler 7', 'junk 299': %v, want [5 5 8 1]", n, postgres.MaxZeroResultTerms, got)
 	}
 }

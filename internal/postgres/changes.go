@@ -143,20 +143,28 @@ func (db *DB) PruneChanges(ctx context.Context, retention time.Duration) (int64,
 
 // MaxZeroResultTerms bounds the zero_result_queries table: anonymous
 // searches write it, so without a bound any client could grow it at its
-// rate limit for ever (breaker3 F23). Once it holds this many terms, terms
-// already there are still counted and new ones are not recorded. Editors
-// read it; 10,000 terms is far more than anyone reviews.
+// rate limit for ever (breaker3 F23). Editors read it; 10,000 terms is far
+// more than anyone reviews.
 const MaxZeroResultTerms = 10000
 
 // RecordZeroResult counts a search that found nothing: the normalised
-// terms only, never who searched. A new term is added only while the
-// table holds fewer than MaxZeroResultTerms (under concurrent writers it
-// may pass the bound by a few rows).
+// terms only, never who searched. A term already there is counted; a new
+// one is added, and when the table holds MaxZeroResultTerms terms the
+// least searched of them (fewest searches, then seen longest ago) makes
+// room for it, so the table keeps what people search for repeatedly and
+// what they searched for lately (review4 R12: at the bound new terms were
+// no longer recorded, and one client could freeze the table on its junk
+// for good). Under concurrent writers it may pass the bound by a few rows.
 func (db *DB) RecordZeroResult(ctx context.Context, term string) error {
 	_, err := db.pool.Exec(ctx, `WITH seen AS (
-			UPDATE zero_result_queries SET count = count + 1, last_seen = current_date WHERE term = $1 RETURNING 1)
+			UPDATE zero_result_queries SET count = count + 1, last_seen = current_date WHERE term = $1 RETURNING 1
+		), evicted AS (
+			DELETE FROM zero_result_queries WHERE term = (
+				SELECT term FROM zero_result_queries ORDER BY count, last_seen, term LIMIT 1)
+			AND NOT EXISTS (SELECT 1 FROM seen) AND (SELECT count(*) FROM zero_result_queries) >= $2
+		)
 		INSERT INTO zero_result_queries (term) SELECT $1
-		WHERE NOT EXISTS (SELECT 1 FROM seen) AND (SELECT count(*) FROM zero_result_queries) < $2
+		WHERE NOT EXISTS (SELECT 1 FROM seen)
 		ON CONFLICT (term) DO UPDATE SET count = zero_result_queries.count + 1, last_seen = current_date`, term, MaxZeroResultTerms)
 	if err != nil {
 		return fmt.Errorf("record zero result: %w", domainError(err))
