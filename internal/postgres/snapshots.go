@@ -190,15 +190,26 @@ func (db *DB) writeIndexSnapshot(ctx context.Context, keep int, due func(have []
 }
 
 // ReadIndexSnapshot calls fn with the chunks of snapshot id whose seq
-// is part modulo parts (0 ≤ part < parts; several parts are read at once
-// on their own connections), file by file, seq ascending, in one
-// statement: a snapshot deleted meanwhile is still read whole by a part
-// that started before. fn must not keep data after it returns.
+// is part modulo parts (0 ≤ part < parts; several parts are read at once),
+// file by file, seq ascending, in one statement: a snapshot deleted
+// meanwhile is still read whole by a part that started before. fn must
+// not keep data after it returns.
+//
+// Each call reads on a connection of its own, opened for it and closed
+// after, never one of the pool's: a restore takes minutes at 100,000
+// resources, and the replica already answers lookups and lists and runs
+// its scheduler and webhooks on the pool meanwhile (review4 R5: four parts
+// held the whole default pool of a 2-core machine).
 func (db *DB) ReadIndexSnapshot(ctx context.Context, id int64, part, parts int, fn func(file string, seq int, data []byte) error) error {
 	if parts < 1 || part < 0 || part >= parts {
 		return fmt.Errorf("read index snapshot: part %d of %d", part, parts)
 	}
-	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	conn, err := pgx.ConnectConfig(ctx, db.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return fmt.Errorf("read index snapshot %d: %w", id, domainError(err))
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	err = pgx.BeginTxFunc(ctx, conn, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package search_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"guidancehub/internal/content"
@@ -567,5 +569,60 @@ func TestSnapshotDue(t *testing.T) {
 	time.Sleep(5 * time.Millisecond)
 	if !due(a) {
 		t.Error("no snapshot once the newest was older than Every and the index had moved")
+	}
+}
+
+// TestRestoreLeavesThePoolFree (review4 R5): a restore's parts read on
+// connections of their own: with every connection of the pool taken (as
+// lookups, lists, the scheduler and webhooks may take them while a new
+// replica restores), reading a snapshot's parts still completes, whole.
+func TestRestoreLeavesThePoolFree(t *testing.T) {
+	db := testdb.Open(t, postgres.Options{MaxConns: 2})
+	snapshotLibrary(t, db, 20)
+	a, _ := replica(t, db, t.TempDir())
+	snap, err := a.WriteSnapshot(ctx)
+	if err != nil || snap == nil {
+		t.Fatalf("snapshot: %v %v", snap, err)
+	}
+	var held []*pgxpool.Conn
+	for range 2 {
+		c, err := db.Pool().Acquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+	}
+	defer func() {
+		for _, c := range held {
+			c.Release()
+		}
+	}()
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	const parts = 4
+	var mu sync.Mutex
+	bytesRead := 0
+	errs := make(chan error, parts)
+	for part := range parts {
+		go func() {
+			errs <- db.ReadIndexSnapshot(rctx, snap.ID, part, parts, func(file string, seq int, data []byte) error {
+				mu.Lock()
+				bytesRead += len(data)
+				mu.Unlock()
+				return nil
+			})
+		}()
+	}
+	for range parts {
+		if err := <-errs; err != nil {
+			t.Fatalf("reading a part with the pool taken: %v", err)
+		}
+	}
+	var want int64
+	for _, f := range snap.Files {
+		want += f.Size
+	}
+	if int64(bytesRead) != want {
+		t.Errorf("read %d bytes, the snapshot's files hold %d", bytesRead, want)
 	}
 }
