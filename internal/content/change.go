@@ -80,6 +80,12 @@ type ChangePage struct {
 	Next ChangePosition
 	// More says events beyond this page were already visible.
 	More bool
+	// Waiting is the creation time of the oldest visible change this page
+	// left out (zero when none): after the page when More, or, when a
+	// long-open writing transaction capped it (MaxChangeSeen), a change
+	// that cannot be delivered until that transaction ends. A reader's
+	// lag is measured from it (review4 R16).
+	Waiting time.Time
 }
 
 // MaxChangeSeen bounds ChangePosition.Seen: a page of the change feed ends

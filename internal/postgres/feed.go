@@ -161,12 +161,18 @@ func readFeed(ctx context.Context, tx querier, pos *content.ChangePosition, limi
 	if len(next.Seen) > content.MaxChangeSeen {
 		next = from
 	}
+	var waiting time.Time
+	for _, c := range cands[len(events):] {
+		if waiting.IsZero() || c.CreatedAt.Before(waiting) {
+			waiting = c.CreatedAt
+		}
+	}
 	if capped {
 		// What is left waits for the open transaction: nothing more can
 		// be delivered now, so a reader should not ask again at once.
-		return &content.ChangePage{Events: events, Next: next, More: false}, nil
+		return &content.ChangePage{Events: events, Next: next, More: false, Waiting: waiting}, nil
 	}
-	return &content.ChangePage{Events: events, Next: next, More: len(cands) > len(events)}, nil
+	return &content.ChangePage{Events: events, Next: next, More: len(cands) > len(events), Waiting: waiting}, nil
 }
 
 // changeFeedAt is the feed position of the snapshot tx reads from: every

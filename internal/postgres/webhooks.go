@@ -293,10 +293,15 @@ func (db *DB) ChangeReaderLags(ctx context.Context, now time.Time) (map[string]t
 				continue
 			case err != nil:
 				return err
-			case len(page.Events) == 0:
-				out[r.name] = 0
-			default:
+			case len(page.Events) > 0:
 				out[r.name] = max(now.Sub(page.Events[0].CreatedAt), 0)
+			case !page.Waiting.IsZero():
+				// Nothing deliverable now (a long-open writing
+				// transaction capped the page), yet changes wait: that
+				// is a stall too (review4 R16).
+				out[r.name] = max(now.Sub(page.Waiting), 0)
+			default:
+				out[r.name] = 0
 			}
 		}
 		return nil
