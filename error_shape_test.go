@@ -126,6 +126,12 @@ func TestEveryDoorErrorHasOneShape(t *testing.T) {
 			cases = append(cases, doorCase{"GET", door + "?" + x.raw, nil, "", x.code})
 		}
 	}
+	// GET /graphql's own parameters, refused naming the parameter
+	// (review4 R10: that answer had a writer of its own, without charset
+	// or Cache-Control).
+	for _, raw := range []string{"query=%zz", "query=%7Btopics%7Bslug%7D%7D&variables=%ff", "query=a%01b", "operationName=%zz&query=%7Btopics%7Bslug%7D%7D"} {
+		cases = append(cases, doorCase{"GET", "/graphql?" + raw, nil, "", apierror.BadRequest})
+	}
 	for _, c := range cases {
 		u, err := url.Parse(h.url + c.path)
 		if err != nil {

@@ -382,8 +382,7 @@ func copyJSON(v any) any {
 // badRequestField is badRequest naming the parameter at fault in
 // extensions.field.
 func badRequestField(w http.ResponseWriter, msg, field string) {
-	w.WriteHeader(http.StatusBadRequest)
-	writeJSON(w, map[string]any{"errors": gqlerror.List{{Message: msg, Extensions: map[string]any{"code": apierror.BadRequest, "field": field}}}})
+	apierror.Write(w, apierror.Error{Code: apierror.BadRequest, Message: msg, Field: field})
 }
 
 func badRequest(w http.ResponseWriter, msg string) {

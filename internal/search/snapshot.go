@@ -5,9 +5,12 @@ package search
 //
 // Where: in PostgreSQL (index_snapshots and their chunks), the one thing
 // every replica shares; no shared disk, no discovery of peers, and a
-// snapshot outlives the replica that wrote it. A snapshot is written in one
-// transaction under an advisory lock: a writer killed midway leaves the
-// snapshots before it as they were, and two replicas never write at once.
+// snapshot outlives the replica that wrote it. A snapshot is written under
+// an advisory lock (two replicas never write at once), each chunk in its
+// own short transaction (so change-log readers' watermarks keep moving),
+// and marked complete last: readers see complete snapshots only, a writer
+// killed midway leaves the snapshots before it as they were, and the next
+// writer deletes what it left (postgres.DB.WriteIndexSnapshot).
 //
 // What: Bleve's online copy (bleve.IndexCopyable.CopyTo; v2.6.3
 // index/scorch/scorch.go CopyReader and snapshot_index.go CopyTo): it
