@@ -61,6 +61,13 @@ func (shapeLimit) ExtensionName() string                   { return "ShapeLimit"
 func (shapeLimit) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (s shapeLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	// First, in time linear in the document: the walks below (and gqlgen's
+	// complexity) expand every fragment spread where it is used, so a 1 KB
+	// document of fragments each spreading the previous one twice cost
+	// exponential time before being refused (breaker4 F14).
+	if limit := s.limits.ExpandedFields(); expandedFields(oc.Operation.SelectionSet, limit) > limit {
+		return limitError("expanded fields", limit+1, limit)
+	}
 	m := measure(oc.Operation.SelectionSet)
 	switch {
 	case m.depth > s.limits.Depth:
@@ -118,6 +125,51 @@ func measure(set ast.SelectionSet) shape {
 	walk(set, 1, false, map[string]bool{})
 	s.roots = countRoots(set, map[string]bool{})
 	return s
+}
+
+// ExpandedFields is the most fields an operation may have with every
+// fragment spread expanded where it is used, repeats counted: four times
+// the complexity limit. The depth walk and gqlgen's complexity walk take
+// time in proportion to it (breaker4 F14), so it bounds them; no query a
+// client writes by hand or by codegen comes near it (a field asked twice
+// at one place is executed once and costs once in the complexity, so
+// only repeats beyond any use can pass the complexity and not this).
+func (l Limits) ExpandedFields() int { return 4 * l.Complexity }
+
+// expandedFields counts the fields of set with every fragment spread
+// expanded where it is used, repeats counted, stopping past limit (it
+// returns limit+1 then). Each fragment is counted once and remembered, so
+// the time is linear in the document whatever it expands to.
+func expandedFields(set ast.SelectionSet, limit int) int {
+	memo := map[string]int{}
+	visiting := map[string]bool{}
+	add := func(a, b int) int { return min(a+b, limit+1) }
+	var count func(set ast.SelectionSet) int
+	count = func(set ast.SelectionSet) int {
+		n := 0
+		for _, sel := range set {
+			switch x := sel.(type) {
+			case *ast.Field:
+				n = add(n, add(1, count(x.SelectionSet)))
+			case *ast.InlineFragment:
+				n = add(n, count(x.SelectionSet))
+			case *ast.FragmentSpread:
+				if x.Definition == nil || visiting[x.Name] {
+					continue // validation refuses unknown fragments and cycles
+				}
+				c, ok := memo[x.Name]
+				if !ok {
+					visiting[x.Name] = true
+					c = count(x.Definition.SelectionSet)
+					delete(visiting, x.Name)
+					memo[x.Name] = c
+				}
+				n = add(n, c)
+			}
+		}
+		return n
+	}
+	return count(set)
 }
 
 // complexity sets the cost of list fields: a page costs its size times the
