@@ -120,6 +120,13 @@ type SearchPage struct {
 	// when every word matched; else no resource has them all and the
 	// results match as many as any resource does.
 	OmittedWords []string
+	// Resources are the hits' resources as the index read them from the
+	// library to highlight them, with every part but ResourcesOmit (only
+	// those that answer publicly), or nil when it read none. A caller
+	// that leaves out at least those parts may use them instead of
+	// reading the hits again.
+	Resources     []*Resource
+	ResourcesOmit Part
 }
 
 // Completion is a title that starts a word with the typed prefix.

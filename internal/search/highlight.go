@@ -19,6 +19,10 @@ import (
 // index does not store it (mapping version 5).
 type TextSource func(ctx context.Context, ids []int64) ([]*content.Resource, error)
 
+// textParts are the parts the Syncer's TextSource leaves out of the
+// resources it reads.
+const textParts = content.PartSources | content.PartDetails
+
 // highlightPage returns the highlighted fragments of a page's hits by id.
 // It runs the text query again restricted to the page's ids, with term
 // locations (a search with locations makes Bleve read them for every
@@ -28,10 +32,11 @@ type TextSource func(ctx context.Context, ids []int64) ([]*content.Resource, err
 // html highlighter, the best fragment of each field asked for). A hit
 // whose text in PostgreSQL is not the text indexed (the index has not
 // caught up with an edit yet: texthash differs) gets no highlights rather
-// than marks at another text's offsets.
-func (ix *Index) highlightPage(ctx context.Context, idx bleve.Index, textQ query.Query, hits []*search.DocumentMatch, gs []string) (map[string]search.FieldFragmentMap, error) {
+// than marks at another text's offsets. It also returns the resources it
+// read (SearchPage.Resources).
+func (ix *Index) highlightPage(ctx context.Context, idx bleve.Index, textQ query.Query, hits []*search.DocumentMatch, gs []string) (map[string]search.FieldFragmentMap, []*content.Resource, error) {
 	if ix.texts == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	ids := make([]string, len(hits))
 	nums := make([]int64, 0, len(hits))
@@ -43,7 +48,7 @@ func (ix *Index) highlightPage(ctx context.Context, idx bleve.Index, textQ query
 	}
 	rs, err := ix.texts(ctx, nums)
 	if err != nil {
-		return nil, fmt.Errorf("search highlights: %w", err)
+		return nil, nil, fmt.Errorf("search highlights: %w", err)
 	}
 	text := make(map[string]*content.Resource, len(rs))
 	for _, r := range rs {
@@ -62,11 +67,11 @@ func (ix *Index) highlightPage(ctx context.Context, idx bleve.Index, textQ query
 	req.Fields = []string{textHashField}
 	res, err := idx.SearchInContext(ctx, req)
 	if err != nil {
-		return nil, fmt.Errorf("search highlights: %w", err)
+		return nil, nil, fmt.Errorf("search highlights: %w", err)
 	}
 	hl, err := bleve.Config.Cache.HighlighterNamed(html.Name)
 	if err != nil {
-		return nil, fmt.Errorf("search highlights: %w", err)
+		return nil, nil, fmt.Errorf("search highlights: %w", err)
 	}
 	fields := highlightRequest(gs).Fields
 	out := make(map[string]search.FieldFragmentMap, len(res.Hits))
@@ -88,7 +93,7 @@ func (ix *Index) highlightPage(ctx context.Context, idx bleve.Index, textQ query
 		}
 		out[h.ID] = h.Fragments
 	}
-	return out, nil
+	return out, rs, nil
 }
 
 // groupOfField maps each language group's text fields to the group.

@@ -310,8 +310,11 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	hits = hits[min(q.Skip, len(hits)):]
 	var frags map[string]search.FieldFragmentMap
 	if !browse && !q.NoHighlights && len(hits) > 0 && !ix.plain {
-		if frags, err = ix.highlightPage(ctx, idx, textQ, hits, gs); err != nil {
+		if frags, page.Resources, err = ix.highlightPage(ctx, idx, textQ, hits, gs); err != nil {
 			return nil, err
+		}
+		if page.Resources != nil {
+			page.ResourcesOmit = textParts
 		}
 	}
 	for _, h := range hits {

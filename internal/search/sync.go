@@ -98,7 +98,7 @@ func NewSyncer(src Store, opts Options) (*Syncer, error) {
 	}
 	s := &Syncer{Index: ix, src: src, opts: opts}
 	ix.texts = func(ctx context.Context, ids []int64) ([]*content.Resource, error) {
-		return src.ResourcesByID(ctx, ids, content.PartSources|content.PartDetails)
+		return src.ResourcesByID(ctx, ids, textParts)
 	}
 	s.feed = changelog.NewConsumer(src, subscriber{s}, changelog.Options{Poll: opts.Poll, Name: "search index", Logger: opts.Logger})
 	ix.onDamage = s.Wake

@@ -99,8 +99,18 @@ func (s *Service) Search(ctx context.Context, q content.SearchQuery) (*content.S
 	for i, h := range page.Hits {
 		ids[i] = h.ID
 	}
-	rs, err := s.o.Store.ResourcesByID(ctx, ids, q.Omit)
-	if err != nil {
+	// The index read the hits' resources to highlight them (one query of
+	// the store, in this request): when they hold the parts the caller
+	// asked for, they are not read again. Only the body may be more than
+	// asked, and is dropped, so the hits are what the store would load.
+	rs := page.Resources
+	if rs != nil && q.Omit&^content.PartBody == page.ResourcesOmit {
+		if q.Omit.Has(content.PartBody) {
+			for _, r := range rs {
+				r.Body = ""
+			}
+		}
+	} else if rs, err = s.o.Store.ResourcesByID(ctx, ids, q.Omit); err != nil {
 		return nil, err
 	}
 	byID := make(map[int64]*content.Resource, len(rs))

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -219,4 +220,85 @@ func TestTopicsCountPublishedResources(t *testing.T) {
 			t.Errorf("topic %s: count %d, list total %d", tc.Slug, tc.Count, page.TotalCount)
 		}
 	}
+}
+
+// TestSearchHitsAreWhatTheStoreLoads: a search's hits carry exactly the
+// resources the store loads for their ids with the parts the caller asked
+// for (the oracle), whether the service reads them or takes the ones the
+// index read to highlight the page; a resource withdrawn since the index
+// saw it is left out either way.
+func TestSearchHitsAreWhatTheStoreLoads(t *testing.T) {
+	svc, db, ix := newService(t)
+	ctx, editor := context.Background(), as(content.RoleEditor)
+	omits := []content.Part{0, content.PartBody, content.PartSources | content.PartDetails,
+		content.PartBody | content.PartSources | content.PartDetails, content.PartBody | content.PartSources | content.PartDetails | content.PartMeta,
+		content.PartDetails, content.PartMeta}
+	texts := []string{"register without proof of address", "gp", "charging exemptions pregnant", "asylum", "", "يمكن", "registraton", "interpreter -gp"}
+	check := func(when string) {
+		t.Helper()
+		for _, text := range texts {
+			for _, omit := range omits {
+				for _, noHighlights := range []bool{false, true} {
+					q := content.SearchQuery{Text: text, Order: content.SearchRelevance, First: 10, Omit: omit, NoHighlights: noHighlights, NoRecord: true}
+					res, err := svc.Search(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					var ids []int64
+					for _, h := range res.Hits {
+						ids = append(ids, h.Resource.ID)
+					}
+					rs, err := db.ResourcesByID(ctx, ids, omit)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want := map[int64]*content.Resource{}
+					for _, r := range rs {
+						want[r.ID] = r
+					}
+					for _, h := range res.Hits {
+						if w := want[h.Resource.ID]; w == nil || !w.Visible() || !reflect.DeepEqual(h.Resource, w) {
+							t.Errorf("%s: %q omit %b highlights %v: hit %+v\nthe store loads %+v", when, text, omit, !noHighlights, h.Resource, w)
+						}
+					}
+				}
+			}
+		}
+	}
+	check("as indexed")
+	// Publish a resource, let the index see it, then withdraw it without
+	// letting the index catch up: the index still finds it, the service
+	// leaves it out.
+	d := content.Draft{Kind: content.KindGuidance, Slug: "hits-canary", Title: "Zyxwv canary", Summary: "A canary.", Body: "Zyxwv body.", Language: "en",
+		Topics: []string{"charging"}, Sources: []content.Source{{Title: "Source", URL: "https://example.org/"}}}
+	r, err := svc.CreateResource(editor, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.PublishResource(editor, r.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	texts = append(texts, "zyxwv")
+	check("published")
+	gone := r.ID
+	if _, err := svc.WithdrawResource(editor, gone, "test"); err != nil {
+		t.Fatal(err)
+	}
+	page, err := ix.Search(ctx, content.SearchQuery{Text: "zyxwv", Order: content.SearchRelevance, First: 10})
+	if err != nil || len(page.Hits) == 0 || page.Hits[0].ID != gone {
+		t.Fatalf("the index caught up already (%v): the test cannot see the service drop the withdrawn hit", err)
+	}
+	for _, noHighlights := range []bool{false, true} {
+		res, err := svc.Search(ctx, content.SearchQuery{Text: "zyxwv", Order: content.SearchRelevance, First: 10, Omit: content.PartBody | content.PartSources | content.PartDetails, NoHighlights: noHighlights})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.ContainsFunc(res.Hits, func(h content.Hit) bool { return h.Resource.ID == gone }) {
+			t.Errorf("highlights %v: the withdrawn resource %d is still a hit", !noHighlights, gone)
+		}
+	}
+	check("after a withdrawal the index has not seen")
 }
