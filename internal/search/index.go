@@ -162,7 +162,7 @@ func (ix *Index) apply(ids []int64, published map[int64]*content.Resource, water
 	for _, id := range ids {
 		if r, ok := published[id]; ok {
 			added = append(added, languageGroup(r.Language))
-			if err := b.Index(docID(id), document(r)); err != nil {
+			if err := indexResource(b, idx.Mapping(), docID(id), r); err != nil {
 				return fmt.Errorf("index %d: %w", id, err)
 			}
 		} else {
@@ -240,7 +240,7 @@ func (ix *Index) rebuild(ctx context.Context, scan func(ctx context.Context, fn 
 		b := fresh.NewBatch()
 		for _, r := range rs {
 			seen[languageGroup(r.Language)] = true
-			if err := b.Index(docID(r.ID), document(r)); err != nil {
+			if err := indexResource(b, m, docID(r.ID), r); err != nil {
 				return err
 			}
 		}

@@ -6,6 +6,9 @@
 package search
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/ar"
@@ -37,7 +40,18 @@ import (
 //	   stored hash of the text indexed); keyword fields keep no term
 //	   vectors, and doc values only where something reads them (facets,
 //	   the date sort).
-const MappingVersion = "5"
+//	6: marks fields beside the text fields record the multi-word synonym
+//	   phrases found in them (marks.go); no _all field. The version names
+//	   synonyms.txt too (its SHA-256, first 12 hex digits): the phrases
+//	   marked come from it, so an index built with another file is
+//	   rebuilt.
+var MappingVersion = "6-" + synonymsDigest(synonymFile)
+
+// synonymsDigest identifies a synonyms file in MappingVersion.
+func synonymsDigest(file string) string {
+	sum := sha256.Sum256([]byte(file))
+	return hex.EncodeToString(sum[:6])
+}
 
 // plainAnalyzer is for languages Bleve has no analyzer for: split on
 // Unicode word boundaries and lower-case, no stemming or stop words.
@@ -96,6 +110,9 @@ var docValueFields = map[string]bool{"kind": true, "topics": true, "audiences": 
 //	  its document counts (did-you-mean, known and common words, idf) and
 //	  fuzzy queries for typos, which score.
 //	title_words: unstemmed title words for completions.
+//	marks_<text field> (not in the mapping: added to each document by
+//	  indexResource): a term for each multi-word synonym phrase found in
+//	  the text field, read by markedPhraseQuery (marks.go).
 
 func analyzerFor(group string) string {
 	if a, ok := languageAnalyzers[group]; ok {
@@ -146,6 +163,9 @@ func newMapping(r Ranking) (*mapping.IndexMappingImpl, error) {
 		fm.DocValues = false
 		doc.AddFieldMappingsAt(name, fm)
 	}
+	// Nothing is in _all (every field leaves it out), and the marks
+	// fields added beside the text fields (marks.go) would be.
+	doc.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
 	im.DefaultMapping = doc
 	im.DefaultAnalyzer = plainAnalyzer
 	return im, nil
@@ -186,10 +206,15 @@ type Ranking struct {
 	// PhraseFirst replaces PairBonus when the query is the two words
 	// alone: large enough that resources with the phrase come first.
 	PhraseFirst float64
+	// PhraseMarks finds multi-word synonyms through the phrases the index
+	// marks (marks.go) instead of phrase queries: the same matches and
+	// scores, without reading term positions. Not a relevance choice:
+	// off is the reference the tests compare with.
+	PhraseMarks bool
 }
 
 // DefaultRanking is the tuned ranking.
-var DefaultRanking = Ranking{Scoring: "bm25", FieldBoosts: true, PhraseBoost: 0, Synonyms: true, Recency: true, Typos: true, RelaxBelow: 10, Tiers: true, PairBonus: 1, PhraseFirst: 100}
+var DefaultRanking = Ranking{Scoring: "bm25", FieldBoosts: true, PhraseBoost: 0, Synonyms: true, Recency: true, Typos: true, RelaxBelow: 10, Tiers: true, PairBonus: 1, PhraseFirst: 100, PhraseMarks: true}
 
 // storeText makes im store title, summary and body, as mapping version 4
 // did: tests build such an index (Index.storeText) so that Bleve's own

@@ -354,7 +354,7 @@ func textQuery(c clause, gs []string, r Ranking, known func(string) bool) query.
 						mp := bleve.NewMatchPhraseQuery(alt)
 						mp.SetField(field(tf.name, g))
 						mp.SetBoost(w)
-						q = mp
+						q = markedPhraseOr(mp, r)
 					} else {
 						m := bleve.NewMatchQuery(alt)
 						m.SetField(field(tf.name, g))
