@@ -130,17 +130,6 @@ func phraseSlots(tokens analysis.TokenStream) [][]string {
 	return out
 }
 
-// groupOfField is the language group of a text field name ("body_en":
-// "en"), or "" for another field.
-func groupOfField(f string) string {
-	for _, tf := range textFields {
-		if g, ok := strings.CutPrefix(f, tf.name+"_"); ok && slices.Contains(groups, g) {
-			return g
-		}
-	}
-	return ""
-}
-
 // indexResource adds r to b under id as b.Index(id, document(r)) would,
 // with a marks field beside each text field.
 func indexResource(b *bleve.Batch, m mapping.IndexMapping, id string, r *content.Resource) error {
@@ -156,7 +145,7 @@ func indexResource(b *bleve.Batch, m mapping.IndexMapping, id string, r *content
 func addPhraseMarks(doc *bdoc.Document) {
 	n := len(doc.Fields)
 	for _, f := range doc.Fields[:n] {
-		if g := groupOfField(f.Name()); g != "" {
+		if g := groupOfField[f.Name()]; g != "" {
 			if ps := phraseMarkList()[g]; len(ps) > 0 {
 				doc.AddField(&marksField{name: markField(f.Name()), text: f, phrases: ps})
 			}
@@ -252,7 +241,7 @@ func markedPhraseOr(mp *query.MatchPhraseQuery, r Ranking) query.Query {
 	if !r.PhraseMarks {
 		return mp
 	}
-	g := groupOfField(mp.FieldVal)
+	g := groupOfField[mp.FieldVal]
 	p, ok := phraseMarks()[g][mp.MatchPhrase]
 	if !ok {
 		return mp
