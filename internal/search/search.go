@@ -36,6 +36,9 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	}
 	idx, done := ix.current()
 	defer done()
+	if ctx, err = withBM25Stats(ctx, idx); err != nil {
+		return nil, err
+	}
 	loadVocab := func() (map[string]uint64, error) { return vocabFrom(idx) }
 
 	gs := ix.presentGroups()
@@ -45,15 +48,20 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	var known, common func(string) bool
 	var idf func(string) float64
 	searched := clauses
+	live, release, err := liveCounts(idx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	if terms, byLen, err := ix.vocab.load(loadVocab); err == nil {
 		known = func(w string) bool { _, ok := terms[w]; return ok }
 		docs, err := idx.DocCount()
 		if err == nil && docs >= minDocsForCommon {
-			common = func(w string) bool { return float64(terms[w]) > commonShare*float64(docs) }
+			common = func(w string) bool { return float64(live(w)) > commonShare*float64(docs) }
 		}
 		if err == nil {
 			idf = func(w string) float64 {
-				n := float64(terms[w])
+				n := float64(live(w))
 				return math.Log(1 + (float64(docs)-n+0.5)/(n+0.5))
 			}
 		}
