@@ -5,3 +5,7 @@ package postgres
 func SetCommitHooks(db *DB, before func(backendPID uint32), after func()) {
 	db.beforeCommit, db.afterCommit = before, after
 }
+
+// SetCardColumns turns the card path of lists on (the default) or off
+// (every list joins revisions).
+func SetCardColumns(db *DB, on bool) { db.noCards = !on }

@@ -232,7 +232,7 @@ func (db *DB) ExportPublished(ctx context.Context, batch int, start func(content
 func (db *DB) RecentlyWithdrawn(ctx context.Context, f content.Filter, since time.Time, limit int) ([]*content.Resource, error) {
 	f.Statuses = []content.Status{content.StatusWithdrawn}
 	f.ReviewOverdue = false
-	where, args := filterSQL(f)
+	where, args := filterSQL(f, false)
 	args = append(args, since, limit)
 	rows, _ := db.pool.Query(ctx, `SELECT `+resourceColumns+publicJoin+` WHERE`+where+
 		fmt.Sprintf(` AND r.withdrawn_at >= $%d ORDER BY r.withdrawn_at DESC, r.id LIMIT $%d`, len(args)-1, len(args)), args...)

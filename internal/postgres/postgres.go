@@ -50,6 +50,10 @@ type Options struct {
 // DB is the store over a pgx pool.
 type DB struct {
 	pool *pgxpool.Pool
+	// noCards, set only by tests, makes lists join revisions even where
+	// the card columns would do (the reference the card path is checked
+	// against).
+	noCards bool
 	// beforeCommit and afterCommit, set only by tests, run around an
 	// edit's commit (to stop PostgreSQL at the worst moment).
 	beforeCommit func(backendPID uint32)

@@ -19,6 +19,9 @@ type column struct {
 	sql  string
 	part content.Part
 	dest func(*rowScan) any
+	// card is the same value read from the resource's card columns
+	// (migration 011), for the columns of a card (part 0).
+	card string
 }
 
 // rowScan holds one row's scan targets; one per query, reused for each row
@@ -36,26 +39,26 @@ type rowScan struct {
 // resourceRow lists, in scan order, the columns of a resource from
 // resources r joined to the revision v the caller sees.
 var resourceRow = []column{
-	{sql: "r.id", dest: func(s *rowScan) any { return &s.r.ID }},
-	{sql: "r.status", dest: func(s *rowScan) any { return &s.r.Status }},
+	{sql: "r.id", card: "r.id", dest: func(s *rowScan) any { return &s.r.ID }},
+	{sql: "r.status", card: "r.status", dest: func(s *rowScan) any { return &s.r.Status }},
 	{sql: "r.origin", part: content.PartMeta, dest: func(s *rowScan) any { return &s.origin }},
 	{sql: "r.withdrawn_reason", part: content.PartMeta, dest: func(s *rowScan) any { return &s.wReason }},
 	{sql: "r.withdrawn_at", part: content.PartMeta, dest: func(s *rowScan) any { return &s.wAt }},
 	{sql: "r.created_at", part: content.PartMeta, dest: func(s *rowScan) any { return &s.r.CreatedAt }},
 	{sql: "r.updated_at", part: content.PartMeta, dest: func(s *rowScan) any { return &s.r.UpdatedAt }},
-	{sql: "v.revision", dest: func(s *rowScan) any { return &s.r.Revision }},
-	{sql: "v.kind", dest: func(s *rowScan) any { return &s.r.Kind }},
-	{sql: "v.slug", dest: func(s *rowScan) any { return &s.r.Slug }},
-	{sql: "v.title", dest: func(s *rowScan) any { return &s.r.Title }},
-	{sql: "v.summary", dest: func(s *rowScan) any { return &s.r.Summary }},
+	{sql: "v.revision", card: "r.published_revision", dest: func(s *rowScan) any { return &s.r.Revision }},
+	{sql: "v.kind", card: "r.card_kind", dest: func(s *rowScan) any { return &s.r.Kind }},
+	{sql: "v.slug", card: "r.card_slug", dest: func(s *rowScan) any { return &s.r.Slug }},
+	{sql: "v.title", card: "r.card_title", dest: func(s *rowScan) any { return &s.r.Title }},
+	{sql: "v.summary", card: "r.card_summary", dest: func(s *rowScan) any { return &s.r.Summary }},
 	{sql: "v.body", part: content.PartBody, dest: func(s *rowScan) any { return &s.r.Body }},
-	{sql: "v.topics", dest: func(s *rowScan) any { return &s.r.Topics }},
+	{sql: "v.topics", card: "r.card_topics", dest: func(s *rowScan) any { return &s.r.Topics }},
 	{sql: "v.audiences", part: content.PartMeta, dest: func(s *rowScan) any { return &s.r.Audiences }},
 	{sql: "v.nations", part: content.PartMeta, dest: func(s *rowScan) any { return &s.r.Nations }},
-	{sql: "v.language", dest: func(s *rowScan) any { return &s.r.Language }},
+	{sql: "v.language", card: "r.card_language", dest: func(s *rowScan) any { return &s.r.Language }},
 	{sql: "v.translation_of", part: content.PartMeta, dest: func(s *rowScan) any { return &s.transOf }},
 	{sql: "v.translation_status", part: content.PartMeta, dest: func(s *rowScan) any { return &s.transStatus }},
-	{sql: "v.published_at", dest: func(s *rowScan) any { return &s.r.PublishedAt }},
+	{sql: "v.published_at", card: "r.card_published_at", dest: func(s *rowScan) any { return &s.r.PublishedAt }},
 	{sql: "v.last_reviewed", part: content.PartMeta, dest: func(s *rowScan) any { return &s.r.LastReviewedAt }},
 	{sql: "v.next_review", part: content.PartMeta, dest: func(s *rowScan) any { return &s.r.NextReviewDue }},
 	{sql: "v.sources", part: content.PartSources, dest: func(s *rowScan) any { return &s.sources }},
@@ -79,6 +82,18 @@ var columnLists = func() (out [allParts + 1]string) {
 		out[omit] = strings.Join(cols, ", ")
 	}
 	return out
+}()
+
+// cardColumns is the select list of a card (every part omitted) read from
+// resources alone, in the order of columns(allParts).
+var cardColumns = func() string {
+	var cols []string
+	for _, c := range resourceRow {
+		if c.part == 0 {
+			cols = append(cols, c.card)
+		}
+	}
+	return strings.Join(cols, ", ")
 }()
 
 // columns is the select list of a resource row without the omitted parts.
@@ -272,10 +287,17 @@ func (db *DB) ListResources(ctx context.Context, q content.ListQuery) (*content.
 	if !ok {
 		return nil, content.FieldErrorf("orderBy", "unknown order")
 	}
-	where, args := filterSQL(q.Filter)
+	where, args := filterSQL(q.Filter, false)
 	join := publicJoin
 	if q.Editor {
 		join = editorJoin
+	}
+	selectList := columns(q.Omit)
+	if db.cardPath(q) {
+		// Cards from resources alone (migration 011): no join to revisions.
+		selectList, join = cardColumns, ` FROM resources r`
+		where, args = filterSQL(q.Filter, true)
+		where += ` AND r.card_slug IS NOT NULL`
 	}
 	countSQL := `SELECT count(*)` + join + ` WHERE` + where
 	if len(args) == 0 && len(q.Filter.Kinds) == 0 && !q.Editor && !q.Filter.ReviewOverdue {
@@ -290,7 +312,7 @@ func (db *DB) ListResources(ctx context.Context, q content.ListQuery) (*content.
 		pageArgs = append(pageArgs, q.After.Key, q.After.ID)
 	}
 	pageArgs = append(pageArgs, q.First+1)
-	pageSQL := `SELECT ` + columns(q.Omit) + `, ` + key + join + ` WHERE` + pageWhere +
+	pageSQL := `SELECT ` + selectList + `, ` + key + join + ` WHERE` + pageWhere +
 		` ORDER BY ` + by + fmt.Sprintf(` LIMIT $%d`, len(pageArgs))
 
 	var page content.ListPage
@@ -335,9 +357,21 @@ func (db *DB) ListResources(ctx context.Context, q content.ListQuery) (*content.
 	return &page, nil
 }
 
+// cardPath reports whether a page of q reads cards from resources alone
+// (migration 011's card columns): a public list that asks nothing beyond a
+// card (every part omitted) and filters only on what resources hold (kinds,
+// dates of publication, language). A filter on topics, audiences or nations
+// keeps the join, whose plan can start from revisions' indexes (a rare
+// topic through its GIN index).
+func (db *DB) cardPath(q content.ListQuery) bool {
+	f := q.Filter
+	return !db.noCards && !q.Editor && q.Omit&allParts == allParts && len(f.Statuses) == 0 && !f.ReviewOverdue &&
+		len(f.Topics) == 0 && len(f.Audiences) == 0 && len(f.Nations) == 0
+}
+
 // filterSQL turns a filter into a WHERE clause of constant fragments and
-// its arguments.
-func filterSQL(f content.Filter) (string, []any) {
+// its arguments; card: over resources alone (cardPath's filters).
+func filterSQL(f content.Filter, card bool) (string, []any) {
 	where := listed
 	var args []any
 	add := func(clause string, arg any) {
@@ -378,7 +412,11 @@ func filterSQL(f content.Filter) (string, []any) {
 		for i, l := range f.Languages {
 			langs[i] = strings.ToLower(l)
 		}
-		add("lower(v.language) = ANY($%d)", langs)
+		if card {
+			add("lower(r.card_language) = ANY($%d)", langs)
+		} else {
+			add("lower(v.language) = ANY($%d)", langs)
+		}
 	}
 	if f.PublishedAfter != nil {
 		add("r.published_at >= $%d", *f.PublishedAfter)
