@@ -97,8 +97,10 @@ func listQuery(filter *model.ResourceFilter, orderBy *model.ResourceOrder, first
 	return q, nil
 }
 
-// connection turns a store page into a Relay connection.
-func connection(p *content.ListPage) *model.ResourceConnection {
+// connection turns a store page into a Relay connection; without cursors
+// the edges' cursors and pageInfo's start and end are left empty (for a
+// selection that asks none of them).
+func connection(p *content.ListPage, cursors bool) *model.ResourceConnection {
 	conn := &model.ResourceConnection{
 		TotalCount: p.TotalCount,
 		Edges:      make([]model.ResourceEdge, len(p.Resources)),
@@ -109,9 +111,12 @@ func connection(p *content.ListPage) *model.ResourceConnection {
 		conn.CountedAt = &at
 	}
 	for i, res := range p.Resources {
-		conn.Edges[i] = model.ResourceEdge{Cursor: content.EncodeCursor(p.Cursors[i]), Node: model.Wrap(res)}
+		conn.Edges[i] = model.ResourceEdge{Node: model.Wrap(res)}
+		if cursors {
+			conn.Edges[i].Cursor = content.EncodeCursor(p.Cursors[i])
+		}
 	}
-	if n := len(conn.Edges); n > 0 {
+	if n := len(conn.Edges); n > 0 && cursors {
 		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
 		conn.PageInfo.EndCursor = &conn.Edges[n-1].Cursor
 	}

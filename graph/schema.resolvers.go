@@ -107,7 +107,9 @@ func (r *queryResolver) Resources(ctx context.Context, filter *model.ResourceFil
 	if err := loadersFor(ctx, r.Reading).prefetch(ctx, page.Resources, sel); err != nil {
 		return nil, err
 	}
-	return connection(page), nil
+	// A cursor costs a JSON encoding per edge: made only when one is asked.
+	cursors := selects(sel, "cursor") || selects(sel, "startCursor") || selects(sel, "endCursor")
+	return connection(page, cursors), nil
 }
 
 // Topics is the resolver for the topics field.
