@@ -30,6 +30,7 @@ type hub struct {
 	URL     string
 	Handler http.Handler
 	Service content.ResourceService
+	DB      *postgres.DB
 }
 
 var (
@@ -106,18 +107,24 @@ func newHub(t testing.TB) (*hub, string) {
 	if err := syncer.Start(ctx); err != nil {
 		return nil, "search start: " + err.Error()
 	}
-	svc := service.New(service.Options{Store: db, Index: syncer})
+	h, svc := hubHandler(db, syncer)
 	srv := httptest.NewUnstartedServer(nil)
-	h := httpapi.New(httpapi.Options{
+	srv.Config.Handler = h
+	srv.Start()
+	hubCleanups = append(hubCleanups, srv.Close)
+	return &hub{URL: srv.URL, Handler: h, Service: svc, DB: db}, ""
+}
+
+// hubHandler is the hub's router (pages, the Atom feed, completions) over
+// the database and an index, as the hub serves them.
+func hubHandler(db *postgres.DB, syncer *search.Syncer) (http.Handler, content.ResourceService) {
+	svc := service.New(service.Options{Store: db, Index: syncer})
+	return httpapi.New(httpapi.Options{
 		GraphQL: http.NotFoundHandler(),
 		Atom:    partner.AtomHandler(svc, db.RecentlyWithdrawn, "http://hub.test", slog.New(slog.DiscardHandler)),
 		Pages:   web.New(web.Options{Service: svc, PublicURL: "http://hub.test", Cache: httpcache.New(httpcache.Options{Position: syncer.Position})}),
 		Rates:   map[string]httpapi.Rate{"anonymous": {PerSecond: 10000, Burst: 10000}},
-	})
-	srv.Config.Handler = h
-	srv.Start()
-	hubCleanups = append(hubCleanups, srv.Close)
-	return &hub{URL: srv.URL, Handler: h, Service: svc}, ""
+	}), svc
 }
 
 func copyDir(from, to string) error {

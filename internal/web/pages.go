@@ -37,6 +37,11 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	newest, err := h.svc.Search(ctx, content.SearchQuery{Order: content.SearchNewest, First: 5, NoHighlights: true, NoSuggestion: true, Omit: listOmit})
+	if content.ErrorCode(err) == content.EUNAVAILABLE {
+		// The index is being rebuilt: the newest and the counts are
+		// PostgreSQL's to answer (breaker3 F16).
+		newest, err = h.newestFromLibrary(ctx, content.Filter{}, 0, 5, true)
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -104,7 +109,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 		h.badRequest(w, r, err)
 		return
 	}
-	d, err := h.searchData(r.Context(), p, "/search")
+	d, err := h.searchData(r.Context(), p, "/search", false)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -122,7 +127,10 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 }
 
 // searchData runs the search for page p.Page and builds the page's view.
-func (h *Handler) searchData(ctx context.Context, p searchParams, action string) (*searchData, error) {
+// With fromLibrary, a browse newest first that the index cannot answer
+// (being rebuilt) is listed from PostgreSQL instead, without facets: for
+// pages that show none.
+func (h *Handler) searchData(ctx context.Context, p searchParams, action string, fromLibrary bool) (*searchData, error) {
 	q := content.SearchQuery{Text: p.Text, Filter: p.filter(), Order: content.SearchRelevance, First: resultsPerPage, Omit: listOmit}
 	if p.Sort == "newest" {
 		q.Order = content.SearchNewest
@@ -133,6 +141,9 @@ func (h *Handler) searchData(ctx context.Context, p searchParams, action string)
 	// the count and nothing else.
 	q.Skip = (p.Page - 1) * resultsPerPage
 	res, err := h.svc.Search(ctx, q)
+	if fromLibrary && q.Text == "" && q.Order == content.SearchNewest && content.ErrorCode(err) == content.EUNAVAILABLE {
+		res, err = h.newestFromLibrary(ctx, q.Filter, q.Skip, q.First, false)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -450,7 +461,7 @@ func (h *Handler) topic(w http.ResponseWriter, r *http.Request) {
 	}
 	p := searchParams{Topics: []string{slug}, Sort: "newest", Page: page}
 	action := "/topics/" + slug
-	d, err := h.searchData(r.Context(), p, action)
+	d, err := h.searchData(r.Context(), p, action, true)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -547,4 +558,52 @@ func (h *Handler) completions(ctx context.Context, prefix string) ([]completion,
 // plus URL").
 func (h *Handler) oembedURL(page string) string {
 	return h.public + "/oembed?url=" + url.QueryEscape(page) + "&format=json"
+}
+
+// newestFromLibrary answers a browse newest first from PostgreSQL (the
+// service's List), as the index would: results skip+1 to skip+first of
+// the published resources under f, newest first (the index sorts by
+// published date then id, descending, as the list does), their total, and
+// with kinds the count of each kind as the facet would give it. For the
+// pages that do not need the index while it is being rebuilt.
+func (h *Handler) newestFromLibrary(ctx context.Context, f content.Filter, skip, first int, kinds bool) (*content.SearchResult, error) {
+	const noParts = content.PartBody | content.PartSources | content.PartDetails | content.PartMeta
+	q := content.ListQuery{Filter: f, Order: content.DefaultOrder, NoCount: true, Omit: noParts}
+	out := &content.SearchResult{Hits: []content.Hit{}, OmittedWords: []string{}, HasPrevious: skip > 0}
+	// Walk to the page: at most ten steps for the last page (100).
+	for left := skip; left > 0; {
+		q.First = min(left, content.MaxPageSize)
+		page, err := h.svc.List(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		if len(page.Resources) < q.First {
+			first = 0 // past the last result
+			break
+		}
+		q.After, left = &page.Cursors[len(page.Cursors)-1], left-q.First
+	}
+	q.First, q.NoCount, q.Omit = first, false, listOmit
+	page, err := h.svc.List(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range page.Resources[:min(first, len(page.Resources))] {
+		out.Hits = append(out.Hits, content.Hit{Resource: r, Highlights: []content.Highlight{}})
+	}
+	out.Total, out.HasNext = page.TotalCount, first > 0 && page.HasNext
+	if kinds {
+		for _, k := range content.Kinds {
+			kf := f
+			kf.Kinds = []content.Kind{k}
+			n, err := h.svc.List(ctx, content.ListQuery{Filter: kf, Order: content.DefaultOrder, Omit: noParts})
+			if err != nil {
+				return nil, err
+			}
+			if n.TotalCount > 0 {
+				out.Facets.Kinds = append(out.Facets.Kinds, content.FacetValue{Value: string(k), Count: n.TotalCount})
+			}
+		}
+	}
+	return out, nil
 }
