@@ -36,7 +36,8 @@ var avgFieldLength = map[string]int{
 	"vocab": 57, "title_words": 6,
 }
 
-// bm25Fields are every field a scored query can name.
+// bm25Fields are the fields of the mapping a scored query can name, also
+// before the index holds any (withBM25Stats adds the index's own).
 var bm25Fields = func() []string {
 	out := []string{"_id", "_all", "*", "", "vocab", "title_words", "texthash"}
 	out = append(out, keywordFields...)
@@ -56,8 +57,14 @@ func withBM25Stats(ctx context.Context, idx bleve.Index) (context.Context, error
 		return nil, err
 	}
 	docs := max(int(n), 1)
-	card := make(map[string]int, len(bm25Fields))
-	for _, f := range bm25Fields {
+	// Every field a query may name, of the mapping or of the index (a
+	// field left out is a "field stat for bm25 not present" error).
+	fields, err := idx.Fields()
+	if err != nil {
+		return nil, err
+	}
+	card := make(map[string]int, len(bm25Fields)+len(fields))
+	for _, f := range append(fields, bm25Fields...) {
 		avg, ok := avgFieldLength[f]
 		if !ok {
 			avg = 1

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/blevesearch/bleve/v2/search"
+
 	"guidancehub/internal/content"
 )
 
@@ -85,22 +87,30 @@ func TestScoresDoNotDependOnHistory(t *testing.T) {
 
 // TestBM25StatsNameEveryField: Bleve refuses a scored search on a field
 // the statistics do not name ("field stat for bm25 not present"): every
-// field of an index holding every kind of resource is named.
+// field of an index holding every kind of resource, and every text field
+// of every language group, also of groups the index has no resource in,
+// is named.
 func TestBM25StatsNameEveryField(t *testing.T) {
 	ix := shippedIndex(t)
 	idx, done := ix.current()
 	defer done()
+	ctx, err := withBM25Stats(context.Background(), idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stats := ctx.Value(search.BM25StatsKey).(*search.BM25Stats)
 	fields, err := idx.Fields()
 	if err != nil {
 		t.Fatal(err)
 	}
-	named := map[string]bool{}
-	for _, f := range bm25Fields {
-		named[f] = true
+	for _, g := range groups {
+		for _, tf := range textFields {
+			fields = append(fields, field(tf.name, g))
+		}
 	}
 	for _, f := range fields {
-		if !named[f] {
-			t.Errorf("field %q of the index is not in bm25Fields", f)
+		if _, ok := stats.FieldCardinality[f]; !ok {
+			t.Errorf("field %q is not named", f)
 		}
 	}
 }
