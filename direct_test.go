@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -54,7 +55,7 @@ func TestDirectPathAgrees(t *testing.T) {
 
 	log := slog.New(slog.DiscardHandler)
 	svc := service.New(service.Options{Store: db})
-	var direct atomic.Int64
+	var direct, lengths atomic.Int64
 	fast := graph.NewServer(&graph.Resolver{Reading: svc, PublicURL: "http://x", DirectAnswered: func(string) { direct.Add(1) }}, graph.DefaultLimits, log)
 	oracle := graph.NewServer(&graph.Resolver{Reading: svc, PublicURL: "http://x", GQLGenOnly: true}, graph.DefaultLimits, log)
 	ask := func(h http.Handler, body []byte) (int, []byte) {
@@ -62,6 +63,12 @@ func TestDirectPathAgrees(t *testing.T) {
 		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
+		if cl := rec.Header().Get("Content-Length"); cl != "" {
+			lengths.Add(1)
+			if cl != strconv.Itoa(rec.Body.Len()) {
+				t.Errorf("Content-Length %s for a body of %d bytes: %s", cl, rec.Body.Len(), rec.Body.Bytes())
+			}
+		}
 		return rec.Code, rec.Body.Bytes()
 	}
 
@@ -86,6 +93,9 @@ func TestDirectPathAgrees(t *testing.T) {
 	}
 	if d := direct.Load(); d < n/2 {
 		t.Errorf("the direct path answered %d root fields of %d queries: the generator no longer exercises it", d, n)
+	}
+	if l := lengths.Load(); l < n/2 {
+		t.Errorf("%d of %d answers carried a Content-Length", l, 2*n)
 	}
 }
 

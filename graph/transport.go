@@ -392,16 +392,21 @@ func badRequest(w http.ResponseWriter, msg string) {
 // writeResponse writes a GraphQL response. The common answer, data and
 // nothing else, is written as it stands: gqlgen marshals data into compact
 // JSON already, and json.Marshal would scan and copy all of it again
-// (json.RawMessage is compacted and HTML-escaped on the way out).
-func writeResponse(w io.Writer, resp *graphql.Response) {
+// (json.RawMessage is compacted and HTML-escaped on the way out). It goes
+// out in one Write with its Content-Length: without a length net/http
+// chunks an answer over 2 KB (a list of 20 is ~12 KB) and sends it in
+// several writes to the socket (write(2) was 14 % of a list's CPU).
+func writeResponse(w http.ResponseWriter, resp *graphql.Response) {
 	if resp == nil || len(resp.Data) == 0 || len(resp.Errors) > 0 || len(resp.Extensions) > 0 ||
 		resp.Label != "" || resp.Path != nil || resp.HasNext != nil {
 		writeJSON(w, resp)
 		return
 	}
-	io.WriteString(w, `{"data":`)
-	w.Write(resp.Data)
-	io.WriteString(w, `}`)
+	const open, end = `{"data":`, `}`
+	b := make([]byte, 0, len(open)+len(resp.Data)+len(end))
+	b = append(append(append(b, open...), resp.Data...), end...)
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.Write(b)
 }
 
 func writeJSON(w io.Writer, v any) {
