@@ -271,3 +271,112 @@ func uniq(xs []string) []string {
 	}
 	return out
 }
+
+// TestCardDecodingAgreesWithPgx reads generated card pages (text of every
+// kind of character and length, empty and long topic lists, arrays with a
+// lower bound other than 1, several dimensions or a NULL element, dates at
+// pgx's limits, missing, infinite) decoded from the wire and through pgx's
+// Scan: the pages, or the errors, must be the same.
+func TestCardDecodingAgreesWithPgx(t *testing.T) {
+	db := testdb.Open(t, postgres.Options{})
+	ctx := context.Background()
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewSource(seed))
+	alphabet := []string{"a", "Z", "0", " ", "\"", "\\", "\t", "\n", "é", "ü", "ß", "€", "🩺", "\u2028", "<b>", "'", "{", "}", ",", "NULL"}
+	text := func(max int) string {
+		var b strings.Builder
+		for n := rng.Intn(max + 1); n > 0; n-- {
+			b.WriteString(alphabet[rng.Intn(len(alphabet))])
+		}
+		return b.String()
+	}
+	// An array literal: a generated list, or one of the shapes only pgx
+	// knows what to do with.
+	topics := func() string {
+		switch rng.Intn(12) {
+		case 0:
+			return `{}`
+		case 1:
+			return `[0:1]={a,b}`
+		case 2:
+			return `{{a,b},{c,d}}`
+		case 3:
+			return `{a,NULL}`
+		}
+		var quoted []string
+		for n := rng.Intn(8); n >= 0; n-- {
+			s := text(12)
+			quoted = append(quoted, `"`+strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s)+`"`)
+		}
+		return "{" + strings.Join(quoted, ",") + "}"
+	}
+	dates := []string{"2025-01-01", "2000-01-01", "1999-12-31", "4713-11-24 BC", "5874897-12-31", "0001-01-01", "1970-01-01"}
+	for round := 0; round < 12; round++ {
+		if _, err := db.Pool().Exec(ctx, `DELETE FROM revisions; DELETE FROM resources`); err != nil {
+			t.Fatal(err)
+		}
+		odd := round%3 == 2 // this round has an infinite date, or none at all
+		for i := 0; i < 30; i++ {
+			pub := dates[rng.Intn(len(dates))]
+			var pubArg any = pub
+			if rng.Intn(8) == 0 {
+				pubArg = nil
+			}
+			if odd && i == 7 {
+				pubArg = []string{"infinity", "-infinity"}[rng.Intn(2)]
+			}
+			summary := text(20)
+			if rng.Intn(10) == 0 {
+				summary = strings.Repeat(text(40)+"x", 2000)
+			}
+			var id int64
+			err := db.Pool().QueryRow(ctx, `INSERT INTO resources (slug, kind, status, latest_revision) VALUES ($1, 'GUIDANCE', 'DRAFT', 1) RETURNING id`,
+				fmt.Sprintf("s-%d-%s", i, text(6))).Scan(&id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Pool().Exec(ctx, `INSERT INTO revisions (resource_id, revision, kind, slug, title, summary, body, topics, language, published_at)
+				SELECT id, 1, kind, slug, $2, $3, '', $4::text[], $5, $6::date FROM resources WHERE id = $1`,
+				id, text(30), summary, topics(), text(5), pubArg); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Pool().Exec(ctx, `UPDATE resources SET status = 'PUBLISHED', published_revision = 1,
+				published_at = coalesce($2::date, '2020-01-01'), title_key = lower($3) WHERE id = $1`, id, pubArg, text(10)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, order := range []content.Order{content.DefaultOrder, {Field: content.OrderTitle, Direction: content.Asc},
+			{Field: content.OrderUpdatedAt, Direction: content.Desc}} {
+			q := content.ListQuery{Order: order, First: 1 + rng.Intn(40), NoCount: true,
+				Omit: content.PartBody | content.PartSources | content.PartDetails | content.PartMeta}
+			for page := 0; page < 40; page++ {
+				postgres.SetCardDecoding(db, false)
+				want, wantErr := db.ListResources(ctx, q)
+				postgres.SetCardDecoding(db, true)
+				got, err := db.ListResources(ctx, q)
+				if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+					t.Fatalf("round %d, %+v: error %v, pgx's %v", round, q, err, wantErr)
+				}
+				if err != nil {
+					break
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Fatalf("round %d, %+v: decoded\n%s\npgx's\n%s", round, q, showPage(got), showPage(want))
+				}
+				if !got.HasNext {
+					break
+				}
+				q.After = &got.Cursors[len(got.Cursors)-1]
+			}
+		}
+	}
+}
+
+func showPage(p *content.ListPage) string {
+	var b strings.Builder
+	for i, r := range p.Resources {
+		fmt.Fprintf(&b, "  %+v %q\n", *r, p.Cursors[i].Key)
+	}
+	return b.String()
+}

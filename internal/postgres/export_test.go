@@ -9,3 +9,7 @@ func SetCommitHooks(db *DB, before func(backendPID uint32), after func()) {
 // SetCardColumns turns the card path of lists on (the default) or off
 // (every list joins revisions).
 func SetCardColumns(db *DB, on bool) { db.noCards = !on }
+
+// SetCardDecoding turns the decoding of card pages from the wire on (the
+// default) or off (pgx's Scan).
+func SetCardDecoding(db *DB, on bool) { db.noCardDecoding = !on }

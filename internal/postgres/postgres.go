@@ -54,6 +54,9 @@ type DB struct {
 	// the card columns would do (the reference the card path is checked
 	// against).
 	noCards bool
+	// noCardDecoding, set only by tests, reads card pages with pgx's Scan
+	// (the reference cardScan is checked against).
+	noCardDecoding bool
 	// beforeCommit and afterCommit, set only by tests, run around an
 	// edit's commit (to stop PostgreSQL at the worst moment).
 	beforeCommit func(backendPID uint32)

@@ -293,7 +293,8 @@ func (db *DB) ListResources(ctx context.Context, q content.ListQuery) (*content.
 		join = editorJoin
 	}
 	selectList := columns(q.Omit)
-	if db.cardPath(q) {
+	card := db.cardPath(q)
+	if card {
 		// Cards from resources alone (migration 011): no join to revisions.
 		selectList, join = cardColumns, ` FROM resources r`
 		where, args = filterSQL(q.Filter, true)
@@ -318,16 +319,30 @@ func (db *DB) ListResources(ctx context.Context, q content.ListQuery) (*content.
 	var page content.ListPage
 	readPage := func(rows pgx.Rows) error {
 		s := newRowScan(q.Omit, true)
+		var cs *cardScan
+		if card && !db.noCardDecoding {
+			cs = newCardScan(rows, q.First+1)
+		}
 		page.Resources = make([]*content.Resource, 0, q.First+1)
 		page.Cursors = make([]content.Cursor, 0, q.First+1)
 		for rows.Next() {
-			r, err := s.scan(rows)
+			var (
+				r   *content.Resource
+				key string
+				err error
+			)
+			if cs != nil {
+				r, key, err = cs.scan(rows, s)
+			} else {
+				r, err = s.scan(rows)
+				key = s.key
+			}
 			if err != nil {
 				return err
 			}
 			r.EditorView = q.Editor
 			page.Resources = append(page.Resources, r)
-			page.Cursors = append(page.Cursors, content.Cursor{Order: q.Order, Key: s.key, ID: r.ID})
+			page.Cursors = append(page.Cursors, content.Cursor{Order: q.Order, Key: key, ID: r.ID})
 		}
 		return rows.Err()
 	}
