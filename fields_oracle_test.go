@@ -8,9 +8,9 @@ import (
 	"testing"
 )
 
-// Every field of a Resource answers the same through a list and a search,
-// asked alone, as through resource(slug:) asked with every other field (which
-// loads the whole resource): a list reads only the parts of a resource its
+// Every field of a Resource answers the same through a list, a search and
+// resource(slug:), asked alone, as through resource(slug:) asked with every
+// other field (which loads the whole resource): a list reads only the parts of a resource its
 // fields need, and `citation` of a research brief came out without its
 // source when the list did not also ask for `sources`. The fields come from
 // introspection (leaf fields, objects with their leaf fields, an enum
@@ -133,5 +133,20 @@ func TestEveryResourceFieldAgreesAcrossDoors(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d Resource selections × %d resources × 2 doors: %d values compared", len(selections), len(slugs), n)
+	// resource(slug:) reads only the parts its fields need too.
+	for _, sel := range selections {
+		for _, s := range slugs {
+			r := post(t, h.url, fmt.Sprintf(`query($s: String!) { resource(slug: $s) { %s } }`, sel), map[string]any{"s": s})
+			if len(r.Errors) > 0 {
+				t.Fatalf("resource(slug: %q) with %s: %+v", s, sel, r.Errors)
+			}
+			got, _ := json.Marshal(r.Data["resource"].(map[string]any)[key(sel)])
+			exp, _ := json.Marshal(want[s][key(sel)])
+			n++
+			if string(got) != string(exp) {
+				t.Errorf("%s of %s by slug asked alone:\n  %.300s\nwith every field:\n  %.300s", key(sel), s, got, exp)
+			}
+		}
+	}
+	t.Logf("%d Resource selections × %d resources × 3 doors: %d values compared", len(selections), len(slugs), n)
 }

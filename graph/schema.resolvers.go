@@ -79,7 +79,7 @@ func (r *queryResolver) Resource(ctx context.Context, slug string) (model.Resour
 	if !content.ValidSlug(slug) {
 		return nil, nil // no resource can have it: no need to ask the store
 	}
-	res, err := r.Reading.Resource(ctx, slug)
+	res, err := r.Reading.ResourceOmitting(ctx, slug, omitted(graphql.GetFieldContext(ctx).Field.Selections))
 	if content.ErrorCode(err) == content.ENOTFOUND {
 		return nil, nil
 	} else if err != nil {

@@ -41,6 +41,9 @@ type ResourceService interface {
 	// Resource returns the resource with the slug: published or withdrawn
 	// (its Withdrawal set), or for editors any status. ENOTFOUND if none.
 	Resource(ctx context.Context, slug string) (*Resource, error)
+	// ResourceOmitting is Resource leaving out the parts omit names for
+	// the public (an editor's view is always whole).
+	ResourceOmitting(ctx context.Context, slug string, omit Part) (*Resource, error)
 	// ResourceByID is Resource by database id (the number in a global id).
 	ResourceByID(ctx context.Context, id int64) (*Resource, error)
 	// ResourcesBySlug returns the published or withdrawn resources with the

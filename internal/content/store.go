@@ -10,6 +10,9 @@ type Store interface {
 	// ResourceBySlug returns the resource with the slug as the public may see
 	// it (published or withdrawn; drafts are ENOTFOUND).
 	ResourceBySlug(ctx context.Context, slug string) (*Resource, error)
+	// ResourceBySlugOmitting is ResourceBySlug leaving out the parts omit
+	// names (their fields stay empty).
+	ResourceBySlugOmitting(ctx context.Context, slug string, omit Part) (*Resource, error)
 	// ResourcesByID returns the public resources (published or withdrawn)
 	// with the ids, in no order, leaving out the parts omit names; missing
 	// and draft ids are left out.

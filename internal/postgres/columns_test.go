@@ -12,8 +12,8 @@ import (
 )
 
 // TestResourcesByIDOmitsOnlyWhatItIsTold: for every combination of omitted
-// parts, each resource equals the whole one with exactly those fields
-// emptied.
+// parts, each resource (by id and by slug) equals the whole one with
+// exactly those fields emptied.
 func TestResourcesByIDOmitsOnlyWhatItIsTold(t *testing.T) {
 	db := testdb.Open(t, postgres.Options{})
 	ctx := context.Background()
@@ -42,6 +42,14 @@ func TestResourcesByIDOmitsOnlyWhatItIsTold(t *testing.T) {
 		}
 		if len(got) != 2 {
 			t.Fatalf("omit %04b: %d resources", omit, len(got))
+		}
+		// ResourceBySlugOmitting reads the same columns.
+		for _, id := range ids {
+			r, err := db.ResourceBySlugOmitting(ctx, byID[id].Slug, omit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, r)
 		}
 		for _, r := range got {
 			want := *byID[r.ID]

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -188,14 +187,20 @@ func scanResource(row pgx.CollectableRow) (*content.Resource, error) {
 
 // ResourceBySlug returns the published or withdrawn resource with the slug.
 func (db *DB) ResourceBySlug(ctx context.Context, slug string) (*content.Resource, error) {
-	rows, _ := db.pool.Query(ctx, `SELECT `+resourceColumns+publicJoin+` WHERE r.slug = $1 AND`+answerable, slug)
-	r, err := pgx.CollectExactlyOneRow(rows, scanResource)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, content.Errorf(content.ENOTFOUND, "no resource with slug %q", slug)
-	} else if err != nil {
+	return db.ResourceBySlugOmitting(ctx, slug, 0)
+}
+
+// ResourceBySlugOmitting is ResourceBySlug without the parts omit names.
+func (db *DB) ResourceBySlugOmitting(ctx context.Context, slug string, omit content.Part) (*content.Resource, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT `+columns(omit)+publicJoin+` WHERE r.slug = $1 AND`+answerable, slug)
+	rs, err := collectResources(rows, omit)
+	if err != nil {
 		return nil, fmt.Errorf("resource by slug: %w", domainError(err))
 	}
-	return r, nil
+	if len(rs) == 0 {
+		return nil, content.Errorf(content.ENOTFOUND, "no resource with slug %q", slug)
+	}
+	return rs[0], nil
 }
 
 // ResourcesByID returns the published or withdrawn resources with the ids,

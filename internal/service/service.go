@@ -279,10 +279,16 @@ func (s *Service) countedAt(ctx context.Context, pos Position) uint64 {
 
 // Resource looks a resource up by slug; see content.ResourceService.
 func (s *Service) Resource(ctx context.Context, slug string) (*content.Resource, error) {
+	return s.ResourceOmitting(ctx, slug, 0)
+}
+
+// ResourceOmitting looks a resource up by slug without the parts omit
+// names; see content.ResourceService.
+func (s *Service) ResourceOmitting(ctx context.Context, slug string, omit content.Part) (*content.Resource, error) {
 	if s.editor(ctx) {
 		return s.o.Editor.EditorResourceBySlug(ctx, slug)
 	}
-	return s.o.Store.ResourceBySlug(ctx, slug)
+	return s.o.Store.ResourceBySlugOmitting(ctx, slug, omit)
 }
 
 // ResourceByID looks a resource up by id; see content.ResourceService.
