@@ -72,9 +72,9 @@ func parseQuery(s string) ([]clause, error) {
 			exclude = true
 			i++
 		}
-		if rs[i] == '"' {
+		if closing := quoteClose(rs[i]); closing != nil {
 			j := i + 1
-			for j < len(rs) && rs[j] != '"' {
+			for j < len(rs) && !(closing(rs[j]) && (j+1 == len(rs) || !isWordRune(rs[j+1]))) {
 				j++
 			}
 			text := normalise(string(rs[i+1 : min(j, len(rs))]))
@@ -92,8 +92,12 @@ func parseQuery(s string) ([]clause, error) {
 			continue
 		}
 		j := i
-		for j < len(rs) && !unicode.IsSpace(rs[j]) && rs[j] != '"' {
+		for j < len(rs) && !unicode.IsSpace(rs[j]) && !isDoubleQuote(rs[j]) && !isSeparator(rs, j) {
 			j++
+		}
+		if j == i {
+			i++ // a lone separator
+			continue
 		}
 		if w := trimWord(string(rs[i:j])); w != "" {
 			out = append(out, clause{text: w, exclude: exclude, capital: strings.IndexFunc(string(rs[i:j]), unicode.IsUpper) >= 0})
@@ -106,9 +110,61 @@ func parseQuery(s string) ([]clause, error) {
 	return expandSynonyms(out), nil
 }
 
-// isMinus reports whether r, leading a word, excludes it: '-' or its
-// full-width form (NFKC maps U+FF0D to '-').
-func isMinus(r rune) bool { return r == '-' || r == '\uff0d' }
+// isMinus reports whether r, leading a word, excludes it: '-', its
+// full-width form (NFKC maps U+FF0D to '-'), and the minus sign, hyphens
+// and dashes phones and word processors type for it (U+2212, U+2010–2015,
+// U+FE63; breaker4 F11: "charging −wales" found more than "charging").
+func isMinus(r rune) bool {
+	switch r {
+	case '-', '\uff0d', '\u2212', '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2015', '\ufe63':
+		return true
+	}
+	return false
+}
+
+// isDoubleQuote reports whether r is a double quotation mark of any
+// script: '"', “ ” „ ‟ « » 〝 〞 ＂ (what phones and word processors type;
+// breaker4 F11).
+func isDoubleQuote(r rune) bool {
+	switch r {
+	case '"', '\u201c', '\u201d', '\u201e', '\u201f', '\u00ab', '\u00bb', '\u301d', '\u301e', '\uff02':
+		return true
+	}
+	return false
+}
+
+// quoteClose returns, for a rune that opens a phrase, what closes it (a
+// closing mark at the end of a word): any double quotation mark for a
+// double one, and ’ or ‘ for a single curly one (‘…’; a straight
+// apostrophe or ’ inside a word, "doctor’s", is never a quote). nil: r
+// opens no phrase.
+func quoteClose(r rune) func(rune) bool {
+	switch {
+	case isDoubleQuote(r):
+		return isDoubleQuote
+	case r == '\u2018' || r == '\u201a':
+		return func(c rune) bool { return c == '\u2019' || c == '\u2018' }
+	}
+	return nil
+}
+
+// isWordRune reports whether r continues a word (a closing quote followed
+// by one is an apostrophe).
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// isSeparator reports whether rs[j] separates two words like a space:
+// a comma, semicolon, plus or vertical bar, except a comma between digits
+// ("1,000"). (breaker4 F10: "gp,charging" found every resource with either
+// word, "gp, charging" those with both.)
+func isSeparator(rs []rune, j int) bool {
+	switch rs[j] {
+	case ';', '+', '|':
+		return true
+	case ',':
+		return !(j > 0 && j+1 < len(rs) && unicode.IsDigit(rs[j-1]) && unicode.IsDigit(rs[j+1]))
+	}
+	return false
+}
 
 // trimWord lower-cases a word and trims punctuation from its ends, keeping
 // inner punctuation such as the & of "A&E". A token with no letter or digit
@@ -311,10 +367,13 @@ func spellings(alt string) []string {
 		return []string{alt}
 	}
 	out := []string{strings.Join(parts, " "), strings.Join(parts, "")}
-	// Analysis keeps a word with inner dots or apostrophes
+	// Analysis keeps a word with inner dots, colons or apostrophes
 	// ("legislation.gov.uk", "doctor's") as one token: search it as typed
-	// too. Hyphens and slashes split it, so it would match any part.
-	if !strings.ContainsFunc(alt, func(r rune) bool { return unicode.Is(unicode.Pd, r) || r == '/' || r == '_' }) {
+	// too. Other punctuation (hyphens, slashes, commas, pluses) splits it,
+	// so it would match any part.
+	if !strings.ContainsFunc(alt, func(r rune) bool {
+		return !isWordRune(r) && !unicode.Is(unicode.Mn, r) && r != '.' && r != ':' && r != '\'' && r != '\u2019'
+	}) {
 		out = append([]string{alt}, out...)
 	}
 	return out

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
@@ -500,9 +501,38 @@ func stemmer(idx bleve.Index) func(string) string {
 	}
 }
 
+// joinedWords returns the words of a typed word joined by punctuation
+// ("asylum/refugee", "ICB/CCG", "gp–charging", "gp.charging"), each with
+// its synonyms, or nil for any other clause. Such a word is first searched
+// as one (spellings: the phrase and the word written together); when no
+// resource has it so, splitUnusedGroups searches its words (breaker4 F10:
+// "asylum/refugee" found nothing). "A&E" is kept whole.
+func joinedWords(c clause) []clause {
+	if c.phrase || c.stop || c.join != "" || len(c.alternatives) > 0 || strings.Contains(c.text, "&") {
+		return nil
+	}
+	// Zero-width (non-)joiners are part of Persian and Arabic words,
+	// apostrophes of English ones ("they're").
+	if !strings.ContainsFunc(c.text, func(r rune) bool {
+		return !isWordRune(r) && !unicode.Is(unicode.Mn, r) && r != '\u200c' && r != '\u200d' && r != '\'' && r != '\u2019'
+	}) {
+		return nil
+	}
+	parts := splitWord(c.text)
+	if len(parts) < 2 {
+		return nil
+	}
+	var out []clause
+	for _, p := range parts {
+		out = append(out, expandSynonyms([]clause{{text: p, capital: c.capital}})...)
+	}
+	return out
+}
+
 // splitUnusedGroups replaces each synonym clause that joined several typed
-// words ("clinical commissioning group") and that no resource of the
-// library matches, with its words: the group would otherwise be one
+// words ("clinical commissioning group"), and each word joined by
+// punctuation (joinedWords), that no resource of the library matches, with
+// its words: the group would otherwise be one
 // required clause matching nothing, which relaxing can only leave out, so
 // the query would find nothing although its words are in the library
 // (README: a query finds nothing only when none of its words is in a
@@ -510,7 +540,8 @@ func stemmer(idx bleve.Index) func(string) string {
 func (ix *Index) splitUnusedGroups(ctx context.Context, idx bleve.Index, cs []clause, gs []string) ([]clause, error) {
 	var out []clause
 	for i, c := range cs {
-		if len(c.typed) < 2 || c.exclude {
+		joined := joinedWords(c)
+		if (len(c.typed) < 2 && joined == nil) || c.exclude {
 			if out != nil {
 				out = append(out, c)
 			}
@@ -528,6 +559,10 @@ func (ix *Index) splitUnusedGroups(ctx context.Context, idx bleve.Index, cs []cl
 		}
 		if out == nil {
 			out = append(make([]clause, 0, len(cs)+len(c.typed)), cs[:i]...)
+		}
+		if joined != nil {
+			out = append(out, joined...)
+			continue
 		}
 		out = append(out, c.splitWords()...)
 	}
