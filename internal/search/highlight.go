@@ -59,7 +59,7 @@ func (ix *Index) highlightPage(ctx context.Context, idx bleve.Index, textQ query
 	for _, r := range rs {
 		pageGroups[languageGroup(r.Language)] = true
 	}
-	if pq, none := inGroups(textQ, pageGroups); !none {
+	if pq, none := inGroups(withoutRepeats(textQ), pageGroups); !none {
 		textQ = pq
 	}
 	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), textQ), len(ids), 0, false)
@@ -196,4 +196,126 @@ func inGroups(q query.Query, keep map[string]bool) (out query.Query, none bool) 
 func shouldRequired(q query.Query) bool {
 	d, ok := q.(*query.DisjunctionQuery)
 	return ok && d.Min > 0
+}
+
+// withoutRepeats is q without the optional clauses that can only report
+// term locations q reports anyway: a should clause of a boolean query
+// whose clauses are all (the same query values) clauses that its must
+// clause reports whenever it matches, such as the tiers that rank
+// resources with more of the words higher (plan.matching: each tier
+// repeats the required clauses). It matches the same documents, and a
+// document's locations are the same set (Bleve keeps each location once:
+// DocumentMatch.Complete). For the highlight search only.
+func withoutRepeats(q query.Query) query.Query {
+	switch q := q.(type) {
+	case *query.ConjunctionQuery:
+		c := *q
+		c.Conjuncts = make([]query.Query, len(q.Conjuncts))
+		for i, sub := range q.Conjuncts {
+			c.Conjuncts[i] = withoutRepeats(sub)
+		}
+		return &c
+	case *query.DisjunctionQuery:
+		d := *q
+		d.Disjuncts = make([]query.Query, len(q.Disjuncts))
+		for i, sub := range q.Disjuncts {
+			d.Disjuncts[i] = withoutRepeats(sub)
+		}
+		return &d
+	case *query.BooleanQuery:
+		b := *q
+		should, ok := q.Should.(*query.DisjunctionQuery)
+		if q.Must != nil && ok && should.Min == 0 {
+			reported := map[query.Query]bool{}
+			reports(q.Must, reported)
+			kept := &query.DisjunctionQuery{}
+			*kept = *should
+			kept.Disjuncts = nil
+			for _, s := range should.Disjuncts {
+				if !repeats(s, reported) {
+					kept.Disjuncts = append(kept.Disjuncts, s)
+				}
+			}
+			b.Should = kept
+			if len(kept.Disjuncts) == 0 {
+				b.Should = nil
+			}
+		}
+		if b.Must != nil {
+			b.Must = withoutRepeats(b.Must)
+		}
+		if b.Should != nil {
+			b.Should = withoutRepeats(b.Should)
+		}
+		return &b
+	}
+	return q
+}
+
+// reports adds to out the clauses under q whose locations a document
+// that q matches gets whenever the clause matches it too. q is required
+// (the document matches it): a required conjunction's clauses are
+// required; a required disjunction's clauses, and the clauses of such a
+// clause that is a disjunction of at most one required match, are
+// reported when they match; a required boolean query's must clause is
+// required, or its should clause when it has no must. (A clause of a
+// conjunction that is not required may match where the conjunction does
+// not, and an optional should clause may be passed over: neither counts.)
+func reports(q query.Query, out map[query.Query]bool) {
+	out[q] = true
+	switch q := q.(type) {
+	case *query.ConjunctionQuery:
+		for _, sub := range q.Conjuncts {
+			reports(sub, out)
+		}
+	case *query.DisjunctionQuery:
+		for _, sub := range q.Disjuncts {
+			reportedWhenMatching(sub, out)
+		}
+	case *query.BooleanQuery:
+		if q.Must != nil {
+			reports(q.Must, out)
+		} else if q.Should != nil {
+			reports(q.Should, out)
+		}
+	}
+}
+
+// reportedWhenMatching adds q, a clause whose locations are reported
+// whenever it matches, and the clauses under it that are too: those of a
+// disjunction that matches with any one of them.
+func reportedWhenMatching(q query.Query, out map[query.Query]bool) {
+	out[q] = true
+	if d, ok := q.(*query.DisjunctionQuery); ok && d.Min <= 1 {
+		for _, sub := range d.Disjuncts {
+			reportedWhenMatching(sub, out)
+		}
+	}
+}
+
+// repeats reports whether clause s can only report locations of clauses
+// in reported: it is one of them, or a disjunction, or a boolean query of
+// only should clauses, of them.
+func repeats(s query.Query, reported map[query.Query]bool) bool {
+	if reported[s] {
+		return true
+	}
+	var subs []query.Query
+	switch s := s.(type) {
+	case *query.DisjunctionQuery:
+		subs = s.Disjuncts
+	case *query.BooleanQuery:
+		if s.Must != nil || s.MustNot != nil || s.Filter != nil || s.Should == nil {
+			return false
+		}
+		return repeats(s.Should, reported)
+	default:
+		return false
+	}
+	for _, sub := range subs {
+		if !reported[sub] {
+			return false
+		}
+	}
+	return len(subs) > 0
 }

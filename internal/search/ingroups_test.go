@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/blevesearch/bleve/v2"
@@ -61,8 +62,20 @@ func TestInGroupsKeepsMatchesAndLocations(t *testing.T) {
 		m.SetField(f)
 		return m
 	}
-	var tree func(depth int) query.Query
+	// pool holds the query's clauses so far: a clause may appear again
+	// elsewhere in the tree (the same value), as the plan's tiers repeat
+	// its required clauses, which withoutRepeats relies on.
+	var pool []query.Query
+	var node, tree func(depth int) query.Query
 	tree = func(depth int) query.Query {
+		if len(pool) > 0 && rng.Intn(4) == 0 {
+			return pool[rng.Intn(len(pool))]
+		}
+		q := node(depth)
+		pool = append(pool, q)
+		return q
+	}
+	node = func(depth int) query.Query {
 		if depth == 0 || rng.Intn(3) == 0 {
 			return leaf()
 		}
@@ -135,7 +148,15 @@ func TestInGroupsKeepsMatchesAndLocations(t *testing.T) {
 	shortMust := bleve.NewBooleanQuery()
 	shortMust.AddMust(short)
 	shortMust.AddShould(on("gp", "title_en"))
-	fixed := []query.Query{required, optional, shortMust}
+	// A should clause repeating a clause of a conjunction that matches
+	// less often than it: not a repeat (the conjunction reports it only
+	// where all of its clauses match).
+	reg := on("register", "title_en")
+	either := bleve.NewDisjunctionQuery(bleve.NewConjunctionQuery(reg, on("zzqxv", "title_en")), on("gp", "body_en"))
+	partRepeat := bleve.NewBooleanQuery()
+	partRepeat.AddMust(either)
+	partRepeat.AddShould(reg)
+	fixed := []query.Query{required, optional, shortMust, partRepeat}
 
 	matched, cut := 0, 0
 	for i := 0; i < 400+len(fixed); i++ {
@@ -145,6 +166,7 @@ func TestInGroupsKeepsMatchesAndLocations(t *testing.T) {
 		if i < len(fixed) {
 			q, keep["en"], ids = fixed[i], true, byGroup["en"]
 		} else {
+			pool = pool[:0]
 			q = tree(3)
 			for _, g := range present {
 				if rng.Intn(2) == 0 {
@@ -161,7 +183,10 @@ func TestInGroupsKeepsMatchesAndLocations(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		pq, none := inGroups(q, keep)
+		if got, err := run(withoutRepeats(q), ids); err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: without repeats %v (%v)\nthe query %v", name, got, err, want)
+		}
+		pq, none := inGroups(withoutRepeats(q), keep)
 		if none {
 			if len(want) > 0 {
 				t.Errorf("%s: the cut matches nothing, the query matches %d documents", name, len(want))
@@ -185,4 +210,101 @@ func TestInGroupsKeepsMatchesAndLocations(t *testing.T) {
 		t.Errorf("only %d queries matched and %d were cut to nothing", matched, cut)
 	}
 	t.Logf("%d queries matched documents, %d were cut to nothing", matched, cut)
+}
+
+// TestHighlightQueryKeepsLocations checks the whole cut of the highlight
+// search (withoutRepeats, then inGroups) on the queries the plan builds:
+// generated word lists (synonyms, phrases, exclusions, compounds, words
+// in Arabic, Persian and Urdu) as strict queries and relaxed ones with
+// every minimum of words (which add the tiers withoutRepeats drops), over
+// the shipped library's documents of random language groups: the same
+// documents with the same term locations as the query itself (Bleve's
+// oracle). It also checks the cut is not a no-op on relaxed queries.
+func TestHighlightQueryKeepsLocations(t *testing.T) {
+	rs := shippedResources(t)
+	ix := indexOf(t, rs, 29)
+	idx, done := ix.current()
+	defer done()
+	byGroup := map[string][]string{}
+	for _, r := range rs {
+		g := languageGroup(r.Language)
+		byGroup[g] = append(byGroup[g], docID(r.ID))
+	}
+	var present []string
+	for g := range byGroup {
+		present = append(present, g)
+	}
+	slices.Sort(present)
+	words := []string{"register", "gp", "charges", "asylum", "address", "\"proof of address\"", "general practice", "interpreter",
+		"maternity", "health care", "-wales", "يمكن", "طبيب", "پزشک", "رجسٹر", "without", "documents", "pregnant", "exemptions", "zzqxv"}
+	rng := rand.New(rand.NewSource(16))
+	locations := func(q query.Query, ids []string) map[string]string {
+		req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), q), len(ids), 0, false)
+		req.IncludeLocations = true
+		res, err := idx.Search(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, h := range res.Hits {
+			b, _ := json.Marshal(h.Locations)
+			out[h.ID] = string(b)
+		}
+		return out
+	}
+	queries, cut, matched := 0, 0, 0
+	for i := 0; i < 60; i++ {
+		n := 1 + rng.Intn(4)
+		var text []string
+		for j := 0; j < n; j++ {
+			text = append(text, words[rng.Intn(len(words))])
+		}
+		cs, err := parseQuery(strings.Join(text, " "))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := buildPlan(cs, present, DefaultRanking, nil, nil, nil)
+		if p == nil || p.browse {
+			continue
+		}
+		for k := 0; k < max(1, len(p.required)); k++ {
+			q := p.query(nil, k)
+			keep := map[string]bool{}
+			var ids []string
+			for _, g := range present {
+				if rng.Intn(2) == 0 {
+					keep[g] = true
+					ids = append(ids, byGroup[g]...)
+				}
+			}
+			if len(ids) == 0 {
+				keep["en"], ids = true, byGroup["en"]
+			}
+			name := fmt.Sprintf("%q min %d groups %v", strings.Join(text, " "), k, keep)
+			want := locations(q, ids)
+			wr := withoutRepeats(q)
+			if k > 1 && fmt.Sprint(wr) != fmt.Sprint(q) {
+				cut++
+			}
+			if got := locations(wr, ids); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: without repeats %v\nthe query %v", name, got, want)
+			}
+			pq, none := inGroups(wr, keep)
+			if none {
+				if len(want) > 0 {
+					t.Errorf("%s: cut to nothing, the query matches %d documents", name, len(want))
+				}
+			} else if got := locations(pq, ids); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: cut %v\nthe query %v", name, got, want)
+			}
+			queries++
+			if len(want) > 0 {
+				matched++
+			}
+		}
+	}
+	if cut == 0 || matched < queries/3 {
+		t.Errorf("%d queries, %d matched, %d relaxed ones lost their repeats: the generator misses the cases", queries, matched, cut)
+	}
+	t.Logf("%d queries, %d matched documents, %d relaxed ones lost their repeats", queries, matched, cut)
 }
