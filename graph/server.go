@@ -31,7 +31,11 @@ func NewServer(r *Resolver, limits Limits, log *slog.Logger) *handler.Server {
 	srv.AddTransport(httpTransport{schema: es.Schema(), cache: cache, trusted: r.Trusted})
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(limits.Tokens)
+	srv.SetValidationRulesFn(validationRules)
 	srv.Use(extension.Introspection{})
+	// Before the persisted queries: a document that is a syntax error is
+	// never stored under its hash.
+	srv.Use(sourceCheck{})
 	if r.APQ == nil {
 		r.APQ = NewPersistedQueries()
 	}

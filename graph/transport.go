@@ -329,15 +329,6 @@ func checkJSONText(b []byte) error {
 	return nil
 }
 
-// hex4 reads four hexadecimal digits at b[at:].
-func hex4(b []byte, at int) (rune, bool) {
-	if at < 0 || at+4 > len(b) {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(string(b[at:at+4]), 16, 16)
-	return rune(n), err == nil
-}
-
 // decodeObject decodes an optional JSON object member (absent or null
 // means none), keeping numbers exact.
 func decodeObject(name string, raw []byte, dst *map[string]any) error {
