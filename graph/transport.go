@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -56,14 +57,121 @@ func (httpTransport) Supports(r *http.Request) bool {
 
 // requestBody is a GraphQL request as JSON, each member checked for its type.
 type requestBody struct {
-	Query         json.RawMessage `json:"query"`
-	OperationName json.RawMessage `json:"operationName"`
-	Variables     json.RawMessage `json:"variables"`
-	Extensions    json.RawMessage `json:"extensions"`
+	Query         json.RawMessage
+	OperationName json.RawMessage
+	Variables     json.RawMessage
+	Extensions    json.RawMessage
 	// DocumentID names a trusted document (GraphQL over HTTP, appendix A
 	// "Persisted Documents"); DocID is the name Relay's guide gives it.
-	DocumentID json.RawMessage `json:"documentId"`
-	DocID      json.RawMessage `json:"doc_id"`
+	DocumentID json.RawMessage
+	DocID      json.RawMessage
+}
+
+// decodeRequestBody reads the members of a GraphQL request by their exact
+// names (GraphQL over HTTP names them query, operationName, variables and
+// extensions; JSON names are case-sensitive, RFC 8259 section 8.3).
+// encoding/json would match a struct field's name without regard to case,
+// so that {"Query": …} or {"QUERY": …} ran as query: a proxy or allow-list
+// reading the body as JSON sees another request than the hub runs
+// (breaker3 F4). Other members are ignored.
+func decodeRequestBody(body []byte) (requestBody, error) {
+	var members map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&members); err != nil || dec.More() || members == nil {
+		return requestBody{}, errors.New("not a JSON object")
+	}
+	return requestBody{
+		Query: members["query"], OperationName: members["operationName"], Variables: members["variables"],
+		Extensions: members["extensions"], DocumentID: members["documentId"], DocID: members["doc_id"],
+	}, nil
+}
+
+// jsonObject is an open object of CheckJSONNames: the names read so far
+// (a slice while there are few, then a set) and whether a name comes next.
+type jsonObject struct {
+	names    []string
+	set      map[string]bool
+	wantName bool
+}
+
+// seen reports whether name was read before, and records it.
+func (o *jsonObject) seen(name string) bool {
+	if o.set == nil {
+		if slices.Contains(o.names, name) {
+			return true
+		}
+		o.names = append(o.names, name)
+		if len(o.names) > 16 {
+			o.set = make(map[string]bool, 2*len(o.names))
+			for _, n := range o.names {
+				o.set[n] = true
+			}
+		}
+		return false
+	}
+	if o.set[name] {
+		return true
+	}
+	o.set[name] = true
+	return false
+}
+
+// CheckJSONNames refuses JSON text in which one object has the same member
+// name twice (compared after unescaping, exactly): RFC 8259 section 4 says
+// the behaviour of software receiving such an object is unpredictable, and
+// I-JSON (RFC 7493 section 2.3) forbids it. encoding/json keeps the last, so
+// {"query": A, "query": B} ran B while another reader may see A. Text that
+// is not valid JSON passes: the decoder reports it.
+func CheckJSONNames(b []byte) error {
+	var stack []jsonObject
+	var isObject []bool // per open bracket: an object?
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '{':
+			stack = append(stack, jsonObject{wantName: true})
+			isObject = append(isObject, true)
+		case '[':
+			isObject = append(isObject, false)
+		case '}', ']':
+			if len(isObject) == 0 {
+				return nil
+			}
+			if isObject[len(isObject)-1] {
+				stack = stack[:len(stack)-1]
+			}
+			isObject = isObject[:len(isObject)-1]
+		case ',':
+			if len(isObject) > 0 && isObject[len(isObject)-1] {
+				stack[len(stack)-1].wantName = true
+			}
+		case '"':
+			end := i + 1
+			escaped := false
+			for end < len(b) && b[end] != '"' {
+				if b[end] == '\\' {
+					escaped = true
+					end++
+				}
+				end++
+			}
+			if end >= len(b) {
+				return nil
+			}
+			if len(isObject) > 0 && isObject[len(isObject)-1] && stack[len(stack)-1].wantName {
+				o := &stack[len(stack)-1]
+				o.wantName = false
+				name := string(b[i+1 : end])
+				if escaped && json.Unmarshal(b[i:end+1], &name) != nil {
+					return nil
+				}
+				if o.seen(name) {
+					return fmt.Errorf("has the member %q twice in one object", clip(name))
+				}
+			}
+			i = end
+		}
+	}
+	return nil
 }
 
 // GETParams are the parameters of a GraphQL request over GET (GraphQL over
@@ -116,6 +224,12 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 				return
 			}
 		}
+		for _, name := range []string{"variables", "extensions"} {
+			if err := CheckJSONNames([]byte(q.Get(name))); err != nil {
+				badRequest(w, name+" "+err.Error())
+				return
+			}
+		}
 		params.Query, params.OperationName = q.Get("query"), q.Get("operationName")
 		if docID, err = GETDocumentID(q); err != nil {
 			badRequest(w, err.Error())
@@ -139,9 +253,12 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 			badRequest(w, "the request body "+err.Error())
 			return
 		}
-		var req requestBody
-		dec := json.NewDecoder(bytes.NewReader(body))
-		if err := dec.Decode(&req); err != nil || dec.More() {
+		if err := CheckJSONNames(body); err != nil {
+			badRequest(w, "the request body "+err.Error())
+			return
+		}
+		req, err := decodeRequestBody(body)
+		if err != nil {
 			badRequest(w, "the request body is not a JSON object")
 			return
 		}

@@ -345,6 +345,14 @@ func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64, pe
 		switch r.Method {
 		case http.MethodPost:
 			maxBody := bodyLimit(r)
+			// The hub reads request bodies as sent: a content coding
+			// (gzip) is refused with 415 and Accept-Encoding: identity
+			// (RFC 9110 15.5.16 and 12.5.3), not misread as bad JSON.
+			if coding := requestCoding(r.Header); coding != "" {
+				w.Header().Set("Accept-Encoding", "identity")
+				writeError(w, apierror.UnsupportedMediaType, "the request body has Content-Encoding "+strconv.Quote(coding)+"; send it uncompressed (no Content-Encoding)")
+				return
+			}
 			ct, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 			if err != nil || ct != "application/json" {
 				writeError(w, apierror.UnsupportedMediaType, "send the request as Content-Type: application/json")
@@ -374,15 +382,23 @@ func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64, pe
 				writeError(w, apierror.BatchNotSupported, "send one GraphQL request per HTTP request; batches are not supported")
 				return
 			}
-			var req struct {
-				Query      any `json:"query"`
-				Extensions any `json:"extensions"`
-				DocumentID any `json:"documentId"`
-				DocID      any `json:"doc_id"`
+			// Member names are matched exactly, and a name given twice in
+			// one object is refused (graph.CheckJSONNames): encoding/json
+			// would match "Query" as query and keep the last duplicate.
+			if err := graph.CheckJSONNames(body); err != nil {
+				writeError(w, apierror.BadRequest, "the request body "+err.Error())
+				return
 			}
-			if err := json.Unmarshal(body, &req); err != nil {
+			var members map[string]json.RawMessage
+			if err := json.Unmarshal(body, &members); err != nil {
 				writeError(w, apierror.BadRequest, "the request body is not valid JSON")
 				return
+			}
+			var req struct{ Query, Extensions, DocumentID, DocID any }
+			for name, dst := range map[string]*any{"query": &req.Query, "extensions": &req.Extensions, "documentId": &req.DocumentID, "doc_id": &req.DocID} {
+				if raw, ok := members[name]; ok {
+					json.Unmarshal(raw, dst)
+				}
 			}
 			// A persisted query's hash stands for the document: gqlgen's
 			// APQ extension looks it up (or answers PERSISTED_QUERY_NOT_FOUND).
@@ -448,13 +464,37 @@ func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64, pe
 				return
 			}
 		case http.MethodOptions:
+			// RFC 9110 9.3.7: the methods /graphql supports, the same list
+			// a 405 gives. (A CORS preflight is answered before this, by
+			// rs/cors, when HUB_CORS_ORIGINS allows the origin.)
+			w.Header().Set("Allow", GraphQLMethods)
+			w.WriteHeader(http.StatusNoContent)
+			return
 		default:
-			w.Header().Set("Allow", "GET, HEAD, POST")
+			w.Header().Set("Allow", GraphQLMethods)
 			writeError(w, apierror.MethodNotAllowed, "use GET (or HEAD) for queries or POST")
 			return
 		}
 		next.ServeHTTP(&mediaWriter{ResponseWriter: w, media: media}, r)
 	})
+}
+
+// GraphQLMethods are the methods /graphql answers, as its Allow header
+// lists them (OPTIONS and 405 alike).
+const GraphQLMethods = "GET, HEAD, POST, OPTIONS"
+
+// requestCoding returns the request's content coding other than identity
+// ("gzip", "br, gzip"), or "" for a body sent as it is.
+func requestCoding(h http.Header) string {
+	var codings []string
+	for _, v := range h.Values("Content-Encoding") {
+		for _, c := range strings.Split(v, ",") {
+			if c = strings.TrimSpace(c); c != "" && !strings.EqualFold(c, "identity") {
+				codings = append(codings, c)
+			}
+		}
+	}
+	return strings.Join(codings, ", ")
 }
 
 // getOperation returns the type of the operation a GET request would run,
