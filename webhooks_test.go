@@ -225,3 +225,31 @@ func TestWebhooksSurviveAHubRestart(t *testing.T) {
 	}
 	t.Logf("hub stopped with %d requests in flight: %d events sent, %d received (%d distinct), %d duplicates", inFlight, n, total, len(got), dups)
 }
+
+// TestWebhookEmptyEventsAreRefused: breaker3 F11's example over the API.
+// registerWebhookEndpoint with events: [] registered an endpoint that got
+// every event; now it is INVALID_ARGUMENT naming input.events (likewise
+// kinds: [] and topics: []) and no endpoint is stored, while events left
+// out still means all three. (The class: internal/partner
+// TestEmptyWebhookListsAreRefused.)
+func TestWebhookEmptyEventsAreRefused(t *testing.T) {
+	e := startEditorialHubWith(t, map[string]string{"HUB_WEBHOOK_ALLOW_PRIVATE": "true"})
+	const registerQ = `mutation($in: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $in) { endpoint { events kinds topics } } }`
+	for field, in := range map[string]map[string]any{
+		"input.events": {"url": "http://127.0.0.1:9/x", "events": []string{}},
+		"input.kinds":  {"url": "http://127.0.0.1:9/x", "kinds": []string{}},
+		"input.topics": {"url": "http://127.0.0.1:9/x", "events": []string{"PUBLISHED"}, "topics": []string{}},
+	} {
+		r := authed(t, e.url, e.admin, registerQ, map[string]any{"in": in})
+		if r.code() != "INVALID_ARGUMENT" || r.Errors[0].Extensions["field"] != field {
+			t.Errorf("%v: %+v, want INVALID_ARGUMENT naming %s", in, r.Errors, field)
+		}
+	}
+	if r := authed(t, e.url, e.admin, `{ webhookEndpoints { id } }`, nil); len(r.Errors) > 0 || len(r.Data["webhookEndpoints"].([]any)) != 0 {
+		t.Errorf("endpoints stored after refusals: %+v %v", r.Errors, r.Data)
+	}
+	r := authed(t, e.url, e.admin, registerQ, map[string]any{"in": map[string]any{"url": "http://127.0.0.1:9/x"}})
+	if got := fmt.Sprint(path(r.Data, "registerWebhookEndpoint", "endpoint", "events")); got != "[PUBLISHED UPDATED WITHDRAWN]" {
+		t.Errorf("events left out: %s %+v", got, r.Errors)
+	}
+}

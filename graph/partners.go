@@ -53,9 +53,14 @@ func parseID(id, typ string) (int64, error) {
 }
 
 func webhookInput(in model.RegisterWebhookEndpointInput) content.WebhookEndpointInput {
+	// nil (omitted or null: every one) stays apart from [] (none: refused).
 	out := content.WebhookEndpointInput{URL: in.URL, Topics: in.Topics}
-	out.Events = append(out.Events, in.Events...)
-	out.Kinds = append(out.Kinds, in.Kinds...)
+	if in.Events != nil {
+		out.Events = append([]content.ChangeAction{}, in.Events...)
+	}
+	if in.Kinds != nil {
+		out.Kinds = append([]content.Kind{}, in.Kinds...)
+	}
 	if in.Description != nil {
 		out.Description = *in.Description
 	}

@@ -98,11 +98,11 @@ type Query struct {
 type RegisterWebhookEndpointInput struct {
 	// An http(s) URL. Loopback, private and link-local addresses are refused (HUB_WEBHOOK_ALLOW_PRIVATE allows them).
 	URL string `json:"url"`
-	// Default: all three.
+	// The events to send; left out or null: all three. An empty list is refused (INVALID_ARGUMENT): pause an endpoint with setWebhookEndpointEnabled.
 	Events []content.ChangeAction `json:"events,omitempty"`
-	// Only resources of these kinds (default: all).
+	// Only resources of these kinds (left out or null: all; an empty list is refused).
 	Kinds []content.Kind `json:"kinds,omitempty"`
-	// Only resources with one of these topic slugs (default: all).
+	// Only resources with one of these topic slugs (left out or null: all; an empty list is refused).
 	Topics []string `json:"topics,omitempty"`
 	// What the endpoint is for.
 	Description *string `json:"description,omitempty"`

@@ -25,7 +25,10 @@ type WebhookEndpoint struct {
 }
 
 // WebhookEndpointInput registers an endpoint: an http(s) URL, the actions
-// (default all three) and optional kind and topic filters.
+// and optional kind and topic filters. A nil list means every action, kind
+// or topic; an empty, non-nil list (events: [] in the API) is refused, since
+// it would mean none: an endpoint that receives nothing (pause one with
+// setWebhookEndpointEnabled instead).
 type WebhookEndpointInput struct {
 	URL         string
 	Events      []ChangeAction

@@ -182,7 +182,23 @@ func (w *Webhooks) validate(in *content.WebhookEndpointInput) error {
 	if ip, err := netip.ParseAddr(strings.Trim(u.Hostname(), "[]")); err == nil && !w.opts.AllowPrivate && Forbidden(ip) {
 		return content.FieldErrorf("input.url", "%s is a loopback, private or link-local address", ip)
 	}
-	if len(in.Events) == 0 {
+	// An explicit empty list would deliver nothing (events) or nothing
+	// at all (kinds, topics: no resource has none of them), yet read as
+	// "no filter" it delivered everything (breaker3 F11): refused, naming
+	// the field; omitted (nil) means every one.
+	for _, f := range []struct {
+		field string
+		empty bool
+	}{
+		{"input.events", in.Events != nil && len(in.Events) == 0},
+		{"input.kinds", in.Kinds != nil && len(in.Kinds) == 0},
+		{"input.topics", in.Topics != nil && len(in.Topics) == 0},
+	} {
+		if f.empty {
+			return content.FieldErrorf(f.field, "is an empty list, which would deliver nothing: leave it out (or null) for every one, or pause the endpoint with setWebhookEndpointEnabled")
+		}
+	}
+	if in.Events == nil {
 		in.Events = []content.ChangeAction{content.ActionPublished, content.ActionUpdated, content.ActionWithdrawn}
 	}
 	for _, a := range in.Events {

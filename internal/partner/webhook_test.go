@@ -4,11 +4,14 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -420,5 +423,92 @@ func TestWebhooksClaimedByACrashedProcessAreSentAfterTheLease(t *testing.T) {
 	}
 	if d, total, _ := rcv.counts(); d != 5 || total != 5 {
 		t.Errorf("after the lease: %d distinct, %d received; want 5, 5", d, total)
+	}
+}
+
+// TestEmptyWebhookListsAreRefused: breaker3 F11, registerWebhookEndpoint
+// with events: [] delivered every event. The contract (schema: "Default:
+// all three", "default: all"): an omitted (nil) events, kinds or topics
+// list means every one; an explicit empty list would mean none, so it is
+// refused with EINVALID naming the field, and nothing is stored. Generated
+// inputs: each list nil, empty or a random non-empty subset; the stored
+// endpoint keeps exactly what was asked (nil events: all three).
+func TestEmptyWebhookListsAreRefused(t *testing.T) {
+	db := testdb.Open(t, postgres.Options{})
+	w := partner.NewWebhooks(db, partner.WebhookOptions{AllowPrivate: true, PublicURL: "https://hub.example.org"})
+	ctx := context.Background()
+	all := []content.ChangeAction{content.ActionPublished, content.ActionUpdated, content.ActionWithdrawn}
+	kinds := []content.Kind{content.KindGuidance, content.KindResearchBrief, content.KindPolicyPosition}
+	topics := []string{"charging", "interpreting", "gp-registration"}
+	rng := rand.New(rand.NewPCG(11, 2026))
+	// subset returns nil, an empty list or a random non-empty subset.
+	subset := func(n int) (idx []int, form string) {
+		switch rng.IntN(3) {
+		case 0:
+			return nil, "nil"
+		case 1:
+			return []int{}, "empty"
+		}
+		for _, i := range rng.Perm(n)[:rng.IntN(n)+1] {
+			idx = append(idx, i)
+		}
+		return idx, "some"
+	}
+	stored := 0
+	for n := 0; n < 60; n++ {
+		in := content.WebhookEndpointInput{URL: fmt.Sprintf("http://127.0.0.1:9/hook-%d", n)}
+		var forms [3]string
+		var ei, ki, ti []int
+		ei, forms[0] = subset(3)
+		ki, forms[1] = subset(3)
+		ti, forms[2] = subset(3)
+		if ei != nil {
+			in.Events = []content.ChangeAction{}
+			for _, i := range ei {
+				in.Events = append(in.Events, all[i])
+			}
+		}
+		if ki != nil {
+			in.Kinds = []content.Kind{}
+			for _, i := range ki {
+				in.Kinds = append(in.Kinds, kinds[i])
+			}
+		}
+		if ti != nil {
+			in.Topics = []string{}
+			for _, i := range ti {
+				in.Topics = append(in.Topics, topics[i])
+			}
+		}
+		wantField := ""
+		for i, f := range []string{"input.events", "input.kinds", "input.topics"} {
+			if forms[i] == "empty" && wantField == "" {
+				wantField = f
+			}
+		}
+		asked := fmt.Sprintf("events %v (%s), kinds %v (%s), topics %v (%s)", in.Events, forms[0], in.Kinds, forms[1], in.Topics, forms[2])
+		wantEvents := append([]content.ChangeAction{}, in.Events...)
+		e, _, err := w.Register(ctx, in, "test")
+		if wantField != "" {
+			var ce *content.Error
+			if !errors.As(err, &ce) || ce.Code != content.EINVALID || ce.Field != wantField {
+				t.Errorf("%s: %v, want EINVALID naming %s", asked, err, wantField)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", asked, err)
+		}
+		stored++
+		if forms[0] == "nil" {
+			wantEvents = all
+		}
+		slices.Sort(wantEvents)
+		if !slices.Equal(e.Events, slices.Compact(wantEvents)) || len(e.Kinds) != len(in.Kinds) || len(e.Topics) != len(in.Topics) {
+			t.Errorf("%s: stored events %v kinds %v topics %v", asked, e.Events, e.Kinds, e.Topics)
+		}
+	}
+	if got, err := w.Endpoints(ctx); err != nil || len(got) != stored || stored < 10 {
+		t.Errorf("%d endpoints stored (%v), want the %d accepted (at least 10)", len(got), err, stored)
 	}
 }
