@@ -25,7 +25,9 @@ const (
 )
 
 // Changes answers the change feed: first defaults to DefaultChanges and
-// must be 1..MaxChanges; after is a cursor from an earlier page (an edge's
+// must be 0..MaxChanges (0, as for every other first of the API and the
+// Relay connection spec, is an empty page whose cursor and hasNextPage
+// still say where the feed stands); after is a cursor from an earlier page (an edge's
 // or the connection's), decoded and checked in full before it reaches the
 // store. Errors: EINVALID for first or after, EEXPIRED for a cursor older
 // than the change log's retention.
@@ -34,8 +36,8 @@ func Changes(ctx context.Context, f Feed, after *string, first *int) (*content.C
 	if first != nil {
 		n = *first
 	}
-	if n < 1 || n > MaxChanges {
-		return nil, content.FieldErrorf("first", "must be between 1 and %d", MaxChanges)
+	if n < 0 || n > MaxChanges {
+		return nil, content.FieldErrorf("first", "must be between 0 and %d", MaxChanges)
 	}
 	var pos *content.ChangePosition
 	if after != nil {

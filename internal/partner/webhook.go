@@ -234,10 +234,11 @@ func (w *Webhooks) SetEnabled(ctx context.Context, id int64, enabled bool) (*con
 	return w.store.SetWebhookEndpointEnabled(ctx, id, enabled, "disabled by an admin")
 }
 
-// Deliveries returns an endpoint's newest deliveries (first 1..100).
+// Deliveries returns an endpoint's newest deliveries (first 0..100; 0: none,
+// as every first of the API allows).
 func (w *Webhooks) Deliveries(ctx context.Context, endpointID int64, first int) ([]content.WebhookDelivery, error) {
-	if first < 1 || first > 100 {
-		return nil, content.FieldErrorf("first", "must be between 1 and 100")
+	if first < 0 || first > 100 {
+		return nil, content.FieldErrorf("first", "must be between 0 and 100")
 	}
 	return w.store.WebhookDeliveries(ctx, endpointID, first)
 }
