@@ -47,16 +47,17 @@ func MarshalDateTime(t time.Time) graphql.Marshaler {
 }
 
 // UnmarshalDateTime reads an RFC 3339 time with its zone (Z or ±hh:mm),
-// years 1 to 9999. A time without a zone is refused: it would be read as
-// UTC and could publish an hour early or late.
+// years 1 to 9999, by content.ParseDateTime (lower-case t and z, and a leap
+// second where RFC 3339 places one, are accepted). A time without a zone is
+// refused: it would be read as UTC and could publish an hour early or late.
 func UnmarshalDateTime(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
 		return time.Time{}, invalid("a DateTime is an RFC 3339 string with a zone, e.g. \"2027-01-04T09:00:00Z\"")
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil || t.Year() < 1 {
-		return time.Time{}, invalid("%s is not a DateTime: write RFC 3339 with a zone, e.g. \"2027-01-04T09:00:00Z\" or \"2027-01-04T09:00:00+01:00\"", quote(s))
+	t, err := content.ParseDateTime(s)
+	if err != nil {
+		return time.Time{}, invalid("%s is not a DateTime (%s): write RFC 3339 with a zone, e.g. \"2027-01-04T09:00:00Z\" or \"2027-01-04T09:00:00+01:00\"", quote(s), err)
 	}
 	return t, nil
 }

@@ -4,6 +4,7 @@
 package content
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -73,6 +74,87 @@ func ParseDate(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%q: year %d is out of range (%d to %d)", s, t.Year(), MinYear, MaxYear)
 	}
 	return t, err
+}
+
+// ParseDateTime reads an RFC 3339 date-time (section 5.6): YYYY-MM-DD,
+// "T" or "t", hh:mm:ss with an optional fraction after "." (nanoseconds
+// kept, further digits dropped), and an offset, "Z", "z" or ±hh:mm (a time
+// without one is refused: read as UTC it could publish an hour early or
+// late). RFC 3339 allows the lower-case t and z (its section 5.6 NOTE),
+// which time.Parse refuses, and second 60 for a leap second, which Go
+// cannot represent: a leap second is accepted where section 5.7 places one,
+// 23:59:60 UTC (the offset shifts it) on 30 June or 31 December, written
+// whole (no fraction), and read as the POSIX instant that counts it, the
+// next second (00:00:00 UTC), as PostgreSQL reads it; second 60 elsewhere
+// is refused. Offsets are -23:59 to +23:59 (time.Parse takes +24:00). The year, as written
+// and in UTC, is MinYear to MaxYear (PostgreSQL has no year 0). An error
+// says what is wrong, without repeating s.
+func ParseDateTime(s string) (time.Time, error) {
+	bad := func(why string) (time.Time, error) {
+		return time.Time{}, errors.New(why)
+	}
+	// The shape: Go's parser is laxer (a comma before the fraction).
+	digits := func(from, to int) bool {
+		for k := from; k < to; k++ {
+			if s[k] < '0' || s[k] > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	if len(s) < 20 || !digits(0, 4) || s[4] != '-' || !digits(5, 7) || s[7] != '-' || !digits(8, 10) ||
+		(s[10] != 'T' && s[10] != 't') || !digits(11, 13) || s[13] != ':' || !digits(14, 16) || s[16] != ':' || !digits(17, 19) {
+		return bad("write YYYY-MM-DDThh:mm:ss with an offset")
+	}
+	i := 19
+	if s[i] == '.' {
+		j := i + 1
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		if j == i+1 {
+			return bad("a fraction of a second needs digits after the point")
+		}
+		i = j
+	}
+	zone := s[i:]
+	switch {
+	case zone == "Z" || zone == "z":
+		zone = "Z"
+	case len(zone) == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':' && digits(i+1, i+3) && digits(i+4, i+6):
+		// time.Parse takes +24:00 and -12:60.
+		if zone[1:3] > "23" || zone[4:6] > "59" {
+			return bad("the offset's hours must be 00 to 23 and its minutes 00 to 59")
+		}
+	default:
+		return bad("the offset must be Z or ±hh:mm")
+	}
+	leap := s[17:19] == "60"
+	sec := s[17:19]
+	if leap {
+		sec = "59"
+	}
+	t, err := time.Parse(time.RFC3339Nano, s[:10]+"T"+s[11:17]+sec+s[19:i]+zone)
+	if err != nil {
+		return bad("a field is out of range")
+	}
+	if leap {
+		if strings.Trim(s[19:i], ".0") != "" {
+			// POSIX time counts no leap second, so 23:59:60.5 would be
+			// read as 00:00:00.5, after the next day's 00:00:00.2:
+			// PostgreSQL refuses it too.
+			return bad("a leap second can only be written whole (23:59:60)")
+		}
+		u := t.UTC()
+		if u.Hour() != 23 || u.Minute() != 59 || !(u.Month() == time.June && u.Day() == 30 || u.Month() == time.December && u.Day() == 31) {
+			return bad("second 60 is a leap second, only at 23:59:60 UTC on 30 June or 31 December (RFC 3339 section 5.7)")
+		}
+		t = t.Add(time.Second)
+	}
+	if y, uy := t.Year(), t.UTC().Year(); y < MinYear || y > MaxYear || uy < MinYear || uy > MaxYear {
+		return bad(fmt.Sprintf("the year must be %d to %d, in UTC too", MinYear, MaxYear))
+	}
+	return t, nil
 }
 
 // Source is a document a resource cites.
