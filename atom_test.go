@@ -79,6 +79,17 @@ func checkAtom(t *testing.T, body []byte) xmlNode {
 		}
 		return got[0]
 	}
+	// 4.1.1's schema: the feed's metadata, then atomEntry* (breaker3 F15:
+	// the links came after the entries).
+	entries := 0
+	for _, c := range feed.Children {
+		switch {
+		case c.XMLName.Space == atomNS && c.XMLName.Local == "entry":
+			entries++
+		case c.XMLName.Space == atomNS && entries > 0:
+			t.Errorf("atom:%s after %d entries", c.XMLName.Local, entries)
+		}
+	}
 	// 4.1.1: exactly one id, title, updated; author unless every entry has one.
 	one(feed, "feed", "id")
 	one(feed, "feed", "title")

@@ -62,13 +62,26 @@ func (q AtomQuery) Canonical() string {
 	return content.SearchParams{Text: q.Text, Filter: q.Filter}.Values().Encode()
 }
 
-// atomFeed is gorilla/feeds' Atom feed with what it cannot express: more
-// than one feed link (self and alternate) and RFC 6721 deleted entries.
+// atomFeed is gorilla/feeds' AtomFeed, field for field in its order, with
+// what that cannot express: more than one feed link (self and alternate)
+// and RFC 6721 deleted entries. Every feed-level element comes before the
+// entries, as gorilla/feeds writes its one link and RFC 4287 section 4.1.1
+// lays a feed out (its schema: the metadata, then atomEntry*). Embedding
+// feeds.AtomFeed and adding the links beside it put them after the
+// entries (breaker3 F15), where feed validators call them misplaced.
+// Deleted entries follow the entries (RFC 6721 places them among them).
 type atomFeed struct {
-	*feeds.AtomFeed
-	XmlnsAt   string           `xml:"xmlns:at,attr,omitempty"`
-	Links     []feeds.AtomLink `xml:"link"`
-	Tombstone []deletedEntry   `xml:"at:deleted-entry"`
+	XMLName   xml.Name           `xml:"feed"`
+	Xmlns     string             `xml:"xmlns,attr"`
+	XmlnsAt   string             `xml:"xmlns:at,attr,omitempty"`
+	Title     string             `xml:"title"`
+	Id        string             `xml:"id"`
+	Updated   string             `xml:"updated"`
+	Subtitle  string             `xml:"subtitle,omitempty"`
+	Links     []feeds.AtomLink   `xml:"link"`
+	Author    *feeds.AtomAuthor  `xml:"author,omitempty"`
+	Entries   []*feeds.AtomEntry `xml:"entry"`
+	Tombstone []deletedEntry     `xml:"at:deleted-entry"`
 }
 
 // deletedEntry is an RFC 6721 at:deleted-entry: the id of the entry that
@@ -104,10 +117,14 @@ func AtomFeed(ctx context.Context, src AtomSource, withdrawn Withdrawals, q Atom
 		title += ": " + content.Isolate(q.Text)
 	}
 	var updated time.Time
-	af := &feeds.AtomFeed{
+	f := atomFeed{
 		Xmlns: "http://www.w3.org/2005/Atom", Title: title, Id: self,
 		Subtitle: "Guidance, research briefs and policy positions on healthcare access for excluded people, newest first.",
-		Author:   &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: "Guidance Hub", Uri: publicURL + "/"}},
+		Links: []feeds.AtomLink{
+			{Href: self, Rel: "self", Type: "application/atom+xml"},
+			{Href: publicURL + "/", Rel: "alternate", Type: "text/html"},
+		},
+		Author: &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: "Guidance Hub", Uri: publicURL + "/"}},
 	}
 	for _, h := range res.Hits {
 		r := h.Resource
@@ -120,14 +137,9 @@ func AtomFeed(ctx context.Context, src AtomSource, withdrawn Withdrawals, q Atom
 		if r.PublishedAt != nil {
 			e.Published = r.PublishedAt.UTC().Format(time.RFC3339)
 		}
-		af.Entries = append(af.Entries, e)
+		f.Entries = append(f.Entries, e)
 		updated = later(updated, r.UpdatedAt)
 	}
-	// AtomFeed.Link holds one link; a feed has two, so they live beside it.
-	f := atomFeed{AtomFeed: af, Links: []feeds.AtomLink{
-		{Href: self, Rel: "self", Type: "application/atom+xml"},
-		{Href: publicURL + "/", Rel: "alternate", Type: "text/html"},
-	}}
 	for _, r := range gone {
 		if r.Withdrawal == nil {
 			continue
@@ -143,7 +155,7 @@ func AtomFeed(ctx context.Context, src AtomSource, withdrawn Withdrawals, q Atom
 	if updated.IsZero() {
 		updated = time.Unix(0, 0) // an empty feed: stable, so its ETag is too
 	}
-	af.Updated = updated.UTC().Format(time.RFC3339)
+	f.Updated = updated.UTC().Format(time.RFC3339)
 	var b bytes.Buffer
 	b.WriteString(xml.Header)
 	enc := xml.NewEncoder(&b)
