@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +22,19 @@ func documentKind(t *testing.T, base, doc string) (kind string, r *gqlResponse) 
 	body, _ := json.Marshal(map[string]any{"query": doc})
 	status, _, b := roundTrip(t, http.MethodPost, base+"/graphql", map[string]string{
 		"Content-Type": "application/json", "Accept": "application/graphql-response+json"}, body)
+	return classify(t, doc, status, b)
+}
+
+// documentKindGET is documentKind with the document sent by GET.
+func documentKindGET(t *testing.T, base, doc string) (kind string, r *gqlResponse) {
+	t.Helper()
+	status, _, b := roundTrip(t, http.MethodGet, base+"/graphql?query="+url.QueryEscape(doc), map[string]string{
+		"Accept": "application/graphql-response+json"}, nil)
+	return classify(t, doc, status, b)
+}
+
+func classify(t *testing.T, doc string, status int, b []byte) (kind string, r *gqlResponse) {
+	t.Helper()
 	r = &gqlResponse{status: status}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
@@ -98,6 +112,9 @@ func TestDocumentErrorsAgreeWithGraphQLJS(t *testing.T) {
 		if got, r := documentKind(t, h.url, e.doc); got != e.kind {
 			t.Errorf("%s: %s, want %s (%+v)", e.doc, got, e.kind, r.Errors)
 		}
+		if got, r := documentKindGET(t, h.url, e.doc); got != e.kind {
+			t.Errorf("GET %s: %s, want %s (%+v)", e.doc, got, e.kind, r.Errors)
+		}
 	}
 
 	docs := generateDocuments(rand.New(rand.NewPCG(4, 2026)), 400)
@@ -108,6 +125,11 @@ func TestDocumentErrorsAgreeWithGraphQLJS(t *testing.T) {
 		counts[want[i].Kind]++
 		if got != want[i].Kind {
 			t.Errorf("%s\nhub: %s %+v\ngraphql-js: %s %s", doc, got, r.Errors, want[i].Kind, want[i].Message)
+		}
+		// GET answers as POST (breaker4 F3: a lone surrogate escape was
+		// BAD_REQUEST over GET, read as a JSON escape).
+		if got, r := documentKindGET(t, h.url, doc); got != want[i].Kind {
+			t.Errorf("GET %s\nhub: %s %+v\ngraphql-js: %s %s", doc, got, r.Errors, want[i].Kind, want[i].Message)
 		}
 	}
 	// The generator must reach every outcome, or the test proves little.

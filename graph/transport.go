@@ -219,15 +219,25 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 			return
 		}
 		for _, name := range GETParams {
-			if err := checkJSONText([]byte(q.Get(name))); err != nil {
-				badRequest(w, name+" "+err.Error())
-				return
-			}
-		}
-		for _, name := range []string{"variables", "extensions"} {
-			if err := CheckJSONNames([]byte(q.Get(name))); err != nil {
-				badRequest(w, name+" "+err.Error())
-				return
+			v := []byte(q.Get(name))
+			switch name {
+			case "variables", "extensions": // JSON text
+				if err := checkJSONText(v); err != nil {
+					badRequest(w, name+" "+err.Error())
+					return
+				}
+				if err := CheckJSONNames(v); err != nil {
+					badRequest(w, name+" "+err.Error())
+					return
+				}
+			default:
+				// Plain text: a \u escape in query is the GraphQL lexer's
+				// to judge (sourceCheck: GRAPHQL_PARSE_FAILED, as over
+				// POST), not a JSON escape (breaker4 F3).
+				if !utf8.Valid(v) {
+					badRequest(w, name+" is not valid UTF-8")
+					return
+				}
 			}
 		}
 		params.Query, params.OperationName = q.Get("query"), q.Get("operationName")
