@@ -137,19 +137,12 @@ func (d direct) around(ctx context.Context, next graphql.RootResolver) (res grap
 	default:
 		return next(ctx)
 	}
-	plans, ok := makePlan(oc, field.Selections, typ)
-	if !ok {
-		return next(ctx)
-	}
-	// What the resolver gave, for gqlgen to take if it answers instead:
-	// a failed list or lookup is not run twice (review4 R1: a list that
-	// failed on the statement timeout held a connection for another 5 s
-	// and turned the coded UNAVAILABLE into the request timeout).
-	memo := &resolved{}
-	ctx = context.WithValue(ctx, resolvedKey{}, memo)
 	defer func() {
 		// gqlgen's executor answers what the direct path cannot, as it
 		// would have without it (a panic there is recovered as usual).
+		// Deferred before makePlan: gqlgen's CollectFields panics on an
+		// @include/@skip whose if is not a boolean, and a panic here, in
+		// the root field's goroutine, would end the process.
 		if p := recover(); p != nil {
 			// A fault of the direct path: said in the log (no query
 			// text: it may hold search terms), answered by gqlgen.
@@ -159,6 +152,18 @@ func (d direct) around(ctx context.Context, next graphql.RootResolver) (res grap
 			res = next(ctx)
 		}
 	}()
+	plans, ok := makePlan(oc, field.Selections, typ)
+	if !ok {
+		return next(ctx)
+	}
+	// What the resolver gave, for gqlgen to take if it answers instead:
+	// a failed list or lookup is not run twice (review4 R1: a list that
+	// failed on the statement timeout held a connection for another 5 s
+	// and turned the coded UNAVAILABLE into the request timeout). (The
+	// deferred recover above reads ctx when it runs, so it passes the memo
+	// on.)
+	memo := &resolved{}
+	ctx = context.WithValue(ctx, resolvedKey{}, memo)
 	b, null, ok := d.resolve(ctx, oc, field, plans, memo)
 	if !ok {
 		return next(ctx)
