@@ -41,6 +41,7 @@ func NewServer(r *Resolver, limits Limits, log *slog.Logger) *handler.Server {
 	}
 	srv.Use(persistedQueries{extension.AutomaticPersistedQuery{Cache: r.APQ}})
 	srv.Use(textCheck{})
+	srv.Use(nullVariableCheck{})
 	srv.Use(shapeLimit{limits})
 	srv.Use(extension.FixedComplexityLimit(limits.Complexity))
 	srv.AroundRootFields(direct{r: r, es: es.(*executableSchema)}.around)
