@@ -84,7 +84,7 @@ var Codes = []Code{
 	{NotAcceptable, "", false, 406, "`Accept` allows neither JSON media type."},
 	{RequestTooLarge, "", false, 413, "The body is over 64 KiB (2 MiB for editors and admins)."},
 	{URITooLong, "", false, 414, "The request's address is over 32 KiB (send a long GraphQL document with POST). Pages answer an HTML page with the same status."},
-	{HeadersTooLarge, "", false, 431, "The request's header fields are over 32 KiB in all (over 1 MiB the server answers a plain-text 431 before the hub sees the request). Pages answer an HTML page with the same status."},
+	{HeadersTooLarge, "", false, 431, "The request's header fields are over 32 KiB in all (over 68 KiB of request line and headers the server answers a plain-text 431 before the hub sees the request). Pages answer an HTML page with the same status."},
 	{UnsupportedMediaType, "", false, 415, "A POST that is not `application/json`, declares a `charset` other than UTF-8, or has a `Content-Encoding` such as gzip (with `Accept-Encoding: identity`)."},
 	{RateLimited, "", false, 429, "Over the caller's rate; `Retry-After` (and `extensions.retryAfter`) says when to retry."},
 	{PersistedQueryNotFound, "", true, 400, "An automatic persisted query's hash this replica does not know: send the request again with `query` beside the hash (Apollo Client's persisted-queries link does). Also a `documentId` (or, from a partner token, any id) that the trusted-documents manifest (`HUB_TRUSTED_DOCUMENTS`) does not list. A request error: 400 with `Accept: application/graphql-response+json`."},
