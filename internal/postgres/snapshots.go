@@ -232,3 +232,12 @@ func (db *DB) ReadIndexSnapshot(ctx context.Context, id int64, part, parts int, 
 	}
 	return nil
 }
+
+// DeleteIndexSnapshot deletes snapshot id and its chunks (a replica found
+// it damaged); a snapshot already gone is no error.
+func (db *DB) DeleteIndexSnapshot(ctx context.Context, id int64) error {
+	if _, err := db.pool.Exec(ctx, `DELETE FROM index_snapshots WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("delete index snapshot %d: %w", id, domainError(err))
+	}
+	return nil
+}

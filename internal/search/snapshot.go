@@ -74,7 +74,21 @@ type Snapshots interface {
 	// ReadIndexSnapshot calls fn with the chunks of a snapshot whose seq
 	// is part modulo parts.
 	ReadIndexSnapshot(ctx context.Context, id int64, part, parts int, fn func(file string, seq int, data []byte) error) error
+	// DeleteIndexSnapshot deletes a snapshot and its chunks (none: no
+	// error).
+	DeleteIndexSnapshot(ctx context.Context, id int64) error
 }
+
+// damagedSnapshot is a restore failure that reading the snapshot again
+// would repeat: a file of the wrong size, checksum or CRC, a file the
+// description does not list, an index inside that is not what the row
+// says. The replica that finds one deletes it (breaker4 F6: it stayed the
+// newest usable snapshot, so every new replica downloaded it, failed and
+// rebuilt, and none wrote a replacement).
+type damagedSnapshot struct{ err error }
+
+func (d damagedSnapshot) Error() string { return d.err.Error() }
+func (d damagedSnapshot) Unwrap() error { return d.err }
 
 // SnapshotOptions configure index snapshots. With Store nil there are
 // none: a replica without an index rebuilds it.
@@ -390,6 +404,14 @@ func (s *Syncer) restoreSnapshot(ctx context.Context) bool {
 				return false
 			}
 			log.Warn("search index snapshot not restored: trying the next", "id", snap.ID, "err", err)
+			var d damagedSnapshot
+			if errors.As(err, &d) {
+				if err := o.Store.DeleteIndexSnapshot(ctx, snap.ID); err != nil {
+					log.Warn("search index snapshot damaged, not deleted", "id", snap.ID, "err", err)
+				} else {
+					log.Warn("search index snapshot damaged: deleted", "id", snap.ID)
+				}
+			}
 			continue
 		}
 		log.Info("search index restored from a snapshot", "id", snap.ID, "documents", snap.Documents, "bytes", snap.Bytes,
@@ -422,7 +444,7 @@ func (s *Syncer) restoreFrom(ctx context.Context, snap content.IndexSnapshot, ho
 	}()
 	for _, f := range snap.Files {
 		if !filepath.IsLocal(filepath.FromSlash(f.Name)) || files[f.Name] != nil {
-			return fmt.Errorf("file name %q outside the index or twice", f.Name)
+			return damagedSnapshot{fmt.Errorf("file name %q outside the index or twice", f.Name)}
 		}
 		p := filepath.Join(dir, filepath.FromSlash(f.Name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -446,7 +468,7 @@ func (s *Syncer) restoreFrom(ctx context.Context, snap content.IndexSnapshot, ho
 			err := s.opts.Snapshots.Store.ReadIndexSnapshot(ctx, snap.ID, part, restoreParts, func(file string, seq int, data []byte) error {
 				w, ok := files[file]
 				if !ok {
-					return fmt.Errorf("unexpected file %q", file)
+					return damagedSnapshot{fmt.Errorf("unexpected file %q", file)}
 				}
 				_, err := w.WriteAt(data, int64(seq)*content.SnapshotChunk)
 				return err
@@ -473,6 +495,9 @@ func (s *Syncer) restoreFrom(ctx context.Context, snap content.IndexSnapshot, ho
 			return err
 		}
 		if err := checkFile(filepath.Join(dir, filepath.FromSlash(f.Name)), f); err != nil {
+			if errors.Is(err, errMismatch) {
+				return damagedSnapshot{err}
+			}
 			return err
 		}
 	}
@@ -484,12 +509,16 @@ func (s *Syncer) restoreFrom(ctx context.Context, snap content.IndexSnapshot, ho
 	done()
 	switch {
 	case st.mapping != MappingVersion:
-		return fmt.Errorf("the index inside has mapping version %q, this build uses %q", st.mapping, MappingVersion)
+		return damagedSnapshot{fmt.Errorf("the index inside has mapping version %q, this build uses %q", st.mapping, MappingVersion)}
 	case st.watermark <= horizon:
 		return fmt.Errorf("the index inside is at %d, the change log was pruned up to %d", st.watermark, horizon)
 	}
 	return nil
 }
+
+// errMismatch marks a restored file that is not what the snapshot
+// describes.
+var errMismatch = errors.New("the file does not match the snapshot")
 
 // checkFile checks a restored file against its description: size and
 // SHA-256, and for a zap segment its own trailing CRC-32 (IEEE,
@@ -505,11 +534,11 @@ func checkFile(p string, want content.SnapshotFile) error {
 		return err
 	}
 	if fi.Size() != want.Size {
-		return fmt.Errorf("%s: %d bytes, the snapshot says %d", want.Name, fi.Size(), want.Size)
+		return fmt.Errorf("%s: %d bytes, the snapshot says %d: %w", want.Name, fi.Size(), want.Size, errMismatch)
 	}
 	zap := strings.HasSuffix(want.Name, ".zap")
 	if zap && fi.Size() < 4 {
-		return fmt.Errorf("%s: %d bytes, too short for a segment", want.Name, fi.Size())
+		return fmt.Errorf("%s: %d bytes, too short for a segment: %w", want.Name, fi.Size(), errMismatch)
 	}
 	sum, crc := sha256.New(), crc32.NewIEEE()
 	body := fi.Size()
@@ -524,11 +553,11 @@ func checkFile(p string, want content.SnapshotFile) error {
 		return fmt.Errorf("%s: %w", want.Name, err)
 	}
 	if got := hex.EncodeToString(sum.Sum(nil)); got != want.SHA256 {
-		return fmt.Errorf("%s: SHA-256 %s, the snapshot says %s", want.Name, got, want.SHA256)
+		return fmt.Errorf("%s: SHA-256 %s, the snapshot says %s: %w", want.Name, got, want.SHA256, errMismatch)
 	}
 	if zap {
 		if stored := binary.BigEndian.Uint32(tail.Bytes()); crc.Sum32() != stored {
-			return fmt.Errorf("%s: segment checksum %08x, the segment says %08x", want.Name, crc.Sum32(), stored)
+			return fmt.Errorf("%s: segment checksum %08x, the segment says %08x: %w", want.Name, crc.Sum32(), stored, errMismatch)
 		}
 	}
 	return nil

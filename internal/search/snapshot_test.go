@@ -626,3 +626,53 @@ func TestRestoreLeavesThePoolFree(t *testing.T) {
 		t.Errorf("read %d bytes, the snapshot's files hold %d", bytesRead, want)
 	}
 }
+
+// TestDamagedSnapshotIsReplaced (breaker4 F6): a snapshot whose bytes
+// rotted in PostgreSQL failed its SHA-256 check on every new replica, each
+// of which rebuilt and none wrote a replacement, so fast starts never came
+// back without a person. Each kind of damage (a flipped byte in a segment,
+// a chunk gone, a file description that lies about the size): the
+// replica that finds it deletes it, rebuilds, and writes a new snapshot,
+// from which the next replica restores.
+func TestDamagedSnapshotIsReplaced(t *testing.T) {
+	for _, damage := range []struct{ name, sql string }{
+		{"flipped byte", `UPDATE index_snapshot_chunks SET data = overlay(data placing '\x00ff'::bytea from 100 for 2)
+			WHERE snapshot_id = $1 AND (file, seq) = (SELECT file, seq FROM index_snapshot_chunks WHERE snapshot_id = $1 AND file LIKE '%.zap' ORDER BY file, seq LIMIT 1)`},
+		{"chunk gone", `DELETE FROM index_snapshot_chunks WHERE snapshot_id = $1 AND (file, seq) = (SELECT file, seq FROM index_snapshot_chunks WHERE snapshot_id = $1 AND file LIKE '%.zap' ORDER BY file, seq LIMIT 1)`},
+		{"size lies", `UPDATE index_snapshots SET files = jsonb_set(files, '{0,size}', to_jsonb((files->0->>'size')::bigint + 1)) WHERE id = $1`},
+	} {
+		t.Run(damage.name, func(t *testing.T) {
+			db := testdb.Open(t, postgres.Options{})
+			snapshotLibrary(t, db, 20)
+			a, _ := replica(t, db, t.TempDir())
+			snap, err := a.WriteSnapshot(ctx)
+			if err != nil || snap == nil {
+				t.Fatalf("snapshot: %v %v", snap, err)
+			}
+			if tag, err := db.Pool().Exec(ctx, damage.sql, snap.ID); err != nil || tag.RowsAffected() != 1 {
+				t.Fatalf("damage: %v %v", tag, err)
+			}
+			b, regB := replica(t, db, t.TempDir())
+			if got := startedFrom(t, regB); got != "rebuilt" {
+				t.Fatalf("replica over a damaged snapshot: %s, want rebuilt", got)
+			}
+			have, err := db.IndexSnapshots(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, h := range have {
+				if h.ID == snap.ID {
+					t.Fatalf("the damaged snapshot %d is still there", snap.ID)
+				}
+			}
+			fresh, err := b.WriteSnapshot(ctx)
+			if err != nil || fresh == nil {
+				t.Fatalf("the replica that rebuilt wrote no snapshot: %v %v", fresh, err)
+			}
+			_, regC := replica(t, db, t.TempDir())
+			if got := startedFrom(t, regC); got != "restored" {
+				t.Errorf("the next replica: %s, want restored", got)
+			}
+		})
+	}
+}
