@@ -262,8 +262,8 @@ func (q *markedPhraseQuery) Searcher(ctx context.Context, r index.IndexReader, m
 	field := q.phrase.FieldVal
 	// Locations are the phrase searcher's (the words of each
 	// occurrence); an analyzer other than the one the marks were found
-	// with would give other terms.
-	if options.IncludeTermVectors || q.phrase.Analyzer != "" || m.AnalyzerNameForPath(field) != analyzerFor(q.group) {
+	// with would give other terms; a fuzzy phrase matches other words.
+	if options.IncludeTermVectors || q.phrase.Analyzer != "" || q.phrase.Fuzziness != 0 || m.AnalyzerNameForPath(field) != analyzerFor(q.group) {
 		return q.phrase.Searcher(ctx, r, m, options)
 	}
 	key := q.phrase.MatchPhrase
