@@ -246,7 +246,7 @@ func checkPhraseMarks(t *testing.T, ix *Index, fields []struct {
 // cursors), totals, facets, highlights and omitted words, walking two
 // pages by cursor, with a filter now and then; once with the single exact
 // pass and once through the rerank and superset passes (few candidates).
-// 12 of the 400-odd queries each time (MARKS_QUERIES=all: every one).
+// 12 of the 657 queries each time (MARKS_QUERIES=all: every one).
 func TestPhraseMarksSearchesMatchPhraseSearches(t *testing.T) {
 	rs := markLibrary(2, 300)
 	ix := marksIndex(t, rs)
