@@ -508,7 +508,9 @@ func stemmer(idx bleve.Index) func(string) string {
 // resource has it so, splitUnusedGroups searches its words (breaker4 F10:
 // "asylum/refugee" found nothing). "A&E" is kept whole.
 func joinedWords(c clause) []clause {
-	if c.phrase || c.stop || c.join != "" || len(c.alternatives) > 0 || strings.Contains(c.text, "&") {
+	// A text with a space came from a ligature NFKC spells out ("ﷺ"):
+	// not a typed join.
+	if c.phrase || c.stop || c.join != "" || len(c.alternatives) > 0 || strings.ContainsAny(c.text, "& ") {
 		return nil
 	}
 	// Zero-width (non-)joiners are part of Persian and Arabic words,
