@@ -87,3 +87,59 @@ func TestEveryFirstArgumentTakesZero(t *testing.T) {
 		t.Errorf("resuming from changes(first: 0)'s cursor gives %s, from the start %s", a, b)
 	}
 }
+
+// TestEveryAfterArgumentRefusesTheEmptyString: breaker4 F15, after: ""
+// was the first page for search and INVALID_ARGUMENT ("not a valid cursor")
+// for resources and changes. One rule for every paginated field, found by
+// introspection: "" is INVALID_ARGUMENT naming after with one message;
+// left out or null is the first page; a string that is no cursor (or no
+// entry id) is INVALID_ARGUMENT naming after.
+func TestEveryAfterArgumentRefusesTheEmptyString(t *testing.T) {
+	e := startEditorialHub(t)
+	fields := map[string]struct{ query, token string }{
+		"Query.resources": {`query($a: String) { resources(first: 1, after: $a) { totalCount } }`, ""},
+		"Query.search":    {`query($a: String) { search(query: "gp", first: 1, after: $a) { totalCount } }`, ""},
+		"Query.changes":   {`query($a: String) { changes(first: 1, after: $a) { cursor } }`, ""},
+		"Query.auditLog":  {`query($a: ID) { auditLog(first: 1, after: $a) { action } }`, e.admin},
+	}
+	intro := post(t, e.url, `{ __schema { types { name fields { name args { name } } } } }`, nil)
+	found := 0
+	for _, ty := range path(intro.Data, "__schema", "types").([]any) {
+		ty := ty.(map[string]any)
+		fs, _ := ty["fields"].([]any)
+		for _, f := range fs {
+			f := f.(map[string]any)
+			for _, a := range f["args"].([]any) {
+				if a.(map[string]any)["name"] == "after" {
+					found++
+					if _, ok := fields[fmt.Sprintf("%s.%s", ty["name"], f["name"])]; !ok {
+						t.Errorf("%s.%s has an after argument this test does not know", ty["name"], f["name"])
+					}
+				}
+			}
+		}
+	}
+	if found != len(fields) {
+		t.Errorf("introspection shows %d fields with after, the test lists %d", found, len(fields))
+	}
+	messages := map[string]bool{}
+	for name, f := range fields {
+		for _, c := range []struct {
+			after any
+			ok    bool
+		}{{nil, true}, {"", false}, {" ", false}, {"not-a-cursor", false}, {"0", false}} {
+			r := authed(t, e.url, f.token, f.query, map[string]any{"a": c.after})
+			switch {
+			case c.ok && len(r.Errors) > 0:
+				t.Errorf("%s(after: %v): %+v, want the first page", name, c.after, r.Errors)
+			case !c.ok && (r.code() != "INVALID_ARGUMENT" || r.Errors[0].Extensions["field"] != "after"):
+				t.Errorf("%s(after: %q): %+v, want INVALID_ARGUMENT naming after", name, c.after, r.Errors)
+			case c.after == "" && len(r.Errors) > 0:
+				messages[r.Errors[0].Message] = true
+			}
+		}
+	}
+	if len(messages) != 1 {
+		t.Errorf("after: \"\" answers %d different messages, want one: %v", len(messages), messages)
+	}
+}

@@ -116,6 +116,9 @@ func parseAfter(after *string) (int64, error) {
 	if after == nil {
 		return 0, nil
 	}
+	if err := content.CheckAfter(after); err != nil {
+		return 0, err
+	}
 	n, err := strconv.ParseInt(*after, 10, 64)
 	if err != nil || n <= 0 {
 		return 0, content.FieldErrorf("after", "not an audit entry id")

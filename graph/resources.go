@@ -68,6 +68,9 @@ func domainFilter(filter *model.ResourceFilter) (content.Filter, error) {
 // list query (the default page size and order applied, the cursor decoded).
 func listQuery(filter *model.ResourceFilter, orderBy *model.ResourceOrder, first *int, after *string) (content.ListQuery, error) {
 	var q content.ListQuery
+	if err := content.CheckAfter(after); err != nil {
+		return q, err
+	}
 	n, err := content.PageSize(first)
 	if err != nil {
 		return q, err

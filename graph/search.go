@@ -107,6 +107,9 @@ func (r *Resolver) search(ctx context.Context, text string, filter *model.Resour
 	if orderBy != nil {
 		q.Order = *orderBy
 	}
+	if err := content.CheckAfter(after); err != nil {
+		return nil, err
+	}
 	if after != nil {
 		q.After = *after
 	}

@@ -110,6 +110,18 @@ func PageSize(first *int) (int, error) {
 	}
 }
 
+// CheckAfter refuses an after argument that is the empty string, with one
+// message for every paginated field of the API (resources, search,
+// changes, auditLog): it names no position, and the lists disagreed, one
+// reading it as the first page and the others as a bad cursor (breaker4
+// F15). Leaving after out (or null) asks for the first page.
+func CheckAfter(after *string) error {
+	if after != nil && *after == "" {
+		return FieldErrorf("after", "is empty, which is not a cursor: leave after out (or null) for the first page")
+	}
+	return nil
+}
+
 // ListQuery asks for one page of published resources.
 type ListQuery struct {
 	// Editor lists as editors see it: drafts are listed with their latest

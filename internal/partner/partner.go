@@ -39,6 +39,9 @@ func Changes(ctx context.Context, f Feed, after *string, first *int) (*content.C
 	if n < 0 || n > MaxChanges {
 		return nil, content.FieldErrorf("first", "must be between 0 and %d", MaxChanges)
 	}
+	if err := content.CheckAfter(after); err != nil {
+		return nil, err
+	}
 	var pos *content.ChangePosition
 	if after != nil {
 		p, err := content.DecodeChangePosition(*after)
