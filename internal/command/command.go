@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"strings"
 	"time"
 
@@ -70,6 +71,14 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			return 2
 		}
 	}
+	// An address another process holds stops serve here, before
+	// PostgreSQL, the import and the index (minutes with a big library).
+	if verb == "serve" {
+		if err := addressFree(cfg.Addr); err != nil {
+			fmt.Fprintln(stderr, "guidancehub: HUB_ADDR:", err)
+			return 1
+		}
+	}
 	log := newLogger(cfg.LogFormat, stderr)
 
 	db, closeDB, err := openDatabase(ctx, cfg, verb == "serve", log)
@@ -100,6 +109,23 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		defer access.Close(2 * time.Second)
 		return serve(ctx, cfg, rates, trusted, db, log, newLogger(cfg.LogFormat, access), access.Dropped, stdout, ready)
 	}
+}
+
+// addressFree checks that the hub can listen on addr (host:port) by
+// listening and closing again at once: a port another process holds was
+// found only when the server started, after initdb, PostgreSQL, the
+// import and the index build (breaker4 F17). Port 0 (any free port) always
+// passes. The server listens again when it starts (if another process took
+// the port in between, that fails as before, naming the address).
+func addressFree(addr string) error {
+	if _, port, err := net.SplitHostPort(addr); err == nil && port == "0" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w (is another hub running there?)", addr, err)
+	}
+	return ln.Close()
 }
 
 func newLogger(format string, w io.Writer) *slog.Logger {
