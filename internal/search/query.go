@@ -3,6 +3,7 @@ package search
 import (
 	"bufio"
 	_ "embed"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -46,6 +47,10 @@ type clause struct {
 	// group"), so that a group the library never uses can be searched as
 	// those words instead (see splitUnusedGroups).
 	typed []string
+	// raw is the word or phrase as typed (case and inner punctuation kept,
+	// surrounding punctuation trimmed), shown back in a suggestion for
+	// what the suggestion does not change; "" for clauses made otherwise.
+	raw string
 	// weight multiplies the field weights of the clause's matches (0: 1).
 	// Bleve ignores a boost set on a disjunction, so it goes on each
 	// match query.
@@ -85,7 +90,7 @@ func parseQuery(s string) ([]clause, error) {
 					out = append(out, clause{text: w, exclude: exclude})
 				}
 			} else if text != "" {
-				c := clause{text: text, phrase: strings.Contains(text, " "), exclude: exclude}
+				c := clause{text: text, phrase: strings.Contains(text, " "), exclude: exclude, raw: strings.TrimSpace(string(rs[i+1 : min(j, len(rs))]))}
 				out = append(out, c)
 			}
 			i = j + 1
@@ -100,7 +105,8 @@ func parseQuery(s string) ([]clause, error) {
 			continue
 		}
 		if w := trimWord(string(rs[i:j])); w != "" {
-			out = append(out, clause{text: w, exclude: exclude, capital: strings.IndexFunc(string(rs[i:j]), unicode.IsUpper) >= 0})
+			raw := strings.TrimFunc(string(rs[i:j]), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '&' })
+			out = append(out, clause{text: w, exclude: exclude, capital: strings.IndexFunc(string(rs[i:j]), unicode.IsUpper) >= 0, raw: raw})
 		}
 		i = j
 	}
@@ -273,6 +279,7 @@ func expandSynonyms(in []clause) []clause {
 		matched := false
 		for n := min(maxSynonymWords, len(in)-i); n >= 1 && !matched; n-- {
 			words := make([]string, 0, n)
+			raws := make([]string, 0, n)
 			ok := true
 			for _, w := range in[i : i+n] {
 				if w.exclude || w.phrase {
@@ -280,13 +287,17 @@ func expandSynonyms(in []clause) []clause {
 					break
 				}
 				words = append(words, w.text)
+				raws = append(raws, w.raw)
 			}
 			if !ok {
 				continue
 			}
 			text := strings.Join(words, " ")
 			if alts, found := synonyms[synonymKey(text)]; found {
-				c := clause{text: text, phrase: n > 1, alternatives: alts}
+				c := clause{text: text, phrase: n > 1, alternatives: alts, capital: in[i].capital}
+				if !slices.Contains(raws, "") {
+					c.raw = strings.Join(raws, " ")
+				}
 				if n > 1 {
 					c.typed = words
 				}
@@ -860,10 +871,21 @@ func buildQuery(cs []clause, gs []string, r Ranking, known func(string) bool) qu
 
 // normalisedText is the query as clauses, for fingerprints and the record
 // of zero-result searches.
-func normalisedText(cs []clause) string {
+func normalisedText(cs []clause) string { return clauseText(cs, false) }
+
+// suggestionText is the query as clauses as a person would type it back:
+// each clause as typed where it has its typed form (a suggestion changes
+// only the misspelt words: "GP regstration" → "GP registration", breaker4
+// F9), else normalised.
+func suggestionText(cs []clause) string { return clauseText(cs, true) }
+
+func clauseText(cs []clause, typed bool) string {
 	parts := make([]string, len(cs))
 	for i, c := range cs {
 		t := c.text
+		if typed && c.raw != "" {
+			t = c.raw
+		}
 		if c.phrase {
 			t = `"` + t + `"`
 		}

@@ -67,7 +67,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 			}
 		}
 		if ix.rank.Typos {
-			searched = corrected(clauses, speller{terms: terms, byLen: byLen, stem: stemmer(idx)})
+			searched = corrected(clauses, speller{terms: terms, byLen: byLen, stem: stemmer(idx), matches: ix.findsAlone(ctx, idx, gs)})
 		}
 	}
 	// The languages the library is written in, when the query names one.
@@ -451,7 +451,7 @@ func (ix *Index) suggestion(ctx context.Context, idx bleve.Index, clauses []clau
 	if err != nil {
 		return "", nil
 	}
-	sp := speller{terms: terms, byLen: byLen, stem: stemmer(idx)}
+	sp := speller{terms: terms, byLen: byLen, stem: stemmer(idx), matches: ix.findsAlone(ctx, idx, gs)}
 	tries := sp.suggestions(clauses, maxSuggestionTries)
 	if len(tries) == 0 {
 		return "", nil
@@ -479,10 +479,22 @@ func (ix *Index) suggestion(ctx context.Context, idx bleve.Index, clauses []clau
 			return "", err
 		}
 		if n > typed || n > 0 && n == typed {
-			return normalisedText(cs), nil
+			return suggestionText(cs), nil
 		}
 	}
 	return "", nil
+}
+
+// findsAlone returns whether a word alone matches a resource's text in
+// any language group (without typo tolerance): speller.matches. An error
+// counts as no match (the word is then treated as before).
+func (ix *Index) findsAlone(ctx context.Context, idx bleve.Index, gs []string) func(string) bool {
+	exact := ix.rank
+	exact.Typos = false
+	return func(w string) bool {
+		n, err := count(ctx, idx, textQuery(clause{text: w}, gs, exact, nil))
+		return err == nil && n > 0
+	}
 }
 
 // stemmer returns the English stem of a word with the index's English

@@ -136,12 +136,21 @@ type speller struct {
 	// stem is the English stem of a word, to tell a stem variant
 	// ("posters" for "poster") from a correction.
 	stem func(string) string
+	// matches, when set, reports whether a word alone finds a resource
+	// (its text fields, as searching analyses it). A word in a script
+	// other than Latin that does is spelled as the library spells it,
+	// also when the vocabulary holds it only inside longer forms (Persian
+	// "ثبت" in "ثبت‌نام", Arabic "تسجيل" in "التسجيل"; breaker4 F8). A
+	// Latin word is not asked: English stemming finds "chargeing" through
+	// "charging", and that typo is still corrected.
+	matches func(string) bool
 }
 
 // correct reports whether a clause is spelled correctly, or may not be
 // changed: a phrase, a synonym, a stop word, a word with a digit or
 // inner punctuation, an acronym or name (typed with a capital), a word of
-// the British English dictionary or of the library.
+// the British English dictionary or of the library, or a word that finds a
+// resource alone (speller.matches).
 func (sp speller) correct(c clause) bool {
 	if c.phrase || c.exclude || c.stop || len(c.alternatives) > 0 || c.join != "" || c.capital || stopWords[c.text] {
 		return true
@@ -152,7 +161,15 @@ func (sp speller) correct(c clause) bool {
 	if _, ok := sp.terms[c.text]; ok {
 		return true
 	}
-	return inDictionary(c.text)
+	if inDictionary(c.text) {
+		return true
+	}
+	return sp.matches != nil && !latin(c.text) && sp.matches(c.text)
+}
+
+// latin reports whether every letter of w is in the Latin script.
+func latin(w string) bool {
+	return !strings.ContainsFunc(w, func(r rune) bool { return unicode.IsLetter(r) && !unicode.Is(unicode.Latin, r) })
 }
 
 // variant reports whether a and b are forms of one word ("poster" and
