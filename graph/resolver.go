@@ -35,6 +35,10 @@ type Resolver struct {
 	// GQLGenOnly turns the direct path off (direct.go): every field is
 	// answered by gqlgen's executor. Tests compare the two with it.
 	GQLGenOnly bool
+	// UncachedComplexity uses gqlgen's own complexity extension, which
+	// walks every operation (complexity.go remembers the result). Tests
+	// compare the two with it.
+	UncachedComplexity bool
 	// DirectAnswered, if set, is called with the root field's name each
 	// time the direct path answers one (tests check it is taken).
 	DirectAnswered func(field string)

@@ -43,7 +43,11 @@ func NewServer(r *Resolver, limits Limits, log *slog.Logger) *handler.Server {
 	srv.Use(textCheck{})
 	srv.Use(nullVariableCheck{})
 	srv.Use(shapeLimit{limits})
-	srv.Use(extension.FixedComplexityLimit(limits.Complexity))
+	if r.UncachedComplexity {
+		srv.Use(extension.FixedComplexityLimit(limits.Complexity))
+	} else {
+		srv.Use(newComplexityLimit(limits.Complexity))
+	}
 	srv.AroundRootFields(direct{r: r, es: es.(*executableSchema)}.around)
 	srv.SetErrorPresenter(presentError(log, es.Schema()))
 	srv.SetRecoverFunc(recoverPanic(log))
