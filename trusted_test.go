@@ -330,3 +330,84 @@ func TestTrustedDocumentsWithApolloClient(t *testing.T) {
 		t.Errorf("result: %+v, want the unlisted operation refused and no verification failure", r)
 	}
 }
+
+// TestDocumentIDAndHashNameOneDocument: breaker3 F13's last path. POST
+// {"documentId": A, "extensions": {"persistedQuery": {"sha256Hash": B}}}
+// ran A and ignored B, while documentId beside a different doc_id is 400.
+// One request, one document: every combination of documentId (absent, two
+// manifest ids, an unknown id) and sha256Hash (absent, the same ids, the
+// SHA-256 of either document, of a document the manifest lacks), by POST
+// and by GET, is 400 BAD_REQUEST exactly when the two name different
+// documents (the oracle: the manifest's texts and their SHA-256, computed
+// here), and otherwise never BAD_REQUEST.
+func TestDocumentIDAndHashNameOneDocument(t *testing.T) {
+	path := filepath.Join("testdata", "trusted", "codegen.json")
+	td, err := graph.LoadTrustedDocuments(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := startEditorialHubWith(t, map[string]string{"HUB_TRUSTED_DOCUMENTS": path})
+	var queries []string // ids of two query documents
+	for _, id := range td.IDs() {
+		if doc, _ := td.Lookup(id); strings.HasPrefix(doc, "query") && len(queries) < 2 {
+			queries = append(queries, id)
+		}
+	}
+	if len(queries) < 2 {
+		t.Fatal("the manifest has fewer than two queries")
+	}
+	docOf := func(id string) string { d, _ := td.Lookup(id); return d }
+	ids := []string{"", queries[0], queries[1], "no-such-id"}
+	hashes := []string{"", queries[0], queries[1], sha256Hex(docOf(queries[0])), sha256Hex(docOf(queries[1])), sha256Hex("{ __typename }")}
+	refused := 0
+	for _, id := range ids {
+		for _, h := range hashes {
+			// The oracle: what each names, as text.
+			names := func(x string) string {
+				if d, ok := td.Lookup(x); ok {
+					return d
+				}
+				for _, q := range queries {
+					if sha256Hex(docOf(q)) == x {
+						return docOf(q)
+					}
+				}
+				return "?" + x
+			}
+			conflict := id != "" && h != "" && h != id && names(id) != names(h)
+			fields := map[string]any{}
+			if id != "" {
+				fields["documentId"] = id
+			}
+			if h != "" {
+				fields["extensions"] = map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": h}}
+			}
+			body, _ := json.Marshal(fields)
+			post := doWith(t, http.MethodPost, e.url+"/graphql", "application/json", map[string]string{"Authorization": "Bearer " + e.editor}, body)
+			v := url.Values{}
+			if id != "" {
+				v.Set("documentId", id)
+			}
+			if h != "" {
+				b, _ := json.Marshal(fields["extensions"])
+				v.Set("extensions", string(b))
+			}
+			get := doWith(t, http.MethodGet, e.url+"/graphql?"+v.Encode(), "", map[string]string{"Authorization": "Bearer " + e.editor}, nil)
+			for door, r := range map[string]*gqlResponse{"POST": post, "GET": get} {
+				if id == "" && h == "" {
+					continue // no query at all: BAD_REQUEST for that reason
+				}
+				got := r.status == http.StatusBadRequest && r.code() == "BAD_REQUEST"
+				if got != conflict {
+					t.Errorf("%s documentId %q, sha256Hash %q: %d %+v, conflict %v", door, id, h, r.status, r.Errors, conflict)
+				}
+			}
+			if conflict {
+				refused++
+			}
+		}
+	}
+	if refused == 0 {
+		t.Error("no combination names two documents")
+	}
+}

@@ -3,6 +3,8 @@ package graph
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -315,6 +317,10 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		badRequest(w, err.Error())
 		return
 	}
+	if err := t.oneDocument(docID, params.Extensions); err != nil {
+		badRequest(w, err.Error())
+		return
+	}
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
 
 	ctx := r.Context()
@@ -351,6 +357,30 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 	}
 	writeResponse(w, resp)
+}
+
+// oneDocument refuses a request whose documentId (or doc_id) and
+// extensions.persistedQuery.sha256Hash name different documents: one
+// request, one document, as documentId beside doc_id. The hash names the
+// same document when it is the same id, another id of the manifest listing
+// the same text, or the SHA-256 of the text documentId names. The hash was
+// ignored when documentId was given (breaker3 F13: refused on one path,
+// resolved silently on the others).
+func (t httpTransport) oneDocument(docID string, ext map[string]any) error {
+	pq, _ := ext["persistedQuery"].(map[string]any)
+	hash, _ := pq["sha256Hash"].(string)
+	if docID == "" || hash == "" || hash == docID {
+		return nil
+	}
+	if doc, ok := t.trusted.Lookup(docID); ok {
+		if other, ok := t.trusted.Lookup(hash); ok && other == doc {
+			return nil
+		}
+		if sum := sha256.Sum256([]byte(doc)); hex.EncodeToString(sum[:]) == APQHash(hash) {
+			return nil
+		}
+	}
+	return errors.New("documentId and extensions.persistedQuery.sha256Hash name different documents")
 }
 
 // retryAfter is the longest extensions.retryAfter (whole seconds) among
