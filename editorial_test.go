@@ -510,3 +510,39 @@ func copyFixturesTo(t *testing.T, src, dst string) {
 		os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644)
 	}
 }
+
+// TestDiffNamesTheArgumentAtFault: breaker3 F24, editorial { diff(from: 0,
+// to: 2) } answered INVALID_ARGUMENT with extensions.field "revision", an
+// argument diff does not have. For every pair of from and to among missing
+// and existing revisions (the oracle: the revisions the resource has), a
+// missing from is named "from", else a missing to "to", and two existing
+// revisions answer the diff.
+func TestDiffNamesTheArgumentAtFault(t *testing.T) {
+	e := startEditorialHub(t)
+	r := authed(t, e.url, e.editor, createQ, newDraft("diff-fields", "Diff fields"))
+	id := path(r.Data, "createResource", "resource", "id").(string)
+	upd := `mutation($id: ID!, $rev: Int!, $in: ResourceInput!) { updateResource(id: $id, revision: $rev, input: $in) { resource { revision } } }`
+	if r := authed(t, e.url, e.editor, upd, map[string]any{"id": id, "rev": 1, "in": map[string]any{"title": "Diff fields, revised"}}); len(r.Errors) > 0 {
+		t.Fatal(r.Errors)
+	}
+	exists := map[int]bool{1: true, 2: true}
+	const q = `query($id: ID!, $f: Int!, $t: Int!) { node(id: $id) { ... on Resource { editorial { diff(from: $f, to: $t) { field } } } } }`
+	for _, from := range []int{-1, 0, 1, 2, 3, 99} {
+		for _, to := range []int{-1, 0, 1, 2, 3, 99} {
+			r := authed(t, e.url, e.editor, q, map[string]any{"id": id, "f": from, "t": to})
+			want := ""
+			switch {
+			case !exists[from]:
+				want = "from"
+			case !exists[to]:
+				want = "to"
+			}
+			switch {
+			case want == "" && len(r.Errors) > 0:
+				t.Errorf("diff(%d, %d): %+v", from, to, r.Errors)
+			case want != "" && (len(r.Errors) == 0 || r.Errors[0].Extensions["field"] != want):
+				t.Errorf("diff(%d, %d): %+v, want INVALID_ARGUMENT naming %s", from, to, r.Errors, want)
+			}
+		}
+	}
+}

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -158,4 +159,18 @@ func strs[T ~string](xs []T) []string {
 		out[i] = string(x)
 	}
 	return out
+}
+
+// argumentError names the argument a client sent in a field error from a
+// layer that names the value otherwise: the store says "revision" for
+// diff's from and to (breaker3 F24: extensions.field must name the
+// argument, README "extensions.field names it").
+func argumentError(err error, arg string) error {
+	var e *content.Error
+	if errors.As(err, &e) && e.Field != "" && e.Field != arg {
+		c := *e
+		c.Field = arg
+		return &c
+	}
+	return err
 }

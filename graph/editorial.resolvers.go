@@ -48,11 +48,11 @@ func (r *editorialResolver) Revisions(ctx context.Context, obj *model.Editorial)
 func (r *editorialResolver) Diff(ctx context.Context, obj *model.Editorial, from int, to int) ([]model.FieldChange, error) {
 	a, err := r.Editing.Revision(ctx, obj.ID, from)
 	if err != nil {
-		return nil, err
+		return nil, argumentError(err, "from")
 	}
 	b, err := r.Editing.Revision(ctx, obj.ID, to)
 	if err != nil {
-		return nil, err
+		return nil, argumentError(err, "to")
 	}
 	return diffDrafts(a, b), nil
 }

@@ -34,7 +34,7 @@ func (p *position) moved(watermark uint64, changed bool) {
 // applies a change or swaps in a rebuild. Anything the public can see
 // changes only through the change log, so a response computed at an
 // unchanged generation is still current, up to the replica's index lag
-// (which /readyz and hub_search_lag_seconds report).
+// (which /readyz and hub_search_index_lag_seconds report).
 func (ix *Index) Position() (watermark, generation uint64) {
 	return ix.pos.watermark.Load(), ix.pos.generation.Load()
 }
