@@ -676,3 +676,43 @@ func TestDamagedSnapshotIsReplaced(t *testing.T) {
 		})
 	}
 }
+
+// TestRebuildCarriesOutEarlierReindexRequests (breaker4 F7, F16): a full
+// rebuild from PostgreSQL carries out every reindex request made before it
+// (a heal's rebuild was followed by a second full rebuild for a request the
+// first had met), and a replica whose index was built before the latest
+// request restores a snapshot made after that request instead of
+// rebuilding (a replica stopped while a reindex ran rebuilt at start).
+func TestRebuildCarriesOutEarlierReindexRequests(t *testing.T) {
+	db := testdb.Open(t, postgres.Options{})
+	snapshotLibrary(t, db, 20)
+	bDir := t.TempDir()
+	b, _ := replica(t, db, bDir) // built before the request below
+	b.Close()
+	n, err := db.RequestReindex(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A rebuild for another reason (a heal, a new replica) after the
+	// request: the request counts as carried out.
+	a, _ := replica(t, db, t.TempDir())
+	if got := a.ReindexDone(); got < n {
+		t.Errorf("a rebuild after reindex request %d records %d: another full rebuild would follow", n, got)
+	}
+	if err := a.Rebuild(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.ReindexDone(); got < n {
+		t.Errorf("Rebuild after reindex request %d records %d", n, got)
+	}
+	snap, err := a.WriteSnapshot(ctx)
+	if err != nil || snap == nil {
+		t.Fatalf("snapshot after the reindex: %v %v", snap, err)
+	}
+	// The replica stopped before the request starts again over its old
+	// index: it restores the snapshot made after the request.
+	_, regB := replica(t, db, bDir)
+	if got := startedFrom(t, regB); got != "restored" {
+		t.Errorf("a replica whose index predates reindex request %d: %s, want restored from the snapshot made after it", n, got)
+	}
+}

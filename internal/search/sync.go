@@ -131,6 +131,18 @@ func (s *Syncer) start(ctx context.Context) error {
 		s.opts.Logger.Info("search index was away longer than the change-log retention: rebuilding", "away", away.Round(time.Second))
 		s.needRebuild = true
 	}
+	// An index built before the latest reindex request is replaced as a
+	// missing one is: by a snapshot made after that request if there is
+	// one, else by a rebuild (breaker4 F16: a replica stopped while a
+	// reindex ran rebuilt at start though such a snapshot existed).
+	if !s.needRebuild {
+		if latest, err := s.src.LatestReindexRequest(ctx); err == nil {
+			if done, _ := strconv.ParseInt(s.internal(keyReindex), 10, 64); latest > done {
+				s.opts.Logger.Info("a reindex was requested since this index was built: restoring a snapshot made after it, or rebuilding", "request", latest)
+				s.needRebuild = true
+			}
+		}
+	}
 	// A snapshot from PostgreSQL, caught up below, instead of a rebuild
 	// (restoreSnapshot checks it is usable: mapping version, change log
 	// not pruned past it, no reindex requested after it).
@@ -324,6 +336,15 @@ func (sub subscriber) Apply(ctx context.Context, changes []content.Change, next 
 
 // Rebuild rebuilds the index from PostgreSQL beside the live one.
 func (s *Syncer) Rebuild(ctx context.Context, reindex string) error {
+	if reindex == "" {
+		// A rebuild from PostgreSQL carries out every reindex request
+		// made before it starts (breaker4 F7: each heal of a damaged
+		// index was followed by a second full rebuild for a request the
+		// first had already met).
+		if latest, err := s.src.LatestReindexRequest(ctx); err == nil && latest > 0 {
+			reindex = strconv.FormatInt(latest, 10)
+		}
+	}
 	err := s.rebuild(ctx, func(ctx context.Context, fn func([]*content.Resource) error) (uint64, error) {
 		return s.src.ScanPublished(ctx, s.opts.Batch, fn)
 	}, reindex)
