@@ -1,8 +1,6 @@
 package search
 
 import (
-	"guidancehub/internal/bench/benchqueries"
-
 	"context"
 	"fmt"
 	"log/slog"
@@ -10,19 +8,24 @@ import (
 	"strings"
 	"testing"
 
+	"guidancehub/internal/bench/benchqueries"
 	"guidancehub/internal/content"
 )
 
-// TestRerankAtScale measures how often the first page of rerankTop
+// BenchmarkRerankAtScale measures how often the first page of rerankTop
 // (phrase pairs scored for the best candidates only) differs from the
 // exact page (every match scored with them) on a large index: set
 // RERANK_INDEX to an index directory (e.g. one searchprof built from the
-// peer kit's 100,000 resources: DATA/index). It asserts nothing; it
-// reports, per candidate count, the queries whose first 10 differ.
-func TestRerankAtScale(t *testing.T) {
+// peer kit's 100,000 resources: DATA/index) and run
+// `go test ./internal/search -run '^$' -bench RerankAtScale -benchtime 1x -timeout 60m`.
+// It reports, per query set and candidate count, the queries whose first
+// 10 differ (a measurement: it asserts nothing, and without RERANK_INDEX
+// there is nothing to measure).
+func BenchmarkRerankAtScale(b *testing.B) {
+	t := b
 	path := os.Getenv("RERANK_INDEX")
 	if path == "" {
-		t.Skip("set RERANK_INDEX to an index directory to measure")
+		b.Skip("set RERANK_INDEX to an index directory to measure")
 	}
 	ix, _, err := openIndex(path, slog.New(slog.DiscardHandler), NewMetrics(nil))
 	if err != nil {
@@ -68,6 +71,7 @@ func TestRerankAtScale(t *testing.T) {
 		}
 		for _, k := range ks {
 			t.Logf("%s queries, %d candidates: first 10 differs for %d of %d: %s", set.name, k, len(differ[k]), len(set.qs), strings.Join(differ[k], ", "))
+			b.ReportMetric(float64(len(differ[k])), fmt.Sprintf("%s-differ-at-%d", set.name, k))
 		}
 	}
 }
