@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"guidancehub/graph/model"
@@ -111,6 +112,37 @@ func makePlan(oc *graphql.OperationContext, sel ast.SelectionSet, typ string) ([
 type direct struct {
 	r  *Resolver
 	es *executableSchema
+	// known remembers each root field's plans by the operation's query
+	// text, name and coerced variables (complexityKey) and the field's
+	// alias: a plan is a function of those alone (CollectFields reads the
+	// document and the variables of @skip/@include). nil: always planned.
+	known *lru.LRU[planned]
+}
+
+// planned is what makePlan answered.
+type planned struct {
+	plans []*plan
+	ok    bool
+}
+
+// plan returns makePlan's answer for the root field, remembered.
+func (d direct) plan(oc *graphql.OperationContext, field graphql.CollectedField, typ string) ([]*plan, bool) {
+	key := ""
+	if d.known != nil {
+		if k := complexityKey(oc); k != "" {
+			key = k + "\x00" + field.Alias
+		}
+	}
+	if key != "" {
+		if p, ok := d.known.Get(context.Background(), key); ok {
+			return p.plans, p.ok
+		}
+	}
+	plans, ok := makePlan(oc, field.Selections, typ)
+	if key != "" {
+		d.known.Add(context.Background(), key, planned{plans, ok})
+	}
+	return plans, ok
 }
 
 // rawMarshaler is a root field's value, already written.
@@ -152,7 +184,7 @@ func (d direct) around(ctx context.Context, next graphql.RootResolver) (res grap
 			res = next(ctx)
 		}
 	}()
-	plans, ok := makePlan(oc, field.Selections, typ)
+	plans, ok := d.plan(oc, field, typ)
 	if !ok {
 		return next(ctx)
 	}

@@ -39,6 +39,9 @@ type Resolver struct {
 	// walks every operation (complexity.go remembers the result). Tests
 	// compare the two with it.
 	UncachedComplexity bool
+	// UnrememberedPlans makes the direct path plan every root field anew
+	// (direct.go remembers plans). Tests compare the two with it.
+	UnrememberedPlans bool
 	// DirectAnswered, if set, is called with the root field's name each
 	// time the direct path answers one (tests check it is taken).
 	DirectAnswered func(field string)

@@ -48,7 +48,11 @@ func NewServer(r *Resolver, limits Limits, log *slog.Logger) *handler.Server {
 	} else {
 		srv.Use(newComplexityLimit(limits.Complexity))
 	}
-	srv.AroundRootFields(direct{r: r, es: es.(*executableSchema)}.around)
+	d := direct{r: r, es: es.(*executableSchema)}
+	if !r.UnrememberedPlans {
+		d.known = lru.New[planned](1000)
+	}
+	srv.AroundRootFields(d.around)
 	srv.SetErrorPresenter(presentError(log, es.Schema()))
 	srv.SetRecoverFunc(recoverPanic(log))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
