@@ -43,7 +43,12 @@ var bm25Fields = func() []string {
 	out = append(out, keywordFields...)
 	for _, g := range groups {
 		for _, tf := range textFields {
-			out = append(out, field(tf.name, g))
+			// The text field and its synonym marks (marks.go), named
+			// also while no resource holds them: an empty index, or a
+			// language group whose last resource was withdrawn (review5
+			// R6: every search naming a multi-word synonym failed there,
+			// and was taken for a damaged index).
+			out = append(out, field(tf.name, g), markField(field(tf.name, g)))
 		}
 	}
 	return out

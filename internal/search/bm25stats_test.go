@@ -105,7 +105,7 @@ func TestBM25StatsNameEveryField(t *testing.T) {
 	}
 	for _, g := range groups {
 		for _, tf := range textFields {
-			fields = append(fields, field(tf.name, g))
+			fields = append(fields, field(tf.name, g), markField(field(tf.name, g)))
 		}
 	}
 	for _, f := range fields {
@@ -113,4 +113,40 @@ func TestBM25StatsNameEveryField(t *testing.T) {
 			t.Errorf("field %q is not named", f)
 		}
 	}
+}
+
+// TestSearchesOnAnIndexWithoutSomeFields (review5 R6): a search naming a
+// multi-word synonym on an index holding no resource of a language group
+// (empty, or its last one withdrawn) failed with "field stat for bm25 not
+// present marks_title_en" and was taken for a damaged index. Every kind of
+// query the hub builds (synonym groups, phrases, typos, exclusions,
+// relaxing) must answer on an empty index and on one whose Persian
+// resource was withdrawn.
+func TestSearchesOnAnIndexWithoutSomeFields(t *testing.T) {
+	queries := []string{"gp registration", "general practice", "\"family doctor\" -wales", "a&e", "accident and emergency charging",
+		"no recourse to public funds", "registraton", "ثبت نام", "gp", ""}
+	check := func(name string, ix *Index) {
+		t.Helper()
+		for _, q := range queries {
+			if _, err := ix.Search(context.Background(), content.SearchQuery{Text: q, Order: content.SearchRelevance, First: 10}); err != nil {
+				t.Errorf("%s: %q: %v", name, q, err)
+			}
+		}
+	}
+	check("empty index", indexOf(t, nil, 10))
+	rs := shippedResources(t)
+	ix := indexOf(t, rs, 100)
+	var fa []int64
+	for _, r := range rs {
+		if r.Language != "en" {
+			fa = append(fa, r.ID)
+		}
+	}
+	if len(fa) == 0 {
+		t.Fatal("the shipped library has no translation")
+	}
+	if err := ix.apply(fa, nil, 2); err != nil {
+		t.Fatal(err)
+	}
+	check("translations withdrawn", ix)
 }
