@@ -93,3 +93,28 @@ func TestWordsJoinedByPunctuation(t *testing.T) {
 		t.Error("the comma of 1,000 separates")
 	}
 }
+
+// TestQuotesCloseWhereTheyShould (review5 R1): a double quotation mark
+// always closes a phrase ("gp"registration is the phrase gp, then a word),
+// while a single closing quote followed by a letter is an apostrophe; a
+// single opening quote never closed is punctuation, not a phrase to the
+// end of the query. Oracles: the same queries written with spaces.
+func TestQuotesCloseWhereTheyShould(t *testing.T) {
+	ix, slugs := shippedIndexSlugs(t, DefaultRanking)
+	for _, tc := range [][2]string{
+		{`"gp"registration`, `"gp" registration`},
+		{`“gp”registration`, `"gp" registration`},
+		{`«proof of address»charging`, `"proof of address" charging`},
+		{`‘til charging`, `til charging`},
+		{`charging ‘wales`, `charging wales`},
+		{`-‘wales charging`, `-wales charging`},
+		{`‘proof of address’ charging`, `"proof of address" charging`},
+		{`doctor’s surgery`, `doctor's surgery`},
+	} {
+		ga, pa := searchSlugs(t, ix, slugs, tc[0])
+		gb, pb := searchSlugs(t, ix, slugs, tc[1])
+		if fmt.Sprint(ga) != fmt.Sprint(gb) || pa.Total != pb.Total {
+			t.Errorf("%q finds %d %v, %q finds %d %v", tc[0], pa.Total, ga, tc[1], pb.Total, gb)
+		}
+	}
+}

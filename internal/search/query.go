@@ -77,9 +77,23 @@ func parseQuery(s string) ([]clause, error) {
 			exclude = true
 			i++
 		}
-		if closing := quoteClose(rs[i]); closing != nil {
+		closing := quoteClose(rs[i])
+		if closing != nil && !isDoubleQuote(rs[i]) && !closes(rs[i+1:], closing) {
+			// A single opening quote never closed ("‘til"): punctuation
+			// of the word it starts, not a phrase to the end (review5 R1).
+			i++
+			closing = nil
+			if i >= len(rs) {
+				break
+			}
+		}
+		if closing != nil {
+			double := isDoubleQuote(rs[i])
 			j := i + 1
-			for j < len(rs) && !(closing(rs[j]) && (j+1 == len(rs) || !isWordRune(rs[j+1]))) {
+			// A single closing quote followed by a letter is an
+			// apostrophe ("doctor’s"); a double one always closes
+			// ("\"gp\"registration" is the phrase, then a word).
+			for j < len(rs) && !(closing(rs[j]) && (double || j+1 == len(rs) || !isWordRune(rs[j+1]))) {
 				j++
 			}
 			text := normalise(string(rs[i+1 : min(j, len(rs))]))
@@ -152,6 +166,17 @@ func quoteClose(r rune) func(rune) bool {
 		return func(c rune) bool { return c == '\u2019' || c == '\u2018' }
 	}
 	return nil
+}
+
+// closes reports whether rs holds a single quotation mark closing a
+// phrase: one that closing accepts and that no letter or digit follows.
+func closes(rs []rune, closing func(rune) bool) bool {
+	for j, r := range rs {
+		if closing(r) && (j+1 == len(rs) || !isWordRune(rs[j+1])) {
+			return true
+		}
+	}
+	return false
 }
 
 // isWordRune reports whether r continues a word (a closing quote followed
