@@ -8,6 +8,8 @@ package search
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"sort"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
@@ -42,15 +44,32 @@ import (
 //	   the date sort).
 //	6: marks fields beside the text fields record the multi-word synonym
 //	   phrases found in them (marks.go); no _all field. The version names
-//	   synonyms.txt too (its SHA-256, first 12 hex digits): the phrases
-//	   marked come from it, so an index built with another file is
-//	   rebuilt.
-var MappingVersion = "6-" + synonymsDigest(synonymFile)
+//	   the phrases marked (a digest of each language group's phrases and
+//	   their analysed terms, first 12 hex digits of a SHA-256): they come
+//	   from synonyms.txt, the analyzers, the stop lists and the spelling
+//	   rules, so an index built when any of these marked other phrases is
+//	   rebuilt (review5 R3: a digest of synonyms.txt alone missed a code
+//	   change).
+var MappingVersion string
 
-// synonymsDigest identifies a synonyms file in MappingVersion.
-func synonymsDigest(file string) string {
-	sum := sha256.Sum256([]byte(file))
-	return hex.EncodeToString(sum[:6])
+// The phrases marked need the hub's analyzers, registered by analysis.go's
+// init, which runs before this one (files in name order).
+func init() { MappingVersion = "6-" + marksDigest(phraseMarkList()) }
+
+// marksDigest identifies the phrases marked per language group.
+func marksDigest(marks map[string][]markedPhrase) string {
+	gs := make([]string, 0, len(marks))
+	for g := range marks {
+		gs = append(gs, g)
+	}
+	sort.Strings(gs)
+	h := sha256.New()
+	for _, g := range gs {
+		for _, p := range marks[g] {
+			fmt.Fprintf(h, "%s\x00%s\x00%q\n", g, p.key, p.slots)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)[:6])
 }
 
 // plainAnalyzer is for languages Bleve has no analyzer for: split on

@@ -346,14 +346,25 @@ func TestSynonymPhraseHighlightsItsWords(t *testing.T) {
 	}
 }
 
-// TestMappingVersionNamesSynonyms: the mapping version changes with
-// synonyms.txt (the phrases marked come from it).
+// TestMappingVersionNamesSynonyms: the mapping version names the phrases
+// the index marks, so it changes with synonyms.txt and with anything else
+// that changes which phrases are marked or how (review5 R3).
 func TestMappingVersionNamesSynonyms(t *testing.T) {
-	if MappingVersion != "6-"+synonymsDigest(synonymFile) {
-		t.Fatalf("MappingVersion %q does not name synonyms.txt", MappingVersion)
+	marks := phraseMarkList()
+	if MappingVersion != "6-"+marksDigest(marks) {
+		t.Fatalf("MappingVersion %q does not name the marked phrases", MappingVersion)
 	}
-	if synonymsDigest(synonymFile) == synonymsDigest(synonymFile+"gp | general medical practice\n") {
-		t.Fatal("another synonyms file gives the same version")
+	more := map[string][]markedPhrase{}
+	other := map[string][]markedPhrase{}
+	for g, ps := range marks {
+		more[g] = append(append([]markedPhrase(nil), ps...), markedPhrase{key: "general medical practice", slots: [][]string{{"general"}, {"medic"}, {"practic"}}})
+		other[g] = append([]markedPhrase(nil), ps...)
+	}
+	other["en"][0].slots = [][]string{{"changed"}, nil}
+	for name, m := range map[string]map[string][]markedPhrase{"a phrase more": more, "a phrase analysed otherwise": other} {
+		if marksDigest(m) == marksDigest(marks) {
+			t.Errorf("%s gives the same version", name)
+		}
 	}
 }
 
