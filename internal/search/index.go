@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
 	"go.etcd.io/bbolt"
 
 	"guidancehub/internal/content"
@@ -74,6 +75,13 @@ type Index struct {
 	// candidates is how many hits rerankTop scores with the phrase pairs
 	// (0: pairCandidates); tests set it.
 	candidates int
+	// slowScore turns fastScore off (topk.go): Bleve's searchers score
+	// every search, the reference its tests and benchmarks compare with.
+	// fastRan, when set, receives each query fastScore ran, fastMissed
+	// what made it fall back to Bleve (tests).
+	slowScore  bool
+	fastRan    func(query.Query)
+	fastMissed func(string)
 }
 
 // openIndex opens the index at path, creating it if missing. It reports

@@ -1,0 +1,1012 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/blevesearch/bleve/v2/search/scorer"
+	index "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+)
+
+// The scoring pass of a search in relevance order, read straight from the
+// index's segments (topk.go).
+//
+// Why: the profile of a top-10 search at 100,000 resources was Bleve's
+// searcher tree (search/searcher in v2.6.3): for every match, every term
+// searcher turns a posting into a pooled DocumentMatch with an 8-byte id,
+// every disjunction and conjunction compares those ids as byte slices and
+// merges them, and the collector receives each one. fastScore evaluates
+// the same query tree over the scorch snapshot's segments with local
+// document numbers, reading each posting's frequency and norm once, and
+// hands each match to the same collector (relevanceTop or rerankTop) in
+// the same order (increasing document number) with the same score.
+//
+// The scores equal Bleve's to the bit because each step is Bleve's own
+// arithmetic in Bleve's own order (v2.6.3):
+//   - a term's score: scorer.TermQueryScorer (BM25: idf·tf·k1 /
+//     (tf + k1·(1−b+b·len/avg)), then times queryWeight = boost·idf·norm),
+//     with the document count and average lengths the search's context
+//     carries (withBM25Stats) or, failing that, Bleve's rule;
+//   - a disjunction's: the sum of its matching clauses in the order of its
+//     searchers (sorted by Count with sort.Sort, replayed here on the same
+//     counts), times coord = matching/clauses (DisjunctionHeapTakeover is
+//     off: see rerank.go); a conjunction's: the sum in the same order; a
+//     boolean's: must + should;
+//   - the query norm: each composite searcher sets 1/sqrt(sum of its
+//     clauses' weights) on everything under it when built, so the
+//     outermost one's stands; compile replays that.
+//
+// Anything else (phrases, fuzzy terms, ranges, match-all, the facet and
+// restriction wrappers, another scoring model) is not compiled: the search
+// then runs through Bleve as before. Index.fastCheck makes a search also
+// run Bleve's searcher over the same snapshot and compare every match and
+// score (tests).
+
+// noDoc is past every document of a segment.
+const noDoc = math.MaxUint64
+
+// fnode kinds.
+const (
+	fTerm = iota
+	fDisj
+	fConj
+	fBool
+	fMarked
+	fNone
+)
+
+// fnode is a compiled query: what one Bleve searcher would be.
+type fnode struct {
+	kind  int
+	count uint64 // the searcher's Count()
+	// term
+	field string
+	term  []byte
+	boost float64
+	idf   float64
+	avg   float64
+	qw    float64 // queryWeight: 1 until a norm is set
+	lists []segment.PostingsList
+	// disjunction and conjunction: clauses in the searcher's order
+	kids []*fnode
+	min  int
+	// boolean
+	must, should, not *fnode
+	shouldMin         int
+	// marked phrase: words (a conjunction) where marks (a term) is
+	words, marks *fnode
+}
+
+// weight is the searcher's Weight().
+func (n *fnode) weight() float64 {
+	switch n.kind {
+	case fTerm:
+		sum := n.boost * n.idf
+		return sum * sum
+	case fDisj, fConj:
+		var rv float64
+		for _, k := range n.kids {
+			rv += k.weight()
+		}
+		return rv
+	case fBool:
+		var rv float64
+		if n.must != nil {
+			rv += n.must.weight()
+		}
+		if n.should != nil {
+			rv += n.should.weight()
+		}
+		return rv
+	case fMarked:
+		return n.words.weight()
+	}
+	return 0
+}
+
+// setNorm is the searcher's SetQueryNorm.
+func (n *fnode) setNorm(norm float64) {
+	switch n.kind {
+	case fTerm:
+		n.qw = n.boost * n.idf * norm
+	case fDisj, fConj:
+		for _, k := range n.kids {
+			k.setNorm(norm)
+		}
+	case fBool:
+		if n.must != nil {
+			n.must.setNorm(norm)
+		}
+		if n.should != nil {
+			n.should.setNorm(norm)
+		}
+	case fMarked:
+		n.words.setNorm(norm)
+	}
+}
+
+// computeNorm is what a composite searcher's constructor does.
+func (n *fnode) computeNorm() { n.setNorm(1.0 / math.Sqrt(n.weight())) }
+
+// byCount sorts clauses as searcher.OrderedSearcherList does (the same
+// Less on the same counts: sort.Sort makes the same permutation).
+type byCount []*fnode
+
+func (b byCount) Len() int           { return len(b) }
+func (b byCount) Less(i, j int) bool { return b[i].count < b[j].count }
+func (b byCount) Swap(i, j int)      { b[i], b[j] = b[j], b[i] }
+
+// compiler compiles queries against one snapshot.
+type compiler struct {
+	ctx   context.Context
+	snap  *scorch.IndexSnapshot
+	m     mapping.IndexMapping
+	stats *search.BM25Stats
+	dicts map[string][]segment.TermDictionary
+	err   error
+}
+
+// fastUnsupported names what compile does not handle.
+type fastUnsupported struct{ what string }
+
+func (u fastUnsupported) Error() string { return u.what + ": not supported by the fast scorer" }
+
+func (c *compiler) dict(field string) ([]segment.TermDictionary, error) {
+	if d, ok := c.dicts[field]; ok {
+		return d, nil
+	}
+	segs := c.snap.Segments()
+	d := make([]segment.TermDictionary, len(segs))
+	for i, s := range segs {
+		td, err := s.Segment().Dictionary(field)
+		if err != nil {
+			return nil, err
+		}
+		d[i] = td
+	}
+	c.dicts[field] = d
+	return d, nil
+}
+
+// termNode is searcher.NewTermSearcher's: postings of term in field in
+// every segment (deleted documents left out), Count the live document
+// frequency, idf by BM25 with the search's statistics.
+func (c *compiler) termNode(term []byte, field string, boost float64) (*fnode, error) {
+	ds, err := c.dict(field)
+	if err != nil {
+		return nil, err
+	}
+	segs := c.snap.Segments()
+	n := &fnode{kind: fTerm, field: field, term: term, boost: boost, qw: 1.0, lists: make([]segment.PostingsList, len(segs))}
+	for i, s := range segs {
+		pl, err := ds[i].PostingsList(term, s.Deleted(), nil)
+		if err != nil {
+			return nil, err
+		}
+		n.lists[i] = pl
+		n.count += pl.Count()
+	}
+	// bm25ScoreMetrics (search_term.go) with the context's statistics.
+	docTotal := uint64(c.stats.DocCount)
+	card, ok := c.stats.FieldCardinality[field]
+	if !ok || docTotal == 0 {
+		return nil, fastUnsupported{"a field without BM25 statistics"}
+	}
+	n.avg = math.Ceil(float64(card) / float64(docTotal))
+	if n.avg <= 0 {
+		return nil, fastUnsupported{"tf-idf"}
+	}
+	docTerm := n.count
+	n.idf = math.Log(1 + (float64(docTotal)-float64(docTerm)+0.5)/(float64(docTerm)+0.5))
+	return n, nil
+}
+
+func (c *compiler) disj(kids []*fnode, min float64) *fnode {
+	sorted := make(byCount, len(kids))
+	copy(sorted, kids)
+	sort.Sort(sorted)
+	n := &fnode{kind: fDisj, kids: sorted, min: int(min)}
+	for _, k := range sorted {
+		n.count += k.count
+	}
+	n.computeNorm()
+	return n
+}
+
+func (c *compiler) conj(kids []*fnode) *fnode {
+	sorted := make(byCount, len(kids))
+	copy(sorted, kids)
+	sort.Sort(sorted)
+	n := &fnode{kind: fConj, kids: sorted}
+	for _, k := range sorted {
+		n.count += k.count
+	}
+	n.computeNorm()
+	return n
+}
+
+var noneNode = &fnode{kind: fNone}
+
+// compile returns q's node, or fastUnsupported.
+func (c *compiler) compile(q query.Query) (*fnode, error) {
+	switch q := q.(type) {
+	case *query.TermQuery:
+		if q.FieldVal == "" {
+			return nil, fastUnsupported{"this form"}
+		}
+		return c.termNode([]byte(q.Term), q.FieldVal, q.BoostVal.Value())
+	case *query.MatchQuery:
+		if q.FieldVal == "" || q.Fuzziness != 0 || q.Prefix != 0 {
+			return nil, fastUnsupported{"this form"}
+		}
+		name := q.Analyzer
+		if name == "" {
+			name = c.m.AnalyzerNameForPath(q.FieldVal)
+		}
+		a := c.m.AnalyzerNamed(name)
+		if a == nil {
+			return nil, fastUnsupported{"this form"}
+		}
+		tokens := a.Analyze([]byte(q.Match))
+		if len(tokens) == 0 {
+			return noneNode, nil
+		}
+		boost := q.BoostVal.Value()
+		kids := make([]*fnode, len(tokens))
+		for i, t := range tokens {
+			k, err := c.termNode(t.Term, q.FieldVal, boost)
+			if err != nil {
+				return nil, err
+			}
+			kids[i] = k
+		}
+		switch q.Operator {
+		case query.MatchQueryOperatorOr:
+			return c.disj(kids, 1), nil
+		case query.MatchQueryOperatorAnd:
+			return c.conj(kids), nil
+		}
+		return nil, fastUnsupported{"this form"}
+	case *query.DisjunctionQuery:
+		kids, err := c.compileAll(q.Disjuncts)
+		if err != nil {
+			return nil, err
+		}
+		if len(kids) == 0 {
+			return noneNode, nil
+		}
+		return c.disj(kids, q.Min), nil
+	case *query.ConjunctionQuery:
+		kids, err := c.compileAll(q.Conjuncts)
+		if err != nil {
+			return nil, err
+		}
+		if len(kids) == 0 {
+			return noneNode, nil
+		}
+		return c.conj(kids), nil
+	case *query.MatchNoneQuery:
+		return noneNode, nil
+	case *query.BooleanQuery:
+		if q.Filter != nil {
+			// Only a filter at the root (see compileRoot).
+			return nil, fastUnsupported{"an inner filter"}
+		}
+		return c.boolean(q, false)
+	case *markedPhraseQuery:
+		return c.marked(q)
+	}
+	return nil, fastUnsupported{fmt.Sprintf("%T", q)}
+}
+
+func (c *compiler) compileAll(qs []query.Query) ([]*fnode, error) {
+	out := make([]*fnode, 0, len(qs))
+	for _, q := range qs {
+		n, err := c.compile(q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// boolean is query.BooleanQuery.Searcher (filtered: with a filter,
+// which the caller applies): a part that is match-none is left out;
+// without a filter a lone must or should is returned itself.
+func (c *compiler) boolean(q *query.BooleanQuery, filtered bool) (*fnode, error) {
+	part := func(p query.Query) (*fnode, error) {
+		if p == nil {
+			return nil, nil
+		}
+		n, err := c.compile(p)
+		if err != nil || n.kind == fNone {
+			return nil, err
+		}
+		return n, nil
+	}
+	not, err := part(q.MustNot)
+	if err != nil {
+		return nil, err
+	}
+	must, err := part(q.Must)
+	if err != nil {
+		return nil, err
+	}
+	should, err := part(q.Should)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case must == nil && should == nil:
+		if not == nil && !filtered {
+			return noneNode, nil
+		}
+		return nil, fastUnsupported{"match-all"}
+	case !filtered && must != nil && should == nil && not == nil:
+		return must, nil
+	case !filtered && must == nil && should != nil && not == nil:
+		return should, nil
+	}
+	n := &fnode{kind: fBool, must: must, should: should, not: not}
+	if must != nil {
+		n.count += must.count
+	}
+	if should != nil {
+		n.count += should.count
+		if should.kind == fDisj {
+			n.shouldMin = should.min
+		}
+	}
+	n.computeNorm()
+	return n, nil
+}
+
+// marked is markedPhraseQuery.Searcher's scored path: the conjunction of
+// the phrase's words (a disjunction for a slot of several terms) at the
+// documents the marks term holds.
+func (c *compiler) marked(q *markedPhraseQuery) (*fnode, error) {
+	field := q.phrase.FieldVal
+	if q.phrase.Analyzer != "" || q.phrase.Fuzziness != 0 || c.m.AnalyzerNameForPath(field) != analyzerFor(q.group) {
+		return nil, fastUnsupported{"this form"}
+	}
+	boost := q.phrase.BoostVal.Value()
+	var words []*fnode
+	for _, slot := range q.slots {
+		switch len(slot) {
+		case 0:
+			continue
+		case 1:
+			t, err := c.termNode([]byte(slot[0]), field, boost)
+			if err != nil {
+				return nil, err
+			}
+			words = append(words, t)
+		default:
+			var alts []*fnode
+			for _, s := range slot {
+				t, err := c.termNode([]byte(s), field, boost)
+				if err != nil {
+					return nil, err
+				}
+				alts = append(alts, t)
+			}
+			words = append(words, c.disj(alts, 1))
+		}
+	}
+	if len(words) == 0 {
+		return nil, fastUnsupported{"this form"}
+	}
+	w := c.conj(words)
+	// The marks' term reader is read without frequencies; its scorer is
+	// never used.
+	mk, err := c.termNode([]byte(q.phrase.MatchPhrase), markField(field), 1)
+	if err != nil {
+		return nil, err
+	}
+	n := &fnode{kind: fMarked, words: w, marks: mk, count: w.count}
+	w.computeNorm()
+	return n, nil
+}
+
+// filterNode compiles a filter (withFilters' conjunction of disjunctions
+// of keyword terms): membership only.
+func (c *compiler) filterNode(q query.Query) (*fnode, error) {
+	switch q := q.(type) {
+	case *query.TermQuery:
+		if q.FieldVal == "" {
+			return nil, fastUnsupported{"this form"}
+		}
+		ds, err := c.dict(q.FieldVal)
+		if err != nil {
+			return nil, err
+		}
+		segs := c.snap.Segments()
+		n := &fnode{kind: fTerm, term: []byte(q.Term), lists: make([]segment.PostingsList, len(segs))}
+		for i, s := range segs {
+			if n.lists[i], err = ds[i].PostingsList(n.term, s.Deleted(), nil); err != nil {
+				return nil, err
+			}
+		}
+		return n, nil
+	case *query.DisjunctionQuery, *query.ConjunctionQuery:
+		var qs []query.Query
+		kind, min := fDisj, 0
+		if d, ok := q.(*query.DisjunctionQuery); ok {
+			qs, min = d.Disjuncts, int(d.Min)
+		} else {
+			qs, kind = q.(*query.ConjunctionQuery).Conjuncts, fConj
+		}
+		if len(qs) == 0 || min > 1 {
+			return nil, fastUnsupported{"this form"}
+		}
+		n := &fnode{kind: kind}
+		for _, k := range qs {
+			kn, err := c.filterNode(k)
+			if err != nil {
+				return nil, err
+			}
+			n.kids = append(n.kids, kn)
+		}
+		return n, nil
+	}
+	return nil, fastUnsupported{fmt.Sprintf("a filter %T", q)}
+}
+
+// bitset is a segment's documents.
+type bitset []uint64
+
+func (b bitset) has(d uint64) bool { return b[d>>6]&(1<<(d&63)) != 0 }
+
+// filterBits returns the documents of segment si the filter holds.
+func filterBits(n *fnode, si int, size uint64) (bitset, error) {
+	words := (size + 63) / 64
+	switch n.kind {
+	case fTerm:
+		b := make(bitset, words)
+		it := n.lists[si].Iterator(false, false, false, nil)
+		for {
+			p, err := it.Next()
+			if err != nil {
+				return nil, err
+			}
+			if p == nil {
+				return b, nil
+			}
+			d := p.Number()
+			b[d>>6] |= 1 << (d & 63)
+		}
+	case fDisj:
+		b := make(bitset, words)
+		for _, k := range n.kids {
+			kb, err := filterBits(k, si, size)
+			if err != nil {
+				return nil, err
+			}
+			for i := range b {
+				b[i] |= kb[i]
+			}
+		}
+		return b, nil
+	default: // fConj
+		var b bitset
+		for _, k := range n.kids {
+			kb, err := filterBits(k, si, size)
+			if err != nil {
+				return nil, err
+			}
+			if b == nil {
+				b = kb
+				continue
+			}
+			for i := range b {
+				b[i] &= kb[i]
+			}
+		}
+		return b, nil
+	}
+}
+
+// fastPlan is a compiled root: the query's node and the filter, if any.
+type fastPlan struct {
+	root   *fnode
+	filter *fnode
+}
+
+// compileRoot compiles the query a search runs: the text query, or a
+// BooleanQuery of it (as withFilters builds) with a filter, which Bleve
+// runs as a FilteringSearcher around the rest (query/boolean.go).
+func (c *compiler) compileRoot(q query.Query) (*fastPlan, error) {
+	b, ok := q.(*query.BooleanQuery)
+	if !ok || b.Filter == nil {
+		n, err := c.compile(q)
+		if err != nil {
+			return nil, err
+		}
+		return &fastPlan{root: n}, nil
+	}
+	f, err := c.filterNode(b.Filter)
+	if err != nil {
+		return nil, err
+	}
+	n, err := c.boolean(b, true)
+	if err != nil {
+		return nil, err
+	}
+	return &fastPlan{root: n, filter: f}, nil
+}
+
+// fit iterates a compiled node's matches in one segment, in increasing
+// document number. doc is noDoc when done.
+type fit interface {
+	doc() uint64
+	next()
+	advance(target uint64)
+	score() float64
+}
+
+// iterator builds n's iterator in segment si, positioned on its first
+// match. errp receives the first error of a postings iterator (which then
+// ends).
+func iterator(n *fnode, si int, errp *error) fit {
+	switch n.kind {
+	case fTerm:
+		t := &termIt{n: n, pi: n.lists[si].Iterator(true, true, false, nil), errp: errp}
+		t.next()
+		return t
+	case fDisj:
+		d := &disjIt{kids: make([]fit, len(n.kids)), min: n.min}
+		for i, k := range n.kids {
+			d.kids[i] = iterator(k, si, errp)
+		}
+		d.settle()
+		return d
+	case fConj:
+		c := &conjIt{kids: make([]fit, len(n.kids))}
+		for i, k := range n.kids {
+			c.kids[i] = iterator(k, si, errp)
+		}
+		c.settle()
+		return c
+	case fBool:
+		b := &boolIt{shouldMin: n.shouldMin}
+		if n.must != nil {
+			b.must = iterator(n.must, si, errp)
+		}
+		if n.should != nil {
+			b.should = iterator(n.should, si, errp)
+		}
+		if n.not != nil {
+			b.not = iterator(n.not, si, errp)
+		}
+		b.driver = b.must
+		if b.driver == nil {
+			b.driver = b.should
+		}
+		b.settle()
+		return b
+	case fMarked:
+		m := &markedIt{words: iterator(n.words, si, errp), marks: iterator(n.marks, si, errp)}
+		m.settle()
+		return m
+	}
+	return noneIt{}
+}
+
+type noneIt struct{}
+
+func (noneIt) doc() uint64    { return noDoc }
+func (noneIt) next()          {}
+func (noneIt) advance(uint64) {}
+func (noneIt) score() float64 { return 0 }
+
+// termIt is a term's postings; its score is scorer.TermQueryScorer's.
+type termIt struct {
+	n    *fnode
+	pi   segment.PostingsIterator
+	cur  uint64
+	freq uint64
+	norm float64
+	errp *error
+}
+
+func (t *termIt) set(p segment.Posting, err error) {
+	if err != nil {
+		if *t.errp == nil {
+			*t.errp = err
+		}
+		p = nil
+	}
+	if p == nil {
+		t.cur = noDoc
+		return
+	}
+	t.cur, t.freq, t.norm = p.Number(), p.Frequency(), p.Norm()
+}
+
+func (t *termIt) doc() uint64 { return t.cur }
+
+func (t *termIt) next() {
+	if t.cur == noDoc && t.pi == nil {
+		return
+	}
+	t.set(t.pi.Next())
+}
+
+func (t *termIt) advance(target uint64) {
+	if t.cur >= target {
+		return
+	}
+	t.set(t.pi.Advance(target))
+}
+
+// score is scorer.TermQueryScorer.Score's arithmetic (BM25), step by step.
+func (t *termIt) score() float64 {
+	var tf float64
+	if t.freq < scorer.MaxSqrtCache {
+		tf = scorer.SqrtCache[int(t.freq)]
+	} else {
+		tf = math.Sqrt(float64(t.freq))
+	}
+	n := t.n
+	fieldLength := 1 / (t.norm * t.norm)
+	score := n.idf * (tf * search.BM25_k1) /
+		(tf + search.BM25_k1*(1-search.BM25_b+(search.BM25_b*fieldLength/n.avg)))
+	if n.qw != 1.0 {
+		score = score * n.qw
+	}
+	return score
+}
+
+// disjIt is a disjunction: documents where at least min clauses match.
+type disjIt struct {
+	kids []fit
+	min  int
+	cur  uint64
+}
+
+func (d *disjIt) settle() {
+	for {
+		cur, cnt := uint64(noDoc), 0
+		for _, k := range d.kids {
+			if x := k.doc(); x < cur {
+				cur, cnt = x, 1
+			} else if x == cur {
+				cnt++
+			}
+		}
+		if cur == noDoc || cnt >= d.min {
+			d.cur = cur
+			return
+		}
+		for _, k := range d.kids {
+			if k.doc() == cur {
+				k.next()
+			}
+		}
+	}
+}
+
+func (d *disjIt) doc() uint64 { return d.cur }
+
+func (d *disjIt) next() {
+	if d.cur == noDoc {
+		return
+	}
+	for _, k := range d.kids {
+		if k.doc() == d.cur {
+			k.next()
+		}
+	}
+	d.settle()
+}
+
+func (d *disjIt) advance(target uint64) {
+	if d.cur >= target {
+		return
+	}
+	for _, k := range d.kids {
+		if k.doc() < target {
+			k.advance(target)
+		}
+	}
+	d.settle()
+}
+
+// score is scorer.DisjunctionQueryScorer.Score: the matching clauses'
+// sum in clause order, times coord.
+func (d *disjIt) score() float64 {
+	var sum float64
+	cnt := 0
+	for _, k := range d.kids {
+		if k.doc() == d.cur {
+			sum += k.score()
+			cnt++
+		}
+	}
+	coord := float64(cnt) / float64(len(d.kids))
+	return sum * coord
+}
+
+// conjIt is a conjunction: documents where every clause matches.
+type conjIt struct {
+	kids []fit
+	cur  uint64
+}
+
+func (c *conjIt) settle() {
+	for {
+		t := c.kids[0].doc()
+		same := true
+		for _, k := range c.kids[1:] {
+			if x := k.doc(); x != t {
+				same = false
+				if x > t {
+					t = x
+				}
+			}
+		}
+		if t == noDoc || same {
+			c.cur = t
+			return
+		}
+		for _, k := range c.kids {
+			if k.doc() < t {
+				k.advance(t)
+			}
+		}
+	}
+}
+
+func (c *conjIt) doc() uint64 { return c.cur }
+
+func (c *conjIt) next() {
+	if c.cur == noDoc {
+		return
+	}
+	for _, k := range c.kids {
+		k.next()
+	}
+	c.settle()
+}
+
+func (c *conjIt) advance(target uint64) {
+	if c.cur >= target {
+		return
+	}
+	for _, k := range c.kids {
+		if k.doc() < target {
+			k.advance(target)
+		}
+	}
+	c.settle()
+}
+
+// score is scorer.ConjunctionQueryScorer.Score: the sum in clause order.
+func (c *conjIt) score() float64 {
+	var sum float64
+	for _, k := range c.kids {
+		sum += k.score()
+	}
+	return sum
+}
+
+// boolIt is searcher.BooleanSearcher: must's documents (or should's when
+// there is no must) that no excluded clause matches, and that should
+// matches when its minimum is above 0.
+type boolIt struct {
+	must, should, not, driver fit
+	shouldMin                 int
+	cur                       uint64
+}
+
+func (b *boolIt) settle() {
+	for {
+		c := b.driver.doc()
+		if c == noDoc {
+			b.cur = noDoc
+			return
+		}
+		if b.not != nil {
+			b.not.advance(c)
+			if b.not.doc() == c {
+				b.driver.next()
+				continue
+			}
+		}
+		if b.must != nil && b.should != nil {
+			b.should.advance(c)
+			if b.should.doc() != c && b.shouldMin > 0 {
+				b.must.next()
+				continue
+			}
+		}
+		b.cur = c
+		return
+	}
+}
+
+func (b *boolIt) doc() uint64 { return b.cur }
+
+func (b *boolIt) next() {
+	if b.cur == noDoc {
+		return
+	}
+	b.driver.next()
+	b.settle()
+}
+
+func (b *boolIt) advance(target uint64) {
+	if b.cur >= target {
+		return
+	}
+	b.driver.advance(target)
+	b.settle()
+}
+
+// score is scorer.ConjunctionQueryScorer.Score over must and should.
+func (b *boolIt) score() float64 {
+	var sum float64
+	if b.must != nil {
+		sum += b.must.score()
+		if b.should != nil && b.should.doc() == b.cur {
+			sum += b.should.score()
+		}
+		return sum
+	}
+	sum += b.should.score()
+	return sum
+}
+
+// markedIt is markedPhraseSearcher: the words' conjunction at the marked
+// documents.
+type markedIt struct {
+	words, marks fit
+	cur          uint64
+}
+
+func (m *markedIt) settle() {
+	for {
+		d := m.marks.doc()
+		if d == noDoc {
+			m.cur = noDoc
+			return
+		}
+		m.words.advance(d)
+		w := m.words.doc()
+		if w == d || w == noDoc {
+			m.cur = w
+			return
+		}
+		m.marks.advance(w)
+	}
+}
+
+func (m *markedIt) doc() uint64 { return m.cur }
+
+func (m *markedIt) next() {
+	if m.cur == noDoc {
+		return
+	}
+	m.marks.next()
+	m.settle()
+}
+
+func (m *markedIt) advance(target uint64) {
+	if m.cur >= target {
+		return
+	}
+	m.marks.advance(target)
+	m.settle()
+}
+
+func (m *markedIt) score() float64 { return m.words.score() }
+
+// fastScore runs q over the current snapshot of idx through the
+// compiled scorer and hands every match, in increasing document order and
+// with Bleve's score, to the document match handler ctx carries (a
+// relevanceTop or rerankTop: see Index.Search), then nil, as Bleve's
+// collector would. It returns the number of matches; a fastUnsupported
+// error when q or the index is not supported (nothing was handed over:
+// the caller runs Bleve).
+func fastScore(ctx context.Context, idx bleve.Index, q query.Query) (total uint64, err error) {
+	mk, _ := ctx.Value(search.MakeDocumentMatchHandlerKey).(search.MakeDocumentMatchHandler)
+	stats, _ := ctx.Value(search.BM25StatsKey).(*search.BM25Stats)
+	im, isImpl := idx.Mapping().(*mapping.IndexMappingImpl)
+	if mk == nil || stats == nil || !isImpl || im.ScoringModel != index.BM25Scoring {
+		return 0, fastUnsupported{"a search without a collector, BM25 or its statistics"}
+	}
+	ai, err := idx.Advanced()
+	if err != nil {
+		return 0, fastUnsupported{"an index without segments"}
+	}
+	r, err := ai.Reader()
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	snap, isSnap := r.(*scorch.IndexSnapshot)
+	if !isSnap {
+		return 0, fastUnsupported{"an index without segments"}
+	}
+	c := &compiler{ctx: ctx, snap: snap, m: im, stats: stats, dicts: map[string][]segment.TermDictionary{}}
+	p, err := c.compileRoot(q)
+	if err != nil {
+		return 0, err
+	}
+	sc := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(2, 0), IndexReader: r}
+	handle, _, err := mk(sc)
+	if err != nil {
+		return 0, err
+	}
+	var offset uint64
+	var ierr error
+	steps := 0
+	for si, s := range snap.Segments() {
+		size := s.Segment().Count()
+		base := offset
+		offset += size
+		var fb bitset
+		if p.filter != nil {
+			if fb, err = filterBits(p.filter, si, size); err != nil {
+				return 0, err
+			}
+		}
+		it := iterator(p.root, si, &ierr)
+		for d := it.doc(); d != noDoc; d = it.doc() {
+			if steps++; steps&1023 == 0 {
+				if err := ctx.Err(); err != nil {
+					return 0, err
+				}
+			}
+			if fb == nil || fb.has(d) {
+				total++
+				m := sc.DocumentMatchPool.Get()
+				m.Score = it.score()
+				m.IndexInternalID = index.NewIndexInternalID(m.IndexInternalID, base+d)
+				if err := handle(m); err != nil {
+					return 0, err
+				}
+			}
+			it.next()
+		}
+		if ierr != nil {
+			return 0, ierr
+		}
+	}
+	return total, handle(nil)
+}
+
+// searchRequest runs req on idx: through fastScore when fast (the
+// search's collector is in ctx and nothing else is asked: no hits of
+// Bleve's own, facets or highlights) and the query compiles, else
+// through Bleve.
+func (ix *Index) searchRequest(ctx context.Context, idx bleve.Index, req *bleve.SearchRequest, fast bool) (*bleve.SearchResult, error) {
+	if fast && !ix.slowScore && req.Size == 0 && req.Highlight == nil && len(req.Facets) == 0 && !req.Explain && !req.IncludeLocations && req.Score == "" {
+		total, err := fastScore(ctx, idx, req.Query)
+		var u fastUnsupported
+		switch {
+		case errors.As(err, &u):
+			if ix.fastMissed != nil {
+				ix.fastMissed(u.what)
+			}
+		case err != nil:
+			return nil, err
+		default:
+			if ix.fastRan != nil {
+				ix.fastRan(req.Query)
+			}
+			return &bleve.SearchResult{Request: req, Total: total, Hits: search.DocumentMatchCollection{}}, nil
+		}
+	}
+	return idx.SearchInContext(ctx, req)
+}

@@ -1,0 +1,246 @@
+package search
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
+
+	"guidancehub/internal/content"
+)
+
+// streamHit is one match of a query: its document number and score.
+type streamHit struct {
+	doc   uint64
+	score float64
+}
+
+// fastStream is every match fastScore hands over for q, in order; ok false
+// when q does not compile.
+func fastStream(tb testing.TB, ctx context.Context, idx bleve.Index, q query.Query) ([]streamHit, bool) {
+	tb.Helper()
+	var out []streamHit
+	maker := func(sc *search.SearchContext) (search.DocumentMatchHandler, bool, error) {
+		return func(d *search.DocumentMatch) error {
+			if d != nil {
+				out = append(out, streamHit{d.IndexInternalID.Value(), d.Score})
+				sc.DocumentMatchPool.Put(d)
+			}
+			return nil
+		}, false, nil
+	}
+	ctx = context.WithValue(ctx, search.MakeDocumentMatchHandlerKey, search.MakeDocumentMatchHandler(maker))
+	total, err := fastScore(ctx, idx, q)
+	var u fastUnsupported
+	if errors.As(err, &u) {
+		return nil, false
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if total != uint64(len(out)) {
+		tb.Fatalf("total %d, %d matches handed over", total, len(out))
+	}
+	return out, true
+}
+
+// bleveStream is every match of q by Bleve's own searcher tree over the
+// index's snapshot: the oracle.
+func bleveStream(tb testing.TB, ctx context.Context, idx bleve.Index, q query.Query) []streamHit {
+	tb.Helper()
+	ai, err := idx.Advanced()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r, err := ai.Reader()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer r.Close()
+	ctx = context.WithValue(ctx, search.GetScoringModelCallbackKey, search.GetScoringModelCallbackFn(func() string { return index.BM25Scoring }))
+	s, err := q.Searcher(ctx, r, idx.Mapping(), search.SearcherOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer s.Close()
+	sc := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize()+1, 0), IndexReader: r}
+	var out []streamHit
+	for {
+		d, err := s.Next(sc)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if d == nil {
+			return out
+		}
+		out = append(out, streamHit{d.IndexInternalID.Value(), d.Score})
+		sc.DocumentMatchPool.Put(d)
+	}
+}
+
+// checkStreams compares fastScore with Bleve on every query recorded,
+// match by match, scores to the bit; it returns how many compiled.
+func checkStreams(tb testing.TB, ix *Index, qs []query.Query) int {
+	tb.Helper()
+	idx, done := ix.current()
+	defer done()
+	ctx, err := withBM25Stats(context.Background(), idx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	n := 0
+	for _, q := range qs {
+		got, ok := fastStream(tb, ctx, idx, q)
+		if !ok {
+			tb.Fatalf("a query fastScore ran no longer compiles")
+		}
+		want := bleveStream(tb, ctx, idx, q)
+		if !reflect.DeepEqual(got, want) {
+			i := 0
+			for i < len(got) && i < len(want) && got[i] == want[i] {
+				i++
+			}
+			tb.Fatalf("%d matches, Bleve %d; first difference at %d: got %v, Bleve %v\nquery %s", len(got), len(want), i, at(got, i), at(want, i), queryString(q))
+		}
+		n++
+	}
+	return n
+}
+
+func at(s []streamHit, i int) any {
+	if i < len(s) {
+		return s[i]
+	}
+	return "none"
+}
+
+// queryString shows a query for a failure message.
+func queryString(q query.Query) string {
+	b, err := json.Marshal(q)
+	if err != nil {
+		return fmt.Sprintf("%#v", q)
+	}
+	return string(b)
+}
+
+// fastQueries are the generated queries of TestFastScoreIsBleves: words
+// of the generated library (their synonyms among them: gp's phrases are
+// marked), quoted phrases, stop words, exclusions, typos, language and
+// kind words.
+func fastQueries(seed int64, n int) []string {
+	rng := rand.New(rand.NewSource(seed))
+	extra := []string{"-charging", "-gp", `"proof of address"`, "the", "of", "registraton", "chargng", "guidance",
+		"english", "general practice", "family doctor", "a&e", "covid-19", "healthcare", "health care", "zzqx"}
+	var out []string
+	for len(out) < n {
+		k := 1 + rng.Intn(4)
+		ws := make([]string, k)
+		for i := range ws {
+			if rng.Intn(4) == 0 {
+				ws[i] = extra[rng.Intn(len(extra))]
+			} else {
+				ws[i] = rerankVocabulary[rng.Intn(len(rerankVocabulary))]
+			}
+		}
+		out = append(out, strings.Join(ws, " "))
+	}
+	return out
+}
+
+// TestFastScoreIsBleves checks fastScore against Bleve's own searchers,
+// the oracle, on a generated library of 400 resources indexed in several
+// segments, then with 40 withdrawn and 40 edited (deleted documents in
+// old segments): for generated queries of one to four words (synonyms
+// with marked phrases, quoted phrases, stop words, exclusions, typos,
+// kind and language words) under random filters, in relevance order,
+// first pages, pages by cursor and by skip, through the single pass and
+// through rerank (20 candidates):
+//   - every query fastScore ran gives, over the same snapshot, exactly
+//     Bleve's matches in Bleve's order with Bleve's scores (float64 bits);
+//   - every page (ids, scores, cursors, totals, omitted words) equals the
+//     page of the same search with fastScore off.
+func TestFastScoreIsBleves(t *testing.T) {
+	rs := generatedLibrary(7, 400)
+	ix := indexOf(t, rs, 70)
+	rng := rand.New(rand.NewSource(11))
+	run := func(phase string) {
+		var ran []query.Query
+		missed := map[string]int{}
+		ix.fastRan = func(q query.Query) { ran = append(ran, q) }
+		ix.fastMissed = func(what string) { missed[what]++ }
+		defer func() { ix.fastRan, ix.fastMissed = nil, nil }()
+		ctx := context.Background()
+		searches, pages := 0, 0
+		for _, text := range fastQueries(rng.Int63(), 60) {
+			for _, cands := range []int{0, 20} {
+				ix.candidates = cands
+				q := content.SearchQuery{Text: text, Order: content.SearchRelevance, First: 1 + rng.Intn(10), NoFacets: true, NoHighlights: true, NoSuggestion: true}
+				if rng.Intn(3) == 0 {
+					q.Filter = randomFilter(rng, rs)
+				}
+				if rng.Intn(4) == 0 {
+					q.Skip = rng.Intn(30)
+				}
+				for page := 0; page < 3; page++ {
+					ix.slowScore = true
+					want, werr := ix.Search(ctx, q)
+					ix.slowScore = false
+					got, gerr := ix.Search(ctx, q)
+					searches++
+					if (werr == nil) != (gerr == nil) {
+						t.Fatalf("%s %q: error %v, Bleve's %v", phase, text, gerr, werr)
+					}
+					if werr != nil {
+						break
+					}
+					if !reflect.DeepEqual(got, want) {
+						t.Fatalf("%s %+v page %d:\n got %s\nwant %s", phase, q, page, summary(got), summary(want))
+					}
+					pages++
+					if !got.HasNext || len(got.Hits) == 0 {
+						break
+					}
+					q.After, q.Skip = got.Hits[len(got.Hits)-1].Cursor, 0
+				}
+			}
+		}
+		n := checkStreams(t, ix, ran)
+		t.Logf("%s: %d searches, %d pages equal; %d scoring passes through fastScore, each equal to Bleve's; through Bleve: %v", phase, searches, pages, n, missed)
+		if 3*n < searches {
+			t.Errorf("%s: only %d of %d searches went through fastScore", phase, n, searches)
+		}
+	}
+	ix.rank = DefaultRanking
+	run("fresh")
+	var gone []int64
+	edited := map[int64]*content.Resource{}
+	var ids []int64
+	for i, r := range rs {
+		switch {
+		case i%10 == 3:
+			gone = append(gone, r.ID)
+		case i%10 == 6:
+			c := *r
+			c.Title = r.Title + " gp registration"
+			c.Body = r.Body + " general practice charging"
+			edited[r.ID] = &c
+			ids = append(ids, r.ID)
+		}
+	}
+	if err := ix.apply(gone, nil, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.apply(ids, edited, 3); err != nil {
+		t.Fatal(err)
+	}
+	run("after withdrawals and edits")
+}
