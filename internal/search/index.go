@@ -76,11 +76,14 @@ type Index struct {
 	// (0: pairCandidates); tests set it.
 	candidates int
 	// slowScore turns fastScore off (topk.go): Bleve's searchers score
-	// every search, the reference its tests and benchmarks compare with.
-	// fastRan, when set, receives each query fastScore ran, fastMissed
+	// every search, the reference its tests and benchmarks compare with;
+	// noPrune keeps fastScore but scores every match.
+	// fastRan, when set, receives each query fastScore ran (with the
+	// matches it scored and their number), fastMissed
 	// what made it fall back to Bleve (tests).
 	slowScore  bool
-	fastRan    func(query.Query)
+	noPrune    bool
+	fastRan    func(q query.Query, scored, total uint64)
 	fastMissed func(string)
 }
 

@@ -204,7 +204,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 		if ix.plain && !browse && !q.NoHighlights {
 			req.Highlight = highlightRequest(gs)
 		}
-		res, err := ix.searchRequest(sctx, idx, req, top != nil && fc == nil)
+		res, err := ix.searchRequest(sctx, idx, req, top, rerank, fc == nil)
 		if err != nil {
 			return nil, nil, fmt.Errorf("search: %w", err)
 		}

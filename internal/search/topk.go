@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
+	"sync"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
@@ -84,6 +87,11 @@ type fnode struct {
 	shouldMin         int
 	// marked phrase: words (a conjunction) where marks (a term) is
 	words, marks *fnode
+	// absent: a term assumed not in a document (bound, strongSet); ub:
+	// the largest score of the term in the segment being pruned
+	absent  bool
+	ub      float64
+	factors []float64 // per segment: see boundCache
 }
 
 // weight is the searcher's Weight().
@@ -915,84 +923,488 @@ func (m *markedIt) score() float64 { return m.words.score() }
 // compiled scorer and hands every match, in increasing document order and
 // with Bleve's score, to the document match handler ctx carries (a
 // relevanceTop or rerankTop: see Index.Search), then nil, as Bleve's
-// collector would. It returns the number of matches; a fastUnsupported
+// collector would. With theta (the score a hit must reach to enter the
+// collector's page, and whether it is known yet) it may leave out matches
+// that cannot (see prunedSegment). It returns the number of matches and of those scored; a fastUnsupported
 // error when q or the index is not supported (nothing was handed over:
 // the caller runs Bleve).
-func fastScore(ctx context.Context, idx bleve.Index, q query.Query) (total uint64, err error) {
+func fastScore(ctx context.Context, idx bleve.Index, q query.Query, theta func() (float64, bool), seed int) (total, scored uint64, err error) {
 	mk, _ := ctx.Value(search.MakeDocumentMatchHandlerKey).(search.MakeDocumentMatchHandler)
 	stats, _ := ctx.Value(search.BM25StatsKey).(*search.BM25Stats)
 	im, isImpl := idx.Mapping().(*mapping.IndexMappingImpl)
 	if mk == nil || stats == nil || !isImpl || im.ScoringModel != index.BM25Scoring {
-		return 0, fastUnsupported{"a search without a collector, BM25 or its statistics"}
+		return 0, 0, fastUnsupported{"a search without a collector, BM25 or its statistics"}
 	}
 	ai, err := idx.Advanced()
 	if err != nil {
-		return 0, fastUnsupported{"an index without segments"}
+		return 0, 0, fastUnsupported{"an index without segments"}
 	}
 	r, err := ai.Reader()
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer r.Close()
 	snap, isSnap := r.(*scorch.IndexSnapshot)
 	if !isSnap {
-		return 0, fastUnsupported{"an index without segments"}
+		return 0, 0, fastUnsupported{"an index without segments"}
 	}
 	c := &compiler{ctx: ctx, snap: snap, m: im, stats: stats, dicts: map[string][]segment.TermDictionary{}}
 	p, err := c.compileRoot(q)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	sc := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(2, 0), IndexReader: r}
 	handle, _, err := mk(sc)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	var offset uint64
 	var ierr error
 	steps := 0
-	for si, s := range snap.Segments() {
-		size := s.Segment().Count()
-		base := offset
-		offset += size
-		var fb bitset
-		if p.filter != nil {
-			if fb, err = filterBits(p.filter, si, size); err != nil {
+	emit := func(d uint64, score float64) error {
+		if steps++; steps&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		m := sc.DocumentMatchPool.Get()
+		m.Score = score
+		m.IndexInternalID = index.NewIndexInternalID(m.IndexInternalID, d)
+		return handle(m)
+	}
+	var scoring []*fnode
+	if theta != nil {
+		scoring = leaves(p.root, nil)
+	}
+	segs := snap.Segments()
+	bases := make([]uint64, len(segs))
+	for si, s := range segs {
+		bases[si] = offset
+		offset += s.Segment().Count()
+	}
+	var ms []*roaring.Bitmap
+	var sbs []*segBits
+	if theta != nil {
+		ms, sbs = matchSets(p, segs)
+	}
+	if ms == nil {
+		for si, s := range segs {
+			it := iterator(p.root, si, &ierr)
+			n, err := fullSegment(p, si, s.Segment().Count(), it, func(d uint64, score float64) error { return emit(bases[si]+d, score) })
+			if err != nil {
+				return 0, 0, err
+			}
+			if ierr != nil {
+				return 0, 0, ierr
+			}
+			total += n
+		}
+		return total, uint64(steps), handle(nil)
+	}
+	for _, m := range ms {
+		total += m.GetCardinality()
+	}
+	// Each segment's terms by bound, largest first.
+	termBounds.forget(segs)
+	byBound := make([][]*fnode, len(segs))
+	for si, s := range segs {
+		if err := termBounds.set(s, si, scoring); err != nil {
+			return 0, 0, err
+		}
+		termBounds.use(s, si, scoring)
+		byBound[si] = sortedByBound(scoring)
+	}
+	// Seed: the first matches holding the term of the largest bound
+	// (likely among the best), so that theta is high from the start.
+	seeded := make([]*roaring.Bitmap, len(segs))
+	budget := seed
+	for si, s := range segs {
+		seeded[si] = roaring.New()
+		if budget <= 0 || len(byBound[si]) == 0 {
+			continue
+		}
+		termBounds.use(s, si, scoring)
+		c := roaring.And(ms[si], sbs[si].of(byBound[si][0]))
+		if c.IsEmpty() {
+			continue
+		}
+		it := iterator(p.root, si, &ierr)
+		ci := c.Iterator()
+		for ci.HasNext() && budget > 0 {
+			d := uint64(ci.Next())
+			if err := scoreAt(it, d, si, func(score float64) error { return emit(bases[si]+d, score) }); err != nil {
+				return 0, 0, err
+			}
+			seeded[si].Add(uint32(d))
+			budget--
+		}
+		if ierr != nil {
+			return 0, 0, ierr
+		}
+	}
+	for si, s := range segs {
+		m := roaring.AndNot(ms[si], seeded[si])
+		it := iterator(p.root, si, &ierr)
+		termBounds.use(s, si, scoring)
+		if err := prunedSegment(p, si, sbs[si], m, it, byBound[si], theta, func(d uint64, score float64) error { return emit(bases[si]+d, score) }); err != nil {
+			return 0, 0, err
+		}
+		if ierr != nil {
+			return 0, 0, ierr
+		}
+	}
+	return total, uint64(steps), handle(nil)
+}
+
+// fullSegment scores every match of segment si (size documents).
+func fullSegment(p *fastPlan, si int, size uint64, it fit, emit func(uint64, float64) error) (uint64, error) {
+	var fb bitset
+	if p.filter != nil {
+		var err error
+		if fb, err = filterBits(p.filter, si, size); err != nil {
+			return 0, err
+		}
+	}
+	var n uint64
+	for d := it.doc(); d != noDoc; d = it.doc() {
+		if fb == nil || fb.has(d) {
+			n++
+			if err := emit(d, it.score()); err != nil {
 				return 0, err
 			}
 		}
-		it := iterator(p.root, si, &ierr)
-		for d := it.doc(); d != noDoc; d = it.doc() {
-			if steps++; steps&1023 == 0 {
-				if err := ctx.Err(); err != nil {
-					return 0, err
-				}
-			}
-			if fb == nil || fb.has(d) {
-				total++
-				m := sc.DocumentMatchPool.Get()
-				m.Score = it.score()
-				m.IndexInternalID = index.NewIndexInternalID(m.IndexInternalID, base+d)
-				if err := handle(m); err != nil {
-					return 0, err
-				}
-			}
-			it.next()
-		}
-		if ierr != nil {
-			return 0, ierr
-		}
+		it.next()
 	}
-	return total, handle(nil)
+	return n, nil
 }
 
-// searchRequest runs req on idx: through fastScore when fast (the
-// search's collector is in ctx and nothing else is asked: no hits of
-// Bleve's own, facets or highlights) and the query compiles, else
-// through Bleve.
-func (ix *Index) searchRequest(ctx context.Context, idx bleve.Index, req *bleve.SearchRequest, fast bool) (*bleve.SearchResult, error) {
-	if fast && !ix.slowScore && req.Size == 0 && req.Highlight == nil && len(req.Facets) == 0 && !req.Explain && !req.IncludeLocations && req.Score == "" {
-		total, err := fastScore(ctx, idx, req.Query)
+// pruneEvery is how many documents are scored between two looks at theta
+// (tests lower it).
+var pruneEvery = 256
+
+// matchSets returns each segment's matches (deleted documents out, the
+// filter applied) from the postings' bitmaps, and the segments' memos;
+// nil when the tree is not a set expression.
+func matchSets(p *fastPlan, segs []*scorch.SegmentSnapshot) ([]*roaring.Bitmap, []*segBits) {
+	ms := make([]*roaring.Bitmap, len(segs))
+	sbs := make([]*segBits, len(segs))
+	for si, s := range segs {
+		sb := &segBits{si: si, memo: map[*fnode]*roaring.Bitmap{}}
+		mb := sb.of(p.root)
+		if mb == nil {
+			return nil, nil
+		}
+		m := mb.Clone()
+		if p.filter != nil {
+			fb := sb.of(p.filter)
+			if fb == nil {
+				return nil, nil
+			}
+			m.And(fb)
+		}
+		if del := s.Deleted(); del != nil {
+			m.AndNot(del)
+		}
+		ms[si], sbs[si] = m, sb
+	}
+	return ms, sbs
+}
+
+// scoreAt scores document d, a match, with it.
+func scoreAt(it fit, d uint64, si int, emit func(float64) error) error {
+	it.advance(d)
+	if it.doc() != d {
+		return fmt.Errorf("fast scorer: document %d of segment %d is in the match set but not matched", d, si)
+	}
+	return emit(it.score())
+}
+
+// prunedSegment scores the matches m of segment si that can enter the
+// page (see above): all of them until theta is known, then only those
+// holding a term of strongSet.
+func prunedSegment(p *fastPlan, si int, sb *segBits, m *roaring.Bitmap, it fit, byBound []*fnode, theta func() (float64, bool), emit func(uint64, float64) error) error {
+	cand := m.Iterator()
+	strong, required := len(byBound)+1, 0
+	last := math.Inf(-1)
+	scored := 0
+	look := func(after uint64) {
+		th, ok := theta()
+		if !ok || th <= last {
+			return
+		}
+		last = th
+		set := strongSet(p.root, byBound, th)
+		req := requiredSet(p.root, byBound, th)
+		if (set == nil || len(set) >= strong) && len(req) <= required {
+			return
+		}
+		if set != nil {
+			strong = len(set)
+		}
+		required = len(req)
+		u := m.Clone()
+		if set != nil {
+			any := roaring.New()
+			for _, l := range set {
+				any.Or(sb.of(l))
+			}
+			u.And(any)
+		}
+		for _, l := range req {
+			u.And(sb.of(l))
+		}
+		cand = u.Iterator()
+		cand.AdvanceIfNeeded(uint32(after))
+	}
+	look(0)
+	for cand.HasNext() {
+		d := uint64(cand.Next())
+		if err := scoreAt(it, d, si, func(score float64) error { return emit(d, score) }); err != nil {
+			return err
+		}
+		if scored++; scored%pruneEvery == 0 {
+			look(d + 1)
+		}
+	}
+	return nil
+}
+
+// Pruning (the top-k shape). A collector drops, without touching what it
+// keeps, a hit whose score is below the worst kept one once it keeps its
+// k hits (theta): relevanceTop.offer (its order is total: score, then
+// date, then id, so what it keeps does not depend on the order hits come
+// in) and rerankTop.offer (at most the worst kept one). So a match whose
+// score is bound below theta at the time it would come can be left out
+// without changing anything: the number of matches is counted apart,
+// exactly, from the postings' bitmaps (matchSets), and the scored matches
+// go to the collector in document order (rerankTop) or after a seed of
+// likely good ones (relevanceTop: seed, so that theta is high early).
+//
+// The bound of a document's score is the tree's with each term at its
+// largest score in the segment: idf·factor·queryWeight, factor the
+// largest tf·k1/(tf+k1·L) of its postings there (boundCache), a
+// disjunction's sum times its largest coord, a term that is not in the
+// segment left out. Once theta is known, strongSet picks the fewest
+// terms, largest bounds first, such that a document with none of them is
+// bound below theta (MaxScore, Turtle and Flood 1995: the documents of
+// the non-essential terms alone are left out whole), and requiredSet the
+// terms without which a document is bound below theta; only the matches
+// with one of the former and all of the latter are scored (the tree's
+// iterators advance over the rest).
+
+// pruneMargin covers the rounding of a sum of bounds against the rounding
+// of the score it bounds (relative error of a few ulps per addition).
+const pruneMargin = 1 + 1e-9
+
+// bitsOf returns the documents of segment si n matches (deleted ones
+// included: the caller takes them out), or nil when n's membership is not
+// a set expression (a disjunction needing more than one clause).
+func (c *segBits) of(n *fnode) *roaring.Bitmap {
+	if b, ok := c.memo[n]; ok {
+		return b
+	}
+	var b *roaring.Bitmap
+	switch n.kind {
+	case fTerm:
+		o, ok := n.lists[c.si].(interface{ OrInto(*roaring.Bitmap) })
+		if ok {
+			b = roaring.New()
+			o.OrInto(b)
+		}
+	case fNone:
+		b = roaring.New()
+	case fDisj:
+		if n.min > 1 {
+			break
+		}
+		b = roaring.New()
+		for _, k := range n.kids {
+			kb := c.of(k)
+			if kb == nil {
+				b = nil
+				break
+			}
+			b.Or(kb)
+		}
+	case fConj:
+		for _, k := range n.kids {
+			kb := c.of(k)
+			if kb == nil {
+				b = nil
+				break
+			}
+			if b == nil {
+				b = kb.Clone()
+			} else {
+				b.And(kb)
+			}
+		}
+	case fBool:
+		base := n.must
+		if base == nil {
+			base = n.should
+		}
+		if bb := c.of(base); bb != nil {
+			b = bb.Clone()
+		}
+		if b != nil && n.must != nil && n.should != nil && n.shouldMin > 0 {
+			if sb := c.of(n.should); sb != nil {
+				b.And(sb)
+			} else {
+				b = nil
+			}
+		}
+		if b != nil && n.not != nil {
+			if nb := c.of(n.not); nb != nil {
+				b.AndNot(nb)
+			} else {
+				b = nil
+			}
+		}
+	case fMarked:
+		if wb, mb := c.of(n.words), c.of(n.marks); wb != nil && mb != nil {
+			b = roaring.And(wb, mb)
+		}
+	}
+	c.memo[n] = b
+	return b
+}
+
+// segBits memoises the document sets of one segment's nodes.
+type segBits struct {
+	si   int
+	memo map[*fnode]*roaring.Bitmap
+}
+
+// leaves appends the terms that score in n (not the exclusions, not the
+// marks).
+func leaves(n *fnode, out []*fnode) []*fnode {
+	switch n.kind {
+	case fTerm:
+		return append(out, n)
+	case fDisj, fConj:
+		for _, k := range n.kids {
+			out = leaves(k, out)
+		}
+	case fBool:
+		if n.must != nil {
+			out = leaves(n.must, out)
+		}
+		if n.should != nil {
+			out = leaves(n.should, out)
+		}
+	case fMarked:
+		out = leaves(n.words, out)
+	}
+	return out
+}
+
+// bound is the largest score n can give a document that has none of the
+// terms marked absent, and false when such a document cannot match n.
+func bound(n *fnode) (float64, bool) {
+	switch n.kind {
+	case fTerm:
+		if n.absent || n.ub == 0 {
+			return 0, false // not in the document (or in no document of the segment)
+		}
+		return n.ub, true
+	case fDisj:
+		var sum float64
+		avail := 0
+		for _, k := range n.kids {
+			if b, ok := bound(k); ok {
+				sum += b
+				avail++
+			}
+		}
+		if avail < max(n.min, 1) {
+			return 0, false
+		}
+		return sum * float64(avail) / float64(len(n.kids)), true
+	case fConj:
+		var sum float64
+		for _, k := range n.kids {
+			b, ok := bound(k)
+			if !ok {
+				return 0, false
+			}
+			sum += b
+		}
+		return sum, true
+	case fBool:
+		if n.must == nil {
+			return bound(n.should)
+		}
+		b, ok := bound(n.must)
+		if !ok {
+			return 0, false
+		}
+		if n.should != nil {
+			s, sok := bound(n.should)
+			if sok {
+				b += s
+			} else if n.shouldMin > 0 {
+				return 0, false
+			}
+		}
+		return b, true
+	case fMarked:
+		return bound(n.words)
+	}
+	return 0, false
+}
+
+// strongSet returns the fewest scoring terms, largest bounds first, such
+// that a document with none of them scores below theta; nil when there
+// are none such (every term would have to be left absent).
+func strongSet(root *fnode, byBound []*fnode, theta float64) []*fnode {
+	for _, l := range byBound {
+		l.absent = false
+	}
+	defer func() {
+		for _, l := range byBound {
+			l.absent = false
+		}
+	}()
+	for i, l := range byBound {
+		l.absent = true
+		b, ok := bound(root)
+		if !ok || b*pruneMargin < theta {
+			return byBound[:i+1]
+		}
+	}
+	return nil
+}
+
+// theta is the score a hit must reach to be kept (ties go on to the date
+// and id), once k hits are kept.
+func (t *relevanceTop) theta() (float64, bool) {
+	if len(t.kept) < t.k {
+		return 0, false
+	}
+	return t.kept[0].score, true
+}
+
+// searchRequest runs req on idx: through fastScore when its collector is
+// top (relevance order, collected by relevanceTop, or by rerank when not
+// nil), fast (no facets counted in the pass) and nothing else is asked (no
+// hits of Bleve's own, highlights or explanations), and the query
+// compiles; else through Bleve. Without rerank, fastScore leaves out the
+// matches that cannot enter top's page (see prunedSegment).
+func (ix *Index) searchRequest(ctx context.Context, idx bleve.Index, req *bleve.SearchRequest, top *relevanceTop, rerank *rerankTop, fast bool) (*bleve.SearchResult, error) {
+	if fast && top != nil && !ix.slowScore && req.Size == 0 && req.Highlight == nil && len(req.Facets) == 0 && !req.Explain && !req.IncludeLocations && req.Score == "" {
+		var theta func() (float64, bool)
+		seed := 0
+		switch {
+		case ix.noPrune:
+		case rerank != nil:
+			// Its candidates are kept by score alone, ties by the order
+			// of arrival: pruned in document order, without a seed.
+			theta = rerank.theta
+		default:
+			theta, seed = top.theta, max(32, 4*top.k)
+		}
+		total, scored, err := fastScore(ctx, idx, req.Query, theta, seed)
 		var u fastUnsupported
 		switch {
 		case errors.As(err, &u):
@@ -1003,10 +1415,170 @@ func (ix *Index) searchRequest(ctx context.Context, idx bleve.Index, req *bleve.
 			return nil, err
 		default:
 			if ix.fastRan != nil {
-				ix.fastRan(req.Query)
+				ix.fastRan(req.Query, scored, total)
 			}
 			return &bleve.SearchResult{Request: req, Total: total, Hits: search.DocumentMatchCollection{}}, nil
 		}
 	}
 	return idx.SearchInContext(ctx, req)
+}
+
+// sortedByBound returns the terms by their bound in the current segment,
+// largest first.
+func sortedByBound(ts []*fnode) []*fnode {
+	out := slices.Clone(ts)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ub > out[j].ub })
+	return out
+}
+
+// boundCache remembers, per segment, the largest BM25 factor
+// tf·k1/(tf+k1·L) of a term's postings in a field (L from the field's
+// average length), so that a term's bound in a segment is idf·factor·
+// queryWeight instead of idf·k1·queryWeight. A segment never changes, so
+// neither does the factor; the first search naming a term in a segment
+// reads its postings once. Memory: at most maxBoundTerms terms, and only
+// segments of the latest snapshot seen are kept (merged segments go).
+type boundCache struct {
+	mu   sync.Mutex
+	segs map[segment.Segment]map[boundKey]float64
+	n    int
+	// factors of the search in progress, per leaf and segment
+}
+
+type boundKey struct {
+	field, term string
+	avg         float64
+}
+
+const maxBoundTerms = 1 << 16
+
+var termBounds = boundCache{segs: map[segment.Segment]map[boundKey]float64{}}
+
+// set computes (or finds) the factor of every leaf in segment s (number
+// si) and keeps it in the leaf's factors.
+func (c *boundCache) set(s *scorch.SegmentSnapshot, si int, ls []*fnode) error {
+	seg := s.Segment()
+	c.mu.Lock()
+	m := c.segs[seg]
+	var missing []*fnode
+	for _, l := range ls {
+		if l.factors == nil {
+			l.factors = make([]float64, len(l.lists))
+		}
+		f, ok := m[boundKey{l.field, string(l.term), l.avg}]
+		if ok {
+			l.factors[si] = f
+		} else {
+			missing = append(missing, l)
+		}
+	}
+	c.mu.Unlock()
+	if len(missing) == 0 {
+		return nil
+	}
+	found := make([]float64, len(missing))
+	for i, l := range missing {
+		f, err := maxFactor(l.lists[si], l.avg)
+		if err != nil {
+			return err
+		}
+		found[i] = f
+		l.factors[si] = f
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n+len(missing) > maxBoundTerms {
+		c.segs, c.n = map[segment.Segment]map[boundKey]float64{}, 0
+	}
+	m = c.segs[seg]
+	if m == nil {
+		m = map[boundKey]float64{}
+		c.segs[seg] = m
+	}
+	for i, l := range missing {
+		k := boundKey{l.field, string(l.term), l.avg}
+		if _, ok := m[k]; !ok {
+			m[k] = found[i]
+			c.n++
+		}
+	}
+	return nil
+}
+
+// forget drops the segments not in segs (merged away).
+func (c *boundCache) forget(segs []*scorch.SegmentSnapshot) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.segs) <= 2*len(segs)+8 {
+		return
+	}
+	live := map[segment.Segment]bool{}
+	for _, s := range segs {
+		live[s.Segment()] = true
+	}
+	for seg, m := range c.segs {
+		if !live[seg] {
+			c.n -= len(m)
+			delete(c.segs, seg)
+		}
+	}
+}
+
+// use sets every leaf's bound for segment si.
+func (c *boundCache) use(_ *scorch.SegmentSnapshot, si int, ls []*fnode) {
+	for _, l := range ls {
+		l.ub = l.idf * l.factors[si] * l.qw
+	}
+}
+
+// maxFactor is the largest tf·k1/(tf+k1·(1−b+b·len/avg)) of a postings
+// list, computed as TermQueryScorer computes it.
+func maxFactor(pl segment.PostingsList, avg float64) (float64, error) {
+	it := pl.Iterator(true, true, false, nil)
+	var best float64
+	for {
+		p, err := it.Next()
+		if err != nil {
+			return 0, err
+		}
+		if p == nil {
+			return best, nil
+		}
+		var tf float64
+		if f := p.Frequency(); f < scorer.MaxSqrtCache {
+			tf = scorer.SqrtCache[int(f)]
+		} else {
+			tf = math.Sqrt(float64(f))
+		}
+		norm := p.Norm()
+		fieldLength := 1 / (norm * norm)
+		f := (tf * search.BM25_k1) / (tf + search.BM25_k1*(1-search.BM25_b+(search.BM25_b*fieldLength/avg)))
+		best = max(best, f)
+	}
+}
+
+// requiredSet returns the terms a document must hold to score theta: those
+// without which the bound is below it.
+func requiredSet(root *fnode, byBound []*fnode, theta float64) []*fnode {
+	var out []*fnode
+	for _, l := range byBound {
+		l.absent = true
+		b, ok := bound(root)
+		l.absent = false
+		if !ok || b*pruneMargin < theta {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// theta is the score a hit must beat to become a candidate, once k are
+// kept: rerankTop.offer drops a hit scoring at most the worst kept one
+// without touching its heap, so leaving out, in document order, a hit
+// that scores below it when it would have come changes nothing.
+func (r *rerankTop) theta() (float64, bool) {
+	if len(r.cands) < r.k {
+		return 0, false
+	}
+	return r.cands[0].score, true
 }

@@ -39,7 +39,7 @@ func fastStream(tb testing.TB, ctx context.Context, idx bleve.Index, q query.Que
 		}, false, nil
 	}
 	ctx = context.WithValue(ctx, search.MakeDocumentMatchHandlerKey, search.MakeDocumentMatchHandler(maker))
-	total, err := fastScore(ctx, idx, q)
+	total, _, err := fastScore(ctx, idx, q, nil, 0)
 	var u fastUnsupported
 	if errors.As(err, &u) {
 		return nil, false
@@ -172,10 +172,18 @@ func TestFastScoreIsBleves(t *testing.T) {
 	rs := generatedLibrary(7, 400)
 	ix := indexOf(t, rs, 70)
 	rng := rand.New(rand.NewSource(11))
+	every := pruneEvery
+	pruneEvery = 3
+	defer func() { pruneEvery = every }()
 	run := func(phase string) {
 		var ran []query.Query
 		missed := map[string]int{}
-		ix.fastRan = func(q query.Query) { ran = append(ran, q) }
+		var scored, matched uint64
+		ix.fastRan = func(q query.Query, s, m uint64) {
+			ran = append(ran, q)
+			scored += s
+			matched += m
+		}
 		ix.fastMissed = func(what string) { missed[what]++ }
 		defer func() { ix.fastRan, ix.fastMissed = nil, nil }()
 		ctx := context.Background()
@@ -214,7 +222,10 @@ func TestFastScoreIsBleves(t *testing.T) {
 			}
 		}
 		n := checkStreams(t, ix, ran)
-		t.Logf("%s: %d searches, %d pages equal; %d scoring passes through fastScore, each equal to Bleve's; through Bleve: %v", phase, searches, pages, n, missed)
+		t.Logf("%s: %d searches, %d pages equal; %d scoring passes through fastScore, each equal to Bleve's, %d of their %d matches scored; through Bleve: %v", phase, searches, pages, n, scored, matched, missed)
+		if 10*(matched-scored) < matched {
+			t.Errorf("%s: pruning left out only %d of %d matches", phase, matched-scored, matched)
+		}
 		if 3*n < searches {
 			t.Errorf("%s: only %d of %d searches went through fastScore", phase, n, searches)
 		}
