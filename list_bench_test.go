@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -74,6 +75,7 @@ func BenchmarkReadPath(b *testing.B) {
 	db := testdb.Open(b, postgres.Options{Tracer: tracer})
 	dir := b.TempDir()
 	writeLibrary(b, dir, 300)
+	writeKitShaped(b, dir)
 	ctx := context.Background()
 	if rep, err := ingest.Import(ctx, db, dir, false); err != nil || rep.Failed() {
 		b.Fatalf("import: %v %v", err, rep.Errors)
@@ -105,6 +107,7 @@ func BenchmarkReadPath(b *testing.B) {
 		{"List", `{"query":"query LatestResources { resources(first: 20, orderBy: {field: PUBLISHED_AT, direction: DESC}) { edges { node { slug kind title summary topics { slug } publishedAt } } } }"}`},
 		{"ListCount", `{"query":"query LatestResources { resources(first: 20, orderBy: {field: PUBLISHED_AT, direction: DESC}) { totalCount edges { node { slug kind title summary topics { slug } publishedAt } } } }"}`},
 		{"Slug", `{"query":"query ResourceBySlug($slug: String!) { resource(slug: $slug) { slug kind title summary body topics { slug } publishedAt } }","variables":{"slug":"res-007"}}`},
+		{"SlugKit", `{"query":"query ResourceBySlug($slug: String!) { resource(slug: $slug) { slug kind title summary body topics { slug } publishedAt } }","variables":{"slug":"` + kitShapedSlug + `"}}`},
 	}
 	for _, access := range []struct {
 		name  string
@@ -150,4 +153,46 @@ func processCPU() int64 {
 		return 0
 	}
 	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// kitShapedSlug is a resource shaped as the peer kit's corpus makes them
+// (corpus.py: a title of ~8 words, a summary of ~5 sentences, a Markdown
+// body of ~760 words in paragraphs, 5 KB), for the lookup the kit times.
+const kitShapedSlug = "kit-shaped-resource-42"
+
+func writeKitShaped(t testing.TB, dir string) {
+	t.Helper()
+	words := strings.Fields("health access services the to of and registration charging asylum seekers overseas visitor " +
+		"manager GP practice surcharge immigration evidence policy research brief guidance patients community")
+	var body strings.Builder
+	for i := 0; body.Len() < 5000; i++ {
+		if i%12 == 0 {
+			body.WriteString("\n\n## Section\n\n")
+		}
+		for j := range 9 {
+			if j > 0 {
+				body.WriteByte(' ')
+			}
+			body.WriteString(words[(i*7+j*3)%len(words)])
+		}
+		body.WriteString(". ")
+	}
+	doc := fmt.Sprintf(`---
+kind: guidance
+slug: %s
+title: Asylum seekers access to GP registration and charging guidance
+summary: Or for error continue the to the using number compatible openssl inclusion health overseas visitor manager. Health inequalities are freeing be the, files, make buffer a entities int bits. Emulated health needs assessment to only than these drivers can. This note any in cpanel will request charging regulations.
+topics: [gp-registration, charging]
+audiences: [commissioners]
+nations: [england]
+published: 2025-03-04
+last_reviewed: 2025-03-04
+next_review: 2026-03-04
+sources: [{title: S, url: "https://example.org/"}]
+---
+%s
+`, kitShapedSlug, body.String())
+	if err := os.WriteFile(filepath.Join(dir, kitShapedSlug+".md"), []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
