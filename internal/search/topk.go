@@ -92,6 +92,11 @@ type fnode struct {
 	absent  bool
 	ub      float64
 	factors []float64 // per segment: see boundCache
+	// it is the term's iterator in the segment being scored; known and
+	// val its score at the document being bounded (partialBelow).
+	it    *termIt
+	known bool
+	val   float64
 }
 
 // weight is the searcher's Weight().
@@ -570,11 +575,19 @@ func iterator(n *fnode, si int, errp *error) fit {
 	case fTerm:
 		t := &termIt{n: n, pi: n.lists[si].Iterator(true, true, false, nil), errp: errp}
 		t.next()
+		n.it = t
 		return t
 	case fDisj:
-		d := &disjIt{kids: make([]fit, len(n.kids)), min: n.min}
-		for i, k := range n.kids {
-			d.kids[i] = iterator(k, si, errp)
+		// Clauses with no match in the segment are left out of the
+		// iteration; coord still counts them.
+		d := &disjIt{kids: make([]fit, 0, len(n.kids)), min: n.min, clauses: len(n.kids)}
+		for _, k := range n.kids {
+			if it := iterator(k, si, errp); it.doc() != noDoc {
+				d.kids = append(d.kids, it)
+			}
+		}
+		if len(d.kids) == 0 {
+			return noneIt{}
 		}
 		d.settle()
 		return d
@@ -677,9 +690,10 @@ func (t *termIt) score() float64 {
 
 // disjIt is a disjunction: documents where at least min clauses match.
 type disjIt struct {
-	kids []fit
-	min  int
-	cur  uint64
+	kids    []fit
+	min     int
+	clauses int // the disjunction's clauses (coord's denominator)
+	cur     uint64
 }
 
 func (d *disjIt) settle() {
@@ -741,7 +755,7 @@ func (d *disjIt) score() float64 {
 			cnt++
 		}
 	}
-	coord := float64(cnt) / float64(len(d.kids))
+	coord := float64(cnt) / float64(d.clauses)
 	return sum * coord
 }
 
@@ -1046,7 +1060,7 @@ func fastScore(ctx context.Context, idx bleve.Index, q query.Query, theta func()
 		m := roaring.AndNot(ms[si], seeded[si])
 		it := iterator(p.root, si, &ierr)
 		termBounds.use(s, si, scoring)
-		if err := prunedSegment(p, si, sbs[si], m, it, byBound[si], theta, func(d uint64, score float64) error { return emit(bases[si]+d, score) }); err != nil {
+		if err := prunedSegment(p, si, sbs[si], m, it, byBound[si], theta, seed > 0, func(d uint64, score float64) error { return emit(bases[si]+d, score) }); err != nil {
 			return 0, 0, err
 		}
 		if ierr != nil {
@@ -1121,9 +1135,16 @@ func scoreAt(it fit, d uint64, si int, emit func(float64) error) error {
 
 // prunedSegment scores the matches m of segment si that can enter the
 // page (see above): all of them until theta is known, then only those
-// holding a term of strongSet.
-func prunedSegment(p *fastPlan, si int, sb *segBits, m *roaring.Bitmap, it fit, byBound []*fnode, theta func() (float64, bool), emit func(uint64, float64) error) error {
+// holding a term of strongSet and every term of requiredSet, and with
+// partial only those that partialBelow does not bound below theta (for
+// relevanceTop: with rerankTop's lower theta, the 1,000th best, most
+// matches pass, and the reads one by one cost more than they save).
+func prunedSegment(p *fastPlan, si int, sb *segBits, m *roaring.Bitmap, it fit, byBound []*fnode, theta func() (float64, bool), partial bool, emit func(uint64, float64) error) error {
 	cand := m.Iterator()
+	var order []*fnode
+	if partial {
+		order = partialOrder(p.root)
+	}
 	strong, required := len(byBound)+1, 0
 	last := math.Inf(-1)
 	scored := 0
@@ -1159,6 +1180,9 @@ func prunedSegment(p *fastPlan, si int, sb *segBits, m *roaring.Bitmap, it fit, 
 	look(0)
 	for cand.HasNext() {
 		d := uint64(cand.Next())
+		if th, ok := theta(); ok && order != nil && partialBelow(p.root, order, d, th) {
+			continue
+		}
 		if err := scoreAt(it, d, si, func(score float64) error { return emit(d, score) }); err != nil {
 			return err
 		}
@@ -1307,6 +1331,9 @@ func bound(n *fnode) (float64, bool) {
 		if n.absent || n.ub == 0 {
 			return 0, false // not in the document (or in no document of the segment)
 		}
+		if n.known {
+			return n.val, true
+		}
 		return n.ub, true
 	case fDisj:
 		var sum float64
@@ -1349,6 +1376,9 @@ func bound(n *fnode) (float64, bool) {
 		}
 		return b, true
 	case fMarked:
+		if n.absent {
+			return 0, false
+		}
 		return bound(n.words)
 	}
 	return 0, false
@@ -1581,4 +1611,80 @@ func (r *rerankTop) theta() (float64, bool) {
 		return 0, false
 	}
 	return r.cands[0].score, true
+}
+
+// partialBelow reports whether match d of the segment scores below
+// theta, reading at d, one by one and largest bound first, the postings of
+// the terms and the marks of the marked phrases (whose words are read
+// only where the phrase is: see markedIt), and bounding the score with
+// the terms read so far at their scores (or absent), the phrases not
+// marked at d absent, and the rest at their bounds (MaxScore's second
+// half); it stops as soon as the bound is below theta, so the other
+// postings are not read at d. The bound is taken after 1, 2, 4, 8, ...
+// reads.
+func partialBelow(root *fnode, order []*fnode, d uint64, theta float64) bool {
+	below := false
+	next := 1
+	for i, l := range order {
+		if l.kind == fMarked {
+			if mk := l.marks.it; mk != nil {
+				mk.advance(d)
+				l.absent = mk.cur != d
+			}
+		} else {
+			t := l.it
+			t.advance(d)
+			if t.cur == d {
+				l.known, l.val = true, t.score()
+			} else {
+				l.absent = true
+			}
+		}
+		if i+1 == next || i+1 == len(order) {
+			next *= 2
+			if b, ok := bound(root); !ok || b*pruneMargin < theta {
+				below = true
+				break
+			}
+		}
+	}
+	for _, l := range order {
+		l.known, l.absent = false, false
+	}
+	return below
+}
+
+// partials returns what partialBelow reads in n: the scoring terms
+// outside marked phrases, and the marked phrases.
+func partials(n *fnode, out []*fnode) []*fnode {
+	switch n.kind {
+	case fTerm:
+		return append(out, n)
+	case fDisj, fConj:
+		for _, k := range n.kids {
+			out = partials(k, out)
+		}
+	case fBool:
+		if n.must != nil {
+			out = partials(n.must, out)
+		}
+		if n.should != nil {
+			out = partials(n.should, out)
+		}
+	case fMarked:
+		out = append(out, n)
+	}
+	return out
+}
+
+// partialOrder is partials(root) by bound in the current segment, largest
+// first.
+func partialOrder(root *fnode) []*fnode {
+	out := partials(root, nil)
+	ub := make(map[*fnode]float64, len(out))
+	for _, n := range out {
+		ub[n], _ = bound(n)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return ub[out[i]] > ub[out[j]] })
+	return out
 }

@@ -56,6 +56,8 @@ func BenchmarkTopKAtScale(b *testing.B) {
 	ctx := context.Background()
 	var scored, matched uint64
 	ix.fastRan = func(_ query.Query, s, m uint64) { scored, matched = scored+s, matched+m }
+	missed := map[string]int{}
+	ix.fastMissed = func(what string) { missed[what]++ }
 	type mode struct {
 		name           string
 		slow, noPrune  bool
@@ -97,6 +99,7 @@ func BenchmarkTopKAtScale(b *testing.B) {
 		}
 	}
 	ix.slowScore, ix.noPrune = false, false
+	b.Logf("passes through Bleve (all modes but slow, all rounds): %v", missed)
 	for _, m := range modes {
 		b.ReportMetric(float64(m.total.Microseconds())/1000/float64(b.N*len(qs)), m.name+"-ms/search")
 	}
