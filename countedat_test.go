@@ -63,7 +63,7 @@ func TestCountedAtMovesOnlyWithPublicChanges(t *testing.T) {
 		go func() { ix.Run(ctx); close(done) }()
 		defer func() { cancel(); <-done }()
 		svc := service.New(service.Options{Store: db, Editor: db, Index: ix, Position: service.IndexPosition(ix), SettledPosition: db.SettledPosition,
-			ZeroResults: db.RecordZeroResult, ZeroResultTerm: search.ZeroResultTerm})
+			ZeroResults: db.RecordZeroResult, ZeroResultTerm: ix.ZeroResultTerm})
 		srv := httptest.NewServer(httpapi.New(httpapi.Options{
 			GraphQL:      graph.NewServer(&graph.Resolver{Reading: svc, Editing: svc, PublicURL: "http://x"}, graph.DefaultLimits, log),
 			Authenticate: db.Authenticate,

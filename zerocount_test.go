@@ -27,8 +27,9 @@ func TestZeroResultCountsOncePerSearch(t *testing.T) {
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(uint64(seed), 23))
 	want := map[string]int{}
-	for i := 0; i < 4; i++ {
-		word := fmt.Sprintf("zzqy%c", 'a'+i)
+	// Everyday English words the library lacks: a made-up word would be
+	// recorded as "*" (breaker5 F11: no personal data in the record).
+	for _, word := range []string{"kumquat", "aardvark", "xylophone", "walrus"} {
 		text := word + " registration"
 		for v := 0; v < 6; v++ {
 			switch rng.IntN(6) {
@@ -78,6 +79,33 @@ func TestZeroResultCountsOncePerSearch(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	if g := got(); fmt.Sprint(g) != fmt.Sprint(want) {
 		t.Errorf("zero-result counts %v, want %v (one per search a person ran)", g, want)
+	}
+}
+
+// TestZeroResultRecordsNoPersonalData (breaker5 F11): the breaker's
+// searches with a patient's name, NHS number, e-mail address and phone
+// number were stored verbatim. Through the search page and the API: the
+// searches with a number or an address are not recorded, a name is
+// recorded as "*", and the everyday words of a search stay.
+func TestZeroResultRecordsNoPersonalData(t *testing.T) {
+	h, _ := startFixtureHub(t)
+	db := testdb.OpenDSN(t, dsnFromLogs(t, h))
+	getText(t, h.url+"/search?q="+url.QueryEscape("Amina Yusuf NHS number 943 476 5919 refused registration"))
+	getText(t, h.url+"/search?q="+url.QueryEscape("patient amina.yusuf@example.com 07700900123"))
+	post(t, h.url, searchQ, map[string]any{"q": "Amina Yusuf kumquat"})
+	post(t, h.url, searchQ, map[string]any{"q": "walrus registration"})
+	want := "* * kumquat|walrus registration"
+	var got string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		db.Pool().QueryRow(context.Background(), `SELECT coalesce(string_agg(term, '|' ORDER BY term), '') FROM zero_result_queries`).Scan(&got)
+		if got == want {
+			break
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	db.Pool().QueryRow(context.Background(), `SELECT coalesce(string_agg(term, '|' ORDER BY term), '') FROM zero_result_queries`).Scan(&got)
+	if got != want {
+		t.Errorf("zero_result_queries holds %q, want %q", got, want)
 	}
 }
 
@@ -137,5 +165,35 @@ func TestZeroResultTableIsBounded(t *testing.T) {
 	n, got = counts("new one", "new two", "filler 7", "junk 299")
 	if n != postgres.MaxZeroResultTerms || got[0] != 5 || got[1] != 5 || got[2] != 8 || got[3] != 1 {
 		t.Errorf("after a flood: rows %d (want %d); 'new one', 'new two', 'filler 7', 'junk 299': %v, want [5 5 8 1]", n, postgres.MaxZeroResultTerms, got)
+	}
+}
+
+// TestZeroResultTermsExpire (breaker5 F11): the table had no expiry. Terms
+// last searched more than postgres.ZeroResultRetentionDays ago go when a
+// search is recorded; younger ones, and an old term searched again, stay.
+func TestZeroResultTermsExpire(t *testing.T) {
+	db := testdb.Open(t, postgres.Options{})
+	ctx := context.Background()
+	days := postgres.ZeroResultRetentionDays
+	if _, err := db.Pool().Exec(ctx, `INSERT INTO zero_result_queries (term, first_seen, last_seen) VALUES
+		('expired', current_date - $1::int - 10, current_date - $1::int - 1),
+		('edge', current_date - $1::int - 10, current_date - $1::int),
+		('searched again', current_date - $1::int - 10, current_date - $1::int - 5),
+		('young', current_date - 3, current_date - 1)`, days); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RecordZeroResult(ctx, "new"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RecordZeroResult(ctx, "searched again"); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := db.Pool().QueryRow(ctx, `SELECT string_agg(term || ':' || count, ',' ORDER BY term) FROM zero_result_queries`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	// 'searched again' expired before its second search: counted anew.
+	if want := "edge:1,new:1,searched again:1,young:1"; got != want {
+		t.Errorf("terms %s, want %s", got, want)
 	}
 }

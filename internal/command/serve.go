@@ -67,7 +67,7 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 	}
 
 	svc := service.New(service.Options{Store: db, Editor: db, Index: syncer, Log: log,
-		ZeroResults: db.RecordZeroResult, ZeroResultTerm: search.ZeroResultTerm,
+		ZeroResults: db.RecordZeroResult, ZeroResultTerm: syncer.ZeroResultTerm,
 		// Counts of public lists are exact as of the change-log position
 		// the index has applied, and cached until it moves.
 		Position: service.IndexPosition(syncer), SettledPosition: db.SettledPosition})

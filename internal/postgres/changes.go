@@ -147,6 +147,12 @@ func (db *DB) PruneChanges(ctx context.Context, retention time.Duration) (int64,
 // more than anyone reviews.
 const MaxZeroResultTerms = 10000
 
+// ZeroResultRetentionDays is how long a zero-result term is kept after it
+// was last searched (breaker5 F11: the table had no expiry). Editors plan
+// with the last months' gaps; older terms are deleted as new ones are
+// recorded.
+const ZeroResultRetentionDays = 180
+
 // RecordZeroResult counts a search that found nothing: the normalised
 // terms only, never who searched. A term already there is counted; a new
 // one is added, and when the table holds MaxZeroResultTerms terms the
@@ -155,7 +161,13 @@ const MaxZeroResultTerms = 10000
 // what they searched for lately (review4 R12: at the bound new terms were
 // no longer recorded, and one client could freeze the table on its junk
 // for good). Under concurrent writers it may pass the bound by a few rows.
+// Terms not searched for ZeroResultRetentionDays are deleted first. What a
+// term may hold is decided before (search.Index.ZeroResultTerm: no
+// personal data).
 func (db *DB) RecordZeroResult(ctx context.Context, term string) error {
+	if _, err := db.pool.Exec(ctx, `DELETE FROM zero_result_queries WHERE last_seen < current_date - $1::int`, ZeroResultRetentionDays); err != nil {
+		return fmt.Errorf("record zero result: %w", domainError(err))
+	}
 	_, err := db.pool.Exec(ctx, `WITH seen AS (
 			UPDATE zero_result_queries SET count = count + 1, last_seen = current_date WHERE term = $1 RETURNING 1
 		), evicted AS (

@@ -74,7 +74,7 @@ func TestOnlyStopWordsBrowse(t *testing.T) {
 	if buildQuery(cs, groups, DefaultRanking, nil) != nil {
 		t.Error("a query of stop words only should browse (nil query)")
 	}
-	if ZeroResultTerm("the of") != "" || ZeroResultTerm("   ") != "" {
+	if zeroResultTerm("the of", nil) != "" || zeroResultTerm("   ", nil) != "" {
 		t.Error("browsing searches are not recorded as zero-result queries")
 	}
 }

@@ -673,16 +673,6 @@ func (ix *Index) omittedWords(ctx context.Context, idx bleve.Index, p *plan, omi
 	return words, nil
 }
 
-// ZeroResultTerm is what a search that found nothing is recorded as: its
-// normalised clauses, or "" when it should not be recorded (browsing).
-func ZeroResultTerm(text string) string {
-	cs, err := parseQuery(text)
-	if err != nil || buildPlan(cs, groups, DefaultRanking, nil, nil, nil) == nil {
-		return ""
-	}
-	return normalisedText(cs)
-}
-
 // withFilters combines the text query (or match-all) with the filter's
 // restrictions, leaving out the one named by skip (for facet counts). Each
 // filter field is a disjunction of its values and the fields are combined

@@ -1,0 +1,173 @@
+package search
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"regexp"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+)
+
+// What a search that found nothing is recorded as (breaker5 F11). The
+// zero_result_queries table shows editors what the library lacks; people
+// paste a patient's details into a search box, and the hub serves people
+// who fear their data being shared, so the record keeps no personal data:
+//
+//   - a search holding something shaped like personal data is not recorded
+//     at all: an e-mail address; six or more digits in a row, counted
+//     across spaces, hyphens, dots, brackets, slashes and a leading +
+//     (an NHS number, a phone number, a National Insurance or Home Office
+//     reference, a date written in digits); a date (12/03/1990, 1990-03-12,
+//     12 March, March 12); a full UK postcode (SW1A 1AA);
+//   - nor is long free text: more than MaxRecordedWords words, stop words
+//     aside (a pasted case description, not a search term);
+//   - in the rest, a word is kept only when it is a word of the library
+//     (the index's own vocabulary: public text) or an everyday English word
+//     that is not also a name (Debian's wbritish word list, whose names are
+//     written with a capital: "John", "Khan", "Leeds"; months and days are
+//     everyday words); any other word (a
+//     person's name, a number the library does not print) is recorded as
+//     "*". A search whose every word is "*" is not recorded.
+//
+// The rule errs towards recording less: "2023 2024" is not recorded (eight
+// digits in a row), nor is a search of names only.
+
+// MaxRecordedWords is the most words (stop words aside) a search may have
+// to be recorded as a zero-result search.
+const MaxRecordedWords = 8
+
+// maskedWord stands for a word the record does not keep.
+const maskedWord = "*"
+
+var (
+	emailShape = regexp.MustCompile(`[\p{L}\p{N}._%+\-]@[\p{L}\p{N}\-]+\.`)
+	// digits: runs of digits joined by at most one separator each.
+	digitRun  = regexp.MustCompile(`\+?\d+(?:[\s\-./()]{1,2}\d+)*`)
+	months    = `(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)`
+	dateShape = regexp.MustCompile(`(?i)` +
+		`\b\d{1,4}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{1,4}\b` + // 12/03/1990, 1990-03-12, 1.3.90
+		`|\b\d{1,2}(?:st|nd|rd|th)?\s*(?:of\s+)?` + months + `\b` + // 12 March, 1st of may
+		`|\b` + months + `\.?\s*\d{1,2}(?:st|nd|rd|th)?\b` + // March 12 (not March 2024)
+		`|\b\d{1,2}\s*[/.\-]\s*\d{2,4}\b`) // 03/90, 3-1990: a month and year of birth
+	postcodeShape = regexp.MustCompile(`(?i)\b[a-z]{1,2}\d[a-z\d]?\s*\d[abd-hjlnp-uw-z]{2}\b`)
+)
+
+// personalShape names what in text looks like personal data ("" when
+// nothing does): "e-mail", "number", "date" or "postcode".
+func personalShape(text string) string {
+	if emailShape.MatchString(text) {
+		return "e-mail"
+	}
+	for _, run := range digitRun.FindAllString(text, -1) {
+		n := 0
+		for _, r := range run {
+			if r >= '0' && r <= '9' {
+				n++
+			}
+		}
+		if n >= 6 {
+			return "number"
+		}
+	}
+	if dateShape.MatchString(text) {
+		return "date"
+	}
+	if postcodeShape.MatchString(text) {
+		return "postcode"
+	}
+	return ""
+}
+
+// names holds the folded words that Debian's word list writes with a
+// capital (names of people and places: "John", "Khan", "Leeds").
+var names = sync.OnceValue(func() map[string]struct{} {
+	m := make(map[string]struct{}, 25000)
+	zr, err := gzip.NewReader(bytes.NewReader(britishEnglish))
+	if err != nil {
+		panic("search: embedded word list: " + err.Error())
+	}
+	sc := bufio.NewScanner(zr)
+	for sc.Scan() {
+		w := strings.TrimSpace(sc.Text())
+		if w == "" || strings.HasSuffix(w, "'s") {
+			continue
+		}
+		if r, _ := utf8.DecodeRuneInString(w); unicode.IsUpper(r) {
+			m[foldKey(w)] = struct{}{}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		panic("search: embedded word list: " + err.Error())
+	}
+	return m
+})
+
+// calendarWords are names the word list writes with a capital that name
+// no one: months and days.
+var calendarWords = map[string]bool{"january": true, "february": true, "march": true, "april": true, "may": true, "june": true,
+	"july": true, "august": true, "september": true, "october": true, "november": true, "december": true,
+	"monday": true, "tuesday": true, "wednesday": true, "thursday": true, "friday": true, "saturday": true, "sunday": true}
+
+// everyday reports whether a folded word is an English word that is never
+// a name (months and days aside).
+func everyday(w string) bool {
+	if !inDictionary(w) {
+		return false
+	}
+	_, name := names()[w]
+	return !name || calendarWords[w]
+}
+
+// ZeroResultTerm is what a search that found nothing is recorded as: its
+// normalised clauses with every word that could identify a person masked
+// (see MaxRecordedWords above for the rule), or "" when it should not be
+// recorded (browsing, a search holding personal data, long free text, or
+// nothing left but masks). The words of the library are the index's
+// vocabulary as of now; before the index is ready only everyday words are
+// kept.
+func (ix *Index) ZeroResultTerm(text string) string {
+	var inLibrary func(string) bool
+	if ix.ready.Load() {
+		idx, done := ix.current()
+		terms, _, err := ix.vocab.load(func() (map[string]uint64, error) { return vocabFrom(idx) })
+		done()
+		if err == nil {
+			inLibrary = func(w string) bool { _, ok := terms[w]; return ok }
+		}
+	}
+	return zeroResultTerm(text, inLibrary)
+}
+
+// zeroResultTerm applies the rule with inLibrary (nil: no library words).
+func zeroResultTerm(text string, inLibrary func(string) bool) string {
+	if personalShape(text) != "" {
+		return ""
+	}
+	cs, err := parseQuery(text)
+	if err != nil || buildPlan(cs, groups, DefaultRanking, nil, nil, nil) == nil {
+		return ""
+	}
+	words, kept := 0, 0
+	for i := range cs {
+		ws := strings.Fields(cs[i].text)
+		for j, w := range ws {
+			if stopWords[w] {
+				continue
+			}
+			words++
+			if everyday(w) || (inLibrary != nil && inLibrary(w)) {
+				kept++
+				continue
+			}
+			ws[j] = maskedWord
+		}
+		cs[i].text = strings.Join(ws, " ")
+	}
+	if words > MaxRecordedWords || kept == 0 {
+		return ""
+	}
+	return normalisedText(cs)
+}

@@ -1,0 +1,196 @@
+package search
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+)
+
+// TestZeroResultTermKeepsNoPersonalData (breaker5 F11): the searches the
+// breaker typed were stored verbatim in zero_result_queries.
+func TestZeroResultTermKeepsNoPersonalData(t *testing.T) {
+	library := func(w string) bool { return w == "nhs" || w == "registration" || w == "wales" || w == "icb" }
+	for _, tc := range []struct{ in, want string }{
+		{"Amina Yusuf NHS number 943 476 5919 refused registration", ""},
+		{"patient amina.yusuf@example.com 07700900123", ""},
+		{"Amina Yusuf refused registration", "* * refused registration"},
+		{"john smith refused registration", "* * refused registration"},
+		{"born 12/03/1990 registration", ""},
+		{"registration 3 March", ""},
+		{"postcode SW1A 1AA registration", ""},
+		{"QQ 12 34 56 C registration", ""},
+		{"can a refused asylum seeker whose name is not known register with a gp practice", ""},
+		// What stays: everyday words and the library's own words.
+		{"kumquat registration", "kumquat registration"},
+		{"ICB Wales dentist", "icb wales dentist"},
+		{"guidance changed March 2024", "guidance changed march *"},
+		{"Amina", ""},
+	} {
+		if got := zeroResultTerm(tc.in, library); got != tc.want {
+			t.Errorf("zeroResultTerm(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestZeroResultTermClass generates searches that carry personal data of
+// each shape the rule names, each in its usual spellings, between
+// everyday words, and checks the record against oracles that do not use
+// the rule's regular expressions: an NHS number (valid by its mod-11
+// check digit), a phone number, an e-mail address, a postcode, a National
+// Insurance number or a date is never recorded at all (the record is "");
+// a name from the word list's names is never in the record. And the rule
+// does not mask what it need not: a search of everyday words only is
+// recorded as it is.
+func TestZeroResultTermClass(t *testing.T) {
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(uint64(seed), 11))
+	var common, nameList []string
+	for w := range dictionary() {
+		switch {
+		case strings.IndexFunc(w, func(r rune) bool { return !unicode.IsLower(r) }) >= 0 || len(w) < 3 || stopWords[w]:
+		case everyday(w):
+			common = append(common, w)
+		default:
+			nameList = append(nameList, w)
+		}
+	}
+	sort.Strings(common)
+	sort.Strings(nameList)
+	// The common words must really be everyday: none may look like a
+	// month (a date of "12 may" is refused on purpose).
+	common = filter(common, func(w string) bool { return !monthWords[w] })
+	pick := func(ws []string) string { return ws[rng.IntN(len(ws))] }
+	sep := func(opts ...string) string { return opts[rng.IntN(len(opts))] }
+	nhsNumber := func() string {
+		for {
+			d := make([]int, 9)
+			sum := 0
+			for i := range d {
+				d[i] = rng.IntN(10)
+				sum += d[i] * (10 - i)
+			}
+			check := 11 - sum%11
+			if check == 11 {
+				check = 0
+			}
+			if check == 10 {
+				continue // no valid number with these digits
+			}
+			digits := ""
+			for _, x := range d {
+				digits += fmt.Sprint(x)
+			}
+			digits += fmt.Sprint(check)
+			s := sep(" ", "-", "", ".")
+			return digits[:3] + s + digits[3:6] + s + digits[6:]
+		}
+	}
+	phone := func() string {
+		n := fmt.Sprintf("%04d", rng.IntN(10000))
+		m := fmt.Sprintf("%06d", rng.IntN(1000000))
+		switch rng.IntN(4) {
+		case 0:
+			return "07" + n[:3] + sep(" ", "", "-") + m
+		case 1:
+			return "+44 7" + n[:3] + " " + m
+		case 2:
+			return "(020) " + n + " " + n
+		default:
+			return "0161 " + m[:3] + " " + n
+		}
+	}
+	email := func() string {
+		return pick(nameList) + sep(".", "_", "") + pick(common) + "@" + pick(common) + sep(".com", ".org.uk", ".nhs.net")
+	}
+	postcode := func() string {
+		l := "ABCDEFGHKLMNOPRSTUWYZ"
+		in := "ABDEFGHJLNPQRSTUWXYZ"
+		out := string(l[rng.IntN(len(l))]) + sep("", string(l[rng.IntN(len(l))])) + fmt.Sprint(1+rng.IntN(20))
+		pc := out + sep(" ", "") + fmt.Sprint(rng.IntN(10)) + string(in[rng.IntN(len(in))]) + string(in[rng.IntN(len(in))])
+		if rng.IntN(2) == 0 {
+			pc = strings.ToLower(pc)
+		}
+		return pc
+	}
+	niNumber := func() string {
+		return fmt.Sprintf("QQ%s%02d%s%02d%s%02d%sC", sep(" ", ""), rng.IntN(100), sep(" ", ""), rng.IntN(100), sep(" ", ""), rng.IntN(100), sep(" ", ""))
+	}
+	monthNames := []string{"January", "Feb", "march", "April", "June", "July", "August", "Sept", "October", "nov", "December"}
+	date := func() string {
+		d, m, y := 1+rng.IntN(28), 1+rng.IntN(12), 1930+rng.IntN(95)
+		switch rng.IntN(6) {
+		case 0:
+			return fmt.Sprintf("%d/%d/%d", d, m, y)
+		case 1:
+			return fmt.Sprintf("%02d.%02d.%02d", d, m, y%100)
+		case 2:
+			return fmt.Sprintf("%d-%02d-%02d", y, m, d)
+		case 3:
+			return fmt.Sprintf("%d %s %d", d, pick(monthNames), y)
+		case 4:
+			return fmt.Sprintf("%s %dth", pick(monthNames), d)
+		default:
+			return fmt.Sprintf("%dst of %s", d, pick(monthNames))
+		}
+	}
+	shapes := map[string]func() string{"nhs": nhsNumber, "phone": phone, "email": email, "postcode": postcode, "ni": niNumber, "date": date}
+	var kinds []string
+	for k := range shapes {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	words := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = pick(common)
+		}
+		return out
+	}
+	for i := 0; i < 3000; i++ {
+		k := kinds[i%len(kinds)]
+		item := shapes[k]()
+		ws := words(rng.IntN(4))
+		at := rng.IntN(len(ws) + 1)
+		q := strings.Join(append(append(append([]string{}, ws[:at]...), item), ws[at:]...), " ")
+		if got := zeroResultTerm(q, nil); got != "" {
+			t.Fatalf("%s %q: search %q recorded as %q, want not recorded", k, item, q, got)
+		}
+		// A name is masked wherever it stands, however it is written.
+		name := pick(nameList)
+		if rng.IntN(2) == 0 {
+			name = strings.ToUpper(name[:1]) + name[1:]
+		}
+		ws = words(1 + rng.IntN(4))
+		q = strings.Join(append([]string{name}, ws...), " ")
+		got := zeroResultTerm(q, nil)
+		for _, w := range strings.Fields(got) {
+			if w == strings.ToLower(name) {
+				t.Fatalf("search %q recorded as %q: the name %q is kept", q, got, name)
+			}
+		}
+		// Everyday words only: recorded as typed.
+		ws = words(1 + rng.IntN(MaxRecordedWords))
+		q = strings.Join(ws, " ")
+		if got, want := zeroResultTerm(q, nil), strings.Join(ws, " "); got != want {
+			t.Fatalf("everyday search %q recorded as %q, want %q", q, got, want)
+		}
+	}
+}
+
+var monthWords = map[string]bool{"jan": true, "feb": true, "mar": true, "apr": true, "may": true, "jun": true, "june": true, "jul": true, "july": true,
+	"aug": true, "sep": true, "sept": true, "oct": true, "nov": true, "dec": true}
+
+func filter(ws []string, keep func(string) bool) []string {
+	var out []string
+	for _, w := range ws {
+		if keep(w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
