@@ -11,7 +11,7 @@ type SearchResults struct {
 	PageInfo   *PageInfo
 	Facets     content.Facets
 	Suggestion *string
-	// OmittedWords are the query's words the best results leave out.
+	// OmittedWords are the query's words the best result leaves out (see content.SearchPage).
 	OmittedWords []string
 }
 

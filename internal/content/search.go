@@ -116,9 +116,10 @@ type SearchPage struct {
 	Facets      Facets
 	// Suggestion is the query with unknown words corrected, or nil.
 	Suggestion *string
-	// OmittedWords are the query's words the results leave out: empty
-	// when every word matched; else no resource has them all and the
-	// results match as many as any resource does.
+	// OmittedWords are the query's words the best result lacks: empty
+	// when it has every word, or when a resource under the filter has
+	// them all (then only words no resource has are listed); so when it
+	// is not empty, no resource in the results has every word.
 	OmittedWords []string
 	// Resources are the hits' resources as the index read them from the
 	// library to highlight them, with every part but ResourcesOmit (only

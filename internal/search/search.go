@@ -312,6 +312,25 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 		if page.OmittedWords, err = ix.omittedWords(ctx, idx, p, omit, top); err != nil {
 			return nil, err
 		}
+		// A longer query ranks a resource that matches most of the words
+		// well above one that has them all (see plan.matching): the
+		// results then leave out no word that a resource under the filter
+		// has with every other (breaker5 F1), only the words no resource
+		// has.
+		if len(page.OmittedWords) > len(omit) && !p.browse {
+			n, err := count(ctx, idx, withFilters(p.query(omit, 0), q.Filter, ""))
+			if err != nil {
+				return nil, err
+			}
+			if n > 0 {
+				page.OmittedWords = page.OmittedWords[:0]
+				for i, c := range p.required {
+					if omit[i] {
+						page.OmittedWords = append(page.OmittedWords, c.word)
+					}
+				}
+			}
+		}
 	}
 	if len(hits) > first {
 		hits, page.HasNext = hits[:first], true
