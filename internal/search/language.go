@@ -57,7 +57,7 @@ func languageTags(idx bleve.Index) (map[string][]string, error) {
 // named reports whether a clause is a word naming a kind, a field or a
 // language (see kindWords, languageWords).
 func named(c clause) bool {
-	if c.phrase || c.exclude || len(c.alternatives) > 0 || c.join != "" {
+	if c.phrase || c.exclude || c.word || len(c.alternatives) > 0 || c.join != "" {
 		return false
 	}
 	_, kind := kindWords[c.text]

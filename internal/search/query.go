@@ -55,6 +55,9 @@ type clause struct {
 	// surrounding punctuation trimmed), shown back in a suggestion for
 	// what the suggestion does not change; "" for clauses made otherwise.
 	raw string
+	// word: a nation's adjective the library has as a word ("welsh"),
+	// searched as that word, not as a language's name (see nationWords).
+	word bool
 	// weight multiplies the field weights of the clause's matches (0: 1).
 	// Bleve ignores a boost set on a disjunction, so it goes on each
 	// match query.
@@ -131,7 +134,28 @@ func parseQuery(s string) ([]clause, error) {
 	if len(out) > MaxQueryClauses {
 		return nil, content.FieldErrorf("query", "has more than %d words", MaxQueryClauses)
 	}
+	typedCase(out, s)
 	return expandSynonyms(out), nil
+}
+
+// typedCase clears capital where a capital says nothing about the word
+// (breaker5 F22): a query typed in capitals (caps lock: "ASYLUM SEKER"),
+// and a first word capitalised only at its start ("Regisration", as a
+// phone's keyboard types it). Elsewhere a capital marks an acronym or a
+// name ("NHS", "Windrush"), which is never corrected.
+func typedCase(cs []clause, s string) {
+	if !strings.ContainsFunc(s, unicode.IsLower) {
+		for i := range cs {
+			cs[i].capital = false
+		}
+		return
+	}
+	if len(cs) > 0 && cs[0].capital && !cs[0].phrase && !cs[0].exclude {
+		rs := []rune(cs[0].raw)
+		if len(rs) > 1 && unicode.IsUpper(rs[0]) && !slices.ContainsFunc(rs[1:], unicode.IsUpper) {
+			cs[0].capital = false
+		}
+	}
 }
 
 // isMinus reports whether r, leading a word, excludes it: '-', its
@@ -466,8 +490,11 @@ func textQuery(c clause, gs []string, r Ranking, known func(string) bool) query.
 		}
 	}
 	// A word the library does not contain may be a typo: also match
-	// words one or two edits away in the unstemmed vocabulary.
-	if r.Typos && !c.phrase && len(alts) == 1 && known != nil && !known(c.text) && utf8.RuneCountInString(c.text) > 3 && len(splitWord(c.text)) == 1 {
+	// words one or two edits away in the unstemmed vocabulary. Not a short
+	// word, most often an acronym typed in lower case ("nhse" is not
+	// "nhs", breaker5 F3): corrected gives it its nearest dictionary word
+	// (see candidates).
+	if r.Typos && !c.phrase && len(alts) == 1 && known != nil && !known(c.text) && utf8.RuneCountInString(c.text) > shortWord && len(splitWord(c.text)) == 1 {
 		fz := bleve.NewFuzzyQuery(c.text)
 		fz.SetField("vocab")
 		fz.SetFuzziness(1)
@@ -552,6 +579,13 @@ var kindWords = map[string]content.Kind{
 // weights (see plan.query).
 const maxTiers = 2
 
+// nationWords are the adjectives of the four nations the library is
+// organised by that are also language names: "Welsh Government",
+// "Scottish rules" ask about a nation, not for text in Welsh (breaker5
+// F15: "Welsh Government" searched "government"). When the library has
+// the word, it is searched as a word (see Index.Search).
+var nationWords = map[string]bool{"welsh": true, "scottish": true, "irish": true, "english": true}
+
 // languageWords are language names; a query word among them is optional
 // and raises resources written in that language (BCP 47 primary subtag),
 // so "Urdu note for patients" finds the Urdu translation, whose text does
@@ -632,7 +666,7 @@ func buildPlan(cs []clause, gs []string, r Ranking, known, common func(string) b
 			p.optional = append(p.optional, textQuery(c, gs, r, nil), kq)
 			continue
 		}
-		if l, ok := languageWords[c.text]; ok && !c.phrase && len(c.alternatives) == 0 && c.join == "" {
+		if l, ok := languageWords[c.text]; ok && !c.word && !c.phrase && len(c.alternatives) == 0 && c.join == "" {
 			p.optional = append(p.optional, textQuery(c, gs, r, nil), languageQuery(l, kindBoost))
 			p.languages = append(p.languages, l)
 			continue

@@ -66,6 +66,12 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 				return math.Log(1 + (float64(docs)-n+0.5)/(n+0.5))
 			}
 		}
+		for i, c := range clauses {
+			if nationWords[c.text] && known(c.text) {
+				clauses[i].word = true
+			}
+		}
+		searched = clauses
 		if ix.rank.Typos {
 			searched = corrected(clauses, speller{terms: terms, byLen: byLen, stem: stemmer(idx), matches: ix.findsAlone(ctx, idx, gs)})
 		}

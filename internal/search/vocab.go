@@ -46,14 +46,21 @@ func (v *vocabulary) load(fn func() (map[string]uint64, error)) (map[string]uint
 	return terms, byLen, nil
 }
 
+// shortWord is the longest word candidates treats as a possible acronym.
+const shortWord = 5
+
 // candidates returns the library words (the unstemmed vocabulary) within
-// the edit distance allowed for the word's length (1 up to 4 letters, else
+// the edit distance allowed for the word's length (1 up to 5 letters, else
 // 2; a swap of two neighbouring letters counts 1), nearest first, then the
-// most frequent, then alphabetically.
+// most frequent, then alphabetically. A word of up to shortWord letters is
+// most often an acronym typed in lower case ("ukhsa", "ehic", "nhse"): its
+// candidates are dictionary words only, so that it is never taken for
+// another organisation the library names ("ehrc", "nhs") or a fragment
+// ("uk's") (breaker5 F3).
 func candidates(word string, terms map[string]uint64, byLen map[int][]string) []string {
 	n := utf8.RuneCountInString(word)
 	maxDist := 2
-	if n <= 4 {
+	if n <= shortWord {
 		maxDist = 1
 	}
 	type cand struct {
@@ -64,6 +71,9 @@ func candidates(word string, terms map[string]uint64, byLen map[int][]string) []
 	var cands []cand
 	for l := n - maxDist; l <= n+maxDist; l++ {
 		for _, t := range byLen[l] {
+			if n <= shortWord && !inDictionary(t) {
+				continue
+			}
 			if d := distance(word, t, maxDist); d <= maxDist {
 				cands = append(cands, cand{t, d, terms[t]})
 			}

@@ -1,0 +1,172 @@
+package search
+
+import (
+	"math/rand"
+	"slices"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"guidancehub/internal/content"
+)
+
+// suggestedPage is a search with its suggestion, as a page asks it.
+func suggestedPage(t *testing.T, ix *Index, slugs map[int64]string, text string) ([]string, *content.SearchPage, string) {
+	t.Helper()
+	got, page := searchPage(t, ix, slugs, content.SearchQuery{Text: text, Order: content.SearchRelevance, First: 100, NoFacets: true, NoHighlights: true})
+	s := ""
+	if page.Suggestion != nil {
+		s = *page.Suggestion
+	}
+	return got, page, s
+}
+
+// typo is w with one letter changed, dropped or doubled.
+func typo(rng *rand.Rand, w string) string {
+	rs := []rune(w)
+	i := 1 + rng.Intn(len(rs)-1)
+	switch rng.Intn(3) {
+	case 0:
+		rs[i] = rune('a' + rng.Intn(26))
+	case 1:
+		rs = append(rs[:i], rs[i+1:]...)
+	default:
+		rs = append(rs[:i], append([]rune{rs[i]}, rs[i:]...)...)
+	}
+	return string(rs)
+}
+
+// onlyLetters reports whether w is made of letters only.
+func onlyLetters(w string) bool {
+	return !strings.ContainsFunc(w, func(r rune) bool { return !unicode.IsLetter(r) })
+}
+
+// TestCaseChangesNothing (breaker5 F22): a query typed with its first
+// letter in capitals (a phone's keyboard) or all in capitals (caps lock)
+// finds what it finds in lower case, in the same order, with the same
+// suggestion and omitted words: the examples, then 80 generated
+// queries of one to three library words, often with a typo.
+func TestCaseChangesNothing(t *testing.T) {
+	ix, slugs := shippedIndexSlugs(t, DefaultRanking)
+	words := slices.DeleteFunc(libraryWords(t, ix), func(w string) bool { return !onlyLetters(w) || utf8.RuneCountInString(w) < 4 || !latin(w) })
+	rng := rand.New(rand.NewSource(22))
+	queries := []string{"regisration", "interpretor", "refugess", "seker", "matenity", "chargable", "asylum seker"}
+	for len(queries) < 87 {
+		var q []string
+		for range 1 + rng.Intn(3) {
+			w := words[rng.Intn(len(words))]
+			if rng.Intn(2) == 0 {
+				w = typo(rng, w)
+			}
+			q = append(q, w)
+		}
+		queries = append(queries, strings.Join(q, " "))
+	}
+	for _, lower := range queries {
+		want, wpage, wsugg := suggestedPage(t, ix, slugs, lower)
+		rs := []rune(lower)
+		first := string(unicode.ToUpper(rs[0])) + string(rs[1:])
+		for _, text := range []string{first, strings.ToUpper(lower)} {
+			got, page, sugg := suggestedPage(t, ix, slugs, text)
+			if !slices.Equal(got, want) || page.Total != wpage.Total || !strings.EqualFold(sugg, wsugg) || !slices.Equal(page.OmittedWords, wpage.OmittedWords) {
+				t.Errorf("%q: %d results %v, suggestion %q, omitted %q\n%q: %d results %v, suggestion %q, omitted %q",
+					text, page.Total, got[:min(5, len(got))], sugg, page.OmittedWords, lower, wpage.Total, want[:min(5, len(want))], wsugg, wpage.OmittedWords)
+			}
+		}
+	}
+}
+
+// TestShortWordsAreNotOtherAcronyms (breaker5 F3): a short word the
+// library lacks ("ehic", "ukhsa", "nhse") is not taken for an acronym or a
+// fragment the library has: its suggestion and the words it is also
+// searched as are dictionary words. The examples, then one-edit variants
+// of every short library word that is not a dictionary word ("ehrc",
+// "icb", "bma"): none is suggested another of those, nor finds what it
+// finds.
+func TestShortWordsAreNotOtherAcronyms(t *testing.T) {
+	ix, slugs := shippedIndexSlugs(t, DefaultRanking)
+	for _, text := range []string{"ehic", "ukhsa", "nhse"} {
+		got, _, sugg := suggestedPage(t, ix, slugs, text)
+		if len(got) > 0 || sugg != "" {
+			t.Errorf("%q: %d results %v, suggestion %q; want none (the library does not use the word)", text, len(got), got, sugg)
+		}
+	}
+	library := libraryWords(t, ix)
+	rng := rand.New(rand.NewSource(3))
+	checked := 0
+	for _, w := range library {
+		n := utf8.RuneCountInString(w)
+		if n < 3 || n > shortWord || !onlyLetters(w) || !latin(w) || inDictionary(w) {
+			continue
+		}
+		alone, _ := searchSlugs(t, ix, slugs, w)
+		for range 3 {
+			v := typo(rng, w)
+			if n := utf8.RuneCountInString(v); n < 4 || n > shortWord || inDictionary(v) || slices.Contains(library, v) {
+				continue
+			}
+			checked++
+			got, _, sugg := suggestedPage(t, ix, slugs, v)
+			for _, s := range strings.Fields(sugg) {
+				if !inDictionary(s) {
+					t.Errorf("%q (a variant of %q): suggestion %q has %q, not a dictionary word", v, w, sugg, s)
+				}
+			}
+			if len(got) > 0 && slices.Equal(got, alone) {
+				t.Errorf("%q (a variant of %q) finds exactly what %q finds: %v", v, w, w, got)
+			}
+		}
+	}
+	if checked < 20 {
+		t.Errorf("only %d variants of short library words checked; want at least 20", checked)
+	}
+}
+
+// TestNationAdjectivesAreWords (breaker5 F15): "Welsh Government" is
+// about Wales, not a request for text in Welsh: a nation's adjective the
+// library has is searched as a word. The example, then each of them with
+// 15 generated library words: the resources with both words (the oracle:
+// what each finds alone) are found, first, and no word is reported left
+// out.
+func TestNationAdjectivesAreWords(t *testing.T) {
+	ix, slugs := shippedIndexSlugs(t, DefaultRanking)
+	got, _ := searchSlugs(t, ix, slugs, "Welsh Government")
+	if len(got) == 0 || got[0] != "bij-gp-registration-survey-2021" || !slices.Contains(got, "four-nations-rules-differ") {
+		t.Errorf("Welsh Government: %v; want bij-gp-registration-survey-2021 (it has the phrase) first and four-nations-rules-differ among them", got)
+	}
+	words := libraryWords(t, ix)
+	rng := rand.New(rand.NewSource(15))
+	checked := 0
+	for nation := range nationWords {
+		if _, ok := slices.BinarySearch(words, nation); !ok {
+			continue
+		}
+		for range 15 {
+			w := words[rng.Intn(len(words))]
+			if !onlyLetters(w) || !plainWord(t, ix, slugs, w) || w == nation {
+				continue
+			}
+			q := []string{nation, w}
+			all := everyWordOracle(t, ix, slugs, q)
+			if len(all) == 0 {
+				continue
+			}
+			checked++
+			text := strings.Join(q, " ")
+			got, page := searchSlugs(t, ix, slugs, text)
+			if len(page.OmittedWords) > 0 || len(got) < len(all) {
+				t.Errorf("%q: %d results, omitted %q; %v have both words", text, len(got), page.OmittedWords, all)
+				continue
+			}
+			first := slices.Clone(got[:len(all)])
+			slices.Sort(first)
+			if !slices.Equal(first, all) {
+				t.Errorf("%q: first %v, want those with both words %v", text, got[:len(all)], all)
+			}
+		}
+	}
+	if checked < 5 {
+		t.Errorf("only %d queries with a nation's adjective checked; want at least 5", checked)
+	}
+}
