@@ -304,6 +304,25 @@ var synonyms = func() map[string][]string {
 // the file's straight one.
 func synonymKey(text string) string { return strings.ReplaceAll(text, "’", "'") }
 
+// synonymSingular is the plural or possessive of a synonym alternative as
+// that alternative ("icbs", "icb's" → "icb"; "gps" → "gp"; "integrated care
+// boards" → "integrated care board"), so that it carries the alternative's
+// synonyms (breaker5 F21: "ICBs" found 7 of the 15 resources "ICB"
+// finds); anything else as it is. A one-word alternative is taken so only
+// when it has at most four letters (an acronym): "aids" stays "aids".
+func synonymSingular(text string) string {
+	for _, suffix := range []string{"'s", "s"} {
+		one, ok := strings.CutSuffix(text, suffix)
+		if !ok || len(one) < 2 || !strings.Contains(one, " ") && utf8.RuneCountInString(one) > 4 {
+			continue
+		}
+		if _, isSyn := synonyms[one]; isSyn {
+			return one
+		}
+	}
+	return text
+}
+
 // maxSynonymWords is the longest alternative, in words.
 var maxSynonymWords = func() int {
 	n := 1
@@ -346,7 +365,11 @@ func expandSynonyms(in []clause) []clause {
 				continue
 			}
 			text := strings.Join(words, " ")
-			if alts, found := synonyms[synonymKey(text)]; found {
+			alts, found := synonyms[synonymKey(text)]
+			if !found {
+				alts, found = synonyms[synonymSingular(synonymKey(text))]
+			}
+			if found {
 				c := clause{text: text, phrase: n > 1, alternatives: alts, capital: in[i].capital}
 				if !slices.Contains(raws, "") {
 					c.raw = strings.Join(raws, " ")

@@ -170,3 +170,40 @@ func TestNationAdjectivesAreWords(t *testing.T) {
 		t.Errorf("only %d queries with a nation's adjective checked; want at least 5", checked)
 	}
 }
+
+// TestSynonymPluralsAreTheSynonym (breaker5 F21): the plural and the
+// possessive of every acronym of synonyms.txt ("ICBs", "ICB's", "GPs") and
+// the plural of every multi-word alternative ("integrated care boards")
+// find what the alternative finds, in the same order; "ICBs" found 7 of
+// ICB's 15.
+func TestSynonymPluralsAreTheSynonym(t *testing.T) {
+	ix, slugs := shippedIndexSlugs(t, DefaultRanking)
+	checked := 0
+	for alt := range synonyms {
+		var forms []string
+		switch {
+		case strings.Contains(alt, " "):
+			forms = []string{alt + "s"}
+		case utf8.RuneCountInString(alt) <= 4 && onlyLetters(alt):
+			forms = []string{alt + "s", alt + "'s", strings.ToUpper(alt) + "s"}
+		default:
+			continue
+		}
+		want, _ := searchSlugs(t, ix, slugs, alt)
+		if len(want) == 0 {
+			continue
+		}
+		for _, f := range forms {
+			if _, ok := synonyms[f]; ok {
+				continue // a synonym of its own
+			}
+			checked++
+			if got, _ := searchSlugs(t, ix, slugs, f); !slices.Equal(got, want) {
+				t.Errorf("%q: %d results %v\n%q: %d results %v", f, len(got), got[:min(5, len(got))], alt, len(want), want[:min(5, len(want))])
+			}
+		}
+	}
+	if checked < 20 {
+		t.Errorf("only %d plurals checked; want at least 20", checked)
+	}
+}
