@@ -115,7 +115,10 @@ func TestKindWordsNeverNarrow(t *testing.T) {
 			optional = append(optional, kw)
 		}
 		for lw := range languageWords {
-			optional = append(optional, lw)
+			// A nation's adjective the library has is a word (README).
+			if _, word := slices.BinarySearch(words, lw); !nationWords[lw] || !word {
+				optional = append(optional, lw)
+			}
 		}
 		for _, kw := range optional {
 			if with, _ := searchSlugs(t, ix, slugs, w+" "+kw); !subset(alone, with) {

@@ -110,7 +110,13 @@ func TestAbsentLanguageNameChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	var absent []string
+	words := libraryWords(t, ix)
 	for name, code := range languageWords {
+		// A nation's adjective the library has is searched as a word
+		// ("Welsh Government", README).
+		if _, word := slices.BinarySearch(words, name); nationWords[name] && word {
+			continue
+		}
 		if len(tags[code]) == 0 {
 			absent = append(absent, name)
 		}

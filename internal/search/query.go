@@ -4,12 +4,15 @@ import (
 	"bufio"
 	"context"
 	_ "embed"
+	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
@@ -454,6 +457,20 @@ func spellings(alt string) []string {
 		return []string{alt}
 	}
 	out := []string{strings.Join(parts, " "), strings.Join(parts, "")}
+	// A part that is a stop word is not in the index ("in-patient" is
+	// indexed as "patient" one position on): the phrase of the parts would
+	// be the other part alone, and find every "patient" (breaker5 F35), so
+	// such a word is searched joined ("inpatient") only.
+	if slices.ContainsFunc(parts, droppedWord) {
+		out = out[1:]
+	}
+	// A number with thousands separators or a decimal point ("1,400",
+	// "1.5") is one token to every analyzer (Unicode word boundaries keep
+	// digits joined by "," or "."): search it as typed, not as "1" and
+	// "400" (breaker5 F32).
+	if number.MatchString(alt) {
+		return append([]string{alt}, out...)
+	}
 	// Analysis keeps a word with inner dots, colons or apostrophes
 	// ("legislation.gov.uk", "doctor's") as one token: search it as typed
 	// too. Other punctuation (hyphens, slashes, commas, pluses) splits it,
@@ -465,6 +482,27 @@ func spellings(alt string) []string {
 	}
 	return out
 }
+
+// number is a number written with thousands separators or a decimal
+// point.
+var number = regexp.MustCompile(`^[0-9]+([,.][0-9]+)+$`)
+
+// droppedWord reports whether the English analyzer drops w: a stop word
+// of Bleve's English list (the analyzer's stop_en filter) or of the hub's.
+func droppedWord(w string) bool {
+	w = foldKey(w)
+	_, bleveStop := englishStops()[w]
+	return stopWords[w] || bleveStop
+}
+
+// englishStops is Bleve's English stop list (v2.6.3 analysis/lang/en).
+var englishStops = sync.OnceValue(func() analysis.TokenMap {
+	m := analysis.NewTokenMap()
+	if err := m.LoadBytes(en.EnglishStopWords); err != nil {
+		panic("search: English stop words: " + err.Error())
+	}
+	return m
+})
 
 // textQuery builds the query for one clause: its text (and synonyms and
 // spelling variants) in every language group's text fields, each field

@@ -558,7 +558,10 @@ func joinedWords(c clause) []clause {
 		return nil
 	}
 	parts := splitWord(c.text)
-	if len(parts) < 2 {
+	// A part the index drops ("in", "being", "off") would leave the other
+	// alone: "well-being" would find every "well" (breaker5 F35). Such a
+	// word stays whole, found joined or not at all.
+	if len(parts) < 2 || slices.ContainsFunc(parts, droppedWord) {
 		return nil
 	}
 	var out []clause

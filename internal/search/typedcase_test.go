@@ -207,3 +207,62 @@ func TestSynonymPluralsAreTheSynonym(t *testing.T) {
 		t.Errorf("only %d plurals checked; want at least 20", checked)
 	}
 }
+
+// TestHyphenatedWordsNeverTheirPartsAlone (breaker5 F35): a word joined by
+// a hyphen to a stop word ("in-patient", "well-being", "one-off") is found
+// as the joined word, never as its other part alone ("in-patient" found
+// every "patient"). The examples, then every library word with each of
+// eight stop words before and after it: every result of "s-w" is a result
+// of "sw" (the oracle: the joined word searched alone).
+func TestHyphenatedWordsNeverTheirPartsAlone(t *testing.T) {
+	ix, slugs := shippedIndexSlugs(t, DefaultRanking)
+	words := slices.DeleteFunc(libraryWords(t, ix), func(w string) bool { return !onlyLetters(w) || !latin(w) || droppedWord(w) })
+	rng := rand.New(rand.NewSource(35))
+	type pair struct{ hyphen, joined string }
+	cases := []pair{{"in-patient", "inpatient"}, {"well-being", "wellbeing"}, {"one-off", "oneoff"}, {"up-front", "upfront"}, {"on-line", "online"}}
+	stops := []string{"in", "up", "on", "off", "out", "over", "being", "down"}
+	for len(cases) < 125 {
+		w, s := words[rng.Intn(len(words))], stops[rng.Intn(len(stops))]
+		if rng.Intn(2) == 0 {
+			cases = append(cases, pair{s + "-" + w, s + w})
+		} else {
+			cases = append(cases, pair{w + "-" + s, w + s})
+		}
+	}
+	for _, c := range cases {
+		got, _ := searchSlugs(t, ix, slugs, c.hyphen)
+		joined, _ := searchSlugs(t, ix, slugs, c.joined)
+		for _, s := range got {
+			if !slices.Contains(joined, s) {
+				t.Errorf("%q finds %s, which %q does not find (%d results against %d)", c.hyphen, s, c.joined, len(got), len(joined))
+				break
+			}
+		}
+	}
+}
+
+// TestNumbersWithSeparatorsAreFound (breaker5 F32): a number written with
+// a thousands separator or a decimal point ("1,400", "1,000") is searched
+// as written: for every such number in the library, the unquoted query
+// finds what the quoted one finds (the oracle: Bleve's phrase of the
+// analysed number), with nothing left out.
+func TestNumbersWithSeparatorsAreFound(t *testing.T) {
+	ix, slugs := shippedIndexSlugs(t, DefaultRanking)
+	checked := 0
+	for _, w := range libraryWords(t, ix) {
+		if !number.MatchString(w) {
+			continue
+		}
+		checked++
+		want, _ := searchSlugs(t, ix, slugs, `"`+w+`"`)
+		got, page := searchSlugs(t, ix, slugs, w)
+		slices.Sort(want)
+		slices.Sort(got)
+		if len(want) == 0 || !slices.Equal(got, want) || len(page.OmittedWords) > 0 {
+			t.Errorf("%q finds %v (omitted %q); quoted it finds %v", w, got, page.OmittedWords, want)
+		}
+	}
+	if checked < 3 {
+		t.Errorf("only %d numbers with separators in the library; want at least 3", checked)
+	}
+}
