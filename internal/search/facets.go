@@ -236,6 +236,26 @@ func (c *facetCache) forReader(r index.IndexReader) (*snapFacets, error) {
 	return snap, nil
 }
 
+// languageGroupOf returns the language group of the document numbered n
+// in the snapshot r, from its language field ("" when it has none).
+func (c *facetCache) languageGroupOf(r index.IndexReader, n uint64) (string, error) {
+	snap, err := c.forReader(r)
+	if err != nil {
+		return "", err
+	}
+	i := sort.Search(len(snap.offsets), func(i int) bool { return snap.offsets[i] > n }) - 1
+	if i < 0 {
+		return "", nil
+	}
+	col, local := &snap.segs[i].cols[facetLanguages], uint32(n-snap.offsets[i])
+	for t, docs := range col.docs {
+		if docs.Contains(local) {
+			return languageGroup(col.terms[t]), nil
+		}
+	}
+	return "", nil
+}
+
 // facetFilter is a search filter as sets of terms per facet field.
 type facetFilter struct {
 	values [numFacets][]string // nil: no filter on that facet

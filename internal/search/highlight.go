@@ -73,7 +73,13 @@ func (ix *Index) highlightPage(ctx context.Context, idx bleve.Index, textQ query
 	if err != nil {
 		return nil, nil, fmt.Errorf("search highlights: %w", err)
 	}
-	fields := highlightRequest(gs).Fields
+	// Each hit is highlighted in the fields of highlightRequest(gs) that
+	// it has: its own group's (a field the document lacks gets no
+	// fragment).
+	asked := map[string]bool{}
+	for _, g := range gs {
+		asked[g] = true
+	}
 	out := make(map[string]search.FieldFragmentMap, len(res.Hits))
 	for _, h := range res.Hits {
 		r := text[h.ID]
@@ -88,8 +94,12 @@ func (ix *Index) highlightPage(ctx context.Context, idx bleve.Index, textQ query
 		doc.AddField(blevedoc.NewTextField(field("title", g), nil, []byte(r.Title)))
 		doc.AddField(blevedoc.NewTextField(field("summary", g), nil, []byte(r.Summary)))
 		doc.AddField(blevedoc.NewTextField(field("body", g), nil, []byte(r.Body)))
-		for _, f := range fields {
-			hl.BestFragmentsInField(h, doc, f, 1)
+		if asked[g] {
+			for _, tf := range textFields {
+				if tf.name != "extra" {
+					hl.BestFragmentsInField(h, doc, field(tf.name, g), 1)
+				}
+			}
 		}
 		out[h.ID] = h.Fragments
 	}

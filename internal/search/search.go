@@ -248,7 +248,11 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 		// Relaxing is decided over the whole library, not under the
 		// filter: a facet's count must equal the total of the same search
 		// filtered to that value, which a filter-dependent decision breaks.
-		if omit, k, err = ix.relax(ctx, idx, p, known); err != nil {
+		relax := ix.relaxOnePass
+		if ix.plain {
+			relax = ix.relax
+		}
+		if omit, k, err = relax(ctx, idx, p, known); err != nil {
 			return nil, err
 		}
 		if omit != nil {
@@ -315,7 +319,11 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 				top = r.Hits[0].ID
 			}
 		}
-		if page.OmittedWords, err = ix.omittedWords(ctx, idx, p, omit, top); err != nil {
+		omitted := ix.omittedOnePass
+		if ix.plain {
+			omitted = ix.omittedWords
+		}
+		if page.OmittedWords, err = omitted(ctx, idx, p, omit, top); err != nil {
 			return nil, err
 		}
 		// A longer query ranks a resource that matches most of the words
@@ -630,63 +638,13 @@ func (ix *Index) splitUnusedGroups(ctx context.Context, idx bleve.Index, cs []cl
 //
 // known is the number of matches of p.match(nil, 0) over the whole
 // library when the caller has it, else -1.
+//
+// relax asks one search per count: the reference (Index.plain) for
+// relaxOnePass (relax.go), which Search uses.
 func (ix *Index) relax(ctx context.Context, idx bleve.Index, p *plan, known int64) (map[int]bool, int, error) {
-	count := func(q query.Query) (uint64, error) { return count(ctx, idx, q) }
-	enough := uint64(max(1, ix.rank.RelaxBelow))
-	n := len(p.required)
-	if n < 2 || p.browse {
-		return nil, 0, nil
-	}
-	total, err := uint64(known), error(nil)
-	if known < 0 {
-		total, err = count(p.match(nil, 0))
-	}
-	if err != nil || total >= enough {
-		return nil, 0, err
-	}
-	omit := map[int]bool{}
-	if total == 0 {
-		for i, c := range p.required {
-			t, err := count(c.q)
-			if err != nil {
-				return nil, 0, err
-			}
-			if t == 0 {
-				omit[i] = true
-			}
-		}
-	}
-	left := n - len(omit)
-	if left == 0 {
-		return nil, 0, nil
-	}
-	bestK, bestTotal := 0, total
-	if len(omit) > 0 {
-		if bestTotal, err = count(p.match(omit, 0)); err != nil {
-			return nil, 0, err
-		}
-	}
-	if left > 4 {
-		// Many words: the same k as the loop below, in O(log n) counts
-		// instead of n (breaker5 F37: 24 misspelt words cost 23 counts).
-		if bestK, bestTotal, err = relaxLevel(func(k int) (uint64, error) { return count(p.match(omit, k)) }, left, bestTotal, enough); err != nil {
-			return nil, 0, err
-		}
-	} else {
-		for k := left - 1; k >= 1 && bestTotal < enough; k-- {
-			t, err := count(p.match(omit, k))
-			if err != nil {
-				return nil, 0, err
-			}
-			if t > bestTotal {
-				bestK, bestTotal = k, t
-			}
-		}
-	}
-	if bestTotal == 0 {
-		return nil, 0, nil
-	}
-	return omit, bestK, nil
+	match := func(omit map[int]bool, k int) (uint64, error) { return count(ctx, idx, p.match(omit, k)) }
+	clause := func(i int) (uint64, error) { return count(ctx, idx, p.required[i].q) }
+	return decideRelax(p, known, uint64(max(1, ix.rank.RelaxBelow)), match, clause)
 }
 
 // relaxLevel is what relax's loop finds (from k = left-1 down, the first
@@ -721,7 +679,9 @@ func relaxLevel(count func(int) (uint64, error), left int, all, enough uint64) (
 }
 
 // omittedWords returns the required words the best match (doc id top) of
-// a relaxed search lacks, and the words omit left out entirely.
+// a relaxed search lacks, and the words omit left out entirely, one
+// search per word: the reference (Index.plain) for omittedOnePass
+// (relax.go), which Search uses.
 func (ix *Index) omittedWords(ctx context.Context, idx bleve.Index, p *plan, omit map[int]bool, top string) ([]string, error) {
 	words := []string{}
 	for i, c := range p.required {
