@@ -451,7 +451,7 @@ func (q *facetQuery) Searcher(ctx context.Context, r index.IndexReader, m mappin
 	if text == nil {
 		text = bleve.NewMatchAllQuery()
 	}
-	s, err := text.Searcher(ctx, r, m, o)
+	s, err := text.Searcher(ctx, r, memoMapping(ctx, m), o)
 	if err != nil {
 		return nil, err
 	}

@@ -62,7 +62,7 @@ func (ix *Index) highlightPage(ctx context.Context, idx bleve.Index, textQ query
 	if pq, none := inGroups(withoutRepeats(textQ), pageGroups); !none {
 		textQ = pq
 	}
-	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), textQ), len(ids), 0, false)
+	req := bleve.NewSearchRequestOptions(memoQuery{bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), textQ)}, len(ids), 0, false)
 	req.IncludeLocations = true
 	req.Fields = []string{textHashField}
 	res, err := idx.SearchInContext(ctx, req)

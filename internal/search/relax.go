@@ -186,6 +186,7 @@ type clauseSets struct {
 
 func (q *clauseSets) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, o search.SearcherOptions) (search.Searcher, error) {
 	q.sets = make([]*roaring64.Bitmap, len(q.qs))
+	m = memoMapping(ctx, m)
 	for i, cq := range q.qs {
 		set, err := matchSet(ctx, r, m, o, cq)
 		if err != nil {
@@ -276,6 +277,7 @@ func (q *docClauses) Searcher(ctx context.Context, r index.IndexReader, m mappin
 	if err != nil {
 		return nil, err
 	}
+	m = memoMapping(ctx, m)
 	for i, cq := range q.qs {
 		if cq == nil {
 			continue

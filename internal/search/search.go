@@ -40,6 +40,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	if ctx, err = withBM25Stats(ctx, idx); err != nil {
 		return nil, err
 	}
+	ctx = withAnalysisMemo(ctx)
 	loadVocab := func() (map[string]uint64, error) { return vocabFrom(idx) }
 
 	gs := ix.presentGroups()
