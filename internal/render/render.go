@@ -11,6 +11,7 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/text"
 
 	"guidancehub/internal/content"
 )
@@ -31,11 +32,16 @@ var (
 )
 
 // HTML renders Markdown to sanitised HTML wrapped in an element that carries
-// the language (and dir="rtl" for right-to-left languages).
+// the language (and dir="rtl" for right-to-left languages). A block written
+// in another script than the rest gets its own lang and dir (see
+// markOtherScripts).
 func HTML(markdown, lang string) string {
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() { buf.Reset(); bufPool.Put(buf) }()
-	if err := md.Convert([]byte(markdown), buf); err != nil {
+	src := []byte(markdown)
+	doc := md.Parser().Parse(text.NewReader(src))
+	markOtherScripts(doc, src, lang)
+	if err := md.Renderer().Render(buf, src, doc); err != nil {
 		// goldmark only fails on writer errors; fall back to escaped text.
 		buf.Reset()
 		buf.WriteString("<p>" + html.EscapeString(markdown) + "</p>")

@@ -295,7 +295,9 @@ type axeViolation struct {
 
 // axe runs axe-core's WCAG 2.0–2.2 A and AA rules and its best practices
 // on the page, and checks that text in a right-to-left script carries a
-// lang and dir="rtl" (axe cannot know a text's language).
+// lang and dir="rtl", and that a block in Latin letters only is not
+// inside a right-to-left language or direction (axe cannot know a text's
+// language).
 func (tb *tab) axe() []axeViolation {
 	tb.t.Helper()
 	eval[any](tb, axeSource+";0")
@@ -320,6 +322,24 @@ func (tb *tab) axe() []axeViolation {
 	})()`)
 	for _, u := range unmarked {
 		vs = append(vs, axeViolation{ID: "hub-rtl-text-lang", Impact: "serious", Help: "right-to-left text needs lang and dir=\"rtl\"", Nodes: []string{u}})
+	}
+	// The converse: a block whose letters are all Latin inside a
+	// right-to-left language or direction (an English passage in a
+	// translation) is read in that language and laid out backwards.
+	latin := eval[[]string](tb, `(() => {
+		const rtl = /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]/, latin = /[A-Za-z\u00C0-\u024F]/
+		const rtlLang = /^(ar|fa|ur|he|yi|ps|sd|ug|ckb)(-|$)/i
+		const out = []
+		for (const e of document.body.querySelectorAll('p,li,h1,h2,h3,h4,h5,h6,td,th,dt,dd')) {
+			const s = e.textContent
+			if (!latin.test(s) || rtl.test(s)) continue
+			const l = e.closest('[lang]'), d = e.closest('[dir]')
+			if ((l && rtlLang.test(l.lang)) || (d && d.dir === 'rtl')) out.push(s.trim().slice(0, 40))
+		}
+		return out
+	})()`)
+	for _, u := range latin {
+		vs = append(vs, axeViolation{ID: "hub-ltr-text-in-rtl", Impact: "serious", Help: "text in Latin letters inside a right-to-left language needs its own lang and dir=\"ltr\"", Nodes: []string{u}})
 	}
 	return vs
 }
