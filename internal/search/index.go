@@ -72,6 +72,9 @@ type Index struct {
 	// one search request: the reference the faster paths (collect.go,
 	// highlightPage) are tested against.
 	plain bool
+	// setsFirst, when not 0, replaces setsFirstDocs (relax.go; tests:
+	// -1 makes every library large).
+	setsFirst int
 	// candidates is how many hits rerankTop scores with the phrase pairs
 	// (0: pairCandidates); tests set it.
 	candidates int

@@ -101,40 +101,129 @@ func decideRelax(p *plan, known int64, enough uint64, match func(omit map[int]bo
 // tiers, pairs, phrase and optional words are should clauses beside a
 // must (plan.matching), which never change what matches.
 func (ix *Index) relaxOnePass(ctx context.Context, idx bleve.Index, p *plan, known int64) (map[int]bool, int, error) {
-	var sets []*roaring64.Bitmap
-	load := func() error {
-		if sets != nil {
-			return nil
+	cc := &clauseCounts{ctx: ctx, idx: idx, p: p}
+	return decideRelax(p, known, uint64(max(1, ix.rank.RelaxBelow)), cc.match, cc.clause)
+}
+
+// setsFirstDocs is the largest library whose clause sets relaxFirst reads
+// before it knows whether the search relaxes: on a small library reading
+// a clause's matches costs little more than building its searcher, which
+// counting every word's matches needs anyway; on a large one a common
+// word's matches are many.
+const setsFirstDocs = 5000
+
+// relaxFirst is relax decided before the strict search is run, for a
+// search whose query is the plan's own strict query (see Index.Search):
+// it counts the resources of the library with every required word (the
+// clause sets on a library of at most Index.setsFirst resources,
+// setsFirstDocs by default; else a search that stops at RelaxBelow
+// matches), and relaxes as relax does with that count as known when it
+// is below RelaxBelow; it never relaxes otherwise.
+func (ix *Index) relaxFirst(ctx context.Context, idx bleve.Index, p *plan) (map[int]bool, int, error) {
+	enough := uint64(max(1, ix.rank.RelaxBelow))
+	if len(p.required) < 2 || p.browse {
+		return nil, 0, nil
+	}
+	cc := &clauseCounts{ctx: ctx, idx: idx, p: p}
+	limit := uint64(setsFirstDocs)
+	if ix.setsFirst != 0 {
+		limit = uint64(max(0, ix.setsFirst))
+	}
+	var all uint64
+	if docs, err := idx.DocCount(); err == nil && docs <= limit {
+		if all, err = cc.match(nil, 0); err != nil {
+			return nil, 0, err
 		}
-		cs := &clauseSets{}
+	} else {
+		var qs []query.Query
 		for _, c := range p.required {
-			cs.qs = append(cs.qs, c.q)
+			qs = append(qs, c.q)
 		}
-		if _, err := idx.SearchInContext(ctx, countRequest(cs)); err != nil {
-			return fmt.Errorf("search: %w", err)
+		up := &countUpTo{q: bleve.NewConjunctionQuery(qs...), limit: enough}
+		if _, err := idx.SearchInContext(ctx, countRequest(up)); err != nil {
+			return nil, 0, fmt.Errorf("search: %w", err)
 		}
-		sets = cs.sets
+		all = up.n
+	}
+	if all >= enough {
+		return nil, 0, nil
+	}
+	return decideRelax(p, int64(all), enough, cc.match, cc.clause)
+}
+
+// clauseCounts answers relaxing's counts (see decideRelax) from the sets
+// of resources each required clause of p matches, read in one search the
+// first time a count is needed.
+type clauseCounts struct {
+	ctx  context.Context
+	idx  bleve.Index
+	p    *plan
+	sets []*roaring64.Bitmap
+}
+
+func (cc *clauseCounts) load() error {
+	if cc.sets != nil {
 		return nil
 	}
-	match := func(omit map[int]bool, k int) (uint64, error) {
-		if err := load(); err != nil {
-			return 0, err
-		}
-		in := make([]*roaring64.Bitmap, 0, len(sets))
-		for i, s := range sets {
-			if !omit[i] {
-				in = append(in, s)
-			}
-		}
-		return atLeast(in, k), nil
+	cs := &clauseSets{}
+	for _, c := range cc.p.required {
+		cs.qs = append(cs.qs, c.q)
 	}
-	clause := func(i int) (uint64, error) {
-		if err := load(); err != nil {
-			return 0, err
-		}
-		return sets[i].GetCardinality(), nil
+	if _, err := cc.idx.SearchInContext(cc.ctx, countRequest(cs)); err != nil {
+		return fmt.Errorf("search: %w", err)
 	}
-	return decideRelax(p, known, uint64(max(1, ix.rank.RelaxBelow)), match, clause)
+	cc.sets = cs.sets
+	return nil
+}
+
+// match is how many resources p.match(omit, k) finds.
+func (cc *clauseCounts) match(omit map[int]bool, k int) (uint64, error) {
+	if err := cc.load(); err != nil {
+		return 0, err
+	}
+	in := make([]*roaring64.Bitmap, 0, len(cc.sets))
+	for i, s := range cc.sets {
+		if !omit[i] {
+			in = append(in, s)
+		}
+	}
+	return atLeast(in, k), nil
+}
+
+// clause is how many resources the required clause i finds.
+func (cc *clauseCounts) clause(i int) (uint64, error) {
+	if err := cc.load(); err != nil {
+		return 0, err
+	}
+	return cc.sets[i].GetCardinality(), nil
+}
+
+// countUpTo is a query that matches nothing and, as its searcher is
+// built, counts the matches of q up to limit (then stops): n.
+type countUpTo struct {
+	q     query.Query
+	limit uint64
+	n     uint64
+}
+
+func (q *countUpTo) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, o search.SearcherOptions) (search.Searcher, error) {
+	s, err := q.q.Searcher(ctx, r, memoMapping(ctx, m), o)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0), IndexReader: r}
+	for q.n = 0; q.n < q.limit; q.n++ {
+		d, err := s.Next(sctx)
+		if err != nil {
+			return nil, err
+		}
+		if d == nil {
+			break
+		}
+		sctx.DocumentMatchPool.Put(d)
+	}
+	return searcher.NewMatchNoneSearcher(r)
 }
 
 // atLeast counts the documents in at least k of the sets (in all of them

@@ -301,3 +301,46 @@ func TestAtLeast(t *testing.T) {
 		}
 	}
 }
+
+// TestRelaxFirstMatchesTheReference checks whole pages of the fast path,
+// which decides relaxing before the first search (relaxFirst: from the
+// clause sets on a small library, from a search stopping at RelaxBelow
+// matches on a large one, forced here), against the reference (relax after
+// the strict search, one search per count: Index.plain), for generated
+// queries under generated filters, in both orders, first and later pages.
+func TestRelaxFirstMatchesTheReference(t *testing.T) {
+	ix, _, _ := relaxIndex(t)
+	rs := shippedResources(t)
+	rng := rand.New(rand.NewSource(19))
+	pages, relaxed, strict := 0, 0, 0
+	for _, setsFirst := range []int{0, -1} {
+		ix.setsFirst = setsFirst
+		// Queries whose words ten or more resources have together (no
+		// relaxing), then generated ones (most relax).
+		texts := []string{"gp registration", "register without proof of address", "charging exemptions", "asylum seekers", "safe surgeries", "nhs charges"}
+		for _, text := range append(texts, relaxQueries(t, ix, 25, rng)...) {
+			q := content.SearchQuery{Text: text, Order: content.SearchRelevance, First: 10}
+			if rng.Intn(2) == 0 {
+				q.Filter = randomFilter(rng, rs)
+			}
+			if rng.Intn(4) == 0 {
+				q.Order = content.SearchNewest
+			}
+			if rng.Intn(4) == 0 {
+				q.Skip = 10
+			}
+			comparePages(t, ix, q, fmt.Sprintf("setsFirst %d: %q filter %+v order %v skip %d", setsFirst, q.Text, q.Filter, q.Order, q.Skip))
+			if p, err := ix.Search(context.Background(), q); err == nil && p.OmittedWords != nil {
+				relaxed++
+			} else if err == nil && slices.Contains(texts, text) {
+				strict++
+			}
+			pages++
+		}
+	}
+	ix.setsFirst = 0
+	if relaxed < pages/4 || strict < 6 {
+		t.Errorf("%d pages, %d relaxed, %d of several words not relaxed: the generator misses the cases", pages, relaxed, strict)
+	}
+	t.Logf("%d pages, %d relaxed, %d of several words not relaxed", pages, relaxed, strict)
+}

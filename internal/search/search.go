@@ -96,6 +96,9 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	// unpairedQ is textQ without its neighbouring-word phrases, when
 	// textQ is the plan's own query (see run).
 	var unpairedQ, supersetQ query.Query
+	// ownQuery: textQ is the plan's strict query itself (no language
+	// named first).
+	ownQuery := false
 	if p != nil {
 		full := p.query(nil, 0)
 		// A language the query names: its resources first.
@@ -104,6 +107,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 		}
 		if textQ == full {
 			unpairedQ, supersetQ = p.unpaired(nil, 0), p.superset(nil, 0)
+			ownQuery = !langRelaxed
 		}
 	}
 	browse := p == nil || p.browse
@@ -232,11 +236,27 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	// whole library asked whether to relax (see relax): a filtered search
 	// that finds enough finds enough without the filter (and without the
 	// exclusions, which relaxing ignores) too.
-	res, hits, err := run(textQ, unpairedQ, supersetQ)
-	if err != nil {
-		return nil, err
+	//
+	// relaxFirst decides it before any search when textQ is the plan's
+	// own query: fewer than RelaxBelow resources of the library have every
+	// word exactly when relax is asked and counts fewer (textQ under the
+	// filter finds no more than that), and when it relaxes, the strict
+	// search's page would be thrown away.
+	decided := false
+	if !ix.plain && !browse && ownQuery && len(p.required) >= 2 {
+		if omit, k, err = ix.relaxFirst(ctx, idx, p); err != nil {
+			return nil, err
+		}
+		decided = true
 	}
-	if !browse && res.Total < uint64(max(1, ix.rank.RelaxBelow)) {
+	var res *bleve.SearchResult
+	var hits []*search.DocumentMatch
+	if omit == nil {
+		if res, hits, err = run(textQ, unpairedQ, supersetQ); err != nil {
+			return nil, err
+		}
+	}
+	if !browse && !decided && res.Total < uint64(max(1, ix.rank.RelaxBelow)) {
 		known := int64(-1)
 		if len(p.exclude) == 0 && len(p.languages) == 0 {
 			if !filterActive(q.Filter) {
@@ -256,18 +276,18 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 		if omit, k, err = relax(ctx, idx, p, known); err != nil {
 			return nil, err
 		}
-		if omit != nil {
-			full := p.query(omit, k)
-			if textQ, langRelaxed, err = ix.languageFirst(ctx, idx, p, full, tags); err != nil {
-				return nil, err
-			}
-			unpairedQ, supersetQ = nil, nil
-			if textQ == full {
-				unpairedQ, supersetQ = p.unpaired(omit, k), p.superset(omit, k)
-			}
-			if res, hits, err = run(textQ, unpairedQ, supersetQ); err != nil {
-				return nil, err
-			}
+	}
+	if omit != nil {
+		full := p.query(omit, k)
+		if textQ, langRelaxed, err = ix.languageFirst(ctx, idx, p, full, tags); err != nil {
+			return nil, err
+		}
+		unpairedQ, supersetQ = nil, nil
+		if textQ == full {
+			unpairedQ, supersetQ = p.unpaired(omit, k), p.superset(omit, k)
+		}
+		if res, hits, err = run(textQ, unpairedQ, supersetQ); err != nil {
+			return nil, err
 		}
 	}
 	// anyQ is the fallback under a filter (see below): resources with
