@@ -389,26 +389,8 @@ func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64, pe
 				writeError(w, apierror.BadRequest, "the request body "+err.Error())
 				return
 			}
-			var members map[string]json.RawMessage
-			if err := json.Unmarshal(body, &members); err != nil {
-				writeError(w, apierror.BadRequest, "the request body is not valid JSON")
-				return
-			}
-			var req struct{ Query, Extensions, DocumentID, DocID any }
-			for name, dst := range map[string]*any{"query": &req.Query, "extensions": &req.Extensions, "documentId": &req.DocumentID, "doc_id": &req.DocID} {
-				if raw, ok := members[name]; ok {
-					json.Unmarshal(raw, dst)
-				}
-			}
-			// A persisted query's hash stands for the document: gqlgen's
-			// APQ extension looks it up (or answers PERSISTED_QUERY_NOT_FOUND).
-			// Extensions of the wrong type, or a persistedQuery that is not
-			// one, go on to the GraphQL transport, which refuses them with
-			// BAD_REQUEST naming the member.
-			ext, isObject := req.Extensions.(map[string]any)
-			byID := (req.Extensions != nil && !isObject) || ext["persistedQuery"] != nil || req.DocumentID != nil || req.DocID != nil
-			if q, ok := req.Query.(string); (!ok || strings.TrimSpace(q) == "") && !(req.Query == nil && byID) {
-				writeError(w, apierror.BadRequest, "the request has no query")
+			if code, msg := graph.CheckPOSTBody(body); code != "" {
+				writeError(w, code, msg)
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
