@@ -12,12 +12,14 @@ import (
 	"guidancehub/internal/content"
 )
 
-// cardScan reads the rows of a card page (cardColumns and the sort key)
-// from the values as they came off the wire: per row one allocation for
-// the resource and its date, one for all its text, and the page's topic
-// lists share one array. pgx's Scan costs, per column, a scan plan check,
-// reflection and an allocation per string (about 12 allocations a row; a
-// fifth of a list's CPU in the profile at 100,000 resources).
+// cardScan reads the rows of a card page (cardColumns and the sort key),
+// or of a lookup asking a card and perhaps the body (columns(allParts) or
+// columns(allParts&^content.PartBody)), from the values as they came off
+// the wire: per row one allocation for the resource and its date, one for
+// all its text, and the page's topic lists share one array. pgx's Scan
+// costs, per column, a scan plan check, reflection and an allocation per
+// string (about 12 allocations a row; a fifth of a list's CPU in the
+// profile at 100,000 resources, and 8 % of a slug lookup's).
 //
 // It decodes only what it is sure of: the column types and formats of
 // cardOIDs (checked once per page from the row description), no NULL but a
@@ -28,14 +30,21 @@ import (
 // DateCodec); TestCardDecodingAgreesWithPgx compares the two.
 type cardScan struct {
 	usable bool
+	// body: a body column follows the summary; key: the sort key ends the
+	// row.
+	body, key bool
+	// omit is the parts left out of the rows, for a generic scan made
+	// when a row needs one and the caller gave none.
+	omit   content.Part
 	topics []string
 }
 
-// cardOIDs are the types of cardColumns and the sort key, in order.
+// cardOIDs are the types of cardColumns and the sort key, in order (a
+// body, when read, is text after the summary).
 var cardOIDs = []uint32{pgtype.Int8OID, pgtype.TextOID, pgtype.Int4OID, pgtype.TextOID, pgtype.TextOID,
 	pgtype.TextOID, pgtype.TextOID, pgtype.TextArrayOID, pgtype.TextOID, pgtype.DateOID, pgtype.TextOID}
 
-// The columns of a card row.
+// The columns of a card row, and the body (only where c.col places it).
 const (
 	cardID = iota
 	cardStatus
@@ -48,21 +57,55 @@ const (
 	cardLanguage
 	cardPublishedAt
 	cardKey
+	cardBody
 )
 
-// newCardScan checks the row description of rows; n is the page size.
-func newCardScan(rows pgx.Rows, n int) *cardScan {
-	c := &cardScan{}
+// col is the position in the row of a card column.
+func (c *cardScan) col(i int) int {
+	switch {
+	case i == cardBody:
+		return cardSummary + 1
+	case c.body && i > cardSummary:
+		return i + 1
+	}
+	return i
+}
+
+// columns is the number of columns of a row.
+func (c *cardScan) columns() int {
+	n := cardKey
+	if c.body {
+		n++
+	}
+	if c.key {
+		n++
+	}
+	return n
+}
+
+// newCardScan checks the row description of rows; n is the page size;
+// body and key say whether the rows have a body and a sort key (the rows
+// are selected with columns(omit), and the key).
+func newCardScan(rows pgx.Rows, n int, omit content.Part, key bool) *cardScan {
+	body := omit&allParts == allParts&^content.PartBody
+	c := &cardScan{body: body, key: key, omit: omit}
 	fds := rows.FieldDescriptions()
-	if len(fds) != len(cardOIDs) {
+	if len(fds) != c.columns() {
 		return c
 	}
-	for i, fd := range fds {
+	for i, oid := range cardOIDs {
+		if i == cardKey && !key {
+			continue
+		}
 		// Text is its UTF-8 bytes in either format; the others must be
 		// binary.
-		if fd.DataTypeOID != cardOIDs[i] || (fd.DataTypeOID != pgtype.TextOID && fd.Format != pgx.BinaryFormatCode) {
+		fd := fds[c.col(i)]
+		if fd.DataTypeOID != oid || (oid != pgtype.TextOID && fd.Format != pgx.BinaryFormatCode) {
 			return c
 		}
+	}
+	if body && fds[c.col(cardBody)].DataTypeOID != pgtype.TextOID {
+		return c
 	}
 	c.usable = true
 	c.topics = make([]string, 0, 4*n)
@@ -82,78 +125,105 @@ var (
 )
 
 // scan reads the current row, with generic (a rowScan of the same
-// columns) for any row it does not decode itself; key is the sort key.
+// columns) for any row it does not decode itself; key is the sort key
+// ("" without one).
 func (c *cardScan) scan(rows pgx.Rows, generic *rowScan) (r *content.Resource, key string, err error) {
 	if !c.usable {
-		r, err = generic.scan(rows)
-		return r, generic.key, err
+		return c.fallback(rows, generic)
 	}
 	v := rows.RawValues()
-	if len(v) != len(cardOIDs) || len(v[cardID]) != 8 || len(v[cardRevision]) != 4 ||
-		(v[cardPublishedAt] != nil && len(v[cardPublishedAt]) != 4) {
-		r, err = generic.scan(rows)
-		return r, generic.key, err
+	if len(v) != c.columns() {
+		return c.fallback(rows, generic)
 	}
-	texts := 0
-	for _, i := range []int{cardStatus, cardKind, cardSlug, cardTitle, cardSummary, cardLanguage, cardKey} {
-		if v[i] == nil {
-			r, err = generic.scan(rows)
-			return r, generic.key, err
+	col := func(i int) []byte { return v[c.col(i)] }
+	if len(col(cardID)) != 8 || len(col(cardRevision)) != 4 || (col(cardPublishedAt) != nil && len(col(cardPublishedAt)) != 4) {
+		return c.fallback(rows, generic)
+	}
+	// The text columns, in the order they are laid out in one string.
+	textCols := [...]int{cardStatus, cardKind, cardSlug, cardTitle, cardSummary, cardLanguage, cardKey, cardBody}
+	texts := textCols[:6]
+	switch {
+	case c.key && c.body:
+		texts = textCols[:]
+	case c.key:
+		texts = textCols[:7]
+	case c.body:
+		texts = append(textCols[:6:6], cardBody)
+	}
+	size := 0
+	for _, i := range texts {
+		if col(i) == nil {
+			return c.fallback(rows, generic)
 		}
-		texts += len(v[i])
+		size += len(col(i))
 	}
-	elems, ok := textArray(v[cardTopics])
+	elems, ok := textArray(col(cardTopics))
 	if !ok {
-		r, err = generic.scan(rows)
-		return r, generic.key, err
+		return c.fallback(rows, generic)
 	}
 	for _, e := range elems {
-		texts += len(e)
+		size += len(e)
 	}
 	row := new(cardRow)
-	if d := v[cardPublishedAt]; d != nil {
+	if d := col(cardPublishedAt); d != nil {
 		days := int32(binary.BigEndian.Uint32(d))
 		t := time.Date(2000, 1, int(1+days), 0, 0, 0, 0, time.UTC)
 		if days == math.MaxInt32 || days == math.MinInt32 || t.Before(minDate) || !t.Before(endDate) {
 			// Infinity, -infinity, or out of pgx's range: pgx reports it.
-			r, err = generic.scan(rows)
-			return r, generic.key, err
+			return c.fallback(rows, generic)
 		}
 		row.pub = t
 		row.r.PublishedAt = &row.pub
 	}
 	// All the row's text in one string, each field a slice of it.
 	var b strings.Builder
-	b.Grow(texts)
-	for _, i := range []int{cardStatus, cardKind, cardSlug, cardTitle, cardSummary, cardLanguage, cardKey} {
-		b.Write(v[i])
+	b.Grow(size)
+	for _, i := range texts {
+		b.Write(col(i))
 	}
 	for _, e := range elems {
 		b.Write(e)
 	}
 	all := b.String()
-	next := func(n int) string {
+	next := func(i int) string {
+		n := len(col(i))
 		s := all[:n]
 		all = all[n:]
 		return s
 	}
 	r = &row.r
-	r.ID = int64(binary.BigEndian.Uint64(v[cardID]))
-	r.Revision = int(int32(binary.BigEndian.Uint32(v[cardRevision])))
-	r.Status = content.Status(next(len(v[cardStatus])))
-	r.Kind = content.Kind(next(len(v[cardKind])))
-	r.Slug = next(len(v[cardSlug]))
-	r.Title = next(len(v[cardTitle]))
-	r.Summary = next(len(v[cardSummary]))
-	r.Language = next(len(v[cardLanguage]))
-	key = next(len(v[cardKey]))
+	r.ID = int64(binary.BigEndian.Uint64(col(cardID)))
+	r.Revision = int(int32(binary.BigEndian.Uint32(col(cardRevision))))
+	r.Status = content.Status(next(cardStatus))
+	r.Kind = content.Kind(next(cardKind))
+	r.Slug = next(cardSlug)
+	r.Title = next(cardTitle)
+	r.Summary = next(cardSummary)
+	r.Language = next(cardLanguage)
+	if c.key {
+		key = next(cardKey)
+	}
+	if c.body {
+		r.Body = next(cardBody)
+	}
 	start := len(c.topics)
 	for _, e := range elems {
-		c.topics = append(c.topics, next(len(e)))
+		c.topics = append(c.topics, all[:len(e)])
+		all = all[len(e):]
 	}
 	r.Topics = c.topics[start:len(c.topics):len(c.topics)]
 	r.Sources = []content.Source{}
 	return r, key, nil
+}
+
+// fallback reads the current row with pgx's Scan: with generic, or with
+// a rowScan made for it.
+func (c *cardScan) fallback(rows pgx.Rows, generic *rowScan) (*content.Resource, string, error) {
+	if generic == nil {
+		generic = newRowScan(c.omit, c.key)
+	}
+	r, err := generic.scan(rows)
+	return r, generic.key, err
 }
 
 // textArray splits a one-dimensional text[] without NULLs in binary

@@ -191,9 +191,35 @@ func (db *DB) ResourceBySlug(ctx context.Context, slug string) (*content.Resourc
 }
 
 // ResourceBySlugOmitting is ResourceBySlug without the parts omit names.
+// A lookup that asks a card and perhaps the body (every other part
+// omitted: the peer kit's lookup) is decoded from the wire (cardScan).
 func (db *DB) ResourceBySlugOmitting(ctx context.Context, slug string, omit content.Part) (*content.Resource, error) {
-	rows, _ := db.pool.Query(ctx, `SELECT `+columns(omit)+publicJoin+` WHERE r.slug = $1 AND`+answerable, slug)
-	rs, err := collectResources(rows, omit)
+	omit &= allParts
+	card := !db.noCardDecoding && (omit == allParts || omit == allParts&^content.PartBody)
+	sql := bySlugSQL[omit]
+	if sql == "" {
+		sql = `SELECT ` + columns(omit) + publicJoin + ` WHERE r.slug = $1 AND` + answerable
+	}
+	rows, _ := db.pool.Query(ctx, sql, slug)
+	var (
+		rs  []*content.Resource
+		err error
+	)
+	if card {
+		var r *content.Resource
+		cs := newCardScan(rows, 1, omit, false)
+		for err == nil && rows.Next() {
+			if r, _, err = cs.scan(rows, nil); err == nil {
+				rs = append(rs, r)
+			}
+		}
+		rows.Close()
+		if err == nil {
+			err = rows.Err()
+		}
+	} else {
+		rs, err = collectResources(rows, omit)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("resource by slug: %w", domainError(err))
 	}
@@ -202,6 +228,15 @@ func (db *DB) ResourceBySlugOmitting(ctx context.Context, slug string, omit cont
 	}
 	return rs[0], nil
 }
+
+// bySlugSQL is the statement of a lookup by slug for each set of omitted
+// parts, built once (concatenating it was an allocation per lookup).
+var bySlugSQL = func() (out [allParts + 1]string) {
+	for omit := range out {
+		out[omit] = `SELECT ` + columns(content.Part(omit)) + publicJoin + ` WHERE r.slug = $1 AND` + answerable
+	}
+	return out
+}()
 
 // ResourcesByID returns the published or withdrawn resources with the ids,
 // leaving out the parts omit names (a page of search hits that shows titles
@@ -326,7 +361,7 @@ func (db *DB) ListResources(ctx context.Context, q content.ListQuery) (*content.
 		s := newRowScan(q.Omit, true)
 		var cs *cardScan
 		if card && !db.noCardDecoding {
-			cs = newCardScan(rows, q.First+1)
+			cs = newCardScan(rows, q.First+1, q.Omit, true)
 		}
 		page.Resources = make([]*content.Resource, 0, q.First+1)
 		page.Cursors = make([]content.Cursor, 0, q.First+1)
