@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -26,6 +28,27 @@ func decodeRequestBodyBefore(body []byte) (RequestBody, error) {
 	}, nil
 }
 
+// decodeObjectBefore is decodeObject as it was before flatObject (commit
+// 46950ff), an oracle of TestDecodeRequestBodyAgrees.
+func decodeObjectBefore(name string, raw []byte, dst *map[string]any) error {
+	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
+		*dst = map[string]any{}
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		return fmt.Errorf("%s must be a JSON object", name)
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return fmt.Errorf("%s must be a JSON object", name)
+	}
+	*dst = m
+	return nil
+}
+
 // GenRequestBody writes a random GraphQL request body: members of every
 // name a request has, others, names in other cases or spelled with \u
 // escapes, values of every JSON type (strings with escapes, blank ones,
@@ -42,6 +65,18 @@ func GenRequestBody(r *rand.Rand, damaged bool) []byte {
 	}
 	var value func(depth int) string
 	value = func(depth int) string {
+		if depth == 0 && r.IntN(4) == 0 { // variables as clients send them: flat
+			var b strings.Builder
+			b.WriteString("{" + ws())
+			for i := range r.IntN(5) {
+				if i > 0 {
+					b.WriteString("," + ws())
+				}
+				b.WriteString([]string{`"slug"`, `"n"`, `"first"`, `"after"`, `"é"`}[r.IntN(5)] + ws() + ":" + ws())
+				b.WriteString([]string{`"a-b"`, `""`, `"é€"`, "\"\xff\"", `"a\nb"`, `12`, `-0.5e2`, `true`, `false`, `null`, `[1]`}[r.IntN(11)])
+			}
+			return b.String() + ws() + "}"
+		}
 		switch k := r.IntN(10); {
 		case k < 4:
 			return str()
@@ -104,7 +139,7 @@ func GenRequestBody(r *rand.Rand, damaged bool) []byte {
 // as json.Unmarshal does.
 func TestDecodeRequestBodyAgrees(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 7))
-	objects := 0
+	objects, flatObjects := 0, 0
 	for i := range 30000 {
 		b := GenRequestBody(r, i%3 == 2)
 		if CheckJSONNames(b) != nil {
@@ -134,6 +169,16 @@ func TestDecodeRequestBodyAgrees(t *testing.T) {
 				t.Fatalf("JSONString(%s) = %q, json.Unmarshal %q", m[0], JSONString(m[0]), ws)
 			}
 		}
+		for _, raw := range []json.RawMessage{got.Variables, got.Extensions} {
+			var gm, wm map[string]any
+			gErr, wErr := decodeObject("variables", raw, &gm), decodeObjectBefore("variables", raw, &wm)
+			if fmt.Sprint(gErr) != fmt.Sprint(wErr) || !reflect.DeepEqual(gm, wm) {
+				t.Fatalf("decodeObject(%s) = %#v, %v; before %#v, %v", raw, gm, gErr, wm, wErr)
+			}
+			if _, flat := flatObject(raw); flat {
+				flatObjects++
+			}
+		}
 		if got.Extensions != nil && got.Extensions[0] == '{' {
 			var ext map[string]json.RawMessage
 			json.Unmarshal(got.Extensions, &ext)
@@ -143,8 +188,8 @@ func TestDecodeRequestBodyAgrees(t *testing.T) {
 			}
 		}
 	}
-	if objects < 10000 {
-		t.Fatalf("only %d of 30,000 bodies were objects: the generator needs tuning", objects)
+	if objects < 10000 || flatObjects < 1000 {
+		t.Fatalf("%d of 30,000 bodies were objects, %d members flat objects: the generator needs tuning", objects, flatObjects)
 	}
 }
 

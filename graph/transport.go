@@ -682,10 +682,16 @@ func checkJSONText(b []byte) error {
 }
 
 // decodeObject decodes an optional JSON object member (absent or null
-// means none), keeping numbers exact.
+// means none), keeping numbers exact. An object whose values are all
+// strings without escapes, numbers, booleans or null (a lookup's
+// variables) is read without the decoder (flatObject).
 func decodeObject(name string, raw []byte, dst *map[string]any) error {
 	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
 		*dst = map[string]any{}
+		return nil
+	}
+	if m, ok := flatObject(raw); ok {
+		*dst = m
 		return nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -700,6 +706,38 @@ func decodeObject(name string, raw []byte, dst *map[string]any) error {
 	}
 	*dst = m
 	return nil
+}
+
+// flatObject decodes valid JSON text of an object whose member values are
+// strings without escapes (and valid UTF-8), numbers (as json.Number, as
+// the decoder with UseNumber gives them), booleans or null, and whose
+// names have no escapes, as the decoder would (of a name given twice the
+// last); ok false for any other text.
+func flatObject(raw []byte) (m map[string]any, ok bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '{' || !json.Valid(raw) || bytes.IndexByte(raw, '\\') >= 0 {
+		return nil, false
+	}
+	ok = true
+	m = map[string]any{}
+	eachMember(raw, func(name, v []byte) {
+		switch c := v[0]; {
+		case c == '"' && utf8.Valid(v):
+			m[string(name)] = string(v[1 : len(v)-1])
+		case c == '-' || (c >= '0' && c <= '9'):
+			m[string(name)] = json.Number(v)
+		case c == 't' || c == 'f':
+			m[string(name)] = c == 't'
+		case c == 'n':
+			m[string(name)] = nil
+		default:
+			ok = false
+		}
+	})
+	if !ok {
+		return nil, false
+	}
+	return m, true
 }
 
 // copyJSON deep-copies decoded JSON (gqlparser's coercion writes into the
