@@ -50,6 +50,10 @@ func (c *complexityLimit) Validate(es graphql.ExecutableSchema) error {
 func (c *complexityLimit) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
 	n, ok := -1, false
 	key := complexityKey(opCtx)
+	// The direct path plans root fields by the same key: computed once
+	// per request (it marshals the variables). This is the last mutator,
+	// so the variables it was made of are the ones the operation runs with.
+	opCtx.Stats.SetExtension(operationKeyName, key)
 	if key != "" {
 		n, ok = c.known.Get(ctx, key)
 	}
@@ -66,6 +70,19 @@ func (c *complexityLimit) MutateOperationContext(ctx context.Context, opCtx *gra
 		return err
 	}
 	return nil
+}
+
+// operationKeyName names, in an operation's Stats, its complexityKey as
+// complexityLimit computed it.
+const operationKeyName = "guidancehub.operationKey"
+
+// operationKey is complexityKey(opCtx), as complexityLimit left it in the
+// operation's Stats when it ran (else computed).
+func operationKey(opCtx *graphql.OperationContext) string {
+	if k, ok := opCtx.Stats.GetExtension(operationKeyName).(string); ok {
+		return k
+	}
+	return complexityKey(opCtx)
 }
 
 // complexityKey is the query text, operation name and variables (JSON,

@@ -129,7 +129,7 @@ type planned struct {
 func (d direct) plan(oc *graphql.OperationContext, field graphql.CollectedField, typ string) ([]*plan, bool) {
 	key := ""
 	if d.known != nil {
-		if k := complexityKey(oc); k != "" {
+		if k := operationKey(oc); k != "" {
 			key = k + "\x00" + field.Alias
 		}
 	}
