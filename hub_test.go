@@ -198,11 +198,36 @@ func TestWithdrawnResourceKeepsItsNotice(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, "barriers-brief.md")); err != nil {
 		t.Fatal(err)
 	}
-	// related in other files now dangles: those files fail and stay as they were.
+	// Other files still relate to it: those files fail and stay as they
+	// were, and so does the brief, which they still link to (breaker5 F16:
+	// no withdrawal leaves a published link to a withdrawn resource).
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), []string{"import", "--prune", dir}, &out, &errOut, env(map[string]string{"DATABASE_URL": dsnFromLogs(t, h)}), nil)
-	if code != 1 || !strings.Contains(out.String(), "withdrawn barriers-brief") || !strings.Contains(errOut.String(), `no resource with slug "barriers-brief"`) {
+	if code != 1 || strings.Contains(out.String(), "withdrawn") || !strings.Contains(errOut.String(), `no resource with slug "barriers-brief"`) ||
+		!strings.Contains(errOut.String(), "barriers-brief is not withdrawn: published resources still link to it (free-care-for-all, register-without-id)") {
 		t.Fatalf("import --prune: exit %d\n%s\n%s", code, out.String(), errOut.String())
+	}
+	if st := path(post(t, h.url, `{ resource(slug: "barriers-brief") { status } }`, nil).Data, "resource", "status"); st != "PUBLISHED" {
+		t.Fatalf("refused withdrawal: status %v", st)
+	}
+	// The links removed too: the brief is withdrawn.
+	for _, f := range []string{"free-care-for-all.md", "register-without-id.md"} {
+		p := filepath.Join(dir, f)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = bytes.Replace(b, []byte("related: [barriers-brief]\n"), nil, 1)
+		b = bytes.Replace(b, []byte("related: [barriers-brief, "), []byte("related: ["), 1)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out.Reset()
+	errOut.Reset()
+	code = run(context.Background(), []string{"import", "--prune", dir}, &out, &errOut, env(map[string]string{"DATABASE_URL": dsnFromLogs(t, h)}), nil)
+	if code != 0 || !strings.Contains(out.String(), "withdrawn barriers-brief") {
+		t.Fatalf("import --prune with the links removed: exit %d\n%s\n%s", code, out.String(), errOut.String())
 	}
 	r := post(t, h.url, `{ resource(slug: "barriers-brief") { id title status summary body bodyHTML publishedAt withdrawal { reason withdrawnAt } ... on ResearchBrief { keyFindings methods } }
 	  resources(first: 100) { totalCount } topics { slug count } }`, nil)

@@ -20,6 +20,7 @@ import (
 	"guidancehub/graph"
 	"guidancehub/internal/config"
 	"guidancehub/internal/httpapi"
+	"guidancehub/internal/ingest"
 )
 
 // Run is the whole program: it parses the command (serve by default) and
@@ -34,16 +35,17 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 	fs := flag.NewFlagSet("guidancehub "+verb, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var prune bool
+	var prune, forcePrune bool
 	switch verb {
 	case "serve":
 	case "import":
 		fs.BoolVar(&prune, "prune", false, "withdraw file-origin resources under DIR whose files are gone")
+		fs.BoolVar(&forcePrune, "force-prune", false, "let --prune withdraw every resource recorded under DIR (an empty DIR), or more than half of them when that is 10 or more")
 	case "lint":
 		return runLint(args, stdout, stderr)
 	case "reindex", "token":
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: guidancehub [serve] [flags] | import [--prune] [DIR] | lint [DIR] | reindex | token create --role ROLE --name NAME [--expires 90d] | token list | token revoke PREFIX")
+		fmt.Fprintln(stdout, "usage: guidancehub [serve] [flags] | import [--prune [--force-prune]] [DIR] | lint [DIR] | reindex | token create --role ROLE --name NAME [--expires 90d] | token list | token revoke PREFIX")
 		return 0
 	default:
 		fmt.Fprintf(stderr, "guidancehub: unknown command %q (want serve, import, lint, reindex or token)\n", verb)
@@ -97,7 +99,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		} else if fs.NArg() == 1 {
 			dir = fs.Arg(0)
 		}
-		return runImport(ctx, db, dir, prune, stdout, stderr)
+		return runImport(ctx, db, dir, ingest.Options{Prune: prune, ForcePrune: forcePrune}, stdout, stderr)
 	case "token":
 		return runToken(ctx, db, fs.Args(), stdout, stderr)
 	case "reindex":

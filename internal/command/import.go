@@ -16,12 +16,17 @@ import (
 
 // runImport imports a directory and prints what it did; it exits non-zero
 // when any file failed (the other files are still imported).
-func runImport(ctx context.Context, db *postgres.DB, dir string, prune bool, stdout, stderr io.Writer) int {
+func runImport(ctx context.Context, db *postgres.DB, dir string, opts ingest.Options, stdout, stderr io.Writer) int {
 	out := bufio.NewWriter(stdout)
 	defer out.Flush()
-	rep, err := ingest.ImportWith(ctx, db, dir, ingest.Options{Prune: prune, OnResult: func(res content.ImportResult) {
+	opts.OnResult = func(res content.ImportResult) {
+		if res.Note != "" {
+			fmt.Fprintf(out, "%-9s %s (%s: %s)\n", res.Action, res.Slug, res.Path, res.Note)
+			return
+		}
 		fmt.Fprintf(out, "%-9s %s (%s)\n", res.Action, res.Slug, res.Path)
-	}})
+	}
+	rep, err := ingest.ImportWith(ctx, db, dir, opts)
 	out.Flush()
 	if err != nil {
 		fmt.Fprintln(stderr, "guidancehub import:", err)

@@ -43,7 +43,15 @@ type ImportResult struct {
 	Path   string
 	Action string // "created", "updated", "unchanged", "moved", "restored", "withdrawn", "staged" (written, not yet committed), or "" when Err is set
 	Err    error  // a problem with this file alone; the others still import
+	// Note says why, where the action alone does not: "file now defines
+	// b5-slug-b" for a resource withdrawn because its file names another
+	// slug.
+	Note string
 }
+
+// Defined is a file an import took (imported, or unchanged) and the slug
+// it names now.
+type Defined struct{ Path, Slug string }
 
 // ImportOptions control an import.
 type ImportOptions struct {
@@ -54,9 +62,17 @@ type ImportOptions struct {
 	// Present lists every file found under PruneDir, including those that
 	// failed to parse: their resources are kept, not pruned.
 	Present []string
-	// OriginExists reports whether a recorded origin file still exists: a
-	// slug owned by a file that is gone may be taken over by another file.
-	OriginExists func(path string) bool
+	// OriginOwns reports whether a recorded origin file still defines
+	// slug: it exists and, if the import read it, names that slug. A slug
+	// whose file is gone or names another slug may be taken over by
+	// another file. Nil: every recorded origin owns its slug.
+	OriginOwns func(path, slug string) bool
+	// ForcePrune lets a prune withdraw all of the resources recorded under
+	// PruneDir (an empty directory), or more than half of them when that
+	// is ten or more; without it such a prune is skipped and reported as
+	// an error (an unmounted volume or a wrong path must not withdraw the
+	// library).
+	ForcePrune bool
 }
 
 // StoredFile is what the store holds under a slug that an import names.
@@ -102,8 +118,13 @@ type ImportSession interface {
 	// transaction, calling each for every resource it changed (prune's
 	// withdrawals included), in no particular order. Staged files under
 	// PruneDir not in keep (left by an interrupted import, their files
-	// since changed or gone) are discarded.
-	Commit(ctx context.Context, keep []int64, each func(ImportResult)) error
+	// since changed or gone) are discarded. A resource whose recorded file
+	// is among defined but names another slug there (a renamed slug, a
+	// merged file) is withdrawn, prune or not. A withdrawal that would
+	// leave a published resource linking to it (translation_of, related,
+	// a body link) is not made: each sees it with an Err (ECONFLICT)
+	// naming the resources that link to it.
+	Commit(ctx context.Context, keep []int64, defined []Defined, each func(ImportResult)) error
 	// Close ends the session (and releases the import lock).
 	Close()
 }

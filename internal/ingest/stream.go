@@ -54,6 +54,7 @@ func (e *entry) good() bool { return e.valid && !e.bad }
 type catalog struct {
 	dir     string
 	entries []entry
+	byPath  map[string]int // entry by path, once an import needs it
 	errors  []*FileError
 	intern  map[string]string
 }
@@ -366,6 +367,11 @@ type Options struct {
 	// Writers is how many batches are staged at once, each on its own
 	// database connection: 2 when zero.
 	Writers int
+	// ForcePrune lets Prune withdraw all of the resources recorded under
+	// the directory (an empty one), or more than half of them when that is
+	// ten or more; without it such a prune is skipped and reported as an
+	// error.
+	ForcePrune bool
 }
 
 // lookupChunk is how many slugs one store lookup asks for.
@@ -394,12 +400,14 @@ func ImportWith(ctx context.Context, store content.Importer, dir string, opts Op
 		return nil, err
 	}
 	present := make([]string, len(cat.entries))
+	cat.byPath = make(map[string]int, len(cat.entries))
 	for i := range cat.entries {
 		present[i] = cat.entries[i].path
+		cat.byPath[present[i]] = i
 	}
 	sess, err := store.BeginImport(ctx, content.ImportOptions{
 		Prune: opts.Prune, PruneDir: cat.dir, Present: present,
-		OriginExists: originExists,
+		OriginOwns: cat.owns, ForcePrune: opts.ForcePrune,
 	})
 	if err != nil {
 		return nil, err
@@ -446,7 +454,7 @@ func ImportWith(ctx context.Context, store content.Importer, dir string, opts Op
 			switch {
 			case s.Origin == "":
 				cat.fail(i, "slug", "slug %q belongs to a resource made through the API; choose another slug", s.Slug)
-			case !stagedNew && s.Origin != e.path && originExists(s.Origin):
+			case !stagedNew && s.Origin != e.path && cat.owns(s.Origin, s.Slug):
 				cat.fail(i, "slug", "slug %q is already owned by %s", s.Slug, s.Origin)
 			case s.StagedHash == hash && s.StagedPath == e.path:
 				e.write, e.staged, e.id = false, true, s.ID
@@ -552,6 +560,7 @@ func ImportWith(ctx context.Context, store content.Importer, dir string, opts Op
 	go func() { writers.Wait(); close(done) }()
 	n := 0
 	var failed error
+	failedPaths := map[string]bool{}
 	for st := range done {
 		if failed != nil {
 			continue // draining after a failure
@@ -564,12 +573,8 @@ func ImportWith(ctx context.Context, store content.Importer, dir string, opts Op
 		for _, r := range st.results {
 			switch {
 			case r.Err != nil:
-				var ce *content.Error
-				msg := r.Err.Error()
-				if errors.As(r.Err, &ce) {
-					msg = ce.Message
-				}
-				rep.Errors = append(rep.Errors, &FileError{Path: r.Path, Field: "slug", Message: msg})
+				rep.Errors = append(rep.Errors, fileError(r))
+				failedPaths[r.Path] = true
 			case r.Action == "staged":
 				keep = append(keep, r.ID)
 			default:
@@ -593,7 +598,20 @@ func ImportWith(ctx context.Context, store content.Importer, dir string, opts Op
 	}
 	rep.Batches, rep.Write = n, time.Since(start)
 	start = time.Now()
-	err = sess.Commit(ctx, keep, func(r content.ImportResult) {
+	for _, e := range lateErrs {
+		failedPaths[e.Path] = true
+	}
+	var defined []content.Defined
+	for i := range cat.entries {
+		if e := &cat.entries[i]; e.good() && !failedPaths[e.path] {
+			defined = append(defined, content.Defined{Path: e.path, Slug: e.slug})
+		}
+	}
+	err = sess.Commit(ctx, keep, defined, func(r content.ImportResult) {
+		if r.Err != nil {
+			rep.Errors = append(rep.Errors, fileError(r))
+			return
+		}
 		rep.counts[r.Action]++
 		if opts.OnResult != nil {
 			opts.OnResult(r)
@@ -609,6 +627,27 @@ func ImportWith(ctx context.Context, store content.Importer, dir string, opts Op
 }
 
 func originExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// owns reports whether the file at path (a resource's recorded origin)
+// still defines slug: a file this import read owns the slug it names (one
+// that failed to parse keeps what it had); any other file owns its slug
+// while it exists.
+func (c *catalog) owns(path, slug string) bool {
+	if i, ok := c.byPath[path]; ok {
+		e := &c.entries[i]
+		return !e.valid || e.slug == slug
+	}
+	return originExists(path)
+}
+
+// fileError is the report of a result the store refused.
+func fileError(r content.ImportResult) *FileError {
+	var ce *content.Error
+	if errors.As(r.Err, &ce) {
+		return &FileError{Path: r.Path, Field: ce.Field, Message: ce.Message}
+	}
+	return &FileError{Path: r.Path, Message: r.Err.Error()}
+}
 
 // outsideSlugs looks up slugs that no imported file has: published
 // resources in the store resolve, except those this import prunes (their
@@ -642,6 +681,9 @@ func outsideSlugs(ctx context.Context, sess content.ImportSession, cat *catalog,
 	for _, s := range found {
 		if present, ok := origins[s.Origin]; ok && !present {
 			continue // pruned by this import
+		}
+		if i, ok := cat.byPath[s.Origin]; ok && cat.entries[i].good() && cat.entries[i].slug != s.Slug {
+			continue // its file names another slug now: withdrawn by this import
 		}
 		if s.Status == content.StatusPublished {
 			out[s.Slug] = published{found: true, lang: s.Language}

@@ -376,7 +376,7 @@ func TestWebhooksFilters(t *testing.T) {
 	if _, b, _ := other.counts(); b != 0 {
 		t.Errorf("an interpreting-only endpoint got %d charging resources", b)
 	}
-	if _, err := db.ImportFiles(ctx, nil, content.ImportOptions{Prune: true, PruneDir: "/hooks"}); err != nil {
+	if _, err := db.ImportFiles(ctx, nil, content.ImportOptions{Prune: true, PruneDir: "/hooks", ForcePrune: true}); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Round(ctx); err != nil {

@@ -93,7 +93,7 @@ func TestCardColumnsFollowThePublishedRevision(t *testing.T) {
 			opts := content.ImportOptions{}
 			if rng.Intn(3) == 0 {
 				what = "import and prune"
-				opts = content.ImportOptions{Prune: true, PruneDir: "/lib", Present: present}
+				opts = content.ImportOptions{Prune: true, PruneDir: "/lib", Present: present, ForcePrune: true}
 			}
 			res, err := db.ImportFiles(ctx, files, opts)
 			if err != nil {

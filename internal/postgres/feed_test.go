@@ -79,7 +79,7 @@ func TestChangeActions(t *testing.T) {
 	mustImport(t, db, []content.FileImport{a}, content.ImportOptions{})
 	a.Hash, a.Draft.Title, a.Status = "h3", "Draft in the file", content.StatusDraft
 	mustImport(t, db, []content.FileImport{a}, content.ImportOptions{})
-	mustImport(t, db, nil, content.ImportOptions{Prune: true, PruneDir: "/lib"})
+	mustImport(t, db, nil, content.ImportOptions{Prune: true, PruneDir: "/lib", ForcePrune: true})
 	fa := ok(db.ResourceBySlug(ctx, "file-a"))
 	if got, want := actions(t, db, fa.ID), []string{"PUBLISHED@1", "UPDATED@2", "DRAFT@3", "WITHDRAWN@2"}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("file actions = %v, want %v", got, want)

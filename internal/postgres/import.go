@@ -41,8 +41,14 @@ func (db *DB) ImportFiles(ctx context.Context, files []content.FileImport, opts 
 			at[r.ID] = i
 		}
 	}
-	err = s.Commit(ctx, keep, func(r content.ImportResult) {
-		if i, ok := at[r.ID]; ok {
+	var defined []content.Defined
+	for i, r := range results {
+		if r.Err == nil {
+			defined = append(defined, content.Defined{Path: files[i].Path, Slug: files[i].Draft.Slug})
+		}
+	}
+	err = s.Commit(ctx, keep, defined, func(r content.ImportResult) {
+		if i, ok := at[r.ID]; ok && r.Err == nil {
 			results[i].Action = r.Action
 		} else {
 			results = append(results, r)
@@ -108,6 +114,7 @@ func (s *importSession) Lookup(ctx context.Context, slugs []string) ([]content.S
 // stored is a resource row locked by a batch, with its staging row if any.
 type stored struct {
 	id                int64
+	kind              content.Kind
 	status            content.Status
 	origin, hash      *string
 	latest            int
@@ -145,14 +152,14 @@ func (s *importSession) Stage(ctx context.Context, files []content.FileImport) (
 			slugs[i] = f.Draft.Slug
 			results[i] = content.ImportResult{Slug: f.Draft.Slug, Path: f.Path}
 		}
-		rows, _ := tx.Query(ctx, `SELECT r.slug, r.id, r.status, r.origin, r.content_hash, r.latest_revision, r.published_revision,
+		rows, _ := tx.Query(ctx, `SELECT r.slug, r.id, r.kind, r.status, r.origin, r.content_hash, r.latest_revision, r.published_revision,
 			g.revision, g.path, g.hash, coalesce(g.created, false), coalesce(g.new_revision, false)
 			FROM resources r LEFT JOIN import_staging g ON g.resource_id = r.id
 			WHERE r.slug = ANY($1) ORDER BY r.id FOR UPDATE OF r`, slugs)
 		have := map[string]*stored{}
 		var slug string
 		var e stored
-		_, err := pgx.ForEachRow(rows, []any{&slug, &e.id, &e.status, &e.origin, &e.hash, &e.latest, &e.published,
+		_, err := pgx.ForEachRow(rows, []any{&slug, &e.id, &e.kind, &e.status, &e.origin, &e.hash, &e.latest, &e.published,
 			&e.stagedRev, &e.stagedPath, &e.stagedHash, &e.created, &e.stagedNR}, func() error {
 			c := e
 			have[slug] = &c
@@ -204,9 +211,14 @@ func (s *importSession) Stage(ctx context.Context, files []content.FileImport) (
 				res.ID, res.Err = 0, &content.Error{Code: content.ECONFLICT, Field: "slug",
 					Message: fmt.Sprintf("slug %q belongs to a resource made through the API; choose another slug", f.Draft.Slug)}
 				continue
-			case !e.created && *e.origin != f.Path && s.opts.OriginExists != nil && s.opts.OriginExists(*e.origin):
+			case !e.created && *e.origin != f.Path && (s.opts.OriginOwns == nil || s.opts.OriginOwns(*e.origin, f.Draft.Slug)):
 				res.ID, res.Err = 0, &content.Error{Code: content.ECONFLICT, Field: "slug",
 					Message: fmt.Sprintf("slug %q is already owned by %s", f.Draft.Slug, *e.origin)}
+				continue
+			case e.published != nil && e.kind != f.Draft.Kind:
+				// The API's rule (UpdateResource): partners key on a
+				// published resource's kind (__typename, kind filters).
+				res.ID, res.Err = 0, KindChangeError(e.kind, f.Draft.Kind)
 				continue
 			}
 			publish := f.Status == content.StatusPublished
@@ -329,7 +341,7 @@ func split2(pairs [][2]int64) ([]int64, []int32) {
 
 // Commit publishes the kept staged rows, discards stale ones under
 // PruneDir, prunes, and notifies the change channel, in one transaction.
-func (s *importSession) Commit(ctx context.Context, keep []int64, each func(content.ImportResult)) error {
+func (s *importSession) Commit(ctx context.Context, keep []int64, defined []content.Defined, each func(content.ImportResult)) error {
 	if each == nil {
 		each = func(content.ImportResult) {}
 	}
@@ -371,13 +383,11 @@ func (s *importSession) Commit(ctx context.Context, keep []int64, each func(cont
 		if _, err := tx.Exec(ctx, `DELETE FROM import_staging g USING import_keep k WHERE g.resource_id = k.resource_id`); err != nil {
 			return err
 		}
-		if s.opts.Prune {
-			n, err := prune(ctx, tx, dir, under, s.opts.Present, each)
-			if err != nil {
-				return err
-			}
-			changed = changed || n > 0
+		n, err := withdrawUnfiled(ctx, tx, &s.opts, dir, under, defined, each)
+		if err != nil {
+			return err
 		}
+		changed = changed || n > 0
 		if changed {
 			if _, err := tx.Exec(ctx, `SELECT pg_notify($1, '')`, ChangeChannel); err != nil {
 				return err
@@ -504,15 +514,147 @@ func recordChange(ctx context.Context, tx pgx.Tx, id int64, rev int, action cont
 	return err
 }
 
-// prune withdraws the file-origin resources recorded under dir whose files
-// are not present, with a change-log row each.
-func prune(ctx context.Context, tx pgx.Tx, dir, under string, present []string, each func(content.ImportResult)) (int, error) {
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_present (path text PRIMARY KEY) ON COMMIT DROP`); err != nil {
+// UnfiledReason is the withdrawal reason of a resource whose file now
+// defines another slug (a renamed slug, files merged into one).
+const UnfiledReason = "Its source file now holds another resource."
+
+// KindChangeError is the error for a published resource given another
+// kind: the API and the importer share it.
+func KindChangeError(was, now content.Kind) *content.Error {
+	return &content.Error{Code: content.EINVALID, Field: "kind", Message: fmt.Sprintf(
+		"cannot change once published (the resource is %s, the file says %s): give the file a new slug, and the old resource is withdrawn",
+		fileKind(was), fileKind(now))}
+}
+
+// fileKind spells a kind as resource files do: research-brief.
+func fileKind(k content.Kind) string {
+	return strings.ReplaceAll(strings.ToLower(string(k)), "_", "-")
+}
+
+// withdrawUnfiled withdraws, with a change-log row each, the file-origin
+// resources that no longer have a file: those whose recorded file is
+// among defined but names another slug there, and with Prune those
+// recorded under dir whose files are not present. A prune that would
+// withdraw more than half of the resources recorded under dir is skipped
+// and reported (unless ForcePrune). A resource that a published resource
+// staying published still links to (translation_of, related, a body link
+// /resources/slug) is kept and reported, so no withdrawal leaves a
+// published link to what the public cannot see.
+func withdrawUnfiled(ctx context.Context, tx pgx.Tx, opts *content.ImportOptions, dir, under string, defined []content.Defined, each func(content.ImportResult)) (int, error) {
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_withdraw (id bigint PRIMARY KEY, reason text NOT NULL, note text NOT NULL) ON COMMIT DROP`); err != nil {
 		return 0, err
 	}
-	seen := make(map[string]bool, len(present))
-	uniq := present[:0:0]
-	for _, p := range present {
+	if len(defined) > 0 {
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_defined (path text PRIMARY KEY, slug text NOT NULL) ON COMMIT DROP`); err != nil {
+			return 0, err
+		}
+		seen := make(map[string]bool, len(defined))
+		uniq := defined[:0:0]
+		for _, d := range defined {
+			if !seen[d.Path] {
+				seen[d.Path] = true
+				uniq = append(uniq, d)
+			}
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_defined"}, []string{"path", "slug"}, pgx.CopyFromSlice(len(uniq), func(i int) ([]any, error) {
+			return []any{uniq[i].Path, uniq[i].Slug}, nil
+		})); err != nil {
+			return 0, err
+		}
+		if _, err := tx.Exec(ctx, `ANALYZE import_defined`); err != nil {
+			return 0, err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO import_withdraw (id, reason, note)
+			SELECT r.id, $1, 'file now defines ' || d.slug FROM resources r JOIN import_defined d ON d.path = r.origin
+			WHERE r.slug <> d.slug AND r.status <> 'WITHDRAWN'`, UnfiledReason); err != nil {
+			return 0, err
+		}
+	}
+	if opts.Prune {
+		if err := pruneCandidates(ctx, tx, opts, dir, under, each); err != nil {
+			return 0, err
+		}
+	}
+	// Keep what published resources staying published link to, until no
+	// more are kept (a kept resource keeps what it links to).
+	for {
+		var some bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM import_withdraw w JOIN resources t ON t.id = w.id AND t.status = 'PUBLISHED')`).Scan(&some); err != nil {
+			return 0, err
+		}
+		if !some {
+			break
+		}
+		rows, _ := tx.Query(ctx, `WITH live AS (
+			SELECT r.slug, v.translation_of, v.related, v.body FROM resources r
+			JOIN revisions v ON v.resource_id = r.id AND v.revision = r.published_revision
+			WHERE r.status = 'PUBLISHED' AND NOT EXISTS (SELECT 1 FROM import_withdraw w WHERE w.id = r.id)
+		), links AS (
+			SELECT slug, translation_of AS target FROM live WHERE translation_of IS NOT NULL
+			UNION ALL SELECT slug, unnest(related) FROM live
+			UNION ALL SELECT slug, (regexp_matches(body, '\]\(/resources/([a-z0-9-]+)\)', 'g'))[1] FROM live
+		)
+		SELECT t.id, t.slug, coalesce(t.origin, ''), string_agg(DISTINCT l.slug, ', ' ORDER BY l.slug)
+		FROM import_withdraw w JOIN resources t ON t.id = w.id AND t.status = 'PUBLISHED'
+		JOIN links l ON l.target = t.slug
+		GROUP BY t.id, t.slug, t.origin ORDER BY t.origin, t.slug`)
+		var held []int64
+		var r content.ImportResult
+		var by string
+		if _, err := pgx.ForEachRow(rows, []any{&r.ID, &r.Slug, &r.Path, &by}, func() error {
+			held = append(held, r.ID)
+			each(content.ImportResult{Slug: r.Slug, Path: r.Path, Err: &content.Error{Code: content.ECONFLICT, Field: "slug", Message: fmt.Sprintf(
+				"%s is not withdrawn: published resources still link to it (%s); withdraw or change them too", r.Slug, by)}})
+			return nil
+		}); err != nil {
+			return 0, err
+		}
+		if len(held) == 0 {
+			break
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM import_withdraw WHERE id = ANY($1)`, held); err != nil {
+			return 0, err
+		}
+	}
+	rows, _ := tx.Query(ctx, `WITH old AS (
+		SELECT r.id, r.status, w.reason, w.note FROM resources r JOIN import_withdraw w ON w.id = r.id
+		FOR UPDATE OF r
+	), u AS (
+		UPDATE resources r SET status = 'WITHDRAWN', withdrawn_reason = old.reason, withdrawn_at = now(), updated_at = now()
+		FROM old WHERE r.id = old.id
+		RETURNING r.id, r.slug, r.origin, coalesce(r.published_revision, r.latest_revision) AS rev, old.status AS before, old.note
+	), c AS (
+		INSERT INTO changes (resource_id, revision, action)
+		SELECT id, rev, CASE WHEN before = 'PUBLISHED' THEN 'WITHDRAWN' ELSE 'DRAFT' END FROM u ORDER BY origin, slug
+	)
+	SELECT id, slug, origin, note FROM u ORDER BY origin, slug`)
+	n := 0
+	var r content.ImportResult
+	r.Action = "withdrawn"
+	_, err := pgx.ForEachRow(rows, []any{&r.ID, &r.Slug, &r.Path, &r.Note}, func() error {
+		n++
+		each(r)
+		return nil
+	})
+	return n, err
+}
+
+// massPrune is the least number of missing files that, when they are more
+// than half of the resources recorded under a directory, make a prune
+// refuse without ForcePrune (as all of them do, however few).
+const massPrune = 10
+
+// pruneCandidates adds to import_withdraw the file-origin resources
+// recorded under dir whose files are not present, unless they are all of
+// those recorded there, or more than half and at least massPrune, and
+// opts.ForcePrune is off.
+func pruneCandidates(ctx context.Context, tx pgx.Tx, opts *content.ImportOptions, dir, under string, each func(content.ImportResult)) error {
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_present (path text PRIMARY KEY) ON COMMIT DROP`); err != nil {
+		return err
+	}
+	seen := make(map[string]bool, len(opts.Present))
+	uniq := opts.Present[:0:0]
+	for _, p := range opts.Present {
 		if !seen[p] {
 			seen[p] = true
 			uniq = append(uniq, p)
@@ -521,34 +663,36 @@ func prune(ctx context.Context, tx pgx.Tx, dir, under string, present []string, 
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_present"}, []string{"path"}, pgx.CopyFromSlice(len(uniq), func(i int) ([]any, error) {
 		return []any{uniq[i]}, nil
 	})); err != nil {
-		return 0, err
+		return err
 	}
 	if _, err := tx.Exec(ctx, `ANALYZE import_present`); err != nil {
-		return 0, err
+		return err
 	}
-	rows, _ := tx.Query(ctx, `WITH old AS (
-		SELECT r.id, r.status FROM resources r
+	var gone, recorded int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM import_present p WHERE p.path = r.origin)), count(*)
+		FROM resources r WHERE r.origin IS NOT NULL AND r.status <> 'WITHDRAWN' AND (r.origin = $1 OR starts_with(r.origin, $2))
+			AND NOT EXISTS (SELECT 1 FROM import_withdraw w WHERE w.id = r.id)`, dir, under).Scan(&gone, &recorded); err != nil {
+		return err
+	}
+	if gone == 0 {
+		return nil
+	}
+	if (gone == recorded || 2*gone > recorded && gone >= massPrune) && !opts.ForcePrune {
+		what := fmt.Sprintf("%d of the %d resources", gone, recorded)
+		if gone == recorded {
+			what = fmt.Sprintf("all %d resources", recorded)
+		}
+		each(content.ImportResult{Path: dir, Err: &content.Error{Code: content.ECONFLICT, Message: fmt.Sprintf(
+			"not pruned: the files of %s recorded under this directory are missing (an empty or unmounted directory?); "+
+				"nothing was withdrawn. If the files were removed on purpose, import again with --prune --force-prune", what)}})
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO import_withdraw (id, reason, note)
+		SELECT r.id, $3, '' FROM resources r
 		WHERE r.origin IS NOT NULL AND r.status <> 'WITHDRAWN' AND (r.origin = $1 OR starts_with(r.origin, $2))
 			AND NOT EXISTS (SELECT 1 FROM import_present p WHERE p.path = r.origin)
-		FOR UPDATE
-	), u AS (
-		UPDATE resources r SET status = 'WITHDRAWN', withdrawn_reason = $3, withdrawn_at = now(), updated_at = now()
-		FROM old WHERE r.id = old.id
-		RETURNING r.id, r.slug, r.origin, coalesce(r.published_revision, r.latest_revision) AS rev, old.status AS before
-	), c AS (
-		INSERT INTO changes (resource_id, revision, action)
-		SELECT id, rev, CASE WHEN before = 'PUBLISHED' THEN 'WITHDRAWN' ELSE 'DRAFT' END FROM u ORDER BY origin
-	)
-	SELECT id, slug, origin FROM u ORDER BY origin`, dir, under, PrunedReason)
-	n := 0
-	var r content.ImportResult
-	r.Action = "withdrawn"
-	_, err := pgx.ForEachRow(rows, []any{&r.ID, &r.Slug, &r.Path}, func() error {
-		n++
-		each(r)
-		return nil
-	})
-	return n, err
+		ON CONFLICT (id) DO NOTHING`, dir, under, PrunedReason)
+	return err
 }
 
 func nonNil[T any](s []T) []T {

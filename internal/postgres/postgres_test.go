@@ -173,7 +173,7 @@ func TestPruneWithdrawsResourcesWhoseFilesAreGone(t *testing.T) {
 func TestSlugOwnedByAnotherFile(t *testing.T) {
 	db := testdb.Open(t, postgres.Options{})
 	exists := map[string]bool{"/lib/a.md": true}
-	opts := content.ImportOptions{OriginExists: func(p string) bool { return exists[p] }}
+	opts := content.ImportOptions{OriginOwns: func(p, _ string) bool { return exists[p] }}
 	mustImport(t, db, []content.FileImport{file("/lib/a.md", "a", content.KindGuidance, "2025-01-01")}, opts)
 
 	dup := file("/other/a-copy.md", "a", content.KindGuidance, "2025-01-01")
