@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -266,6 +267,17 @@ func (db *DB) WithdrawResource(ctx context.Context, p *content.Principal, id int
 		if e.status == content.StatusWithdrawn {
 			return 0, &content.Error{Code: content.ECONFLICT, Message: "the resource is already withdrawn"}
 		}
+		if e.status == content.StatusPublished {
+			by, err := publishedLinksTo(ctx, tx, e.slug, id)
+			if err != nil {
+				return 0, err
+			}
+			if len(by) > 0 {
+				return 0, &content.Error{Code: content.ECONFLICT, Field: "id", Message: fmt.Sprintf(
+					"published resources link to this one (%s): withdraw them or remove the link first, so that none is left pointing at a withdrawn resource (a translation at its withdrawn original)",
+					strings.Join(by, ", "))}
+			}
+		}
 		if _, err := tx.Exec(ctx, `UPDATE resources SET status = 'WITHDRAWN', withdrawn_reason = $2, withdrawn_at = now(), updated_at = now()
 			WHERE id = $1`, id, reason); err != nil {
 			return 0, err
@@ -282,6 +294,19 @@ func (db *DB) WithdrawResource(ctx context.Context, p *content.Principal, id int
 		}
 		return id, audit(ctx, tx, p, "withdraw", id, e.latest, reason)
 	})
+}
+
+// publishedLinksTo lists (by slug, at most 20) the published resources
+// other than self whose live revision links to slug: translation_of,
+// related or a body link /resources/slug. The importer keeps the same
+// rule (withdrawUnfiled): no withdrawal leaves such a link.
+func publishedLinksTo(ctx context.Context, tx pgx.Tx, slug string, self int64) ([]string, error) {
+	rows, _ := tx.Query(ctx, `SELECT r.slug FROM resources r
+		JOIN revisions v ON v.resource_id = r.id AND v.revision = r.published_revision
+		WHERE r.status = 'PUBLISHED' AND r.id <> $2
+			AND (v.translation_of = $1 OR $1 = ANY(v.related) OR strpos(v.body, '](/resources/' || $1 || ')') > 0)
+		ORDER BY r.slug LIMIT 20`, slug, self)
+	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
 // RestoreRevision makes a copy of an earlier revision the new draft.

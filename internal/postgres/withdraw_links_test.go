@@ -1,0 +1,144 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"strings"
+	"testing"
+
+	"guidancehub/internal/content"
+	"guidancehub/internal/postgres"
+	"guidancehub/internal/testdb"
+)
+
+// publicDangling lists the published resources whose live revision links
+// (translation_of, related, a body link /resources/slug) to a resource the
+// public cannot see, as "from -> to": the invariant every door keeps.
+func publicDangling(t *testing.T, db *postgres.DB) []string {
+	t.Helper()
+	rows, err := db.Pool().Query(context.Background(), `WITH live AS (
+		SELECT r.slug, v.translation_of, v.related, v.body FROM resources r
+		JOIN revisions v ON v.resource_id = r.id AND v.revision = r.published_revision WHERE r.status = 'PUBLISHED'
+	), links AS (
+		SELECT slug, translation_of AS target FROM live WHERE translation_of IS NOT NULL
+		UNION ALL SELECT slug, unnest(related) FROM live
+		UNION ALL SELECT slug, (regexp_matches(body, '\]\(/resources/([a-z0-9-]+)\)', 'g'))[1] FROM live
+	)
+	SELECT l.slug || ' -> ' || l.target FROM links l
+	WHERE NOT EXISTS (SELECT 1 FROM resources r WHERE r.slug = l.target AND r.status = 'PUBLISHED') ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		rows.Scan(&s)
+		out = append(out, s)
+	}
+	return out
+}
+
+// TestWithdrawingAnOriginalWithLiveTranslations is breaker5 F16 through
+// the API: withdrawing an original while its translation is published is
+// refused (ECONFLICT naming the translation) and changes nothing; once
+// the translation is withdrawn, the original may go.
+func TestWithdrawingAnOriginalWithLiveTranslations(t *testing.T) {
+	db := testdb.Open(t, postgres.Options{})
+	ctx := context.Background()
+	orig := must[*content.Resource](t)(db.CreateResource(ctx, editor, draft("b5-orig")))
+	must[*content.Resource](t)(db.PublishResource(ctx, editor, orig.ID, nil))
+	d := draft("b5-orig-ar")
+	d.Language, d.TranslationOf, d.TranslationStatus = "ar", "b5-orig", "needs review"
+	tr := must[*content.Resource](t)(db.CreateResource(ctx, editor, d))
+	must[*content.Resource](t)(db.PublishResource(ctx, editor, tr.ID, nil))
+
+	_, err := db.WithdrawResource(ctx, editor, orig.ID, "rules changed")
+	if e, ok := err.(*content.Error); !ok || e.Code != content.ECONFLICT || !strings.Contains(e.Message, "(b5-orig-ar)") {
+		t.Fatalf("withdrawing the original: %v, want ECONFLICT naming b5-orig-ar", err)
+	}
+	if r, _ := db.EditorResourceByID(ctx, orig.ID); r.Status != content.StatusPublished {
+		t.Errorf("refused withdrawal left %s", r.Status)
+	}
+	must[*content.Resource](t)(db.WithdrawResource(ctx, editor, tr.ID, "rules changed"))
+	must[*content.Resource](t)(db.WithdrawResource(ctx, editor, orig.ID, "rules changed"))
+	if d := publicDangling(t, db); len(d) > 0 {
+		t.Errorf("dangling: %v", d)
+	}
+}
+
+// TestWithdrawalsNeverLeaveDanglingLinks is the class, generated: 30
+// resources published through the API, each relating to, linking in its
+// body to or translating earlier ones; 60 random withdrawals. A withdrawal
+// succeeds exactly when no other published resource links to the
+// resource (the oracle: the links in PostgreSQL before it), and after
+// every step no published resource links to what the public cannot see.
+func TestWithdrawalsNeverLeaveDanglingLinks(t *testing.T) {
+	db := testdb.Open(t, postgres.Options{})
+	ctx := context.Background()
+	r := rand.New(rand.NewSource(5))
+	var ids []int64
+	var slugs []string
+	links := map[string]map[string]bool{} // from → to
+	for i := 0; i < 30; i++ {
+		d := draft(fmt.Sprintf("wd-%02d", i))
+		links[d.Slug] = map[string]bool{}
+		if i > 0 {
+			switch to := slugs[r.Intn(i)]; r.Intn(4) {
+			case 0:
+				d.Related = []string{to}
+			case 1:
+				d.Body += " see [it](/resources/" + to + ")."
+			case 2:
+				d.Language, d.TranslationOf, d.TranslationStatus = "fr", to, "draft translation"
+				if links[to]["lang:fr"] {
+					d.Language, d.TranslationOf, d.TranslationStatus = "en", "", ""
+					d.Related = []string{to}
+				}
+			}
+			for _, to := range append(append([]string{}, d.Related...), d.TranslationOf) {
+				if to != "" {
+					links[d.Slug][to] = true
+				}
+			}
+			if strings.Contains(d.Body, "/resources/") {
+				links[d.Slug][d.Body[strings.Index(d.Body, "/resources/")+11:len(d.Body)-2]] = true
+			}
+		}
+		if d.Language == "fr" {
+			links[d.Slug]["lang:fr"] = true
+		}
+		res := must[*content.Resource](t)(db.CreateResource(ctx, editor, d))
+		must[*content.Resource](t)(db.PublishResource(ctx, editor, res.ID, nil))
+		ids, slugs = append(ids, res.ID), append(slugs, d.Slug)
+	}
+	live := map[string]bool{}
+	for _, s := range slugs {
+		live[s] = true
+	}
+	for step := 0; step < 60; step++ {
+		k := r.Intn(len(ids))
+		if !live[slugs[k]] {
+			continue
+		}
+		var by []string
+		for from := range links {
+			if live[from] && from != slugs[k] && links[from][slugs[k]] {
+				by = append(by, from)
+			}
+		}
+		_, err := db.WithdrawResource(ctx, editor, ids[k], "gone")
+		if (err == nil) != (len(by) == 0) {
+			t.Fatalf("step %d: withdrawing %s (linked from %v): %v", step, slugs[k], by, err)
+		}
+		if err == nil {
+			live[slugs[k]] = false
+		} else if e, ok := err.(*content.Error); !ok || e.Code != content.ECONFLICT {
+			t.Fatalf("step %d: %#v, want ECONFLICT", step, err)
+		}
+		if d := publicDangling(t, db); len(d) > 0 {
+			t.Fatalf("step %d: dangling %v", step, d)
+		}
+	}
+}
