@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"container/heap"
 	"context"
+	"errors"
 	"math"
 	"slices"
 	"sort"
@@ -65,6 +66,7 @@ type rerankTop struct {
 	cands   candidateHeap
 	scored  int // candidates scored with the full query (for tests)
 	scoring string
+	fast    bool // rescore through fastRescore (topk.go) when it can
 }
 
 // candidate is one hit of phase 1.
@@ -145,6 +147,14 @@ func (r *rerankTop) rescore(reader index.IndexReader) error {
 		ids[i] = c.id
 	}
 	sort.Slice(ids, func(i, j int) bool { return bytes.Compare(ids[i], ids[j]) < 0 })
+	if r.fast {
+		// The same scores through the compiled scorer (topk.go).
+		n, err := fastRescore(r.ctx, reader, r.full, r.m, ids, r.top.offer)
+		if !errors.As(err, new(fastUnsupported)) {
+			r.scored += n
+			return err
+		}
+	}
 	cr := &candidateReader{IndexReader: reader, ids: ids}
 	// What SearchInContext puts in the context for its searchers: the
 	// scoring model (v2.6.3 index_impl.go).

@@ -182,6 +182,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 					// The candidates are under the filter already, and a
 					// filter adds nothing to a score.
 					rerank = newRerankTop(top, textQ, idx.Mapping(), k)
+					rerank.fast = !ix.slowScore
 					req.Query = filtered(unpairedQ)
 					sctx = rerank.context(ctx)
 				}

@@ -65,6 +65,8 @@ const (
 	fBool
 	fMarked
 	fNone
+	fPhrase
+	fConst
 )
 
 // fnode is a compiled query: what one Bleve searcher would be.
@@ -85,8 +87,15 @@ type fnode struct {
 	// boolean
 	must, should, not *fnode
 	shouldMin         int
-	// marked phrase: words (a conjunction) where marks (a term) is
+	// marked phrase: words (a conjunction) where marks (a term) is;
+	// phrase: words where the phrase's slots (terms by position, nil for
+	// a position a stop word left empty) are at consecutive positions
 	words, marks *fnode
+	pslots       [][]*fnode
+	locs         bool // a term read with its locations (phrase words)
+	// match-all: each segment's size and deleted documents
+	sizes   []uint64
+	deleted []*roaring.Bitmap
 	// absent: a term assumed not in a document (bound, strongSet); ub:
 	// the largest score of the term in the segment being pruned
 	absent  bool
@@ -120,8 +129,11 @@ func (n *fnode) weight() float64 {
 			rv += n.should.weight()
 		}
 		return rv
-	case fMarked:
+	case fMarked, fPhrase:
 		return n.words.weight()
+	case fConst:
+		sum := n.boost
+		return sum * sum
 	}
 	return 0
 }
@@ -142,8 +154,10 @@ func (n *fnode) setNorm(norm float64) {
 		if n.should != nil {
 			n.should.setNorm(norm)
 		}
-	case fMarked:
+	case fMarked, fPhrase:
 		n.words.setNorm(norm)
+	case fConst:
+		n.qw = n.boost * norm
 	}
 }
 
@@ -317,6 +331,21 @@ func (c *compiler) compile(q query.Query) (*fnode, error) {
 		return c.boolean(q, false)
 	case *markedPhraseQuery:
 		return c.marked(q)
+	case *query.MatchPhraseQuery:
+		return c.phrase(q)
+	case *query.MatchAllQuery:
+		// searcher.NewMatchAllSearcher: a constant scorer, Count the
+		// live documents.
+		n, err := c.snap.DocCount()
+		if err != nil {
+			return nil, err
+		}
+		segs := c.snap.Segments()
+		k := &fnode{kind: fConst, boost: q.BoostVal.Value(), qw: 1.0, count: n, sizes: make([]uint64, len(segs)), deleted: make([]*roaring.Bitmap, len(segs))}
+		for i, s := range segs {
+			k.sizes[i], k.deleted[i] = s.Segment().Count(), s.Deleted()
+		}
+		return k, nil
 	}
 	return nil, fastUnsupported{fmt.Sprintf("%T", q)}
 }
@@ -429,6 +458,73 @@ func (c *compiler) marked(q *markedPhraseQuery) (*fnode, error) {
 	n := &fnode{kind: fMarked, words: w, marks: mk, count: w.count}
 	w.computeNorm()
 	return n, nil
+}
+
+// phrase is query.MatchPhraseQuery.Searcher (searcher.NewMultiPhraseSearcher
+// without fuzziness): the conjunction of the slots' words, read with
+// their locations, where the phrase is (phraseAt); its weight, norm and
+// count are the conjunction's.
+func (c *compiler) phrase(q *query.MatchPhraseQuery) (*fnode, error) {
+	field := q.FieldVal
+	if field == "" || q.Fuzziness != 0 {
+		return nil, fastUnsupported{"a fuzzy phrase"}
+	}
+	name := q.Analyzer
+	if name == "" {
+		name = c.m.AnalyzerNameForPath(field)
+	}
+	a := c.m.AnalyzerNamed(name)
+	if a == nil {
+		return nil, fastUnsupported{"an unknown analyzer"}
+	}
+	tokens := a.Analyze([]byte(q.MatchPhrase))
+	if len(tokens) == 0 {
+		return noneNode, nil
+	}
+	slots := phraseSlots(tokens)
+	boost := q.BoostVal.Value()
+	term := func(t string) (*fnode, error) {
+		n, err := c.termNode([]byte(t), field, boost)
+		if n != nil {
+			n.locs = true
+		}
+		return n, err
+	}
+	pslots := make([][]*fnode, len(slots))
+	var words []*fnode
+	for i, slot := range slots {
+		switch {
+		case len(slot) == 1 && slot[0] != "":
+			t, err := term(slot[0])
+			if err != nil {
+				return nil, err
+			}
+			pslots[i] = []*fnode{t}
+			words = append(words, t)
+		case len(slot) > 1:
+			var alts []*fnode
+			for _, w := range slot {
+				if w == "" {
+					return nil, fastUnsupported{"an empty term in a phrase"}
+				}
+				t, err := term(w)
+				if err != nil {
+					return nil, err
+				}
+				alts = append(alts, t)
+			}
+			pslots[i] = alts
+			words = append(words, c.disj(alts, 1))
+		case len(slot) == 1:
+			return nil, fastUnsupported{"an empty term in a phrase"}
+		}
+	}
+	if len(words) == 0 {
+		return nil, fastUnsupported{"a phrase without words"}
+	}
+	w := c.conj(words)
+	w.computeNorm()
+	return &fnode{kind: fPhrase, words: w, pslots: pslots, count: w.count}, nil
 }
 
 // filterNode compiles a filter (withFilters' conjunction of disjunctions
@@ -573,10 +669,18 @@ type fit interface {
 func iterator(n *fnode, si int, errp *error) fit {
 	switch n.kind {
 	case fTerm:
-		t := &termIt{n: n, pi: n.lists[si].Iterator(true, true, false, nil), errp: errp}
+		t := &termIt{n: n, pi: n.lists[si].Iterator(true, true, n.locs, nil), errp: errp}
 		t.next()
 		n.it = t
 		return t
+	case fPhrase:
+		ph := &phraseIt{words: iterator(n.words, si, errp), slots: n.pslots}
+		ph.settle()
+		return ph
+	case fConst:
+		k := &constIt{n: n, size: n.sizes[si], deleted: n.deleted[si]}
+		k.settle()
+		return k
 	case fDisj:
 		// Clauses with no match in the segment are left out of the
 		// iteration; coord still counts them.
@@ -637,6 +741,7 @@ type termIt struct {
 	cur  uint64
 	freq uint64
 	norm float64
+	p    segment.Posting // the current posting (its locations, for phrases)
 	errp *error
 }
 
@@ -651,7 +756,7 @@ func (t *termIt) set(p segment.Posting, err error) {
 		t.cur = noDoc
 		return
 	}
-	t.cur, t.freq, t.norm = p.Number(), p.Frequency(), p.Norm()
+	t.cur, t.freq, t.norm, t.p = p.Number(), p.Frequency(), p.Norm(), p
 }
 
 func (t *termIt) doc() uint64 { return t.cur }
@@ -1289,6 +1394,9 @@ func (c *segBits) of(n *fnode) *roaring.Bitmap {
 		if wb, mb := c.of(n.words), c.of(n.marks); wb != nil && mb != nil {
 			b = roaring.And(wb, mb)
 		}
+	case fConst:
+		b = roaring.New()
+		b.AddRange(0, n.sizes[c.si])
 	}
 	c.memo[n] = b
 	return b
@@ -1317,7 +1425,7 @@ func leaves(n *fnode, out []*fnode) []*fnode {
 		if n.should != nil {
 			out = leaves(n.should, out)
 		}
-	case fMarked:
+	case fMarked, fPhrase:
 		out = leaves(n.words, out)
 	}
 	return out
@@ -1380,6 +1488,10 @@ func bound(n *fnode) (float64, bool) {
 			return 0, false
 		}
 		return bound(n.words)
+	case fPhrase:
+		return bound(n.words)
+	case fConst:
+		return n.constScore(), true
 	}
 	return 0, false
 }
@@ -1687,4 +1799,300 @@ func partialOrder(root *fnode) []*fnode {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return ub[out[i]] > ub[out[j]] })
 	return out
+}
+
+// constScore is scorer.ConstantScorer's score (the constant 1).
+func (n *fnode) constScore() float64 {
+	score := 1.0
+	if n.qw != 1.0 {
+		score = score * n.qw
+	}
+	return score
+}
+
+// constIt is searcher.MatchAllSearcher: every live document.
+type constIt struct {
+	n       *fnode
+	size    uint64
+	deleted *roaring.Bitmap
+	cur     uint64
+}
+
+func (k *constIt) settle() {
+	for k.cur < k.size && k.deleted != nil && k.deleted.Contains(uint32(k.cur)) {
+		k.cur++
+	}
+	if k.cur >= k.size {
+		k.cur = noDoc
+	}
+}
+
+func (k *constIt) doc() uint64 { return k.cur }
+
+func (k *constIt) next() {
+	if k.cur == noDoc {
+		return
+	}
+	k.cur++
+	k.settle()
+}
+
+func (k *constIt) advance(target uint64) {
+	if k.cur >= target {
+		return
+	}
+	k.cur = target
+	k.settle()
+}
+
+func (k *constIt) score() float64 { return k.n.constScore() }
+
+// phraseIt is searcher.PhraseSearcher (slop 0): the words' conjunction
+// where phraseAt finds the phrase; the score is the conjunction's.
+type phraseIt struct {
+	words fit
+	slots [][]*fnode
+	cur   uint64
+}
+
+func (p *phraseIt) settle() {
+	for {
+		d := p.words.doc()
+		if d == noDoc || phraseAt(p.slots, d) {
+			p.cur = d
+			return
+		}
+		p.words.next()
+	}
+}
+
+func (p *phraseIt) doc() uint64 { return p.cur }
+
+func (p *phraseIt) next() {
+	if p.cur == noDoc {
+		return
+	}
+	p.words.next()
+	p.settle()
+}
+
+func (p *phraseIt) advance(target uint64) {
+	if p.cur >= target {
+		return
+	}
+	p.words.advance(target)
+	p.settle()
+}
+
+func (p *phraseIt) score() float64 { return p.words.score() }
+
+// phraseAt reports whether the slots' terms, whose iterators are at
+// document d (those that have it), hold the phrase: findPhrasePaths of
+// search_phrase.go with slop 0. A term of the first slot at any position;
+// each next slot's term at the position after the previous one, in the
+// same array element; an empty slot (a stop word) takes the position
+// after the previous one, or none at the start.
+func phraseAt(slots [][]*fnode, d uint64) bool {
+	var rec func(prev uint64, ap []uint64, i int) bool
+	rec = func(prev uint64, ap []uint64, i int) bool {
+		if i == len(slots) {
+			return true
+		}
+		if len(slots[i]) == 0 {
+			next := prev + 1
+			if prev == 0 {
+				next = 0
+			}
+			return rec(next, ap, i+1)
+		}
+		for _, t := range slots[i] {
+			it := t.it
+			if it == nil || it.cur != d || it.p == nil {
+				continue
+			}
+			for _, loc := range it.p.Locations() {
+				lap := loc.ArrayPositions()
+				if prev != 0 && !slices.Equal(lap, ap) {
+					continue
+				}
+				if prev == 0 || loc.Pos() == prev+1 {
+					if rec(loc.Pos(), lap, i+1) {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	}
+	return rec(0, nil, 0)
+}
+
+// fastRescore is rerankTop.rescore through the compiled scorer: q (the
+// full query, pair phrases included) over the candidates ids only (sorted
+// internal ids of reader's snapshot), each match offered with its score,
+// in id order, as Bleve's searcher over a candidateReader would (that
+// reader passes every statistic through, so the scores are the full
+// index's). It returns how many were offered, or a fastUnsupported error
+// when q or the reader is not supported (nothing was offered).
+func fastRescore(ctx context.Context, reader index.IndexReader, q query.Query, m mapping.IndexMapping, ids []index.IndexInternalID, offer func(*search.DocumentMatch) error) (int, error) {
+	stats, _ := ctx.Value(search.BM25StatsKey).(*search.BM25Stats)
+	im, isImpl := m.(*mapping.IndexMappingImpl)
+	snap, isSnap := reader.(*scorch.IndexSnapshot)
+	if stats == nil || !isImpl || im.ScoringModel != index.BM25Scoring || !isSnap {
+		return 0, fastUnsupported{"a search without BM25, its statistics or segments"}
+	}
+	c := &compiler{ctx: ctx, snap: snap, m: im, stats: stats, dicts: map[string][]segment.TermDictionary{}}
+	p, err := c.compileRoot(q)
+	if err != nil {
+		return 0, err
+	}
+	if p.filter != nil {
+		return 0, fastUnsupported{"a filter in the second pass"}
+	}
+	var ierr error
+	dm := &search.DocumentMatch{}
+	n := 0
+	segs := snap.Segments()
+	var base uint64
+	k := 0
+	for si, s := range segs {
+		size := s.Segment().Count()
+		opened := false
+		for ; k < len(ids); k++ {
+			g := ids[k].Value()
+			if g >= base+size {
+				break
+			}
+			if !opened {
+				leafIterators(p.root, si, &ierr)
+				opened = true
+			}
+			d := g - base
+			score, ok := evalAt(p.root, d)
+			if ierr != nil {
+				return n, ierr
+			}
+			if !ok {
+				continue
+			}
+			dm.Score = score
+			dm.IndexInternalID = index.NewIndexInternalID(dm.IndexInternalID, g)
+			n++
+			if err := offer(dm); err != nil {
+				return n, err
+			}
+		}
+		base += size
+	}
+	return n, nil
+}
+
+// leafIterators opens the iterators of n's terms in segment si (each
+// term's it), positioned on their first posting, for evalAt.
+func leafIterators(n *fnode, si int, errp *error) {
+	switch n.kind {
+	case fTerm:
+		iterator(n, si, errp)
+	case fDisj, fConj:
+		for _, k := range n.kids {
+			leafIterators(k, si, errp)
+		}
+	case fBool:
+		for _, k := range []*fnode{n.must, n.should, n.not} {
+			if k != nil {
+				leafIterators(k, si, errp)
+			}
+		}
+	case fMarked:
+		leafIterators(n.words, si, errp)
+		leafIterators(n.marks, si, errp)
+	case fPhrase:
+		leafIterators(n.words, si, errp)
+	}
+}
+
+// evalAt is n's score at document d of the segment whose term iterators
+// leafIterators opened, and whether n matches d: the iterators' arithmetic
+// (and so Bleve's) for one document, each term's postings advanced to d
+// only (documents are asked in increasing order). For a few documents
+// among many (rerank's candidates) it reads no posting past them.
+func evalAt(n *fnode, d uint64) (float64, bool) {
+	switch n.kind {
+	case fTerm:
+		t := n.it
+		t.advance(d)
+		if t.cur != d {
+			return 0, false
+		}
+		return t.score(), true
+	case fDisj:
+		var sum float64
+		cnt := 0
+		for _, k := range n.kids {
+			if sc, ok := evalAt(k, d); ok {
+				sum += sc
+				cnt++
+			}
+		}
+		if cnt == 0 || cnt < n.min {
+			return 0, false
+		}
+		coord := float64(cnt) / float64(len(n.kids))
+		return sum * coord, true
+	case fConj:
+		var sum float64
+		for _, k := range n.kids {
+			sc, ok := evalAt(k, d)
+			if !ok {
+				return 0, false
+			}
+			sum += sc
+		}
+		return sum, true
+	case fBool:
+		if n.not != nil {
+			if _, ok := evalAt(n.not, d); ok {
+				return 0, false
+			}
+		}
+		var sum float64
+		if n.must == nil {
+			sc, ok := evalAt(n.should, d)
+			if !ok {
+				return 0, false
+			}
+			sum += sc
+			return sum, true
+		}
+		ms, ok := evalAt(n.must, d)
+		if !ok {
+			return 0, false
+		}
+		sum += ms
+		if n.should != nil {
+			if ss, ok := evalAt(n.should, d); ok {
+				sum += ss
+			} else if n.shouldMin > 0 {
+				return 0, false
+			}
+		}
+		return sum, true
+	case fMarked:
+		mk := n.marks.it
+		mk.advance(d)
+		if mk.cur != d {
+			return 0, false
+		}
+		return evalAt(n.words, d)
+	case fPhrase:
+		sc, ok := evalAt(n.words, d)
+		if !ok || !phraseAt(n.pslots, d) {
+			return 0, false
+		}
+		return sc, true
+	case fConst:
+		// The documents asked are live (rerank's candidates).
+		return n.constScore(), true
+	}
+	return 0, false
 }

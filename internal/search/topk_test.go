@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
@@ -104,6 +105,9 @@ func checkStreams(tb testing.TB, ix *Index, qs []query.Query) int {
 			tb.Fatalf("a query fastScore ran no longer compiles")
 		}
 		want := bleveStream(tb, ctx, idx, q)
+		if ev, ok := evalStream(tb, ctx, idx, q); ok && !reflect.DeepEqual(ev, want) {
+			tb.Fatalf("evalAt over every document: %d matches, Bleve %d\nquery %s", len(ev), len(want), queryString(q))
+		}
 		if !reflect.DeepEqual(got, want) {
 			i := 0
 			for i < len(got) && i < len(want) && got[i] == want[i] {
@@ -254,4 +258,43 @@ func TestFastScoreIsBleves(t *testing.T) {
 		t.Fatal(err)
 	}
 	run("after withdrawals and edits")
+}
+
+// evalStream is every match of q through fastRescore's evalAt, asked for
+// every live document of the index (not only candidates); ok false when
+// q does not compile there (a filter).
+func evalStream(tb testing.TB, ctx context.Context, idx bleve.Index, q query.Query) ([]streamHit, bool) {
+	tb.Helper()
+	ai, err := idx.Advanced()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r, err := ai.Reader()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer r.Close()
+	var ids []index.IndexInternalID
+	var base uint64
+	for _, s := range r.(*scorch.IndexSnapshot).Segments() {
+		for d := uint64(0); d < s.Segment().Count(); d++ {
+			if del := s.Deleted(); del == nil || !del.Contains(uint32(d)) {
+				ids = append(ids, index.NewIndexInternalID(nil, base+d))
+			}
+		}
+		base += s.Segment().Count()
+	}
+	var out []streamHit
+	_, err = fastRescore(ctx, r, q, idx.Mapping(), ids, func(d *search.DocumentMatch) error {
+		out = append(out, streamHit{d.IndexInternalID.Value(), d.Score})
+		return nil
+	})
+	var u fastUnsupported
+	if errors.As(err, &u) {
+		return nil, false
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out, true
 }
