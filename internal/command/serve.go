@@ -124,7 +124,7 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 	}
 	srv := httpapi.NewServer(cfg.Addr, h, log)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(httpapi.CoalesceWrites(ln)) }()
 
 	// The index catches up (or rebuilds) while the server already answers:
 	// until then /readyz says not ready and search says "index not ready".

@@ -322,6 +322,7 @@ func NewServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
 		// API's error shape (414, 431) or as a page.
 		MaxHeaderBytes: MaxRequestHeadBytes,
 		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ConnContext:    withConn,
 	}
 }
 
@@ -457,7 +458,7 @@ func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64, pe
 			writeError(w, apierror.MethodNotAllowed, "use GET (or HEAD) for queries or POST")
 			return
 		}
-		next.ServeHTTP(&mediaWriter{ResponseWriter: w, media: media}, r)
+		next.ServeHTTP(&mediaWriter{ResponseWriter: w, media: media, r: r}, r)
 	})
 }
 

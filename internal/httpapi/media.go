@@ -108,6 +108,10 @@ type mediaWriter struct {
 	http.ResponseWriter
 	media       string
 	wroteHeader bool
+	// r is the request answered: an answer with its Content-Length set
+	// before its first byte is written whole at once (the transport writes
+	// it from memory), which its connection is told (holdResponse).
+	r *http.Request
 }
 
 func (m *mediaWriter) WriteHeader(code int) {
@@ -130,6 +134,9 @@ func (m *mediaWriter) WriteHeader(code int) {
 
 func (m *mediaWriter) Write(b []byte) (int, error) {
 	if !m.wroteHeader {
+		if m.r != nil && m.Header().Get("Content-Length") != "" {
+			holdResponse(m.r)
+		}
 		m.WriteHeader(http.StatusOK)
 	}
 	return m.ResponseWriter.Write(b)
