@@ -67,7 +67,7 @@ var Codes = []Code{
 	{Conflict, content.ECONFLICT, true, 0, "An edit lost a race (the `revision` given is no longer the latest), a slug is taken, or the resource is already in that state."},
 	{Unauthenticated, content.EUNAUTHORIZED, true, 401, "No token on a protected field (200), or a token that is wrong, expired or revoked (401, `WWW-Authenticate: Bearer`)."},
 	{Forbidden, content.EFORBIDDEN, true, 0, "The token's role may not do this."},
-	{Unavailable, content.EUNAVAILABLE, true, 503, "Try again in `extensions.retryAfter` seconds (503 answers carry `Retry-After`): the search index on this replica is being built or rebuilt, or PostgreSQL is not answering (the embedded cluster is being restarted). Nothing was changed."},
+	{Unavailable, content.EUNAVAILABLE, true, 503, "Try again in `extensions.retryAfter` seconds (503 answers carry `Retry-After`): the search index on this replica is being built or rebuilt, PostgreSQL is not answering (the embedded cluster is being restarted), or the replica is already sending its most exports at once. Nothing was changed."},
 	{OutcomeUnknown, content.EUNKNOWN, true, 0, "PostgreSQL stopped answering after a change was sent: it may or may not have been saved. The message says how to check (read `editorial { latestRevision }`) before sending it again."},
 	{CursorExpired, content.EEXPIRED, true, 0, "A `changes(after:)` cursor is older than the change log's retention (7 days): load `GET /export/resources.ndjson` again and follow changes from the cursor on its last line."},
 	{Timeout, "", true, 0, "The request ran out of time (`HUB_REQUEST_TIMEOUT`)."},

@@ -73,6 +73,7 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 		Position: service.IndexPosition(syncer), SettledPosition: db.SettledPosition})
 	hooks := partner.NewWebhooks(db, partner.WebhookOptions{AllowPrivate: cfg.WebhookAllowPrivate, PublicURL: cfg.PublicURL, Logger: log})
 	partner.RegisterReaderMetrics(reg, db, partner.ReaderStatsTTL)
+	registerPoolMetrics(reg, db)
 	apq := graph.NewPersistedQueries()
 	if trusted != nil {
 		log.Info("trusted documents: partner tokens may run only the manifest's operations", "operations", trusted.Len(), "file", cfg.TrustedDocuments)
@@ -180,4 +181,25 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 		log.Error("shutdown", "err", err)
 	}
 	return 0
+}
+
+// registerPoolMetrics registers gauges of this process's PostgreSQL
+// connections, read at each scrape: hub_db_connections_acquired and
+// hub_db_connections_max (the pool that lookups, lists, pages and
+// mutations share), hub_export_streams and hub_export_streams_max (exports
+// being sent, each on a connection of its own outside the pool; see
+// postgres.DB.ExportPublished).
+func registerPoolMetrics(reg prometheus.Registerer, db *postgres.DB) {
+	for _, g := range []struct {
+		name, help string
+		val        func(postgres.PoolStats) int
+	}{
+		{"hub_db_connections_acquired", "PostgreSQL connections of the pool in use now.", func(s postgres.PoolStats) int { return s.Acquired }},
+		{"hub_db_connections_max", "Most PostgreSQL connections the pool opens.", func(s postgres.PoolStats) int { return s.Max }},
+		{"hub_export_streams", "Exports being sent now, each on a PostgreSQL connection outside the pool.", func(s postgres.PoolStats) int { return s.Streams }},
+		{"hub_export_streams_max", "Most exports sent at once; past it an export is refused with 503 and Retry-After.", func(s postgres.PoolStats) int { return s.MaxStreams }},
+	} {
+		val := g.val
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: g.name, Help: g.help}, func() float64 { return float64(val(db.Stats())) }))
+	}
 }

@@ -203,9 +203,28 @@ func changeFeedAt(ctx context.Context, tx querier) (content.ChangePosition, erro
 // REPEATABLE READ snapshot, and returns that position: following the feed
 // from it gives every change the export does not hold, and none that it
 // does. An error from start or fn ends the export with that error.
+//
+// fn runs inside the snapshot's transaction, so an export is held open for
+// as long as fn takes (a client reading slowly): each export reads on a
+// connection of its own, opened for it and closed after, never one of the
+// pool's, and at most Options.Streams at once; past that it is an
+// EUNAVAILABLE error asking the client to come back in ExportRetryAfter,
+// before start runs (breaker5 F31: four slow anonymous downloads held the
+// whole pool and every lookup timed out).
 func (db *DB) ExportPublished(ctx context.Context, batch int, start func(content.ChangePosition) error, fn func([]*content.Resource) error) (content.ChangePosition, error) {
 	var pos content.ChangePosition
-	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	select {
+	case db.streams <- struct{}{}:
+		defer func() { <-db.streams }()
+	default:
+		return pos, content.Unavailable(ExportRetryAfter, "the hub is already sending %d exports, its most at once; try again in a minute", cap(db.streams))
+	}
+	conn, err := pgx.ConnectConfig(ctx, db.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return pos, fmt.Errorf("export: %w", domainError(err))
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	err = pgx.BeginTxFunc(ctx, conn, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var err error
 		if pos, err = changeFeedAt(ctx, tx); err != nil {
 			return err
@@ -225,6 +244,10 @@ func (db *DB) ExportPublished(ctx context.Context, batch int, start func(content
 	}
 	return pos, nil
 }
+
+// ExportRetryAfter is how long a client refused an export (every stream
+// busy) is asked to wait.
+const ExportRetryAfter = time.Minute
 
 // RecentlyWithdrawn returns up to limit resources matching f (its statuses
 // ignored) that were public and withdrawn at or after since, newest

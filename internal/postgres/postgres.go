@@ -45,11 +45,24 @@ type Options struct {
 	MaxConns int32
 	// Tracer, if set, sees every query (metrics, round-trip counts in tests).
 	Tracer *Tracer
+	// Streams caps the exports read at once, each on a connection of its
+	// own outside the pool (see ExportPublished); 0 means DefaultStreams.
+	Streams int
 }
+
+// DefaultStreams is how many exports a process reads at once unless
+// Options.Streams says otherwise: each holds one PostgreSQL connection
+// (outside the pool) for as long as its client takes to read it.
+const DefaultStreams = 2
 
 // DB is the store over a pgx pool.
 type DB struct {
 	pool *pgxpool.Pool
+	// streams holds a token for each export being read (ExportPublished):
+	// its capacity is the most at once, each on a connection of its own,
+	// so a client that reads slowly holds none of the pool's (breaker5
+	// F31: four slow anonymous downloads held the whole pool).
+	streams chan struct{}
 	// noCards, set only by tests, makes lists join revisions even where
 	// the card columns would do (the reference the card path is checked
 	// against).
@@ -94,7 +107,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("database not reachable: %w", redact(err))
 	}
-	db := &DB{pool: pool}
+	if opts.Streams <= 0 {
+		opts.Streams = DefaultStreams
+	}
+	db := &DB{pool: pool, streams: make(chan struct{}, opts.Streams)}
 	if err := db.Migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -107,6 +123,22 @@ func (db *DB) Close() { db.pool.Close() }
 
 // Pool exposes the pool to packages that LISTEN or need raw access (tests).
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// PoolStats is what the pool and the export streams hold now.
+type PoolStats struct {
+	// Acquired and Max are the pool's connections in use and its cap.
+	Acquired, Max int
+	// Streams and MaxStreams are the exports being read, each on a
+	// connection outside the pool, and the most at once.
+	Streams, MaxStreams int
+}
+
+// Stats reports the pool's and the export streams' use (the metrics
+// hub_db_connections_* and hub_export_streams*).
+func (db *DB) Stats() PoolStats {
+	st := db.pool.Stat()
+	return PoolStats{Acquired: int(st.AcquiredConns()), Max: int(st.MaxConns()), Streams: len(db.streams), MaxStreams: cap(db.streams)}
+}
 
 // Ping checks the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
