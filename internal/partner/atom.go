@@ -21,9 +21,14 @@ const (
 	// AtomEntries is how many resources a feed lists, newest first.
 	AtomEntries = 50
 	// TombstoneAge is how long a withdrawal stays in a feed as a deleted
-	// entry (RFC 6721), and TombstoneMax how many a feed carries at most.
-	TombstoneAge = 30 * 24 * time.Hour
-	TombstoneMax = 50
+	// entry (RFC 6721), and TombstoneMax how many a feed carries at most
+	// (the newest; past it the change feed says what was withdrawn). Of
+	// the withdrawals matching a feed's filters, the newest TombstoneScan
+	// are matched against its words (breaker5 F10: 50 unrelated
+	// withdrawals pushed a q=gp feed's own tombstone out).
+	TombstoneAge  = 30 * 24 * time.Hour
+	TombstoneMax  = 1000
+	TombstoneScan = 5000
 	// TombstoneNS is the namespace of RFC 6721 deleted entries.
 	TombstoneNS = "http://purl.org/atompub/tombstones/1.0"
 )
@@ -32,6 +37,14 @@ const (
 type AtomSource interface {
 	// Search answers a search (only Text, Filter, Order and First are used).
 	Search(ctx context.Context, q content.SearchQuery) (*content.SearchResult, error)
+}
+
+// WithdrawnMatcher is implemented by an AtomSource that can tell which
+// withdrawn resources (with the text they had when public) a search's
+// words would have found; a source without it gives a search feed every
+// withdrawal matching its filters.
+type WithdrawnMatcher interface {
+	MatchWithdrawn(ctx context.Context, text string, rs []*content.Resource) ([]*content.Resource, error)
 }
 
 // Withdrawals lists resources matching a filter withdrawn since a time,
@@ -95,17 +108,26 @@ type deletedEntry struct {
 
 // AtomFeed renders the feed for q: up to AtomEntries published resources,
 // newest first, then the withdrawals of the last TombstoneAge matching the
-// filter (the text query does not apply to them: a reader that never had
-// the entry ignores its tombstone). now is the time tombstones age from.
+// filter and, when src is a WithdrawnMatcher, the words (those the search
+// would have found while they were public), at most TombstoneMax, newest
+// first. now is the time tombstones age from.
 func AtomFeed(ctx context.Context, src AtomSource, withdrawn Withdrawals, q AtomQuery, publicURL string, now time.Time) ([]byte, error) {
 	res, err := src.Search(ctx, content.SearchQuery{Text: q.Text, Filter: q.Filter, Order: content.SearchNewest, First: AtomEntries,
 		NoFacets: true, NoHighlights: true, NoSuggestion: true, NoRecord: true, Omit: content.PartBody | content.PartDetails})
 	if err != nil {
 		return nil, err
 	}
-	gone, err := withdrawn(ctx, q.Filter, now.Add(-TombstoneAge), TombstoneMax)
+	gone, err := withdrawn(ctx, q.Filter, now.Add(-TombstoneAge), TombstoneScan)
 	if err != nil {
 		return nil, err
+	}
+	if m, ok := src.(WithdrawnMatcher); ok && q.Text != "" {
+		if gone, err = m.MatchWithdrawn(ctx, q.Text, gone); err != nil {
+			return nil, err
+		}
+	}
+	if len(gone) > TombstoneMax {
+		gone = gone[:TombstoneMax]
 	}
 	self := publicURL + "/feeds/resources.atom"
 	if c := q.Canonical(); c != "" {

@@ -54,8 +54,10 @@ type Index struct {
 	// ([]string); queries search only their fields.
 	present atomic.Value
 	vocab   vocabulary
-	rank    Ranking
-	m       *Metrics
+	// withdrawn: in-memory indexes of withdrawn resources (MatchWithdrawn).
+	withdrawn withdrawnCache
+	rank      Ranking
+	m         *Metrics
 	// pos is the change-log position applied (position.go).
 	pos position
 	// texts gives highlights their text (highlight.go); nil: none.
@@ -383,6 +385,7 @@ func (ix *Index) emptyAfter(err error) error {
 func (ix *Index) Close() error {
 	ix.copying.Lock()
 	defer ix.copying.Unlock()
+	ix.withdrawn.close()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if ix.idx == nil {

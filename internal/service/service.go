@@ -474,3 +474,21 @@ func (s *Service) RevokeToken(ctx context.Context, prefix string) (*content.Toke
 	}
 	return ed.RevokeToken(ctx, prefix)
 }
+
+// withdrawnMatcher is implemented by an index that can tell which
+// withdrawn resources a search would have found (search.Index).
+type withdrawnMatcher interface {
+	MatchWithdrawn(ctx context.Context, text string, rs []*content.Resource) ([]*content.Resource, error)
+}
+
+// MatchWithdrawn returns the resources of rs (withdrawn, with the text they
+// had when public) that a search for text would have found when they were
+// published: a search feed's tombstones (breaker5 F10). An index that cannot
+// tell leaves rs as it is (a reader ignores the tombstone of an entry it
+// never had).
+func (s *Service) MatchWithdrawn(ctx context.Context, text string, rs []*content.Resource) ([]*content.Resource, error) {
+	if m, ok := s.o.Index.(withdrawnMatcher); ok && text != "" {
+		return m.MatchWithdrawn(ctx, text, rs)
+	}
+	return rs, nil
+}
