@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -32,6 +33,31 @@ func resourceID(id string) (int64, error) {
 		return 0, content.FieldErrorf("id", "not the id of a resource")
 	}
 	return n, nil
+}
+
+// contentAgrees refuses a createResource whose content repeats kind, slug,
+// title, summary or body with another value than the one given beside it
+// (breaker5 F7: content.kind was silently ignored). The same value twice
+// is accepted.
+func contentAgrees(in model.CreateResourceInput) error {
+	c := in.Content
+	if c == nil {
+		return nil
+	}
+	differs := func(v *string, want string) bool { return v != nil && strings.TrimSpace(*v) != strings.TrimSpace(want) }
+	switch {
+	case c.Kind != nil && *c.Kind != in.Kind:
+		return content.FieldErrorf("input.content.kind", "%s differs from input.kind %s: give the kind once, as input.kind", *c.Kind, in.Kind)
+	case differs(c.Slug, in.Slug):
+		return content.FieldErrorf("input.content.slug", "differs from input.slug: give the slug once, as input.slug")
+	case differs(c.Title, in.Title):
+		return content.FieldErrorf("input.content.title", "differs from input.title: give the title once, as input.title")
+	case differs(c.Summary, in.Summary):
+		return content.FieldErrorf("input.content.summary", "differs from input.summary: give the summary once, as input.summary")
+	case c.Body != nil && *c.Body != in.Body:
+		return content.FieldErrorf("input.content.body", "differs from input.body: give the body once, as input.body")
+	}
+	return nil
 }
 
 // edit turns the API's input into a domain edit.

@@ -59,6 +59,9 @@ func (r *editorialResolver) Diff(ctx context.Context, obj *model.Editorial, from
 
 // CreateResource is the resolver for the createResource field.
 func (r *mutationResolver) CreateResource(ctx context.Context, input model.CreateResourceInput) (*model.ResourcePayload, error) {
+	if err := contentAgrees(input); err != nil {
+		return nil, err
+	}
 	d := edit(input.Content).Apply(content.Draft{Kind: input.Kind, Slug: input.Slug, Title: input.Title, Summary: input.Summary, Body: input.Body})
 	d.Kind, d.Slug, d.Title, d.Summary, d.Body = input.Kind, input.Slug, input.Title, input.Summary, input.Body
 	return payload(r.Editing.CreateResource(ctx, d))

@@ -20,9 +20,9 @@ type Rules struct {
 	Publish bool
 	// Library: the draft is a resource file. Files are held to more than
 	// the API's drafts: at least one topic, audience and nation; the
-	// kind's own required fields and none of another kind's; a
-	// translation says how far it can be trusted; a review not before
-	// publication; a body of at least MinWords words; published files
+	// kind's own required fields; a translation says how far it can be
+	// trusted (a published one through any door: Publish); a review not
+	// before publication; a body of at least MinWords words; published files
 	// carry published, last_reviewed and next_review dates.
 	Library bool
 	// Spell spells a field name for the door: nil keeps the API's
@@ -173,7 +173,11 @@ func (d Draft) Check(r Rules) []*Error {
 		bad("translationOf", "a resource cannot be a translation of itself")
 	}
 	switch {
-	case r.Library && d.TranslationOf != "" && d.TranslationStatus == "":
+	case (r.Library || r.Publish) && d.TranslationOf != "" && d.TranslationStatus == "":
+		// Every published translation says it (breaker5 F7: the API
+		// published translations whose page said "Review status: not
+		// stated"); an API draft may leave it for later.
+
 		bad("translationStatus", "a translation says how far it can be trusted, e.g. \"needs review by a native speaker\"")
 	case d.TranslationOf == "" && d.TranslationStatus != "":
 		bad("translationStatus", "only a translation (with %s) has a translation status", spell("translationOf"))
@@ -237,8 +241,9 @@ func (d Draft) Check(r Rules) []*Error {
 	return out
 }
 
-// checkDetails checks the kind's own fields: a sample size is not negative;
-// in the library, no field of another kind and the kind's required fields.
+// checkDetails checks the kind's own fields: a sample size is not negative
+// and no field of another kind is set; in the library, the kind's required
+// fields are.
 func (d Draft) checkDetails(library bool, bad func(field, format string, args ...any)) {
 	x := d.Details
 	if x.SampleSize != nil && *x.SampleSize < 0 {
@@ -246,9 +251,6 @@ func (d Draft) checkDetails(library bool, bad func(field, format string, args ..
 	} else if x.SampleSize != nil && *x.SampleSize > math.MaxInt32 {
 		// Served as a GraphQL Int: a signed 32-bit integer (spec §3.5.1).
 		bad("sampleSize", "must be at most %d (a GraphQL Int is 32-bit)", math.MaxInt32)
-	}
-	if !library {
-		return
 	}
 	own := []struct {
 		kind Kind
@@ -260,10 +262,15 @@ func (d Draft) checkDetails(library bool, bad func(field, format string, args ..
 		{KindResearchBrief, "period", x.Period != ""}, {KindResearchBrief, "keyFindings", len(x.KeyFindings) > 0},
 		{KindPolicyPosition, "recommendations", len(x.Recommendations) > 0}, {KindPolicyPosition, "rationale", x.Rationale != ""}, {KindPolicyPosition, "campaign", x.Campaign != ""},
 	}
+	// No field of another kind, through any door (breaker5 F7: the API
+	// stored a guidance's methods and key findings).
 	for _, f := range own {
 		if f.set && d.Kind.Valid() && f.kind != d.Kind {
 			bad(f.name, "is a field of %s resources, not of %s", strings.ToLower(string(f.kind)), strings.ToLower(string(d.Kind)))
 		}
+	}
+	if !library {
+		return
 	}
 	switch d.Kind {
 	case KindResearchBrief:

@@ -42,7 +42,7 @@ func TestOneRuleSet(t *testing.T) {
 		{"no nations", func(d *Draft) { d.Nations = nil }, "", "nations"},
 		{"bad language", func(d *Draft) { d.Language = "english!" }, "language", "language"},
 		{"translation of itself", func(d *Draft) { d.TranslationOf = "a-guide"; d.TranslationStatus = "reviewed" }, "translationOf", "translation_of"},
-		{"translation without status", func(d *Draft) { d.TranslationOf = "other" }, "", "translation_status"},
+		{"translation without status", func(d *Draft) { d.TranslationOf = "other" }, "translationStatus", "translation_status"}, // breaker5 F7
 		{"status without translation", func(d *Draft) { d.TranslationStatus = "reviewed" }, "translationStatus", "translation_status"},
 		{"review order", func(d *Draft) { d.NextReviewDue = d.LastReviewedAt }, "nextReviewDue", "next_review"},
 		{"reviewed before published", func(d *Draft) { d.LastReviewedAt, d.PublishedAt = d.PublishedAt, d.LastReviewedAt }, "", "last_reviewed"},
@@ -51,7 +51,7 @@ func TestOneRuleSet(t *testing.T) {
 		{"source without link", func(d *Draft) { d.Sources[0].URL = "" }, "sources[0]", "sources[0]"},
 		{"no sources", func(d *Draft) { d.Sources = nil }, "sources", "sources"},
 		{"related to itself", func(d *Draft) { d.Related = []string{"a-guide"} }, "related[0]", "related"},
-		{"field of another kind", func(d *Draft) { d.Details.Methods = "survey" }, "", "methods"},
+		{"field of another kind", func(d *Draft) { d.Details.Methods = "survey" }, "methods", "methods"}, // breaker5 F7
 		{"negative sample", func(d *Draft) { d.Details.SampleSize = &neg }, "sampleSize", "sample_size"},
 	}
 	for _, c := range cases {

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
@@ -87,7 +86,7 @@ func walk(dir string, each func(path string) error) (string, error) {
 }
 
 // internalLinkRE finds Markdown links to other resources: ](/resources/slug).
-var internalLinkRE = regexp.MustCompile(`\]\(/resources/([a-z0-9-]+)\)`)
+var internalLinkRE = content.ResourceLinkRE
 
 // Stats counts the library's published resources by kind, topic, nation and
 // language (translations count under their language, not their kind).

@@ -217,6 +217,9 @@ func (db *DB) PublishResource(ctx context.Context, p *content.Principal, id int6
 		if err := d.Validate(true); err != nil {
 			return 0, err
 		}
+		if err := checkLinks(ctx, tx, d); err != nil {
+			return 0, err
+		}
 		if at != nil && at.After(time.Now().Add(time.Second)) {
 			if _, err := tx.Exec(ctx, `INSERT INTO scheduled_publications (resource_id, revision, publish_at, token_prefix, token_name)
 				VALUES ($1, $2, $3, nullif($4, ''), $5) ON CONFLICT (resource_id) DO UPDATE
@@ -227,6 +230,36 @@ func (db *DB) PublishResource(ctx context.Context, p *content.Principal, id int6
 		}
 		return id, publishNow(ctx, tx, p, e, "publish")
 	})
+}
+
+// checkLinks refuses to publish a draft whose translationOf, related or
+// body links name a resource the public cannot see, or that translates a
+// resource of its own language: the rules the import applies to files
+// (content.Draft.CheckLinks; breaker5 F7). The first problem is returned,
+// naming the field under "input." as Validate does.
+func checkLinks(ctx context.Context, tx pgx.Tx, d *content.Draft) error {
+	slugs := d.Slugs()
+	if len(slugs) == 0 {
+		return nil
+	}
+	rows, _ := tx.Query(ctx, `SELECT r.slug, r.status = 'PUBLISHED', coalesce(v.language, '') FROM resources r
+		LEFT JOIN revisions v ON v.resource_id = r.id AND v.revision = r.published_revision WHERE r.slug = ANY($1)`, slugs)
+	found := map[string]content.LinkTarget{}
+	var (
+		slug, lang string
+		public     bool
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&slug, &public, &lang}, func() error {
+		found[slug] = content.LinkTarget{Found: true, Public: public, Language: lang}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if ps := d.CheckLinks(func(s string) content.LinkTarget { return found[s] }); len(ps) > 0 {
+		ps[0].Field = "input." + ps[0].Field
+		return ps[0]
+	}
+	return nil
 }
 
 // publishNow makes the latest revision live, filling review dates that are

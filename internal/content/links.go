@@ -1,0 +1,80 @@
+package content
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// ResourceLinkRE finds Markdown links to other resources in a body:
+// ](/resources/slug). The import, the lint and the API's publish read
+// body links with it.
+var ResourceLinkRE = regexp.MustCompile(`\]\(/resources/([a-z0-9-]+)\)`)
+
+// BodyLinks returns the slugs a body links to, in order, each once.
+func BodyLinks(body string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, m := range ResourceLinkRE.FindAllStringSubmatch(body, -1) {
+		if !seen[m[1]] {
+			seen[m[1]] = true
+			out = append(out, m[1])
+		}
+	}
+	return out
+}
+
+// LinkTarget is what a slug a draft names finds: a resource the public
+// sees (Public) and its language, or nothing (Found false).
+type LinkTarget struct {
+	Found, Public bool
+	Language      string
+}
+
+// CheckLinks applies the link rules a published resource keeps, as the
+// import does for files (breaker5 F7): translationOf, related and body
+// links name a resource the public sees (published: not missing, not a
+// draft, not withdrawn), and a translation is in another language than
+// its original. find says what each slug finds. The errors are EINVALID
+// naming the field in the API's spelling (translationOf, related[i], body,
+// language), in field order.
+func (d Draft) CheckLinks(find func(slug string) LinkTarget) []*Error {
+	var out []*Error
+	bad := func(field, format string, args ...any) {
+		out = append(out, &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	why := func(t LinkTarget) string {
+		if t.Found {
+			return ", which the public cannot see (a draft or withdrawn): publish it first"
+		}
+		return ", which does not exist"
+	}
+	if d.TranslationOf != "" {
+		if t := find(d.TranslationOf); !t.Public {
+			bad("translationOf", "names %q%s", d.TranslationOf, why(t))
+		} else if strings.EqualFold(t.Language, d.Language) {
+			bad("language", "a translation must differ in language from %q (%s)", d.TranslationOf, t.Language)
+		}
+	}
+	for i, s := range d.Related {
+		if t := find(s); !t.Public {
+			bad(fmt.Sprintf("related[%d]", i), "names %q%s", s, why(t))
+		}
+	}
+	for _, s := range BodyLinks(d.Body) {
+		if t := find(s); !t.Public {
+			bad("body", "links to /resources/%s%s", s, why(t))
+		}
+	}
+	return out
+}
+
+// Slugs lists the slugs d names: translationOf, related and body links.
+func (d Draft) Slugs() []string {
+	var out []string
+	if d.TranslationOf != "" {
+		out = append(out, d.TranslationOf)
+	}
+	out = append(out, d.Related...)
+	return append(out, BodyLinks(d.Body)...)
+}
