@@ -170,8 +170,8 @@ func (db *DB) FanOutChanges(ctx context.Context, limit int, build func(content.C
 			if err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO webhook_deliveries (endpoint_id, msg_id, event_type, payload, event_at)
-				SELECT e.id, $1, $2, $3, $4 FROM webhook_endpoints e
+			if _, err := tx.Exec(ctx, `INSERT INTO webhook_deliveries (endpoint_id, msg_id, event_type, payload, event_at, resource_id)
+				SELECT e.id, $1, $2, $3, $4, $7 FROM webhook_endpoints e
 				WHERE e.enabled AND $5 = ANY(e.events) AND e.created_at <= $4
 				  AND (cardinality(e.kinds) = 0 OR $6 = ANY(e.kinds))
 				  AND (cardinality(e.topics) = 0 OR e.topics && (SELECT topics FROM revisions WHERE resource_id = $7 AND revision = $8))
@@ -188,11 +188,21 @@ func (db *DB) FanOutChanges(ctx context.Context, limit int, build func(content.C
 // this process: each is leased (its next attempt moved lease ahead) in one
 // statement with SKIP LOCKED, so replicas never claim the same delivery,
 // and a process that dies mid-send leaves it to be retried when the lease
-// ends.
+// ends. A delivery about a resource is claimed only when no earlier one
+// about the same resource to the same endpoint is pending (being sent, or
+// waiting for a retry): an endpoint gets one resource's events in the
+// order they were committed, each after the previous one was delivered or
+// given up (breaker5 F5). Deliveries are numbered in fan-out order, which
+// is commit order (the change log is read by transaction).
+//
+// The NOT EXISTS reads the snapshot of the statement: a delivery leased
+// by another process is still PENDING in it, so the later one waits.
 func (db *DB) ClaimWebhooks(ctx context.Context, limit int, lease time.Duration) ([]content.WebhookAttempt, error) {
 	rows, _ := db.pool.Query(ctx, `WITH due AS (
 			SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
 			WHERE d.status = 'PENDING' AND d.next_attempt_at <= now() AND e.enabled
+			  AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id
+				AND p.resource_id = d.resource_id AND p.status = 'PENDING' AND p.id < d.id)
 			ORDER BY d.next_attempt_at, d.id LIMIT $1 FOR UPDATE OF d SKIP LOCKED
 		)
 		UPDATE webhook_deliveries d SET next_attempt_at = now() + make_interval(secs => $2)
