@@ -128,7 +128,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	first := q.First + q.Skip
 	var after []string
 	if q.After != "" {
-		if after, err = decodeCursor(q.After, fp, len(sortBy)); err != nil {
+		if after, err = decodeCursor(q.After, fp, sortBy); err != nil {
 			return nil, err
 		}
 	}
@@ -943,7 +943,13 @@ func encodeCursor(fp string, after []string) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func decodeCursor(s, fp string, n int) ([]string, error) {
+// decodeCursor reads a search cursor made by encodeCursor for the search
+// fp sorted by sortBy, checked in full (breaker5 F2: NaN, infinite and
+// negative scores, impossible dates, year 0, bad ids and extra members were
+// accepted): every value in range for its sort field (cursorValueOK) and
+// only the hub's own spelling (encoding the values again gives s back).
+// Errors: EINVALID on "after".
+func decodeCursor(s, fp string, sortBy []string) ([]string, error) {
 	bad := content.FieldErrorf("after", "not a valid cursor for this search")
 	if len(s) > 1024 {
 		return nil, bad
@@ -953,20 +959,41 @@ func decodeCursor(s, fp string, n int) ([]string, error) {
 		return nil, bad
 	}
 	var c cursorJSON
-	if err := json.Unmarshal(raw, &c); err != nil || len(c.A) != n {
+	if err := json.Unmarshal(raw, &c); err != nil || len(c.A) != len(sortBy) {
+		return nil, bad
+	}
+	for i, v := range c.A {
+		if !cursorValueOK(strings.TrimPrefix(sortBy[i], "-"), v) {
+			return nil, bad
+		}
+	}
+	if encodeCursor(c.F, c.A) != s {
 		return nil, bad
 	}
 	if c.F != fp {
 		return nil, content.FieldErrorf("after", "cursor was made for a different search (query, filter or order changed)")
 	}
-	for i, v := range c.A {
-		if i == 0 && n == 3 {
-			if _, err := strconv.ParseFloat(v, 64); err != nil {
-				return nil, bad
-			}
-		}
-	}
 	return c.A, nil
+}
+
+// cursorValueOK reports whether v is a value hitAfter writes for the sort
+// field: a score is finite, not negative and spelled as
+// strconv.FormatFloat(f, 'g', -1, 64); a published date is a real
+// YYYY-MM-DD date of content.ParseDate's years; an id is docID of a
+// positive id.
+func cursorValueOK(field, v string) bool {
+	switch field {
+	case "_score":
+		f, err := strconv.ParseFloat(v, 64)
+		return err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) && f >= 0 && !math.Signbit(f) && strconv.FormatFloat(f, 'g', -1, 64) == v
+	case "published":
+		t, err := content.ParseDate(v)
+		return err == nil && t.Format(content.DateLayout) == v
+	case "_id":
+		n, err := parseDocID(v)
+		return err == nil && n > 0 && docID(n) == v
+	}
+	return false
 }
 
 // vocabFrom reads the unstemmed vocabulary from an index. Callers hold the
