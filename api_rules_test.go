@@ -153,7 +153,7 @@ func TestAPIPublishesOnlyWhatTheImportAccepts(t *testing.T) {
 			t.Errorf("case %d %+v: the import refuses %v, the API published it", i, c, names)
 		case len(fileFields) == 0 && apiField != "":
 			t.Errorf("case %d %+v: the import accepts it, the API refused %s", i, c, apiField)
-		case apiField != "" && !fileFields[content.FileFieldName(strings.TrimPrefix(apiField, "input."))]:
+		case apiField != "" && !fileFields[content.FileFieldName(strings.TrimPrefix(strings.TrimPrefix(apiField, "input.content."), "input."))]:
 			t.Errorf("case %d %+v: the API refused %s, the import %v", i, c, apiField, names)
 		}
 		if apiField != "" && status == "PUBLISHED" {

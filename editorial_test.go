@@ -197,15 +197,15 @@ func TestMutationBadInput(t *testing.T) {
 		{"duplicate slug", createQ, bad("editable", func(m map[string]any) {}), "CONFLICT", "input.slug"},
 		{"file slug taken", createQ, bad("free-care-for-all", func(m map[string]any) {}), "CONFLICT", "input.slug"},
 		{"empty title", createQ, bad("t1", func(m map[string]any) { m["title"] = "  " }), "INVALID_ARGUMENT", "input.title"},
-		{"unknown topic", createQ, bad("t2", func(m map[string]any) { m["content"].(map[string]any)["topics"] = []string{"astrology"} }), "INVALID_ARGUMENT", "input.topics[0]"},
+		{"unknown topic", createQ, bad("t2", func(m map[string]any) { m["content"].(map[string]any)["topics"] = []string{"astrology"} }), "INVALID_ARGUMENT", "input.content.topics[0]"}, // breaker5 F8
 		{"javascript source url", createQ, bad("t3", func(m map[string]any) {
 			m["content"].(map[string]any)["sources"] = []map[string]any{{"title": "x", "url": "javascript:alert(1)"}}
-		}), "INVALID_ARGUMENT", "input.sources[0].url"},
-		{"bad language", createQ, bad("t4", func(m map[string]any) { m["content"].(map[string]any)["language"] = "english!" }), "INVALID_ARGUMENT", "input.language"},
+		}), "INVALID_ARGUMENT", "input.content.sources[0].url"},
+		{"bad language", createQ, bad("t4", func(m map[string]any) { m["content"].(map[string]any)["language"] = "english!" }), "INVALID_ARGUMENT", "input.content.language"},
 		{"review before", createQ, bad("t5", func(m map[string]any) {
 			m["content"].(map[string]any)["lastReviewedAt"] = "2026-05-01"
 			m["content"].(map[string]any)["nextReviewDue"] = "2026-01-01"
-		}), "INVALID_ARGUMENT", "input.nextReviewDue"},
+		}), "INVALID_ARGUMENT", "input.content.nextReviewDue"},
 		{"edit a file's resource", `mutation($id: ID!) { updateResource(id: $id, revision: 1, input: {title: "x"}) { resource { id } } }`, map[string]any{"id": fileID}, "FORBIDDEN", "id"},
 		{"withdraw a file's resource", `mutation($id: ID!) { withdrawResource(id: $id, reason: "x") { resource { id } } }`, map[string]any{"id": fileID}, "FORBIDDEN", "id"},
 		{"forged id", `mutation { publishResource(id: "bm9wZQ") { resource { id } } }`, nil, "INVALID_ARGUMENT", "id"},

@@ -35,6 +35,50 @@ func resourceID(id string) (int64, error) {
 	return n, nil
 }
 
+// renamed returns err with its field (a *content.Error's) respelled by f
+// as the argument the client sent (breaker5 F8: extensions.field named
+// "input.topics[0]" for input.content.topics[0], "expires" for
+// input.expiresAt); any other error is returned as it is.
+func renamed(err error, f func(string) string) error {
+	var ce *content.Error
+	if err == nil || !errors.As(err, &ce) || ce.Field == "" {
+		return err
+	}
+	c := *ce
+	c.Field = f(ce.Field)
+	return &c
+}
+
+// createField spells a draft's field as createResource takes it: kind,
+// slug, title, summary and body beside content, every other field inside
+// it ("input.topics[0]" → "input.content.topics[0]").
+func createField(field string) string {
+	rest, ok := strings.CutPrefix(field, "input.")
+	if !ok {
+		return field
+	}
+	root := rest
+	if i := strings.IndexAny(rest, ".["); i >= 0 {
+		root = rest[:i]
+	}
+	switch root {
+	case "kind", "slug", "title", "summary", "body", "content":
+		return field
+	}
+	return "input.content." + rest
+}
+
+// tokenField spells the store's token fields as createToken's input.
+func tokenField(field string) string {
+	switch field {
+	case "name", "role":
+		return "input." + field
+	case "expires":
+		return "input.expiresAt"
+	}
+	return field
+}
+
 // contentAgrees refuses a createResource whose content repeats kind, slug,
 // title, summary or body with another value than the one given beside it
 // (breaker5 F7: content.kind was silently ignored). The same value twice

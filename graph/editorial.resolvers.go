@@ -64,7 +64,8 @@ func (r *mutationResolver) CreateResource(ctx context.Context, input model.Creat
 	}
 	d := edit(input.Content).Apply(content.Draft{Kind: input.Kind, Slug: input.Slug, Title: input.Title, Summary: input.Summary, Body: input.Body})
 	d.Kind, d.Slug, d.Title, d.Summary, d.Body = input.Kind, input.Slug, input.Title, input.Summary, input.Body
-	return payload(r.Editing.CreateResource(ctx, d))
+	res, err := r.Editing.CreateResource(ctx, d)
+	return payload(res, renamed(err, createField))
 }
 
 // UpdateResource is the resolver for the updateResource field.
@@ -116,7 +117,7 @@ func (r *mutationResolver) MarkReviewed(ctx context.Context, id string, lastRevi
 func (r *mutationResolver) CreateToken(ctx context.Context, input model.CreateTokenInput) (*model.CreateTokenPayload, error) {
 	token, t, err := r.Editing.CreateToken(ctx, input.Name, input.Role, input.ExpiresAt)
 	if err != nil {
-		return nil, err
+		return nil, renamed(err, tokenField)
 	}
 	return &model.CreateTokenPayload{Token: token, APIToken: t}, nil
 }

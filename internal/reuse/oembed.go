@@ -55,7 +55,7 @@ func (h *Handler) oembed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if q.Get("url") == "" {
-		badRequest(w, "url is required: the address of one of this hub's resource pages")
+		badRequestOn(w, "url", "is required: the address of one of this hub's resource pages")
 		return
 	}
 	if f := q.Get("format"); f != "" && f != "json" {
@@ -73,7 +73,7 @@ func (h *Handler) oembed(w http.ResponseWriter, r *http.Request) {
 		}
 		n, ok := pixels(v)
 		if !ok {
-			badRequest(w, d.name+" must be a positive whole number of pixels")
+			badRequestOn(w, d.name, "must be a positive whole number of pixels")
 			return
 		}
 		*d.dim = min(*d.dim, n)
@@ -205,9 +205,12 @@ func validQuery(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
 	return q, true
 }
 
-// badRequest answers 400 BAD_REQUEST in the API's error shape.
-func badRequest(w http.ResponseWriter, msg string) {
-	apierror.Write(w, apierror.Error{Code: apierror.BadRequest, Message: msg})
+// badRequestOn answers 400 BAD_REQUEST in the API's error shape, naming
+// the parameter at fault in extensions.field and at the start of the
+// message, "param: msg" (breaker5 F8: maxwidth and a missing url were not
+// named).
+func badRequestOn(w http.ResponseWriter, param, msg string) {
+	apierror.Write(w, apierror.Error{Code: apierror.BadRequest, Field: param, Message: param + ": " + msg})
 }
 
 func (h *Handler) publisher() string { return h.site().Publisher }
