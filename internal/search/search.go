@@ -345,7 +345,11 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 		if ix.plain {
 			omitted = ix.omittedWords
 		}
-		if page.OmittedWords, err = omitted(ctx, idx, p, omit, top); err != nil {
+		if top == "" {
+			// No result, so no best result to lack a word (breaker5 F12:
+			// under a filter every word was "left out" above "No results").
+			page.OmittedWords = []string{}
+		} else if page.OmittedWords, err = omitted(ctx, idx, p, omit, top); err != nil {
 			return nil, err
 		}
 		// A longer query ranks a resource that matches most of the words
