@@ -100,7 +100,7 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 		CORSOrigins:      cfg.CORSOrigins,
 		Registry:         reg,
 		Authenticate:     db.Authenticate,
-		Pages:            web.New(web.Options{Service: svc, PublicURL: cfg.PublicURL, Logger: log, Cache: cache}),
+		Pages:            web.New(web.Options{Service: svc, PublicURL: cfg.PublicURL, Logger: log, Cache: cache, ShortenSearch: search.Shorten}),
 		RequestTimeout:   cfg.RequestTimeout,
 		Rates:            rates,
 		ClientIPHeader:   cfg.ClientIPHeader,

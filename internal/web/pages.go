@@ -100,10 +100,22 @@ type searchData struct {
 	Topic *content.TopicCount
 	// Action is where the form submits (the page itself).
 	Action string
+	// Shortened: the typed search was past the limits and P.Text is the
+	// shortened search that ran (Handler.shorten).
+	Shortened bool
 }
 
 func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 	v, _ := parseQuery(r.URL.RawQuery)
+	// A search past the limits (a pasted question) is searched by its
+	// first words, and the page says so (breaker5 F4).
+	var shortened string
+	if qs := v["q"]; h.shorten != nil && len(qs) == 1 {
+		if short, cut := h.shorten(strings.TrimSpace(qs[0])); cut {
+			v.Set("q", short)
+			shortened = short
+		}
+	}
 	p, err := parseSearchParams(v)
 	if err != nil {
 		h.badRequest(w, r, err)
@@ -114,6 +126,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	d.Shortened = shortened != ""
 	title := "Search the library"
 	if p.Text != "" {
 		// The reader's words, isolated: they may be in another script or

@@ -67,18 +67,24 @@ type Options struct {
 	// only. Either way a request sent with a token is answered private,
 	// no-store.
 	Cache *httpcache.Cache
+	// ShortenSearch fits the search page's text within the search limits
+	// (search.Shorten), reporting whether it shortened it: a pasted
+	// question is searched by its first words, not refused (breaker5 F4).
+	// Nil: text past the limits is a 400 page.
+	ShortenSearch func(text string) (string, bool)
 }
 
 // Handler serves the pages. Mount it at "/": it answers /, /search,
 // /search/suggest, /resources/{slug}, /topics, /topics/{slug}, /assets/…
 // and /favicon.ico, and an HTML 404 for every other path.
 type Handler struct {
-	svc    content.ResourceService
-	public string
-	log    *slog.Logger
-	mux    *http.ServeMux
-	tmpl   map[string]*template.Template
-	assets http.Handler
+	svc     content.ResourceService
+	shorten func(string) (string, bool)
+	public  string
+	log     *slog.Logger
+	mux     *http.ServeMux
+	tmpl    map[string]*template.Template
+	assets  http.Handler
 }
 
 // New returns the pages' handler.
@@ -86,7 +92,7 @@ func New(opts Options) *Handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{svc: opts.Service, public: strings.TrimSuffix(opts.PublicURL, "/"), log: opts.Logger, tmpl: parseTemplates()}
+	h := &Handler{svc: opts.Service, shorten: opts.ShortenSearch, public: strings.TrimSuffix(opts.PublicURL, "/"), log: opts.Logger, tmpl: parseTemplates()}
 	sub, _ := fs.Sub(assetFS, "assets")
 	h.assets = http.StripPrefix("/assets/", http.FileServerFS(sub))
 	// Pages change only through the change log: they are tagged and

@@ -74,7 +74,6 @@
   if (field) {
     field.setAttribute('type', 'search')
     field.setAttribute('spellcheck', 'true')
-    field.setAttribute('maxlength', '256')
     if (describedBy) {
       var own = field.getAttribute('aria-describedby')
       field.setAttribute('aria-describedby', own ? own + ' ' + describedBy : describedBy)
