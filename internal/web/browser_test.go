@@ -467,6 +467,11 @@ func TestAutocomplete(t *testing.T) {
 	if langs := eval[[]string](tb, `[...document.querySelectorAll('.autocomplete__option span[lang]')].map(s => s.lang + ':' + s.dir)`); !contains(langs, "ar:rtl") {
 		t.Errorf("completions for an Arabic word are in %v, want ar:rtl", langs)
 	}
+	// The enhanced box keeps dir="auto" (breaker5 F30): the browser lays
+	// the Arabic search out right to left, as in the box without JavaScript.
+	if d := eval[string](tb, `document.getElementById('q').getAttribute('dir') + ':' + getComputedStyle(document.getElementById('q')).direction`); d != "auto:rtl" {
+		t.Errorf("search box with an Arabic search: dir and direction %q, want auto:rtl", d)
+	}
 	tb.open("/")
 	tb.must(chromedp.Focus(chromedp.ID("q")), chromedp.KeyEvent("everyone can"))
 	tb.must(chromedp.WaitVisible(chromedp.CSS(`.autocomplete__option span[lang="en"]`)))

@@ -74,6 +74,9 @@
   if (field) {
     field.setAttribute('type', 'search')
     field.setAttribute('spellcheck', 'true')
+    // The box as served has dir="auto": Arabic, Persian and Urdu searches
+    // are laid out right to left (breaker5 F30: the enhanced box lost it).
+    field.setAttribute('dir', 'auto')
     if (describedBy) {
       var own = field.getAttribute('aria-describedby')
       field.setAttribute('aria-describedby', own ? own + ' ' + describedBy : describedBy)
