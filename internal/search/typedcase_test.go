@@ -266,3 +266,60 @@ func TestNumbersWithSeparatorsAreFound(t *testing.T) {
 		t.Errorf("only %d numbers with separators in the library; want at least 3", checked)
 	}
 }
+
+// TestMisspeltQuotedPhraseIsCorrected (breaker5 F23): a quoted phrase
+// with a misspelt word gets a suggestion, still quoted, that finds
+// resources. The examples, then phrases of two or three neighbouring words
+// of the judged queries that the library has as phrases, with a typo in
+// one of their longer words.
+func TestMisspeltQuotedPhraseIsCorrected(t *testing.T) {
+	ix, slugs := shippedIndexSlugs(t, DefaultRanking)
+	for text, want := range map[string]string{`"asylum seker"`: `"asylum seeker"`, `"proof of adress"`: `"proof of address"`, `regisration "proof of adress"`: `registration "proof of address"`} {
+		if _, _, sugg := suggestedPage(t, ix, slugs, text); sugg != want {
+			t.Errorf("%s: suggestion %q, want %q", text, sugg, want)
+		}
+	}
+	rng := rand.New(rand.NewSource(23))
+	checked := 0
+	for _, file := range judgedSets {
+		for _, jq := range loadJudgments(t, file) {
+			ws := strings.Fields(strings.ToLower(jq.query))
+			if len(ws) < 3 {
+				continue
+			}
+			n := 2 + rng.Intn(2)
+			at := rng.Intn(len(ws) - n + 1)
+			phrase := ws[at : at+n]
+			long := func(w string) bool { return onlyLetters(w) && utf8.RuneCountInString(w) >= 6 && !stopWords[w] }
+			if !slices.ContainsFunc(phrase, long) {
+				continue
+			}
+			if got, _ := searchSlugs(t, ix, slugs, `"`+strings.Join(phrase, " ")+`"`); len(got) == 0 {
+				continue
+			}
+			typoed := slices.Clone(phrase)
+			for i, w := range typoed {
+				if long(w) {
+					typoed[i] = typo(rng, w)
+					break
+				}
+			}
+			text := `"` + strings.Join(typoed, " ") + `"`
+			if got, _ := searchSlugs(t, ix, slugs, text); len(got) > 0 {
+				continue // the typo is another phrase the library has
+			}
+			checked++
+			_, _, sugg := suggestedPage(t, ix, slugs, text)
+			if !strings.HasPrefix(sugg, `"`) || !strings.HasSuffix(sugg, `"`) {
+				t.Errorf("%s: suggestion %q, want a quoted phrase", text, sugg)
+				continue
+			}
+			if got, _ := searchSlugs(t, ix, slugs, sugg); len(got) == 0 {
+				t.Errorf("%s: suggestion %s finds nothing", text, sugg)
+			}
+		}
+	}
+	if checked < 15 {
+		t.Errorf("only %d misspelt phrases checked; want at least 15", checked)
+	}
+}

@@ -193,6 +193,42 @@ func (sp speller) variant(a, b string) bool {
 	return sp.stem == nil || sp.stem(a) == sp.stem(b)
 }
 
+// corrections are the library words a misspelt word may be, best first:
+// not a form of the word itself, without digits.
+func (sp speller) corrections(w string) []string {
+	var alts []string
+	for _, t := range candidates(w, sp.terms, sp.byLen) {
+		if sp.variant(w, t) || strings.IndexFunc(t, unicode.IsDigit) >= 0 {
+			continue
+		}
+		alts = append(alts, t)
+	}
+	return alts
+}
+
+// phrase returns a quoted phrase with each misspelt word replaced by its
+// best correction, and whether any was.
+func (sp speller) phrase(text string) (string, bool) {
+	words := strings.Fields(text)
+	changed := false
+	for i, w := range words {
+		c := clause{text: w}
+		if sp.correct(c) || utf8.RuneCountInString(w) <= 3 {
+			continue
+		}
+		// In a phrase a stop word keeps its place: "beffore antenatal"
+		// is "before antenatal".
+		if s, ok := nearestStopWord(w); ok {
+			words[i], changed = s, true
+			continue
+		}
+		if alts := sp.corrections(w); len(alts) > 0 {
+			words[i], changed = alts[0], true
+		}
+	}
+	return strings.Join(words, " "), changed
+}
+
 // suggestions returns the query with each misspelt word replaced by each
 // of its closest library words that is not a stem variant of it, best
 // first (at most max queries), or nil when every word is correct.
@@ -201,19 +237,20 @@ func (sp speller) suggestions(cs []clause, max int) [][]clause {
 	base := append([]clause(nil), cs...)
 	changed := false
 	for i, c := range cs {
+		if c.phrase && !c.exclude && len(c.alternatives) == 0 {
+			// A quoted phrase keeps its quotes; its misspelt words are
+			// corrected (breaker5 F23: "asylum seker" in quotes was a
+			// dead end with no suggestion).
+			if fixed, ok := sp.phrase(c.text); ok {
+				changed = true
+				base[i] = clause{text: fixed, phrase: true}
+			}
+			continue
+		}
 		if sp.correct(c) || nearStopWord(c.text) {
 			continue
 		}
-		var alts []string
-		for _, t := range candidates(c.text, sp.terms, sp.byLen) {
-			if sp.variant(c.text, t) {
-				continue
-			}
-			if strings.IndexFunc(t, unicode.IsDigit) >= 0 {
-				continue
-			}
-			alts = append(alts, t)
-		}
+		alts := sp.corrections(c.text)
 		if len(alts) == 0 {
 			continue
 		}
@@ -240,6 +277,22 @@ func (sp speller) suggestions(cs []clause, max int) [][]clause {
 		}
 	}
 	return append([][]clause{base}, out...)
+}
+
+// nearestStopWord is the English stop word one edit from w (the first in
+// alphabetical order), if any (see nearStopWord).
+func nearestStopWord(w string) (string, bool) {
+	if !nearStopWord(w) {
+		return "", false
+	}
+	n := utf8.RuneCountInString(w)
+	var best string
+	for s := range stopWords {
+		if m := utf8.RuneCountInString(s); m >= 3 && abs(m-n) <= 1 && distance(w, s, 1) <= 1 && (best == "" || s < best) {
+			best = s
+		}
+	}
+	return best, best != ""
 }
 
 // nearStopWord reports whether a word is one edit (a transposition counts
