@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"testing"
+
+	"guidancehub/internal/search"
 )
 
 // TestRoundScore: a rounded score has at most ScoreDigits significant
@@ -45,6 +47,22 @@ func TestRoundScore(t *testing.T) {
 	for _, v := range []float64{0, math.Inf(1), math.NaN()} {
 		if r := RoundScore(v); !(r == v || (math.IsNaN(v) && math.IsNaN(r))) {
 			t.Errorf("%v → %v", v, r)
+		}
+	}
+}
+
+// TestRoundScoreBelowTheEveryWordTier (review6 R2): a score in the tier
+// of a relaxed two-word search's resources with both words keeps its
+// ScoreDigits below the tier: two such scores that differ in their first
+// six digits there stay apart and in order, and the tier itself is kept.
+func TestRoundScoreBelowTheEveryWordTier(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2026))
+	for i := 0; i < 2000; i++ {
+		a := math.Pow(10, -4+4*rng.Float64())
+		b := a * (1 + 1e-4 + rng.Float64())
+		ra, rb := RoundScore(search.EveryWordBonus+a), RoundScore(search.EveryWordBonus+b)
+		if !(ra < rb) || ra < search.EveryWordBonus || math.Abs(ra-search.EveryWordBonus-RoundScore(search.EveryWordBonus+a-search.EveryWordBonus)) > 1e-9 {
+			t.Fatalf("%g and %g in the tier: rounded %v and %v (below it %v)", a, b, ra, rb, RoundScore(a))
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"guidancehub/graph/model"
 	"guidancehub/internal/content"
+	"guidancehub/internal/search"
 )
 
 // detailFields are the GraphQL fields read from content.Details.
@@ -171,9 +172,16 @@ const ScoreDigits = 6
 // …761): rounded, the answers (and so their ETags) are the same, except
 // in the rare case of a score that lies on a rounding boundary. Six digits
 // still order any two results a client could tell apart.
+//
+// A resource with both words of a relaxed two-word search scores
+// search.EveryWordBonus more: the digits are counted below it (review6
+// R2: rounded whole, every such score was 1e+06).
 func RoundScore(s float64) float64 {
 	if math.IsNaN(s) || math.IsInf(s, 0) || s == 0 {
 		return s
+	}
+	if s >= search.EveryWordBonus {
+		return search.EveryWordBonus + RoundScore(s-search.EveryWordBonus)
 	}
 	r, err := strconv.ParseFloat(strconv.FormatFloat(s, 'g', ScoreDigits, 64), 64)
 	if err != nil {

@@ -38,6 +38,9 @@ type clause struct {
 	// variants are other spellings of a word: its parts as a phrase
 	// ("stop sharing" for "stopsharing"), found with the vocabulary.
 	variants []string
+	// typo is the library word a misspelt word is also searched as (see
+	// corrected), or "".
+	typo string
 	// join is set for two adjacent words that the library also writes
 	// as one ("health care" / "healthcare"): parts holds the two words
 	// and the clause matches both of them, or join.
@@ -142,20 +145,26 @@ func parseQuery(s string) ([]clause, error) {
 }
 
 // typedCase clears capital where a capital says nothing about the word
-// (breaker5 F22): a query typed in capitals (caps lock: "ASYLUM SEKER"),
-// and a first word capitalised only at its start ("Regisration", as a
-// phone's keyboard types it). Elsewhere a capital marks an acronym or a
-// name ("NHS", "Windrush"), which is never corrected.
+// (breaker5 F22): in a query typed in capitals (caps lock: "ASYLUM
+// SEKER"), the words of more than four letters (a shorter one is most
+// often an acronym: "SAR", "LSE"; review6 R4); and a first word
+// capitalised only at its start ("Regisration", as a phone's keyboard
+// types it), unless the word list writes it with a capital: a place or a
+// person ("Harrow GP", "Ealing interpreter"; review6 R3), never corrected.
+// Elsewhere a capital marks an acronym or a name ("NHS", "Windrush").
 func typedCase(cs []clause, s string) {
 	if !strings.ContainsFunc(s, unicode.IsLower) {
 		for i := range cs {
-			cs[i].capital = false
+			if utf8.RuneCountInString(cs[i].text) > 4 {
+				cs[i].capital = false
+			}
 		}
 		return
 	}
 	if len(cs) > 0 && cs[0].capital && !cs[0].phrase && !cs[0].exclude {
 		rs := []rune(cs[0].raw)
-		if len(rs) > 1 && unicode.IsUpper(rs[0]) && !slices.ContainsFunc(rs[1:], unicode.IsUpper) {
+		_, name := names()[foldKey(cs[0].raw)]
+		if len(rs) > 1 && unicode.IsUpper(rs[0]) && !slices.ContainsFunc(rs[1:], unicode.IsUpper) && !name {
 			cs[0].capital = false
 		}
 	}
@@ -457,13 +466,6 @@ func spellings(alt string) []string {
 		return []string{alt}
 	}
 	out := []string{strings.Join(parts, " "), strings.Join(parts, "")}
-	// A part that is a stop word is not in the index ("in-patient" is
-	// indexed as "patient" one position on): the phrase of the parts would
-	// be the other part alone, and find every "patient" (breaker5 F35), so
-	// such a word is searched joined ("inpatient") only.
-	if slices.ContainsFunc(parts, droppedWord) {
-		out = out[1:]
-	}
 	// A number with thousands separators or a decimal point ("1,400",
 	// "1.5") is one token to every analyzer (Unicode word boundaries keep
 	// digits joined by "," or "."): search it as typed, not as "1" and
@@ -516,6 +518,9 @@ func textQuery(c clause, gs []string, r Ranking, known func(string) bool) query.
 		return bleve.NewDisjunctionQuery(both, textQuery(clause{text: c.join}, gs, r, nil))
 	}
 	alts := append([]string{c.text}, c.variants...)
+	if c.typo != "" {
+		alts = append(alts, c.typo)
+	}
 	quoted := c.phrase
 	if len(c.alternatives) > 0 && r.Synonyms {
 		// A synonym group is searched the same whichever alternative was
@@ -555,7 +560,7 @@ func textQuery(c clause, gs []string, r Ranking, known func(string) bool) query.
 	// word, most often an acronym typed in lower case ("nhse" is not
 	// "nhs", breaker5 F3): corrected gives it its nearest dictionary word
 	// (see candidates).
-	if r.Typos && !c.phrase && len(alts) == 1 && known != nil && !known(c.text) && utf8.RuneCountInString(c.text) > shortWord && len(splitWord(c.text)) == 1 {
+	if r.Typos && !c.phrase && !c.capital && len(alts) == 1 && known != nil && !known(c.text) && utf8.RuneCountInString(c.text) > shortWord && len(splitWord(c.text)) == 1 {
 		fz := bleve.NewFuzzyQuery(c.text)
 		fz.SetField("vocab")
 		fz.SetFuzziness(1)
@@ -691,6 +696,11 @@ type plan struct {
 type planClause struct {
 	word string
 	q    query.Query
+	// exact is q without typo tolerance: the word as typed, its
+	// synonyms, forms and compounds, not a corrected or fuzzy spelling
+	// ("harrow" is not "narrow"; review6 R3). Resources with every word
+	// are those with every exact clause.
+	exact query.Query
 }
 
 // buildPlan turns parsed clauses into a plan, or nil when nothing can
@@ -761,10 +771,13 @@ func buildPlan(cs []clause, gs []string, r Ranking, known, common func(string) b
 			any = append(any, textQuery(c, gs, r, known))
 			words = append(words, c.text)
 		}
-		p.required = []planClause{{word: strings.Join(words, " "), q: bleve.NewDisjunctionQuery(any...)}}
+		anyQ := bleve.NewDisjunctionQuery(any...)
+		p.required = []planClause{{word: strings.Join(words, " "), q: anyQ, exact: anyQ}}
 	}
 	for _, c := range req {
-		p.required = append(p.required, planClause{word: c.text, q: textQuery(c, gs, r, known)})
+		exact := c
+		exact.typo = ""
+		p.required = append(p.required, planClause{word: c.text, q: textQuery(c, gs, r, known), exact: textQuery(exact, gs, r, nil)})
 	}
 	for _, n := range neighbourPairs(cs) {
 		words := make([]string, 0, n[1]-n[0]+1)
@@ -972,10 +985,7 @@ func (p *plan) matching(omit map[int]bool, minShould int, pairs bool) query.Quer
 			top.AddShould(tier)
 		}
 		if p.tiers && len(req) > minShould && len(req) <= strictWords {
-			all := bleve.NewBooleanQuery()
-			all.AddShould(req...)
-			all.SetMinShould(float64(len(req)))
-			every = &constantQuery{q: all, score: everyWordBonus}
+			every = &constantQuery{q: p.everyWord(omit), score: everyWordBonus}
 		}
 	default:
 		top.AddMust(req...)
@@ -1004,6 +1014,18 @@ func (p *plan) matching(omit map[int]bool, minShould int, pairs bool) query.Quer
 	return outer
 }
 
+// everyWord finds the resources with every required word not in omit, as
+// typed (planClause.exact), exclusions aside.
+func (p *plan) everyWord(omit map[int]bool) query.Query {
+	all := bleve.NewConjunctionQuery()
+	for i, c := range p.required {
+		if !omit[i] {
+			all.AddQuery(c.exact)
+		}
+	}
+	return all
+}
+
 // strictWords is the longest query whose relaxed results put every
 // resource with all its words first. A longer query is usually a question
 // ("fear of being reported stops people seeking care") whose words a
@@ -1016,7 +1038,12 @@ const strictWords = 2
 // everyWordBonus is the score a relaxed query adds to a resource with
 // every word: more than the rest of any score (BM25 scores of words are
 // units; PhraseFirst is 100), so those resources come first.
-const everyWordBonus = 1e6
+const everyWordBonus = EveryWordBonus
+
+// EveryWordBonus is what a relaxed two-word search adds to the score of a
+// resource with both words (a tier above the rest; the API rounds the
+// score below it, graph.RoundScore).
+const EveryWordBonus = 1e6
 
 // constantQuery finds q's documents and scores each score: q's searcher
 // runs without scores, and its weight is 0, so it changes no other

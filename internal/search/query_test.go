@@ -93,9 +93,9 @@ func TestSpellerCandidates(t *testing.T) {
 		{"mtaernity", "maternity"}, // a swap counts one edit
 		{"zzzzqqq", ""},
 		{`"asylum seker"`, `"asylum seeker"`}, // a phrase keeps its quotes (breaker5 F23)
-		{"tariff", ""},   // a dictionary word
-		{"improve", ""},  // a dictionary word
-		{"seekerss", ""}, // "seekers" and "seeker" are forms of the same word
+		{"tariff", ""},                        // a dictionary word
+		{"improve", ""},                       // a dictionary word
+		{"seekerss", ""},                      // "seekers" and "seeker" are forms of the same word
 		{"seekr", "seeker"},
 		{"NRPG", ""}, // typed as an acronym
 		{"150", ""},

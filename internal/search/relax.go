@@ -326,7 +326,7 @@ func (ix *Index) omittedOnePass(ctx context.Context, idx bleve.Index, p *plan, o
 	dc := &docClauses{doc: top, facets: &ix.facets}
 	for i, c := range p.required {
 		if !omit[i] {
-			dc.qs = append(dc.qs, c.q)
+			dc.qs = append(dc.qs, c.exact) // as typed: a typo's match is not the word
 		} else {
 			dc.qs = append(dc.qs, nil)
 		}

@@ -71,6 +71,9 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 			if nationWords[c.text] && known(c.text) {
 				clauses[i].word = true
 			}
+			if joined, ok := hyphenJoined(c, known); ok {
+				clauses[i].text = joined
+			}
 		}
 		searched = clauses
 		if ix.rank.Typos {
@@ -358,7 +361,14 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 		// has with every other (breaker5 F1), only the words no resource
 		// has.
 		if len(page.OmittedWords) > len(omit) && !p.browse {
-			n, err := count(ctx, idx, withFilters(p.query(omit, 0), q.Filter, ""))
+			every := query.Query(p.everyWord(omit))
+			if len(p.exclude) > 0 {
+				b := bleve.NewBooleanQuery()
+				b.AddMust(every)
+				b.AddMustNot(p.exclude...)
+				every = b
+			}
+			n, err := count(ctx, idx, withFilters(every, q.Filter, ""))
 			if err != nil {
 				return nil, err
 			}
@@ -592,10 +602,7 @@ func joinedWords(c clause) []clause {
 		return nil
 	}
 	parts := splitWord(c.text)
-	// A part the index drops ("in", "being", "off") would leave the other
-	// alone: "well-being" would find every "well" (breaker5 F35). Such a
-	// word stays whole, found joined or not at all.
-	if len(parts) < 2 || slices.ContainsFunc(parts, droppedWord) {
+	if len(parts) < 2 {
 		return nil
 	}
 	var out []clause
@@ -603,6 +610,35 @@ func joinedWords(c clause) []clause {
 		out = append(out, expandSynonyms([]clause{{text: p, capital: c.capital}})...)
 	}
 	return out
+}
+
+// hyphenJoined is a hyphenated word of which the index keeps one part
+// only, written joined, when the library has it so: "in-patient" is
+// indexed as "patient" (the stop word "in" dropped), so its parts' phrase
+// finds every "patient" (breaker5 F35); the library's "inpatient" is what
+// it means. A word with two parts kept ("face-to-face") keeps its exact
+// phrase, and one without a joined form in the library ("follow-up")
+// finds what its words find (review6 R1: both found nothing otherwise,
+// although the library writes them so).
+func hyphenJoined(c clause, known func(string) bool) (string, bool) {
+	if c.phrase || c.exclude || c.join != "" || len(c.alternatives) > 0 || known == nil {
+		return "", false
+	}
+	parts := splitWord(c.text)
+	if len(parts) < 2 {
+		return "", false
+	}
+	kept := 0
+	for _, p := range parts {
+		if !droppedWord(p) {
+			kept++
+		}
+	}
+	joined := strings.Join(parts, "")
+	if kept != 1 || !known(joined) {
+		return "", false
+	}
+	return joined, true
 }
 
 // splitUnusedGroups replaces each synonym clause that joined several typed
@@ -705,14 +741,15 @@ func relaxLevel(count func(int) (uint64, error), left int, all, enough uint64) (
 }
 
 // omittedWords returns the required words the best match (doc id top) of
-// a relaxed search lacks, and the words omit left out entirely, one
+// a relaxed search lacks as typed (planClause.exact: a word it has only
+// through a typo's correction is lacking: "ealing" is not "making"), and the words omit left out entirely, one
 // search per word: the reference (Index.plain) for omittedOnePass
 // (relax.go), which Search uses.
 func (ix *Index) omittedWords(ctx context.Context, idx bleve.Index, p *plan, omit map[int]bool, top string) ([]string, error) {
 	words := []string{}
 	for i, c := range p.required {
 		if !omit[i] && top != "" {
-			one := bleve.NewConjunctionQuery(bleve.NewDocIDQuery([]string{top}), c.q)
+			one := bleve.NewConjunctionQuery(bleve.NewDocIDQuery([]string{top}), c.exact)
 			r, err := idx.SearchInContext(ctx, countRequest(one))
 			if err != nil {
 				return nil, fmt.Errorf("search: %w", err)

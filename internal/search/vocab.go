@@ -324,7 +324,7 @@ func corrected(cs []clause, sp speller) []clause {
 		}
 		for _, t := range candidates(c.text, sp.terms, sp.byLen) {
 			if !sp.variant(c.text, t) && strings.IndexFunc(t, unicode.IsDigit) < 0 {
-				out[i].variants = append(append([]string(nil), c.variants...), t)
+				out[i].typo = t
 				break
 			}
 		}
