@@ -44,19 +44,41 @@ func (db *DB) WebhookEndpoints(ctx context.Context) ([]*content.WebhookEndpoint,
 }
 
 // SetWebhookEndpointEnabled enables or disables an endpoint (reason says
-// why, for a disable). Enabling clears the failure record. ENOTFOUND if
-// there is no such endpoint.
+// why, for a disable). Enabling clears the failure record. Disabling gives
+// up its pending deliveries (FAILED, last error "endpoint disabled: "
+// and the reason) in the same transaction: nothing is sent to a disabled
+// endpoint, and events committed while it is disabled are not queued for
+// it, so a receiver catches up from the change feed (data.cursor of the
+// last event it got) once enabled again (breaker5 F38: they stayed
+// PENDING for ever and hub_webhook_oldest_pending_seconds grew).
+// ENOTFOUND if there is no such endpoint.
 func (db *DB) SetWebhookEndpointEnabled(ctx context.Context, id int64, enabled bool, reason string) (*content.WebhookEndpoint, error) {
-	rows, _ := db.pool.Query(ctx, `UPDATE webhook_endpoints SET enabled = $2,
-		disabled_reason = CASE WHEN $2 THEN NULL ELSE $3 END, disabled_at = CASE WHEN $2 THEN NULL ELSE now() END,
-		failing_since = NULL WHERE id = $1 RETURNING `+endpointColumns, id, enabled, reason)
-	e, err := pgx.CollectExactlyOneRow(rows, scanEndpoint)
+	var e *content.WebhookEndpoint
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `UPDATE webhook_endpoints SET enabled = $2,
+			disabled_reason = CASE WHEN $2 THEN NULL ELSE $3 END, disabled_at = CASE WHEN $2 THEN NULL ELSE now() END,
+			failing_since = NULL WHERE id = $1 RETURNING `+endpointColumns, id, enabled, reason)
+		var err error
+		if e, err = pgx.CollectExactlyOneRow(rows, scanEndpoint); err != nil {
+			return err
+		}
+		return failDisabledDeliveries(ctx, tx, id)
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, content.Errorf(content.ENOTFOUND, "no webhook endpoint with that id")
 	} else if err != nil {
 		return nil, fmt.Errorf("set webhook endpoint: %w", domainError(err))
 	}
 	return e, nil
+}
+
+// failDisabledDeliveries gives up the pending deliveries of endpoint id
+// if it is disabled (see SetWebhookEndpointEnabled).
+func failDisabledDeliveries(ctx context.Context, tx pgx.Tx, id int64) error {
+	_, err := tx.Exec(ctx, `UPDATE webhook_deliveries d SET status = 'FAILED',
+		last_error = 'endpoint disabled: ' || coalesce(e.disabled_reason, 'no reason given')
+		FROM webhook_endpoints e WHERE e.id = $1 AND NOT e.enabled AND d.endpoint_id = e.id AND d.status = 'PENDING'`, id)
+	return err
 }
 
 const deliveryColumns = `id, endpoint_id, msg_id, event_type, payload, event_at, created_at, status, attempts, next_attempt_at,
@@ -80,12 +102,22 @@ func (db *DB) WebhookDeliveries(ctx context.Context, endpointID int64, limit int
 }
 
 // EnqueueWebhook adds one delivery to one endpoint (a test event), due now.
-// ENOTFOUND if there is no such endpoint.
+// ENOTFOUND if there is no such endpoint; ECONFLICT if it is disabled
+// (nothing is sent to a disabled endpoint: the delivery would wait for
+// ever, breaker5 F38).
 func (db *DB) EnqueueWebhook(ctx context.Context, endpointID int64, msgID, eventType string, payload []byte) (*content.WebhookDelivery, error) {
 	rows, _ := db.pool.Query(ctx, `INSERT INTO webhook_deliveries (endpoint_id, msg_id, event_type, payload, event_at)
-		SELECT id, $2, $3, $4, now() FROM webhook_endpoints WHERE id = $1 RETURNING `+deliveryColumns, endpointID, msgID, eventType, string(payload))
+		SELECT id, $2, $3, $4, now() FROM webhook_endpoints WHERE id = $1 AND enabled RETURNING `+deliveryColumns, endpointID, msgID, eventType, string(payload))
 	d, err := pgx.CollectExactlyOneRow(rows, scanDelivery)
 	if errors.Is(err, pgx.ErrNoRows) {
+		var exists bool
+		if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT FROM webhook_endpoints WHERE id = $1)`, endpointID).Scan(&exists); err != nil {
+			return nil, fmt.Errorf("enqueue webhook: %w", domainError(err))
+		}
+		if exists {
+			return nil, &content.Error{Code: content.ECONFLICT, Field: "id",
+				Message: "the endpoint is disabled and is sent nothing: enable it with setWebhookEndpointEnabled first"}
+		}
 		return nil, content.Errorf(content.ENOTFOUND, "no webhook endpoint with that id")
 	} else if err != nil {
 		return nil, fmt.Errorf("enqueue webhook: %w", domainError(err))
@@ -255,7 +287,10 @@ func (db *DB) RecordWebhookAttempt(ctx context.Context, a *content.WebhookAttemp
 		}
 		if o.Delivered {
 			_, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL`, a.EndpointID)
-			return err
+			if err != nil {
+				return err
+			}
+			return failDisabledDeliveries(ctx, tx, a.EndpointID)
 		}
 		reason := fmt.Sprintf("every delivery failed for %s; last: %s", disableAfter, o.Error)
 		if o.Gone {
@@ -266,7 +301,12 @@ func (db *DB) RecordWebhookAttempt(ctx context.Context, a *content.WebhookAttemp
 			disabled_reason = CASE WHEN enabled AND ($2 OR coalesce(failing_since, now()) < now() - make_interval(secs => $3)) THEN $4 ELSE disabled_reason END,
 			disabled_at = CASE WHEN enabled AND ($2 OR coalesce(failing_since, now()) < now() - make_interval(secs => $3)) THEN now() ELSE disabled_at END
 			WHERE id = $1`, a.EndpointID, o.Gone, disableAfter.Seconds(), reason)
-		return err
+		if err != nil {
+			return err
+		}
+		// Disabled now (410, 24 hours of failures) or by an admin while
+		// this attempt was under way: give up what is left.
+		return failDisabledDeliveries(ctx, tx, a.EndpointID)
 	})
 	if err != nil {
 		return fmt.Errorf("record webhook attempt: %w", domainError(err))
@@ -322,13 +362,16 @@ func (db *DB) ChangeReaderLags(ctx context.Context, now time.Time) (map[string]t
 	return out, nil
 }
 
-// PendingWebhooks returns the number of webhook deliveries not yet
-// delivered or given up, and when the oldest of them was made (zero when
-// there is none).
+// PendingWebhooks returns the number of webhook deliveries of enabled
+// endpoints not yet delivered or given up, and when the oldest of them was
+// made (zero when there is none). A disabled endpoint's deliveries are
+// given up when it is disabled; any left from before that rule are not
+// counted (breaker5 F38).
 func (db *DB) PendingWebhooks(ctx context.Context) (int, time.Time, error) {
 	var n int
 	var oldest *time.Time
-	if err := db.pool.QueryRow(ctx, `SELECT count(*), min(created_at) FROM webhook_deliveries WHERE status = 'PENDING'`).Scan(&n, &oldest); err != nil {
+	if err := db.pool.QueryRow(ctx, `SELECT count(*), min(d.created_at) FROM webhook_deliveries d
+		JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled WHERE d.status = 'PENDING'`).Scan(&n, &oldest); err != nil {
 		return 0, time.Time{}, fmt.Errorf("pending webhooks: %w", domainError(err))
 	}
 	if oldest == nil {
