@@ -441,7 +441,7 @@ func graphqlTransport(next http.Handler, bodyLimit func(*http.Request) int64, pe
 					query, _ = persistedQuery(id)
 				}
 			}
-			if op := getOperation(query, q.Get("operationName")); op == ast.Mutation || op == ast.Subscription {
+			if getOperation(query, q.Get("operationName")) == ast.Mutation {
 				w.Header().Set("Allow", http.MethodPost)
 				writeError(w, apierror.MethodNotAllowed, "mutations must be sent with POST")
 				return
@@ -480,8 +480,15 @@ func requestCoding(h http.Header) string {
 	return strings.Join(codings, ", ")
 }
 
-// getOperation returns the type of the operation a GET request would run,
-// or "" when the query does not parse (gqlgen then reports the error).
+// getOperation returns the type of the operation a GET request selects
+// (GraphQL over HTTP, GET: 405 only "if the values of query and
+// operationName indicate that a mutation operation is to be executed"),
+// or "" when it selects none: the query does not parse, operationName names
+// no operation, or the document has several and no operationName. gqlgen
+// then answers as it does over POST (breaker5 F33: such documents, and
+// subscriptions, which the schema does not have and which validation
+// refuses over POST as graphql-js does, were 405 "mutations must be sent
+// with POST").
 func getOperation(query, name string) ast.Operation {
 	if query == "" {
 		return ""
@@ -490,15 +497,11 @@ func getOperation(query, name string) ast.Operation {
 	if err != nil {
 		return ""
 	}
-	if name == "" && len(doc.Operations) > 0 {
-		// With several operations and no name gqlgen refuses the request;
-		// a mutation among them still makes it a write attempt.
-		for _, op := range doc.Operations {
-			if op.Operation != ast.Query {
-				return op.Operation
-			}
+	if name == "" {
+		if len(doc.Operations) == 1 {
+			return doc.Operations[0].Operation
 		}
-		return ast.Query
+		return ""
 	}
 	if op := doc.Operations.ForName(name); op != nil {
 		return op.Operation
