@@ -30,9 +30,13 @@ func (r *Resolver) translations(ctx context.Context, res model.Resource) ([]mode
 }
 
 // related loads the published resources a resource links to, in its order.
+// A resource whose content the caller sees (published, or any revision in
+// an editor's view) shows them; only the published ones, the ones a
+// publish accepts (breaker5 F36: an editor's draft showed none, as the
+// public view of a draft, although its other content was shown).
 func (r *Resolver) related(ctx context.Context, res model.Resource) ([]model.Resource, error) {
 	c := res.Content()
-	if !c.Visible() || len(c.Related) == 0 {
+	if !(c.Visible() || c.EditorView) || len(c.Related) == 0 {
 		return []model.Resource{}, nil
 	}
 	rs, err := loadersFor(ctx, r.Reading).bySlug().LoadAll(ctx, c.Related)
