@@ -147,3 +147,20 @@ func TestGETRefusesOnlyASelectedMutation(t *testing.T) {
 		t.Errorf("only %d documents selected a mutation: the generator no longer tests the rule", mutations)
 	}
 }
+
+// TestBadParameterNameSentence is breaker5 F13's example through the real
+// page: "/search?%ff=1" said "The query string in the address a parameter
+// name is not valid UTF-8 text." (the class: content's
+// TestQueryStringRefusalsReadAsSentences).
+func TestBadParameterNameSentence(t *testing.T) {
+	h, _ := startFixtureHub(t)
+	for target, want := range map[string]string{
+		"/search?%ff=1":   "The query string in the address has a parameter name that is not valid UTF-8 text.",
+		"/search?a%01b=1": "The query string in the address has a parameter name that contains a control character (such as NUL).",
+	} {
+		code, body := getText(t, h.url+target)
+		if code != http.StatusBadRequest || !strings.Contains(body, want) {
+			t.Errorf("%s: %d, want 400 saying %q", target, code, want)
+		}
+	}
+}

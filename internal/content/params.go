@@ -55,10 +55,10 @@ func ParseQueryString(raw string) (url.Values, error) {
 	slices.Sort(keys)
 	for _, k := range keys {
 		if !utf8.ValidString(k) {
-			return nil, FieldErrorf("query string", "a parameter name is not valid UTF-8 text")
+			return nil, FieldErrorf("query string", "has a parameter name that is not valid UTF-8 text")
 		}
 		if strings.ContainsFunc(k, controlChar) {
-			return nil, FieldErrorf("query string", "a parameter name contains a control character (such as NUL)")
+			return nil, FieldErrorf("query string", "has a parameter name that contains a control character (such as NUL)")
 		}
 	}
 	for _, k := range keys {
