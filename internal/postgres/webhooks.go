@@ -193,7 +193,11 @@ func (db *DB) ConsumeChanges(ctx context.Context, name string, limit int, fn fun
 // FanOutChanges moves the webhooks' reader on by up to limit public
 // events (ConsumeChanges), writing one delivery per event and matching
 // enabled endpoint (registered before the event) in the same transaction,
-// so that each event is fanned out once. build makes an event's type,
+// so that each event is fanned out once. An endpoint filtered by topics
+// matches an event when the revision it names has one of them, or the
+// revision the public saw before it did (breaker5 F18): it hears the
+// update that takes a resource out of its topics, and the withdrawal of a
+// resource it was sent. build makes an event's type,
 // message id and payload. It returns the number of events read.
 func (db *DB) FanOutChanges(ctx context.Context, limit int, build func(content.ChangeEvent) (eventType, msgID string, payload []byte, err error)) (int, error) {
 	return db.ConsumeChanges(ctx, webhookReader, limit, func(ctx context.Context, tx pgx.Tx, events []content.ChangeEvent) error {
@@ -206,9 +210,11 @@ func (db *DB) FanOutChanges(ctx context.Context, limit int, build func(content.C
 				SELECT e.id, $1, $2, $3, $4, $7 FROM webhook_endpoints e
 				WHERE e.enabled AND $5 = ANY(e.events) AND e.created_at <= $4
 				  AND (cardinality(e.kinds) = 0 OR $6 = ANY(e.kinds))
-				  AND (cardinality(e.topics) = 0 OR e.topics && (SELECT topics FROM revisions WHERE resource_id = $7 AND revision = $8))
+				  AND (cardinality(e.topics) = 0 OR e.topics && (SELECT topics FROM revisions WHERE resource_id = $7 AND revision = $8)
+				    OR e.topics && (SELECT v.topics FROM changes c JOIN revisions v ON v.resource_id = c.resource_id AND v.revision = c.revision
+				      WHERE c.resource_id = $7 AND c.seq < $9 AND c.action IN ('PUBLISHED', 'UPDATED') ORDER BY c.seq DESC LIMIT 1))
 				ON CONFLICT (endpoint_id, msg_id) DO NOTHING`,
-				msgID, typ, string(payload), ev.CreatedAt, string(ev.Action), string(ev.Kind), ev.ResourceID, ev.Revision); err != nil {
+				msgID, typ, string(payload), ev.CreatedAt, string(ev.Action), string(ev.Kind), ev.ResourceID, ev.Revision, ev.Seq); err != nil {
 				return err
 			}
 		}
