@@ -66,7 +66,11 @@ func newDraft(slug, title string) map[string]any {
 func TestEditorialWorkflow(t *testing.T) {
 	e := startEditorialHub(t)
 
-	r := authed(t, e.url, e.editor, createQ, newDraft("api-guide", "Quillfeather guide"))
+	// Published on an earlier date, so that the review marked below (in
+	// the past, to be overdue) is not before publication (breaker5 F17).
+	in := newDraft("api-guide", "Quillfeather guide")
+	in["in"].(map[string]any)["content"].(map[string]any)["publishedAt"] = "2025-06-01"
+	r := authed(t, e.url, e.editor, createQ, in)
 	if len(r.Errors) > 0 {
 		t.Fatalf("create: %+v", r.Errors)
 	}

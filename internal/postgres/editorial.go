@@ -384,6 +384,13 @@ func (db *DB) MarkReviewed(ctx context.Context, p *content.Principal, id int64, 
 			if err != nil {
 				return err
 			}
+			// The importer's rule for files (content.Draft.Check, Library):
+			// a review cannot predate publication (breaker5 F17: 0001-01-01
+			// reached the public page).
+			if d.PublishedAt != nil && last.Before(*d.PublishedAt) {
+				return content.FieldErrorf("lastReviewedAt", "%s is before publishedAt %s",
+					last.Format(content.DateLayout), d.PublishedAt.Format(content.DateLayout))
+			}
 			d.LastReviewedAt, d.NextReviewDue = &last, &next
 			rev++
 			return writeRevision(ctx, tx, id, rev, d, nil, nil, p.Name)
