@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // Config is the hub's configuration.
@@ -189,7 +191,16 @@ func (c *Config) validate() error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Port() != "" && !validPort(u.Port())) {
 		return fmt.Errorf("HUB_PUBLIC_URL %q: want an http(s) URL", c.PublicURL)
 	}
+	// Every public link is the base with /resources/slug appended: a
+	// query or fragment would swallow the path, user information would
+	// go into every link (breaker5 F20).
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(c.PublicURL, "#") || u.User != nil {
+		return fmt.Errorf("HUB_PUBLIC_URL %q: want a base URL without a query (?), fragment (#) or user information (@), such as https://hub.example.org/guidance", c.PublicURL)
+	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.ClientIPHeader != "" && !httpguts.ValidHeaderFieldName(c.ClientIPHeader) {
+		return fmt.Errorf("HUB_CLIENT_IP_HEADER %q: not a header name (letters, digits and !#$%%&'*+-.^_`|~ only), so it could never be present", c.ClientIPHeader)
+	}
 	for _, o := range c.CORSOrigins {
 		if o == "*" {
 			return fmt.Errorf("HUB_CORS_ORIGINS: name each origin; a wildcard is not allowed")

@@ -3,6 +3,7 @@ package config
 import (
 	"flag"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -60,6 +61,69 @@ func TestEveryMalformedSettingStopsTheHub(t *testing.T) {
 		ok := validPort(strconv.Itoa(p))
 		if ok != (p <= 65535) {
 			t.Errorf("port %d: valid %v", p, ok)
+		}
+	}
+}
+
+// TestPublicURLMakesWorkingLinks is breaker5 F20: HUB_PUBLIC_URL
+// 'http://example.org/path?x#y' was accepted, and every resource's url
+// became ".../path?x#y/resources/slug" (the path inside the fragment).
+// Generated bases (schemes, hosts, ports, paths, queries, fragments, user
+// information): Load accepts a base exactly when the link the hub makes
+// from it (base + "/resources/slug") parses back to an http(s) URL on the
+// base's host whose path ends in /resources/slug, with no query, fragment
+// or user information (the oracle: net/url, as a browser reads the link).
+func TestPublicURLMakesWorkingLinks(t *testing.T) {
+	parts := [][]string{
+		{"http://", "https://", "ftp://", ""},
+		{"hub.example.org", "127.0.0.1", "user:pw@hub.example.org", "me@hub.example.org", ""},
+		{"", ":8080", ":99999"},
+		{"", "/", "/guidance", "/a/b/"},
+		{"", "?", "?x=1", "?x"},
+		{"", "#", "#y", "#y/z"},
+	}
+	var bases []string
+	var gen func(i int, s string)
+	gen = func(i int, s string) {
+		if i == len(parts) {
+			bases = append(bases, s)
+			return
+		}
+		for _, p := range parts[i] {
+			gen(i+1, s+p)
+		}
+	}
+	gen(0, "")
+	for _, base := range bases {
+		if base == "" {
+			continue // unset: the default
+		}
+		cfg, err := load(map[string]string{"HUB_PUBLIC_URL": base})
+		works := false
+		if b, err := url.Parse(base); err == nil && b.Host != "" {
+			link, err := url.Parse(strings.TrimRight(base, "/") + "/resources/some-slug")
+			works = err == nil && (link.Scheme == "http" || link.Scheme == "https") && link.Host == b.Host &&
+				strings.HasSuffix(link.Path, "/resources/some-slug") && link.RawQuery == "" && !link.ForceQuery &&
+				link.Fragment == "" && link.User == nil && (link.Port() == "" || validPort(link.Port()))
+		}
+		if works != (err == nil) {
+			t.Errorf("HUB_PUBLIC_URL=%q: load error %v, but its links work: %v", base, err, works)
+		}
+		if err == nil && cfg.PublicURL+"/resources/some-slug" != strings.TrimRight(base, "/")+"/resources/some-slug" {
+			t.Errorf("HUB_PUBLIC_URL=%q: base %q", base, cfg.PublicURL)
+		}
+		if err != nil && !strings.Contains(err.Error(), "HUB_PUBLIC_URL") {
+			t.Errorf("HUB_PUBLIC_URL=%q: error %v does not name the setting", base, err)
+		}
+	}
+	for _, h := range []string{"Bad Header", "X-Forwarded-For:", "x\u00e9", "a\tb"} {
+		if _, err := load(map[string]string{"HUB_CLIENT_IP_HEADER": h}); err == nil || !strings.Contains(err.Error(), "HUB_CLIENT_IP_HEADER") {
+			t.Errorf("HUB_CLIENT_IP_HEADER=%q: %v, want an error naming it", h, err)
+		}
+	}
+	for _, h := range []string{"X-Forwarded-For", "X-Real-IP", "CF-Connecting-IP"} {
+		if _, err := load(map[string]string{"HUB_CLIENT_IP_HEADER": h}); err != nil {
+			t.Errorf("HUB_CLIENT_IP_HEADER=%q: %v", h, err)
 		}
 	}
 }
