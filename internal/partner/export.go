@@ -35,28 +35,28 @@ const ExportBatch = 200
 // Resource type, with links to other resources (translationOf, related) and
 // topics given as slugs. Kind-specific fields appear for their kind only.
 type ExportResource struct {
-	ID                string           `json:"id"`
-	Slug              string           `json:"slug"`
-	Kind              content.Kind     `json:"kind"`
-	Status            content.Status   `json:"status"`
-	Revision          int              `json:"revision"`
-	Title             string           `json:"title"`
-	Summary           string           `json:"summary"`
-	Body              string           `json:"body"`
-	BodyHTML          string           `json:"bodyHTML"`
-	Topics            []string         `json:"topics"`
-	Audiences         []string         `json:"audiences"`
-	Nations           []string         `json:"nations"`
-	Language          string           `json:"language"`
-	TranslationOf     *string          `json:"translationOf"`
-	TranslationStatus *string          `json:"translationStatus"`
-	PublishedAt       *string          `json:"publishedAt"`
-	UpdatedAt         time.Time        `json:"updatedAt"`
-	LastReviewedAt    *string          `json:"lastReviewedAt"`
-	NextReviewDue     *string          `json:"nextReviewDue"`
-	Sources           []content.Source `json:"sources"`
-	Related           []string         `json:"related"`
-	URL               string           `json:"url"`
+	ID                string         `json:"id"`
+	Slug              string         `json:"slug"`
+	Kind              content.Kind   `json:"kind"`
+	Status            content.Status `json:"status"`
+	Revision          int            `json:"revision"`
+	Title             string         `json:"title"`
+	Summary           string         `json:"summary"`
+	Body              string         `json:"body"`
+	BodyHTML          string         `json:"bodyHTML"`
+	Topics            []string       `json:"topics"`
+	Audiences         []string       `json:"audiences"`
+	Nations           []string       `json:"nations"`
+	Language          string         `json:"language"`
+	TranslationOf     *string        `json:"translationOf"`
+	TranslationStatus *string        `json:"translationStatus"`
+	PublishedAt       *string        `json:"publishedAt"`
+	UpdatedAt         time.Time      `json:"updatedAt"`
+	LastReviewedAt    *string        `json:"lastReviewedAt"`
+	NextReviewDue     *string        `json:"nextReviewDue"`
+	Sources           []ExportSource `json:"sources"`
+	Related           []string       `json:"related"`
+	URL               string         `json:"url"`
 	// Guidance.
 	AppliesTo *string  `json:"appliesTo,omitempty"`
 	Actions   []string `json:"actions,omitempty"`
@@ -70,6 +70,16 @@ type ExportResource struct {
 	Recommendations []string `json:"recommendations,omitempty"`
 	Rationale       *string  `json:"rationale,omitempty"`
 	Campaign        *string  `json:"campaign,omitempty"`
+}
+
+// ExportSource is a source as the API gives it: its date a Date
+// ("2018-07-18"), not a timestamp (breaker5 F19).
+type ExportSource struct {
+	Title     string  `json:"title"`
+	Publisher string  `json:"publisher,omitempty"`
+	URL       string  `json:"url,omitempty"`
+	DOI       string  `json:"doi,omitempty"`
+	Date      *string `json:"date,omitempty"`
 }
 
 // ExportEnd is the export's last line: the change-feed cursor at the
@@ -115,10 +125,10 @@ func NewExportResource(r *content.Resource, publicURL string) ExportResource {
 		Topics: nonNil(r.Topics), Audiences: nonNil(r.Audiences), Nations: nonNil(r.Nations), Language: r.Language,
 		TranslationOf: opt(r.TranslationOf), TranslationStatus: opt(r.TranslationStatus),
 		PublishedAt: date(r.PublishedAt), UpdatedAt: r.UpdatedAt, LastReviewedAt: date(r.LastReviewedAt), NextReviewDue: date(r.NextReviewDue),
-		Sources: r.Sources, Related: nonNil(r.Related), URL: publicURL + "/resources/" + r.Slug,
+		Sources: make([]ExportSource, len(r.Sources)), Related: nonNil(r.Related), URL: publicURL + "/resources/" + r.Slug,
 	}
-	if e.Sources == nil {
-		e.Sources = []content.Source{}
+	for i, src := range r.Sources {
+		e.Sources[i] = ExportSource{Title: src.Title, Publisher: src.Publisher, URL: src.URL, DOI: src.DOI, Date: date(src.Date)}
 	}
 	d := r.Details
 	switch r.Kind {
