@@ -27,6 +27,7 @@ import (
 
 	"guidancehub/graph"
 	"guidancehub/internal/content"
+	"guidancehub/internal/search"
 	"guidancehub/internal/testdb"
 )
 
@@ -648,7 +649,18 @@ func scoresClass(t *testing.T, h *reuseHub) {
 		prev := math.Inf(1)
 		for _, e := range edges {
 			s := path(e, "score").(float64)
-			if d := strings.TrimLeft(strings.Replace(strings.Split(strconv.FormatFloat(s, 'e', -1, 64), "e")[0], ".", "", 1), "-0"); len(d) > graph.ScoreDigits {
+			// A relaxed two-word search's resources with both words score
+			// search.EveryWordBonus more: the digits count below it
+			// (graph.RoundScore).
+			below := s
+			if s >= search.EveryWordBonus {
+				below = s - search.EveryWordBonus
+				if math.Abs(graph.RoundScore(below)-below) > 1e-9 {
+					t.Errorf("search %q: score %v is not rounded below the every-word tier", q, s)
+				}
+				below = graph.RoundScore(below)
+			}
+			if d := strings.TrimLeft(strings.Replace(strings.Split(strconv.FormatFloat(below, 'e', -1, 64), "e")[0], ".", "", 1), "-0"); len(d) > graph.ScoreDigits {
 				t.Errorf("search %q: score %v has %d significant digits", q, s, len(d))
 			}
 			if s > prev {
