@@ -20,6 +20,13 @@ var britishEnglish []byte
 // possessives.
 var dictionary = sync.OnceValue(func() map[string]struct{} {
 	m := make(map[string]struct{}, 110000)
+	eachWord(func(w string) { m[foldKey(w)] = struct{}{} })
+	return m
+})
+
+// eachWord calls f with each word of the embedded word list as the list
+// writes it (capitals kept), possessives left out.
+func eachWord(f func(w string)) {
 	zr, err := gzip.NewReader(bytes.NewReader(britishEnglish))
 	if err != nil {
 		panic("search: embedded word list: " + err.Error())
@@ -30,13 +37,12 @@ var dictionary = sync.OnceValue(func() map[string]struct{} {
 		if w == "" || strings.HasSuffix(w, "'s") {
 			continue
 		}
-		m[foldKey(w)] = struct{}{}
+		f(w)
 	}
 	if err := sc.Err(); err != nil {
 		panic("search: embedded word list: " + err.Error())
 	}
-	return m
-})
+}
 
 // inDictionary reports whether a folded word is a British English word.
 func inDictionary(w string) bool {

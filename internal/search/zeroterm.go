@@ -1,9 +1,6 @@
 package search
 
 import (
-	"bufio"
-	"bytes"
-	"compress/gzip"
 	"regexp"
 	"strings"
 	"sync"
@@ -85,23 +82,11 @@ func personalShape(text string) string {
 // capital (names of people and places: "John", "Khan", "Leeds").
 var names = sync.OnceValue(func() map[string]struct{} {
 	m := make(map[string]struct{}, 25000)
-	zr, err := gzip.NewReader(bytes.NewReader(britishEnglish))
-	if err != nil {
-		panic("search: embedded word list: " + err.Error())
-	}
-	sc := bufio.NewScanner(zr)
-	for sc.Scan() {
-		w := strings.TrimSpace(sc.Text())
-		if w == "" || strings.HasSuffix(w, "'s") {
-			continue
-		}
+	eachWord(func(w string) {
 		if r, _ := utf8.DecodeRuneInString(w); unicode.IsUpper(r) {
 			m[foldKey(w)] = struct{}{}
 		}
-	}
-	if err := sc.Err(); err != nil {
-		panic("search: embedded word list: " + err.Error())
-	}
+	})
 	return m
 })
 
