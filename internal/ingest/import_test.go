@@ -82,34 +82,6 @@ func public(all map[string]stored) map[string]string {
 	return out
 }
 
-// danglingLinks is the invariant an import keeps, checked in SQL: every
-// published resource's translation_of, related slugs and body links
-// (/resources/slug) name a published resource. It returns the violations.
-func danglingLinks(t *testing.T, db *postgres.DB) []string {
-	t.Helper()
-	rows, err := db.Pool().Query(context.Background(), `WITH live AS (
-		SELECT r.slug, v.translation_of, v.related, v.body FROM resources r
-		JOIN revisions v ON v.resource_id = r.id AND v.revision = r.published_revision WHERE r.status = 'PUBLISHED'
-	), links AS (
-		SELECT slug, translation_of AS target FROM live WHERE translation_of IS NOT NULL
-		UNION ALL SELECT slug, unnest(related) FROM live
-		UNION ALL SELECT slug, (regexp_matches(body, '\]\(/resources/([a-z0-9-]+)\)', 'g'))[1] FROM live
-	)
-	SELECT l.slug || ' -> ' || l.target FROM links l
-	WHERE NOT EXISTS (SELECT 1 FROM resources r WHERE r.slug = l.target AND r.status = 'PUBLISHED') ORDER BY 1`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		rows.Scan(&s)
-		out = append(out, s)
-	}
-	return out
-}
-
 // expect checks PostgreSQL against the generated resources (the oracle):
 // each resource's status, origin file, hash, live revision number and
 // content, and its change-log actions.
@@ -173,7 +145,7 @@ func TestImportMatchesGeneratedLibrary(t *testing.T) {
 		t.Errorf("%d resources in PostgreSQL, want %d", len(got), len(rs))
 	}
 	expect(t, got, dir, rs, rev, changes)
-	if d := danglingLinks(t, db); len(d) > 0 {
+	if d := testdb.DanglingLinks(t, db.Pool()); len(d) > 0 {
 		t.Errorf("published resources link to what the public cannot see: %v", d)
 	}
 
@@ -234,7 +206,7 @@ func TestImportMatchesGeneratedLibrary(t *testing.T) {
 	if counts["created"] != len(added) || counts["withdrawn"] != len(removed) {
 		t.Errorf("counts %v, want %d created and %d withdrawn", counts, len(added), len(removed))
 	}
-	if d := danglingLinks(t, db); len(d) > 0 {
+	if d := testdb.DanglingLinks(t, db.Pool()); len(d) > 0 {
 		t.Errorf("published resources link to what the public cannot see: %v", d)
 	}
 	var staged int
@@ -297,7 +269,7 @@ func TestDuplicateSlugAcrossBatches(t *testing.T) {
 	if len(got) != len(rs)-3 {
 		t.Errorf("%d resources imported, want %d", len(got), len(rs)-3)
 	}
-	if d := danglingLinks(t, db); len(d) > 0 {
+	if d := testdb.DanglingLinks(t, db.Pool()); len(d) > 0 {
 		t.Errorf("dangling: %v", d)
 	}
 }
@@ -320,7 +292,7 @@ func TestInterruptedImportResumes(t *testing.T) {
 	}
 	importDir(t, db, dir, ingest.Options{Prune: true})
 	before := snapshot(t, db)
-	if d := danglingLinks(t, db); len(d) > 0 {
+	if d := testdb.DanglingLinks(t, db.Pool()); len(d) > 0 {
 		t.Fatalf("dangling after the first import: %v", d)
 	}
 
@@ -373,7 +345,7 @@ func TestInterruptedImportResumes(t *testing.T) {
 	if mid[prunedSlug].Status != "PUBLISHED" {
 		t.Errorf("%s was withdrawn by an interrupted import (%+v): prune only after a complete pass", prunedSlug, mid[prunedSlug])
 	}
-	if d := danglingLinks(t, db); len(d) > 0 {
+	if d := testdb.DanglingLinks(t, db.Pool()); len(d) > 0 {
 		t.Errorf("dangling after the interruption: %v", d)
 	}
 
@@ -449,7 +421,7 @@ func TestInterruptedImportResumes(t *testing.T) {
 	if left != 0 {
 		t.Errorf("%d staging rows left", left)
 	}
-	if d := danglingLinks(t, db); len(d) > 0 {
+	if d := testdb.DanglingLinks(t, db.Pool()); len(d) > 0 {
 		t.Errorf("dangling after resuming: %v", d)
 	}
 	if s := resumed[prunedSlug]; s.Status != "WITHDRAWN" {

@@ -287,7 +287,7 @@ func checkFilesOracle(t *testing.T, db *postgres.DB, dir string, lib []libgen.Re
 		}
 		t.Errorf("%s: %s is %s, but its file %s names %q and no error says why", what, slug, s.Status, s.Origin, names[s.Origin])
 	}
-	if d := danglingLinks(t, db); len(d) > 0 {
+	if d := testdb.DanglingLinks(t, db.Pool()); len(d) > 0 {
 		t.Errorf("%s: published resources link to what the public cannot see: %v", what, d)
 	}
 	var changed []string
@@ -351,7 +351,7 @@ func TestPruneKeepsAnOriginalItsTranslationStillNeeds(t *testing.T) {
 	if got := snapshot(t, db); !mapsEqual(got, before) {
 		t.Errorf("the refused withdrawal changed PostgreSQL")
 	}
-	if d := danglingLinks(t, db); len(d) > 0 {
+	if d := testdb.DanglingLinks(t, db.Pool()); len(d) > 0 {
 		t.Errorf("dangling: %v", d)
 	}
 	os.Remove(filepath.Join(dir, tr.Path))

@@ -12,34 +12,6 @@ import (
 	"guidancehub/internal/testdb"
 )
 
-// publicDangling lists the published resources whose live revision links
-// (translation_of, related, a body link /resources/slug) to a resource the
-// public cannot see, as "from -> to": the invariant every door keeps.
-func publicDangling(t *testing.T, db *postgres.DB) []string {
-	t.Helper()
-	rows, err := db.Pool().Query(context.Background(), `WITH live AS (
-		SELECT r.slug, v.translation_of, v.related, v.body FROM resources r
-		JOIN revisions v ON v.resource_id = r.id AND v.revision = r.published_revision WHERE r.status = 'PUBLISHED'
-	), links AS (
-		SELECT slug, translation_of AS target FROM live WHERE translation_of IS NOT NULL
-		UNION ALL SELECT slug, unnest(related) FROM live
-		UNION ALL SELECT slug, (regexp_matches(body, '\]\(/resources/([a-z0-9-]+)\)', 'g'))[1] FROM live
-	)
-	SELECT l.slug || ' -> ' || l.target FROM links l
-	WHERE NOT EXISTS (SELECT 1 FROM resources r WHERE r.slug = l.target AND r.status = 'PUBLISHED') ORDER BY 1`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		rows.Scan(&s)
-		out = append(out, s)
-	}
-	return out
-}
-
 // TestWithdrawingAnOriginalWithLiveTranslations is breaker5 F16 through
 // the API: withdrawing an original while its translation is published is
 // refused (ECONFLICT naming the translation) and changes nothing; once
@@ -63,7 +35,7 @@ func TestWithdrawingAnOriginalWithLiveTranslations(t *testing.T) {
 	}
 	must[*content.Resource](t)(db.WithdrawResource(ctx, editor, tr.ID, "rules changed"))
 	must[*content.Resource](t)(db.WithdrawResource(ctx, editor, orig.ID, "rules changed"))
-	if d := publicDangling(t, db); len(d) > 0 {
+	if d := testdb.DanglingLinks(t, db.Pool()); len(d) > 0 {
 		t.Errorf("dangling: %v", d)
 	}
 }
@@ -137,7 +109,7 @@ func TestWithdrawalsNeverLeaveDanglingLinks(t *testing.T) {
 		} else if e, ok := err.(*content.Error); !ok || e.Code != content.ECONFLICT {
 			t.Fatalf("step %d: %#v, want ECONFLICT", step, err)
 		}
-		if d := publicDangling(t, db); len(d) > 0 {
+		if d := testdb.DanglingLinks(t, db.Pool()); len(d) > 0 {
 			t.Fatalf("step %d: dangling %v", step, d)
 		}
 	}
