@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"guidancehub/internal/content"
 )
@@ -96,15 +97,11 @@ func (db *DB) mutate(ctx context.Context, fn func(tx pgx.Tx) (int64, error)) (*c
 		}
 		return nil, fmt.Errorf("edit: %w", domainError(err))
 	}
-	tx, err := db.pool.Begin(ctx)
+	tx, id, err := db.run(ctx, fn)
 	if err != nil {
 		return fail(err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) // after a commit: nothing to do
-	id, err := fn(tx)
-	if err != nil {
-		return fail(err)
-	}
 	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, '')`, ChangeChannel); err != nil {
 		return fail(err)
 	}
@@ -127,6 +124,30 @@ func (db *DB) mutate(ctx context.Context, fn func(tx pgx.Tx) (int64, error)) (*c
 		db.afterCommit()
 	}
 	return r, nil
+}
+
+// run begins a transaction and runs fn in it. When PostgreSQL breaks a
+// deadlock by cancelling this transaction (two editors publishing
+// resources that link to each other lock the rows in opposite orders;
+// migration 016's share locks), everything was rolled back, so fn is run
+// again in a new transaction, up to three times.
+func (db *DB) run(ctx context.Context, fn func(tx pgx.Tx) (int64, error)) (pgx.Tx, int64, error) {
+	for attempt := 1; ; attempt++ {
+		tx, err := db.pool.Begin(ctx)
+		if err != nil {
+			return nil, 0, err
+		}
+		id, err := fn(tx)
+		if err == nil {
+			return tx, id, nil
+		}
+		tx.Rollback(context.WithoutCancel(ctx))
+		var pgErr *pgconn.PgError
+		if attempt < 3 && errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001") {
+			continue
+		}
+		return nil, 0, err
+	}
 }
 
 // CreateResource creates a draft.
@@ -300,19 +321,17 @@ func (db *DB) WithdrawResource(ctx context.Context, p *content.Principal, id int
 		if e.status == content.StatusWithdrawn {
 			return 0, &content.Error{Code: content.ECONFLICT, Message: "the resource is already withdrawn"}
 		}
-		if e.status == content.StatusPublished {
-			by, err := publishedLinksTo(ctx, tx, e.slug, id)
-			if err != nil {
-				return 0, err
-			}
-			if len(by) > 0 {
+		// Migration 016's trigger refuses the withdrawal of a resource that
+		// published resources link to, after this UPDATE holds the row: a
+		// publication racing it either committed first (and is seen) or
+		// waits for this transaction (and then sees the withdrawal).
+		if _, err := tx.Exec(ctx, `UPDATE resources SET status = 'WITHDRAWN', withdrawn_reason = $2, withdrawn_at = now(), updated_at = now()
+			WHERE id = $1`, id, reason); err != nil {
+			if by := linkViolation(err); by != nil {
 				return 0, &content.Error{Code: content.ECONFLICT, Field: "id", Message: fmt.Sprintf(
 					"published resources link to this one (%s): withdraw them or remove the link first, so that none is left pointing at a withdrawn resource (a translation at its withdrawn original)",
 					strings.Join(by, ", "))}
 			}
-		}
-		if _, err := tx.Exec(ctx, `UPDATE resources SET status = 'WITHDRAWN', withdrawn_reason = $2, withdrawn_at = now(), updated_at = now()
-			WHERE id = $1`, id, reason); err != nil {
 			return 0, err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM scheduled_publications WHERE resource_id = $1`, id); err != nil {
@@ -329,17 +348,24 @@ func (db *DB) WithdrawResource(ctx context.Context, p *content.Principal, id int
 	})
 }
 
-// publishedLinksTo lists (by slug, at most 20) the published resources
-// other than self whose live revision links to slug: translation_of,
-// related or a body link /resources/slug. The importer keeps the same
-// rule (withdrawUnfiled): no withdrawal leaves such a link.
-func publishedLinksTo(ctx context.Context, tx pgx.Tx, slug string, self int64) ([]string, error) {
-	rows, _ := tx.Query(ctx, `SELECT r.slug FROM resources r
-		JOIN revisions v ON v.resource_id = r.id AND v.revision = r.published_revision
-		WHERE r.status = 'PUBLISHED' AND r.id <> $2
-			AND (v.translation_of = $1 OR $1 = ANY(v.related) OR strpos(v.body, '](/resources/' || $1 || ')') > 0)
-		ORDER BY r.slug LIMIT 20`, slug, self)
-	return pgx.CollectRows(rows, pgx.RowTo[string])
+// linkViolation returns the resources named first in the links of a
+// published_links violation (migration 016: "from -> to, ..."), or nil
+// when err is not one.
+func linkViolation(err error) []string {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.ConstraintName != "published_links" {
+		return nil
+	}
+	var from []string
+	seen := map[string]bool{}
+	for _, l := range strings.Split(pgErr.Detail, ", ") {
+		f, _, _ := strings.Cut(l, " -> ")
+		if !seen[f] {
+			seen[f] = true
+			from = append(from, f)
+		}
+	}
+	return from
 }
 
 // RestoreRevision makes a copy of an earlier revision the new draft.
@@ -423,48 +449,100 @@ func (db *DB) MarkReviewed(ctx context.Context, p *content.Principal, id int64, 
 	})
 }
 
-// PublishDue publishes scheduled resources whose time has come. One replica
-// at a time does it (advisory lock); each publication writes its change row,
-// so it reaches every replica's index.
+// PublishDue publishes scheduled resources whose time has come, and
+// returns how many. One replica at a time does it (advisory lock); each
+// publication writes its change row, so it reaches every replica's index.
+// Rows are locked in the API's order (the resource, then its schedule), so
+// the scheduler and an editor never deadlock. A publication that would
+// make a published link to a resource the public cannot see (its original
+// or a related resource was withdrawn after it was scheduled: review6 R7)
+// is not made: its schedule is given up and the audit log says why
+// ("publish (scheduled) refused"), and the others go ahead.
 func (db *DB) PublishDue(ctx context.Context) (int, error) {
-	n := 0
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		var got bool
-		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, lockScheduler).Scan(&got); err != nil || !got {
-			return err
-		}
-		rows, _ := tx.Query(ctx, `SELECT resource_id, revision, coalesce(token_prefix, ''), token_name FROM scheduled_publications
-			WHERE publish_at <= now() ORDER BY publish_at FOR UPDATE SKIP LOCKED`)
-		type due struct {
-			ID       int64
-			Revision int
-			Prefix   string
-			Name     string
-		}
-		list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[due])
-		if err != nil {
-			return err
-		}
-		for _, d := range list {
-			e, err := lockResource(ctx, tx, d.ID)
-			if err != nil {
-				return err
-			}
-			e.latest = d.Revision
-			if err := publishNow(ctx, tx, &content.Principal{Prefix: d.Prefix, Name: d.Name}, e, "publish (scheduled)"); err != nil {
-				return err
-			}
-			n++
-		}
-		if n > 0 {
-			_, err = tx.Exec(ctx, `SELECT pg_notify($1, '')`, ChangeChannel)
-		}
-		return err
-	})
+	rows, _ := db.pool.Query(ctx, `SELECT resource_id FROM scheduled_publications WHERE publish_at <= now() ORDER BY publish_at, resource_id`)
+	list, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
 		return 0, fmt.Errorf("publish due: %w", domainError(err))
 	}
+	// One transaction per resource: a long one would hold the rows (and
+	// the share locks on their links) it has published while it waits for
+	// the next, and deadlock with editors.
+	n := 0
+	for _, id := range list {
+		var published bool
+		tx, _, err := db.run(ctx, func(tx pgx.Tx) (int64, error) {
+			var got bool
+			if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, lockScheduler).Scan(&got); err != nil {
+				return 0, err
+			} else if !got {
+				return 0, errSchedulerBusy
+			}
+			var err error
+			if published, err = publishDueOne(ctx, tx, id); err != nil || !published {
+				return id, err
+			}
+			_, err = tx.Exec(ctx, `SELECT pg_notify($1, '')`, ChangeChannel)
+			return id, err
+		})
+		if errors.Is(err, errSchedulerBusy) {
+			break // another replica is publishing
+		}
+		if err == nil {
+			err = tx.Commit(ctx)
+		}
+		if err != nil {
+			return n, fmt.Errorf("publish due: %w", domainError(err))
+		}
+		if published {
+			n++
+		}
+	}
 	return n, nil
+}
+
+// errSchedulerBusy says another replica holds the scheduler's lock.
+var errSchedulerBusy = errors.New("another replica is publishing scheduled resources")
+
+// publishDueOne publishes resource id's due schedule, if it is still there
+// and due once the resource is locked, inside a savepoint: when migration
+// 016 refuses it, the savepoint is rolled back and the schedule given up.
+func publishDueOne(ctx context.Context, tx pgx.Tx, id int64) (bool, error) {
+	e, err := lockResource(ctx, tx, id)
+	if err != nil {
+		return false, err
+	}
+	var (
+		rev          int
+		prefix, name string
+	)
+	err = tx.QueryRow(ctx, `SELECT revision, coalesce(token_prefix, ''), token_name FROM scheduled_publications
+		WHERE resource_id = $1 AND publish_at <= now() FOR UPDATE`, id).Scan(&rev, &prefix, &name)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil // published, withdrawn or moved meanwhile
+	} else if err != nil {
+		return false, err
+	}
+	e.latest = rev
+	who := &content.Principal{Prefix: prefix, Name: name}
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return false, err
+	}
+	err = publishNow(ctx, sp, who, e, "publish (scheduled)")
+	if err == nil {
+		return true, sp.Commit(ctx)
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.ConstraintName != "published_links" {
+		return false, err
+	}
+	if err := sp.Rollback(ctx); err != nil {
+		return false, err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM scheduled_publications WHERE resource_id = $1`, id); err != nil {
+		return false, err
+	}
+	return false, audit(ctx, tx, who, "publish (scheduled) refused", id, rev, pgErr.Message)
 }
 
 // RunScheduler publishes scheduled resources when their time comes, checking

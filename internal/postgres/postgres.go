@@ -228,7 +228,8 @@ const RetryAfter = 2 * time.Second
 // domainError maps driver errors to domain codes, in this one place:
 // cancellations and timeouts stay themselves; a database that cannot be
 // reached, was shut down or crashed, or is starting up is EUNAVAILABLE
-// (with a retry delay); a unique violation is ECONFLICT; everything else is
+// (with a retry delay); a unique violation, and a published link to a
+// resource the public cannot see (migration 016), are ECONFLICT; everything else is
 // internal. Use it for reads and for writes whose failure certainly left
 // nothing behind; a write that may have reached the server uses writeError.
 func domainError(err error) error {
@@ -242,6 +243,11 @@ func domainError(err error) error {
 			return &content.Error{Code: content.ECONFLICT, Message: "already exists"}
 		case "57014":
 			return &content.Error{Code: content.EINTERNAL, Message: "the database took too long"}
+		case "23000":
+			if pgErr.ConstraintName == "published_links" {
+				return &content.Error{Code: content.ECONFLICT, Message: pgErr.Message +
+					": publish what they link to first, or remove the links (no published resource may link to one the public cannot see)"}
+			}
 		}
 	}
 	if unreachable(err) {
