@@ -304,6 +304,11 @@ type facetCounter struct {
 	base, end uint64
 	// seen counts the matches of the text query without the filter.
 	seen uint64
+	// setsRan and setsMissed, when set, hear which way countSets
+	// counted (facetsets.go; tests); bySearcher makes it count through
+	// the searcher always (tests).
+	setsRan, setsMissed func()
+	bySearcher          bool
 }
 
 // segCount is a search's state in one segment.
@@ -333,6 +338,15 @@ func (fc *facetCounter) start(r index.IndexReader) error {
 func (fc *facetCounter) enter(n uint64) {
 	offs := fc.snap.offsets
 	i := sort.Search(len(offs), func(i int) bool { return offs[i] > n }) - 1
+	fc.cur, fc.base = fc.segCountOf(i), offs[i]
+	fc.end = ^uint64(0)
+	if i+1 < len(offs) {
+		fc.end = offs[i+1]
+	}
+}
+
+// segCountOf returns the search's state in segment i, made on first use.
+func (fc *facetCounter) segCountOf(i int) *segCount {
 	if fc.segs[i] == nil {
 		sc := &segCount{sf: fc.snap.segs[i], all: roaring.New()}
 		for _, f := range fc.filter.active {
@@ -360,11 +374,7 @@ func (fc *facetCounter) enter(n uint64) {
 		}
 		fc.segs[i] = sc
 	}
-	fc.cur, fc.base = fc.segs[i], offs[i]
-	fc.end = ^uint64(0)
-	if i+1 < len(offs) {
-		fc.end = offs[i+1]
-	}
+	return fc.segs[i]
 }
 
 // accept records a match and reports whether it passes the filter.

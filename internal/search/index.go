@@ -90,6 +90,14 @@ type Index struct {
 	noPrune    bool
 	fastRan    func(q query.Query, scored, total uint64)
 	fastMissed func(string)
+	// noFacetSets counts every search's facets in a facetQuery, the
+	// reference of the facets from sets (facetsets.go);
+	// facetSetsBySearcher makes the sets' path count them through the
+	// text query's searcher instead (its fallback); facetSetsRan and
+	// facetSetsMissed, when set, hear which way a search counted them
+	// (tests).
+	noFacetSets, facetSetsBySearcher bool
+	facetSetsRan, facetSetsMissed    func()
 }
 
 // openIndex opens the index at path, creating it if missing. It reports

@@ -154,7 +154,12 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 		var fc *facetCounter
 		if !q.NoFacets && !ix.plain {
 			fc = newFacetCounter(&ix.facets, q.Filter)
+			fc.setsRan, fc.setsMissed, fc.bySearcher = ix.facetSetsRan, ix.facetSetsMissed, ix.facetSetsBySearcher
 		}
+		// sets: fc counts from the postings' sets in the collector's
+		// handler maker (facetsets.go) and the search runs under the
+		// filter, which the fast scorer takes.
+		sets := false
 		// filtered is a query under the filter: a facetQuery counting
 		// the facets of every match of the query, or the filter itself.
 		filtered := func(tq query.Query) query.Query {
@@ -211,6 +216,14 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 				req.SearchAfter = after
 			}
 		}
+		// A facetQuery over a text query that is a set expression: the
+		// facets come from sets instead (relevance order: the handler
+		// maker of relevanceTop or rerankTop is where they are counted).
+		if fq, ok := req.Query.(*facetQuery); ok && top != nil && !ix.noFacetSets && setShaped(fq.text) {
+			req.Query = withFilters(fq.text, q.Filter, "")
+			sctx = withFacetSets(sctx, fc, fq.text, memoMapping(ctx, idx.Mapping()))
+			sets = true
+		}
 		if !q.NoFacets && ix.plain {
 			for _, f := range facetFields {
 				req.AddFacet(f.name, bleve.NewFacetRequest(f.field, f.size))
@@ -219,7 +232,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 		if ix.plain && !browse && !q.NoHighlights {
 			req.Highlight = highlightRequest(gs)
 		}
-		res, err := ix.searchRequest(sctx, idx, req, top, rerank, fc == nil)
+		res, err := ix.searchRequest(sctx, idx, req, top, rerank, fc == nil || sets)
 		if err != nil {
 			return nil, nil, fmt.Errorf("search: %w", err)
 		}

@@ -1,0 +1,180 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"reflect"
+	"testing"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"guidancehub/internal/content"
+)
+
+// facetedLibrary is generatedLibrary with varied facet values: three
+// kinds, one to three of six topics, one or two of three audiences and of
+// four nations, and a tenth in French and a tenth in Arabic (other
+// analysers, other language groups).
+func facetedLibrary(seed int64, n int) []*content.Resource {
+	rs := generatedLibrary(seed, n)
+	rng := rand.New(rand.NewSource(seed + 1))
+	kinds := []content.Kind{content.KindGuidance, content.KindResearchBrief, content.KindPolicyPosition}
+	topics := []string{"charging", "gp-registration", "maternity", "mental-health", "asylum", "data-sharing"}
+	audiences := []string{"commissioners", "clinicians", "advocates"}
+	nations := []string{"england", "wales", "scotland", "northern-ireland"}
+	some := func(vs []string, most int) []string {
+		out := []string{}
+		for _, i := range rng.Perm(len(vs))[:1+rng.Intn(most)] {
+			out = append(out, vs[i])
+		}
+		return out
+	}
+	for _, r := range rs {
+		r.Kind = kinds[rng.Intn(len(kinds))]
+		r.Topics, r.Audiences, r.Nations = some(topics, 3), some(audiences, 2), some(nations, 2)
+		switch rng.Intn(10) {
+		case 0:
+			r.Language = "fr"
+		case 1:
+			r.Language = "ar"
+		}
+	}
+	return rs
+}
+
+// TestFacetSetsMatchFacetQuery checks the facets counted from the
+// postings' sets (facetsets.go) against the facetQuery's count in the
+// search's own pass, the path they replace, and against Bleve's facet
+// builders (Index.plain): on a generated library of 400 resources with
+// varied kinds, topics, audiences, nations and languages, indexed in
+// several segments, then with 40 withdrawn and 40 edited (deleted
+// documents in old segments), for generated queries of one to four words
+// (synonyms with marked phrases, quoted phrases, stop words, exclusions,
+// typos, kind and language words) under random filters of up to four
+// fields, in relevance order, through the single pass and through rerank
+// (20 candidates), first pages and pages by cursor: whole pages (hits,
+// scores, cursors, totals, facets, highlights, omitted words) must be
+// equal; and so must a quarter of them counted through the text query's
+// searcher (the sets' fallback). It fails when too few searches took the
+// sets.
+func TestFacetSetsMatchFacetQuery(t *testing.T) {
+	rs := facetedLibrary(17, 400)
+	ix := indexOf(t, rs, 70)
+	rng := rand.New(rand.NewSource(19))
+	run := func(phase string) {
+		ran, missed := 0, 0
+		ix.facetSetsRan = func() { ran++ }
+		ix.facetSetsMissed = func() { missed++ }
+		defer func() { ix.facetSetsRan, ix.facetSetsMissed = nil, nil }()
+		ctx := context.Background()
+		searches, plains := 0, 0
+		for _, text := range fastQueries(rng.Int63(), 50) {
+			for _, cands := range []int{0, 20} {
+				ix.candidates = cands
+				q := content.SearchQuery{Text: text, Order: content.SearchRelevance, First: 1 + rng.Intn(10), NoSuggestion: true}
+				if rng.Intn(4) != 0 {
+					q.Filter = randomFilter(rng, rs)
+				}
+				for page := 0; page < 2; page++ {
+					ix.noFacetSets = true
+					want, werr := ix.Search(ctx, q)
+					ix.noFacetSets = false
+					got, gerr := ix.Search(ctx, q)
+					searches++
+					if (werr == nil) != (gerr == nil) {
+						t.Fatalf("%s %q: error %v, with a facetQuery %v", phase, text, gerr, werr)
+					}
+					if werr != nil {
+						break
+					}
+					if !reflect.DeepEqual(got.Facets, want.Facets) {
+						t.Fatalf("%s %q filter %+v page %d: facets\n got %+v\nwant %+v", phase, text, q.Filter, page, got.Facets, want.Facets)
+					}
+					if !reflect.DeepEqual(got, want) {
+						t.Fatalf("%s %q filter %+v page %d:\n got %s\nwant %s", phase, text, q.Filter, page, summary(got), summary(want))
+					}
+					if rng.Intn(4) == 0 {
+						// The sets' fallback: the text query's searcher.
+						ix.facetSetsBySearcher = true
+						by, err := ix.Search(ctx, q)
+						ix.facetSetsBySearcher = false
+						if err != nil || !reflect.DeepEqual(by, want) {
+							t.Fatalf("%s %q filter %+v page %d: through the searcher (error %v)\n got %s %+v\nwant %s %+v", phase, text, q.Filter, page, err, summary(by), by.Facets, summary(want), want.Facets)
+						}
+					}
+					if cands == 0 && page == 0 && rng.Intn(3) == 0 {
+						// Bleve's facet builders, one more search per
+						// facet whose filter is set.
+						plains++
+						comparePages(t, ix, q, fmt.Sprintf("%s %q filter %+v", phase, text, q.Filter))
+					}
+					if !got.HasNext || len(got.Hits) == 0 {
+						break
+					}
+					q.After = got.Hits[len(got.Hits)-1].Cursor
+				}
+			}
+		}
+		t.Logf("%s: %d searches equal (%d also to Bleve's facets); facets from sets %d, through a searcher %d", phase, searches, plains, ran, missed)
+		if 2*ran < searches || missed == 0 {
+			t.Errorf("%s: only %d of %d searches counted their facets from sets", phase, ran, searches)
+		}
+	}
+	ix.rank = DefaultRanking
+	run("fresh")
+	var gone, ids []int64
+	edited := map[int64]*content.Resource{}
+	for i, r := range rs {
+		switch {
+		case i%10 == 3:
+			gone = append(gone, r.ID)
+		case i%10 == 6:
+			c := *r
+			c.Title = r.Title + " gp registration"
+			c.Body = r.Body + " general practice charging"
+			c.Kind, c.Topics, c.Nations = content.KindPolicyPosition, []string{"asylum"}, []string{"wales"}
+			edited[r.ID] = &c
+			ids = append(ids, r.ID)
+		}
+	}
+	if err := ix.apply(gone, nil, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.apply(ids, edited, 3); err != nil {
+		t.Fatal(err)
+	}
+	run("after withdrawals and edits")
+}
+
+// TestAtLeastSet checks atLeastSet against counting each document's
+// sets, over generated sets and every k.
+func TestAtLeastSet(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	for round := 0; round < 200; round++ {
+		sets := make([]*roaring.Bitmap, rng.Intn(6))
+		for i := range sets {
+			sets[i] = roaring.New()
+			for j := rng.Intn(80); j > 0; j-- {
+				sets[i].Add(uint32(rng.Intn(100)))
+			}
+		}
+		for k := 0; k <= len(sets)+1; k++ {
+			want := roaring.New()
+			for d := uint32(0); d < 100; d++ {
+				n := 0
+				for _, s := range sets {
+					if s.Contains(d) {
+						n++
+					}
+				}
+				if n >= max(1, k) {
+					want.Add(d)
+				}
+			}
+			if got := atLeastSet(sets, k); !got.Equals(want) {
+				t.Fatalf("%d sets, k %d: got %v, want %v", len(sets), k, got.ToArray(), want.ToArray())
+			}
+		}
+	}
+}
