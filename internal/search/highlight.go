@@ -63,7 +63,7 @@ func (ix *Index) highlightPage(ctx context.Context, idx bleve.Index, textQ query
 	for _, r := range rs {
 		pageGroups[languageGroup(r.Language)] = true
 	}
-	if pq, none := inGroups(withoutRepeats(textQ), pageGroups); !none {
+	if pq, none := inGroups(withoutCoveredPhrases(withoutRepeats(textQ), memoMapping(ctx, idx.Mapping())), pageGroups); !none {
 		textQ = pq
 	}
 	req := bleve.NewSearchRequestOptions(&onlyDocs{ids: ids, q: textQ}, len(ids), 0, false)
