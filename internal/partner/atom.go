@@ -83,18 +83,29 @@ func (q AtomQuery) Canonical() string {
 // feeds.AtomFeed and adding the links beside it put them after the
 // entries (breaker3 F15), where feed validators call them misplaced.
 // Deleted entries follow the entries (RFC 6721 places them among them).
+// Each element carries xml:lang (RFC 4287 section 2, XML 1.0 section
+// 2.12): the feed's own text is English, each entry is in its resource's
+// language (breaker5 F26: Arabic entries were read as English, left to
+// right).
 type atomFeed struct {
-	XMLName   xml.Name           `xml:"feed"`
-	Xmlns     string             `xml:"xmlns,attr"`
-	XmlnsAt   string             `xml:"xmlns:at,attr,omitempty"`
-	Title     string             `xml:"title"`
-	Id        string             `xml:"id"`
-	Updated   string             `xml:"updated"`
-	Subtitle  string             `xml:"subtitle,omitempty"`
-	Links     []feeds.AtomLink   `xml:"link"`
-	Author    *feeds.AtomAuthor  `xml:"author,omitempty"`
-	Entries   []*feeds.AtomEntry `xml:"entry"`
-	Tombstone []deletedEntry     `xml:"at:deleted-entry"`
+	XMLName   xml.Name          `xml:"feed"`
+	Xmlns     string            `xml:"xmlns,attr"`
+	XmlnsAt   string            `xml:"xmlns:at,attr,omitempty"`
+	Lang      string            `xml:"http://www.w3.org/XML/1998/namespace lang,attr"`
+	Title     string            `xml:"title"`
+	Id        string            `xml:"id"`
+	Updated   string            `xml:"updated"`
+	Subtitle  string            `xml:"subtitle,omitempty"`
+	Links     []feeds.AtomLink  `xml:"link"`
+	Author    *feeds.AtomAuthor `xml:"author,omitempty"`
+	Entries   []atomEntry       `xml:"entry"`
+	Tombstone []deletedEntry    `xml:"at:deleted-entry"`
+}
+
+// atomEntry is gorilla/feeds' AtomEntry with the entry's xml:lang.
+type atomEntry struct {
+	Lang string `xml:"http://www.w3.org/XML/1998/namespace lang,attr,omitempty"`
+	*feeds.AtomEntry
 }
 
 // deletedEntry is an RFC 6721 at:deleted-entry: the id of the entry that
@@ -140,7 +151,7 @@ func AtomFeed(ctx context.Context, src AtomSource, withdrawn Withdrawals, q Atom
 	}
 	var updated time.Time
 	f := atomFeed{
-		Xmlns: "http://www.w3.org/2005/Atom", Title: title, Id: self,
+		Xmlns: "http://www.w3.org/2005/Atom", Lang: "en", Title: title, Id: self,
 		Subtitle: "Guidance, research briefs and policy positions on healthcare access for excluded people, newest first.",
 		Links: []feeds.AtomLink{
 			{Href: self, Rel: "self", Type: "application/atom+xml"},
@@ -159,7 +170,7 @@ func AtomFeed(ctx context.Context, src AtomSource, withdrawn Withdrawals, q Atom
 		if r.PublishedAt != nil {
 			e.Published = r.PublishedAt.UTC().Format(time.RFC3339)
 		}
-		f.Entries = append(f.Entries, e)
+		f.Entries = append(f.Entries, atomEntry{Lang: r.Language, AtomEntry: e})
 		updated = later(updated, r.UpdatedAt)
 	}
 	for _, r := range gone {
