@@ -132,7 +132,7 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 	syncCtx, stopSync := context.WithCancel(ctx)
 	var syncDone sync.WaitGroup
 	defer func() { stopSync(); syncDone.Wait() }()
-	syncDone.Add(5)
+	syncDone.Add(6)
 	go func() { defer syncDone.Done(); db.Listen(syncCtx, func() { syncer.Wake(); hooks.Wake() }, log) }()
 	go func() {
 		defer syncDone.Done()
@@ -140,6 +140,7 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 	}()
 	go func() { defer syncDone.Done(); hooks.Run(syncCtx) }()
 	go func() { defer syncDone.Done(); db.RunScheduler(syncCtx, log) }()
+	go func() { defer syncDone.Done(); db.RunZeroResultRetention(syncCtx, time.Hour, log) }()
 	startErr := make(chan error, 1)
 	go func() {
 		defer syncDone.Done()

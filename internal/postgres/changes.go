@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -150,8 +151,41 @@ const MaxZeroResultTerms = 10000
 // ZeroResultRetentionDays is how long a zero-result term is kept after it
 // was last searched (breaker5 F11: the table had no expiry). Editors plan
 // with the last months' gaps; older terms are deleted as new ones are
-// recorded.
+// recorded, and by RunZeroResultRetention on a hub where none are
+// (review6 R6).
 const ZeroResultRetentionDays = 180
+
+// PruneZeroResults deletes the zero-result terms not searched for
+// ZeroResultRetentionDays (last_seen before today minus that many days,
+// PostgreSQL's current_date), and returns how many.
+func (db *DB) PruneZeroResults(ctx context.Context) (int64, error) {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM zero_result_queries WHERE last_seen < current_date - $1::int`, ZeroResultRetentionDays)
+	if err != nil {
+		return 0, fmt.Errorf("prune zero results: %w", domainError(err))
+	}
+	return tag.RowsAffected(), nil
+}
+
+// RunZeroResultRetention prunes expired zero-result terms at once and then
+// every interval until ctx ends, so the retention holds on a hub where
+// no search finds nothing (review6 R6: it ran only when a term was
+// recorded). Every replica may run it; deleting is idempotent.
+func (db *DB) RunZeroResultRetention(ctx context.Context, every time.Duration, log *slog.Logger) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		if n, err := db.PruneZeroResults(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("prune zero-result terms", "err", err)
+		} else if n > 0 {
+			log.Info("pruned zero-result terms", "terms", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
 
 // RecordZeroResult counts a search that found nothing: the normalised
 // terms only, never who searched. A term already there is counted; a new
@@ -165,8 +199,8 @@ const ZeroResultRetentionDays = 180
 // term may hold is decided before (search.Index.ZeroResultTerm: no
 // personal data).
 func (db *DB) RecordZeroResult(ctx context.Context, term string) error {
-	if _, err := db.pool.Exec(ctx, `DELETE FROM zero_result_queries WHERE last_seen < current_date - $1::int`, ZeroResultRetentionDays); err != nil {
-		return fmt.Errorf("record zero result: %w", domainError(err))
+	if _, err := db.PruneZeroResults(ctx); err != nil {
+		return fmt.Errorf("record zero result: %w", err)
 	}
 	_, err := db.pool.Exec(ctx, `WITH seen AS (
 			UPDATE zero_result_queries SET count = count + 1, last_seen = current_date WHERE term = $1 RETURNING 1
