@@ -103,9 +103,6 @@ func Start(ctx context.Context, dir string, opts Options) (*Cluster, error) {
 		if c.cred, err = unprivileged(); err != nil {
 			return nil, err
 		}
-		if err := c.makeReachable(dir); err != nil {
-			return nil, err
-		}
 	}
 
 	// Serialise start-up between processes sharing the data dir.
@@ -114,6 +111,11 @@ func Start(ctx context.Context, dir string, opts Options) (*Cluster, error) {
 		return nil, err
 	}
 	defer unlock()
+	if c.cred != nil {
+		if err := c.makeReachable(dir); err != nil {
+			return nil, err
+		}
+	}
 
 	if err := c.initOnce(ctx, opts.Throwaway); err != nil {
 		return nil, err
@@ -334,7 +336,21 @@ func (c *Cluster) Stop(ctx context.Context) error {
 	}
 	c.started = false
 	c.log.Info("stopped PostgreSQL", "dir", c.dataDir)
-	return nil
+	if c.cred == nil {
+		return nil
+	}
+	// Under the start-up lock, and only while no cluster runs here: a hub
+	// that started one meanwhile keeps the directories open, and its own
+	// Stop puts them back (the record stays).
+	unlock, err := lockFile(ctx, filepath.Join(c.dir, "postgres.lock"))
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if c.Running(ctx) {
+		return nil
+	}
+	return c.restoreReachable()
 }
 
 // PID returns the postmaster's process id from postmaster.pid (0 if none).
@@ -588,10 +604,24 @@ func (c *Cluster) chown(p string) error {
 	return nil
 }
 
+// WidenedFile, in the data dir, records the directories above it that
+// makeReachable opened (o+x) and their modes before, one "MODE PATH" line
+// each (octal), until Stop puts them back. It outlives a crash, so the
+// next owner's Stop restores what an earlier one changed.
+const WidenedFile = "widened-dirs"
+
 // makeReachable lets the unprivileged cluster user traverse every directory
 // above the cluster (mktemp and /root are 0700). It adds only the search
-// bit (o+x), never read or write.
+// bit (o+x), never read or write. A directory outside the data dir that
+// it changes is recorded in WidenedFile and put back by Stop (breaker5
+// F34: a home directory stayed open to every local user after the hub
+// stopped). Called under the start-up lock.
 func (c *Cluster) makeReachable(dir string) error {
+	rec, err := readWidened(dir)
+	if err != nil {
+		return err
+	}
+	changed := false
 	for d := dir; ; d = filepath.Dir(d) {
 		fi, err := os.Stat(d)
 		if err != nil {
@@ -601,12 +631,81 @@ func (c *Cluster) makeReachable(dir string) error {
 			if err := os.Chmod(d, fi.Mode().Perm()|0o001); err != nil {
 				return fmt.Errorf("let the postgres user reach %s (chmod o+x): %w", d, err)
 			}
-			c.log.Warn("added o+x so the unprivileged PostgreSQL user can reach the data dir", "dir", d)
+			if d != dir {
+				if _, ok := rec[d]; !ok {
+					rec[d] = fi.Mode().Perm()
+					changed = true
+				}
+				c.log.Warn("added o+x (search only) so the unprivileged PostgreSQL user can reach the data dir; the mode is put back when this hub stops PostgreSQL", "dir", d, "mode", fmt.Sprintf("%#o", fi.Mode().Perm()))
+			}
 		}
 		if d == filepath.Dir(d) {
-			return nil
+			break
 		}
 	}
+	if !changed {
+		return nil
+	}
+	return writeWidened(dir, rec)
+}
+
+// restoreReachable puts back the modes WidenedFile records, each only if
+// the directory still has exactly the mode makeReachable gave it (someone
+// who changed it since meant it), and removes the record.
+func (c *Cluster) restoreReachable() error {
+	rec, err := readWidened(c.dir)
+	if err != nil || len(rec) == 0 {
+		return err
+	}
+	for d, was := range rec {
+		fi, err := os.Stat(d)
+		if err != nil || fi.Mode().Perm() != was|0o001 {
+			continue
+		}
+		if err := os.Chmod(d, was); err != nil {
+			return fmt.Errorf("put back the mode of %s: %w", d, err)
+		}
+		c.log.Info("put back the mode of a directory opened for PostgreSQL", "dir", d, "mode", fmt.Sprintf("%#o", was))
+	}
+	return os.Remove(filepath.Join(c.dir, WidenedFile))
+}
+
+// readWidened reads WidenedFile (an empty map when there is none).
+func readWidened(dir string) (map[string]os.FileMode, error) {
+	out := map[string]os.FileMode{}
+	b, err := os.ReadFile(filepath.Join(dir, WidenedFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return out, nil
+	} else if err != nil {
+		return nil, err
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		mode, path, ok := strings.Cut(line, " ")
+		m, err := strconv.ParseUint(mode, 8, 32)
+		if !ok || err != nil || !filepath.IsAbs(path) {
+			continue // not ours: ignore rather than chmod something else
+		}
+		out[path] = os.FileMode(m).Perm()
+	}
+	return out, nil
+}
+
+// writeWidened replaces WidenedFile with rec, atomically.
+func writeWidened(dir string, rec map[string]os.FileMode) error {
+	var b strings.Builder
+	paths := make([]string, 0, len(rec))
+	for p := range rec {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		fmt.Fprintf(&b, "%o %s\n", rec[p], p)
+	}
+	tmp := filepath.Join(dir, WidenedFile+".tmp")
+	if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, WidenedFile))
 }
 
 // unprivileged returns the credential of the user PostgreSQL runs as when
