@@ -204,7 +204,7 @@ func (r *Resolver) editorial(ctx context.Context, res model.Resource) (*model.Ed
 	if err != nil {
 		return nil, err
 	}
-	revs, err := r.Editing.Revisions(ctx, c.ID)
+	revs, err := r.Editing.Revisions(ctx, c.ID, 1, nil)
 	if err != nil {
 		return nil, err
 	}

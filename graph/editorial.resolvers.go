@@ -40,8 +40,17 @@ func (r *editorialResolver) Draft(ctx context.Context, obj *model.Editorial) (mo
 }
 
 // Revisions is the resolver for the revisions field.
-func (r *editorialResolver) Revisions(ctx context.Context, obj *model.Editorial) ([]content.RevisionInfo, error) {
-	return r.Editing.Revisions(ctx, obj.ID)
+func (r *editorialResolver) Revisions(ctx context.Context, obj *model.Editorial, first *int, before *int) ([]content.RevisionInfo, error) {
+	n := content.DefaultRevisionsPage
+	if first != nil {
+		n = *first
+	}
+	return r.Editing.Revisions(ctx, obj.ID, n, before)
+}
+
+// Scheduled is the resolver for the scheduled field.
+func (r *editorialResolver) Scheduled(ctx context.Context, obj *model.Editorial) (*content.ScheduledPublication, error) {
+	return r.Editing.Scheduled(ctx, obj.ID)
 }
 
 // Diff is the resolver for the diff field.
@@ -84,6 +93,15 @@ func (r *mutationResolver) PublishResource(ctx context.Context, id string, at *t
 		return nil, err
 	}
 	return payload(r.Editing.PublishResource(ctx, n, at))
+}
+
+// CancelScheduledPublication is the resolver for the cancelScheduledPublication field.
+func (r *mutationResolver) CancelScheduledPublication(ctx context.Context, id string) (*model.ResourcePayload, error) {
+	n, err := resourceID(id)
+	if err != nil {
+		return nil, err
+	}
+	return payload(r.Editing.CancelScheduledPublication(ctx, n))
 }
 
 // WithdrawResource is the resolver for the withdrawResource field.

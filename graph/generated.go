@@ -105,7 +105,8 @@ type ComplexityRoot struct {
 		Draft          func(childComplexity int) int
 		LatestRevision func(childComplexity int) int
 		Origin         func(childComplexity int) int
-		Revisions      func(childComplexity int) int
+		Revisions      func(childComplexity int, first *int, before *int) int
+		Scheduled      func(childComplexity int) int
 	}
 
 	FacetValue struct {
@@ -164,17 +165,18 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CreateResource            func(childComplexity int, input model.CreateResourceInput) int
-		CreateToken               func(childComplexity int, input model.CreateTokenInput) int
-		MarkReviewed              func(childComplexity int, id string, lastReviewedAt time.Time, nextReviewDue time.Time) int
-		PublishResource           func(childComplexity int, id string, at *time.Time) int
-		RegisterWebhookEndpoint   func(childComplexity int, input model.RegisterWebhookEndpointInput) int
-		RestoreRevision           func(childComplexity int, id string, revision int) int
-		RevokeToken               func(childComplexity int, prefix string) int
-		SendTestWebhook           func(childComplexity int, id string) int
-		SetWebhookEndpointEnabled func(childComplexity int, id string, enabled bool) int
-		UpdateResource            func(childComplexity int, id string, revision int, input model.ResourceInput) int
-		WithdrawResource          func(childComplexity int, id string, reason string) int
+		CancelScheduledPublication func(childComplexity int, id string) int
+		CreateResource             func(childComplexity int, input model.CreateResourceInput) int
+		CreateToken                func(childComplexity int, input model.CreateTokenInput) int
+		MarkReviewed               func(childComplexity int, id string, lastReviewedAt time.Time, nextReviewDue time.Time) int
+		PublishResource            func(childComplexity int, id string, at *time.Time) int
+		RegisterWebhookEndpoint    func(childComplexity int, input model.RegisterWebhookEndpointInput) int
+		RestoreRevision            func(childComplexity int, id string, revision int) int
+		RevokeToken                func(childComplexity int, prefix string) int
+		SendTestWebhook            func(childComplexity int, id string) int
+		SetWebhookEndpointEnabled  func(childComplexity int, id string, enabled bool) int
+		UpdateResource             func(childComplexity int, id string, revision int, input model.ResourceInput) int
+		WithdrawResource           func(childComplexity int, id string, reason string) int
 	}
 
 	PageInfo struct {
@@ -298,6 +300,12 @@ type ComplexityRoot struct {
 		APIToken func(childComplexity int) int
 	}
 
+	ScheduledPublication struct {
+		At       func(childComplexity int) int
+		By       func(childComplexity int) int
+		Revision func(childComplexity int) int
+	}
+
 	SearchEdge struct {
 		Cursor     func(childComplexity int) int
 		Highlights func(childComplexity int) int
@@ -382,8 +390,9 @@ type AuditEntryResolver interface {
 }
 type EditorialResolver interface {
 	Draft(ctx context.Context, obj *model.Editorial) (model.Resource, error)
-	Revisions(ctx context.Context, obj *model.Editorial) ([]content.RevisionInfo, error)
+	Revisions(ctx context.Context, obj *model.Editorial, first *int, before *int) ([]content.RevisionInfo, error)
 
+	Scheduled(ctx context.Context, obj *model.Editorial) (*content.ScheduledPublication, error)
 	Diff(ctx context.Context, obj *model.Editorial, from int, to int) ([]model.FieldChange, error)
 }
 type GuidanceDocumentResolver interface {
@@ -400,6 +409,7 @@ type MutationResolver interface {
 	CreateResource(ctx context.Context, input model.CreateResourceInput) (*model.ResourcePayload, error)
 	UpdateResource(ctx context.Context, id string, revision int, input model.ResourceInput) (*model.ResourcePayload, error)
 	PublishResource(ctx context.Context, id string, at *time.Time) (*model.ResourcePayload, error)
+	CancelScheduledPublication(ctx context.Context, id string) (*model.ResourcePayload, error)
 	WithdrawResource(ctx context.Context, id string, reason string) (*model.ResourcePayload, error)
 	RestoreRevision(ctx context.Context, id string, revision int) (*model.ResourcePayload, error)
 	MarkReviewed(ctx context.Context, id string, lastReviewedAt time.Time, nextReviewDue time.Time) (*model.ResourcePayload, error)
@@ -694,7 +704,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Editorial.Revisions(childComplexity), true
+		args, err := ec.field_Editorial_revisions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Editorial.Revisions(childComplexity, args["first"].(*int), args["before"].(*int)), true
+	case "Editorial.scheduled":
+		if e.ComplexityRoot.Editorial.Scheduled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Editorial.Scheduled(childComplexity), true
 
 	case "FacetValue.count":
 		if e.ComplexityRoot.FacetValue.Count == nil {
@@ -946,6 +967,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Highlight.Fragments(childComplexity), true
 
+	case "Mutation.cancelScheduledPublication":
+		if e.ComplexityRoot.Mutation.CancelScheduledPublication == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelScheduledPublication_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelScheduledPublication(childComplexity, args["id"].(string)), true
 	case "Mutation.createResource":
 		if e.ComplexityRoot.Mutation.CreateResource == nil {
 			break
@@ -1670,6 +1702,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RevokeTokenPayload.APIToken(childComplexity), true
 
+	case "ScheduledPublication.at":
+		if e.ComplexityRoot.ScheduledPublication.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScheduledPublication.At(childComplexity), true
+	case "ScheduledPublication.scheduledBy":
+		if e.ComplexityRoot.ScheduledPublication.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScheduledPublication.By(childComplexity), true
+	case "ScheduledPublication.revision":
+		if e.ComplexityRoot.ScheduledPublication.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScheduledPublication.Revision(childComplexity), true
+
 	case "SearchEdge.cursor":
 		if e.ComplexityRoot.SearchEdge.Cursor == nil {
 			break
@@ -2200,6 +2251,8 @@ func (ec *executionContext) childFields_Editorial(ctx context.Context, field gra
 		return ec.fieldContext_Editorial_latestRevision(ctx, field)
 	case "origin":
 		return ec.fieldContext_Editorial_origin(ctx, field)
+	case "scheduled":
+		return ec.fieldContext_Editorial_scheduled(ctx, field)
 	case "diff":
 		return ec.fieldContext_Editorial_diff(ctx, field)
 	}
@@ -2334,6 +2387,18 @@ func (ec *executionContext) childFields_RevokeTokenPayload(ctx context.Context, 
 		return ec.fieldContext_RevokeTokenPayload_apiToken(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RevokeTokenPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ScheduledPublication(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_ScheduledPublication_at(ctx, field)
+	case "revision":
+		return ec.fieldContext_ScheduledPublication_revision(ctx, field)
+	case "scheduledBy":
+		return ec.fieldContext_ScheduledPublication_scheduledBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScheduledPublication", field.Name)
 }
 
 func (ec *executionContext) childFields_SearchEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2632,6 +2697,28 @@ func (ec *executionContext) field_Editorial_diff_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Editorial_revisions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_GuidanceDocument_citation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2643,6 +2730,20 @@ func (ec *executionContext) field_GuidanceDocument_citation_args(ctx context.Con
 		return nil, err
 	}
 	args["format"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_cancelScheduledPublication_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -3971,7 +4072,8 @@ func (ec *executionContext) _Editorial_revisions(ctx context.Context, field grap
 			return ec.fieldContext_Editorial_revisions(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Editorial().Revisions(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Editorial().Revisions(ctx, obj, fc.Args["first"].(*int), fc.Args["before"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []content.RevisionInfo) graphql.Marshaler {
@@ -3981,7 +4083,7 @@ func (ec *executionContext) _Editorial_revisions(ctx context.Context, field grap
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Editorial_revisions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Editorial_revisions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Editorial",
 		Field:      field,
@@ -3990,6 +4092,17 @@ func (ec *executionContext) fieldContext_Editorial_revisions(_ context.Context, 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_RevisionInfo(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Editorial_revisions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -4038,6 +4151,38 @@ func (ec *executionContext) _Editorial_origin(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Editorial_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Editorial", field, false, false, "String")
+}
+
+func (ec *executionContext) _Editorial_scheduled(ctx context.Context, field graphql.CollectedField, obj *model.Editorial) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Editorial_scheduled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Editorial().Scheduled(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *content.ScheduledPublication) graphql.Marshaler {
+			return ec.marshalOScheduledPublication2ᚖguidancehubᚋinternalᚋcontentᚐScheduledPublication(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Editorial_scheduled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Editorial",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScheduledPublication(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Editorial_diff(ctx context.Context, field graphql.CollectedField, obj *model.Editorial) (ret graphql.Marshaler) {
@@ -5331,6 +5476,68 @@ func (ec *executionContext) fieldContext_Mutation_publishResource(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_publishResource_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelScheduledPublication(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelScheduledPublication(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelScheduledPublication(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2guidancehubᚋinternalᚋcontentᚐRole(ctx, "EDITOR")
+				if err != nil {
+					var zeroVal *model.ResourcePayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ResourcePayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ResourcePayload) graphql.Marshaler {
+			return ec.marshalNResourcePayload2ᚖguidancehubᚋgraphᚋmodelᚐResourcePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelScheduledPublication(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResourcePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelScheduledPublication_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8495,6 +8702,75 @@ func (ec *executionContext) fieldContext_RevokeTokenPayload_apiToken(_ context.C
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ScheduledPublication_at(ctx context.Context, field graphql.CollectedField, obj *content.ScheduledPublication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScheduledPublication_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScheduledPublication_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScheduledPublication", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ScheduledPublication_revision(ctx context.Context, field graphql.CollectedField, obj *content.ScheduledPublication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScheduledPublication_revision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScheduledPublication_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScheduledPublication", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScheduledPublication_scheduledBy(ctx context.Context, field graphql.CollectedField, obj *content.ScheduledPublication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScheduledPublication_scheduledBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.By, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScheduledPublication_scheduledBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScheduledPublication", field, false, false, "String")
 }
 
 func (ec *executionContext) _SearchEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SearchEdge) (ret graphql.Marshaler) {
@@ -11894,6 +12170,12 @@ func (ec *executionContext) _Editorial(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "scheduled":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Editorial_scheduled(ctx, field, obj)
+				})
 		case "diff":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -12299,6 +12581,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "publishResource":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_publishResource(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelScheduledPublication":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelScheduledPublication(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -13136,6 +13425,49 @@ func (ec *executionContext) _RevokeTokenPayload(ctx context.Context, sel ast.Sel
 			out.Values[i] = graphql.MarshalString("RevokeTokenPayload")
 		case "apiToken":
 			out.Values[i] = ec._RevokeTokenPayload_apiToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scheduledPublicationImplementors = []string{"ScheduledPublication"}
+
+func (ec *executionContext) _ScheduledPublication(ctx context.Context, sel ast.SelectionSet, obj *content.ScheduledPublication) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scheduledPublicationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScheduledPublication")
+		case "at":
+			out.Values[i] = ec._ScheduledPublication_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revision":
+			out.Values[i] = ec._ScheduledPublication_revision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scheduledBy":
+			out.Values[i] = ec._ScheduledPublication_scheduledBy(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15419,6 +15751,13 @@ func (ec *executionContext) marshalOResourceStatus2ᚕguidancehubᚋinternalᚋc
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalOScheduledPublication2ᚖguidancehubᚋinternalᚋcontentᚐScheduledPublication(ctx context.Context, sel ast.SelectionSet, v *content.ScheduledPublication) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ScheduledPublication(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOSearchOrder2ᚖguidancehubᚋinternalᚋcontentᚐSearchOrder(ctx context.Context, v any) (*content.SearchOrder, error) {

@@ -97,3 +97,12 @@ type RevisionInfo struct {
 	Published bool // the revision the public sees
 	Latest    bool
 }
+
+// ScheduledPublication is a publication the hub will make by itself
+// (publishResource with a future time): the revision current when it was
+// scheduled goes live at At (UTC), on behalf of the token named By.
+type ScheduledPublication struct {
+	At       time.Time
+	Revision int
+	By       string
+}

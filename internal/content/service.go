@@ -76,6 +76,11 @@ type EditorialService interface {
 	PublishResource(ctx context.Context, id int64, at *time.Time) (*Resource, error)
 	// WithdrawResource withdraws a resource with a reason (trimmed, required).
 	WithdrawResource(ctx context.Context, id int64, reason string) (*Resource, error)
+	// CancelScheduledPublication cancels the publication scheduled by
+	// PublishResource with a time; ECONFLICT when none is scheduled.
+	CancelScheduledPublication(ctx context.Context, id int64) (*Resource, error)
+	// Scheduled returns the resource's scheduled publication, or nil.
+	Scheduled(ctx context.Context, id int64) (*ScheduledPublication, error)
 	// RestoreRevision makes an older revision's content the new latest draft.
 	RestoreRevision(ctx context.Context, id int64, rev int) (*Resource, error)
 	// MarkReviewed records a review: last reviewed and next review due dates.
@@ -83,8 +88,10 @@ type EditorialService interface {
 	// PendingDraft returns the resource's latest revision when it is newer
 	// than the published one, or nil.
 	PendingDraft(ctx context.Context, id int64) (*Resource, error)
-	// Revisions lists a resource's revisions, newest first.
-	Revisions(ctx context.Context, id int64) ([]RevisionInfo, error)
+	// Revisions lists a page of a resource's revisions, newest first: up
+	// to first (1..MaxRevisionsPage), those numbered below before when it
+	// is given (nil: from the latest). EINVALID names first or before.
+	Revisions(ctx context.Context, id int64, first int, before *int) ([]RevisionInfo, error)
 	// Revision returns one revision's content; EINVALID (field "revision")
 	// if there is none.
 	Revision(ctx context.Context, id int64, rev int) (*Draft, error)
@@ -99,6 +106,13 @@ type EditorialService interface {
 	// RevokeToken revokes the token with the prefix. Admin only.
 	RevokeToken(ctx context.Context, prefix string) (*Token, error)
 }
+
+// Revision pages (breaker5 F24: a resource edited 325 times listed every
+// revision in one answer).
+const (
+	DefaultRevisionsPage = 50
+	MaxRevisionsPage     = 100
+)
 
 // MaxCompletions is the most completions one request may ask for.
 const MaxCompletions = 20

@@ -143,11 +143,14 @@ type Editor interface {
 	// PendingDraft returns the latest revision when it is newer than the
 	// published one (status DRAFT), or nil.
 	PendingDraft(ctx context.Context, id int64) (*Resource, error)
-	// Revisions lists a resource's revisions, newest first.
-	Revisions(ctx context.Context, id int64) ([]RevisionInfo, error)
+	// Revisions lists up to first of a resource's revisions, newest
+	// first, those numbered below before when it is above 0.
+	Revisions(ctx context.Context, id int64, first, before int) ([]RevisionInfo, error)
 	// Revision returns one revision's content; EINVALID (field "revision")
 	// when there is none.
 	Revision(ctx context.Context, id int64, rev int) (*Draft, error)
+	// Scheduled returns the resource's scheduled publication, or nil.
+	Scheduled(ctx context.Context, id int64) (*ScheduledPublication, error)
 	// CreateResource stores d as revision 1 of a new draft.
 	CreateResource(ctx context.Context, p *Principal, d Draft) (*Resource, error)
 	// UpdateResource applies e to the latest revision, which must be seen,
@@ -158,6 +161,9 @@ type Editor interface {
 	PublishResource(ctx context.Context, p *Principal, id int64, at *time.Time) (*Resource, error)
 	// WithdrawResource withdraws a resource; reason is required.
 	WithdrawResource(ctx context.Context, p *Principal, id int64, reason string) (*Resource, error)
+	// CancelScheduledPublication cancels the resource's scheduled
+	// publication; ECONFLICT when none is scheduled.
+	CancelScheduledPublication(ctx context.Context, p *Principal, id int64) (*Resource, error)
 	// RestoreRevision copies revision rev as the new latest draft.
 	RestoreRevision(ctx context.Context, p *Principal, id int64, rev int) (*Resource, error)
 	// MarkReviewed sets the last-reviewed and next-review dates (next

@@ -348,6 +348,28 @@ func (db *DB) WithdrawResource(ctx context.Context, p *content.Principal, id int
 	})
 }
 
+// CancelScheduledPublication cancels the resource's scheduled publication
+// (breaker5 F40): ECONFLICT when none is scheduled. The resource keeps its
+// status; nothing public changes, so no change row is written.
+func (db *DB) CancelScheduledPublication(ctx context.Context, p *content.Principal, id int64) (*content.Resource, error) {
+	return db.mutate(ctx, func(tx pgx.Tx) (int64, error) {
+		if _, err := lockResource(ctx, tx, id); err != nil {
+			return 0, err
+		}
+		var (
+			rev int
+			at  time.Time
+		)
+		err := tx.QueryRow(ctx, `DELETE FROM scheduled_publications WHERE resource_id = $1 RETURNING revision, publish_at`, id).Scan(&rev, &at)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return 0, &content.Error{Code: content.ECONFLICT, Field: "id", Message: "no publication of this resource is scheduled"}
+		} else if err != nil {
+			return 0, err
+		}
+		return id, audit(ctx, tx, p, "cancel schedule", id, rev, "was to publish at "+at.UTC().Format(time.RFC3339))
+	})
+}
+
 // linkViolation returns the resources named first in the links of a
 // published_links violation (migration 016: "from -> to, ..."), or nil
 // when err is not one.

@@ -68,16 +68,31 @@ func (db *DB) PendingDraft(ctx context.Context, id int64) (*content.Resource, er
 	return r, nil
 }
 
-// Revisions lists a resource's revisions, newest first.
-func (db *DB) Revisions(ctx context.Context, id int64) ([]content.RevisionInfo, error) {
+// Revisions lists up to first of a resource's revisions, newest first,
+// those numbered below before when it is above 0.
+func (db *DB) Revisions(ctx context.Context, id int64, first, before int) ([]content.RevisionInfo, error) {
 	rows, _ := db.pool.Query(ctx, `SELECT v.revision, v.title, coalesce(v.author, v.origin, ''), v.created_at,
 		v.revision = coalesce(r.published_revision, -1), v.revision = r.latest_revision
-		FROM revisions v JOIN resources r ON r.id = v.resource_id WHERE v.resource_id = $1 ORDER BY v.revision DESC`, id)
+		FROM revisions v JOIN resources r ON r.id = v.resource_id WHERE v.resource_id = $1 AND ($2 = 0 OR v.revision < $2)
+		ORDER BY v.revision DESC LIMIT $3`, id, before, first)
 	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[content.RevisionInfo])
 	if err != nil {
 		return nil, fmt.Errorf("revisions: %w", domainError(err))
 	}
 	return out, nil
+}
+
+// Scheduled returns the resource's scheduled publication, or nil.
+func (db *DB) Scheduled(ctx context.Context, id int64) (*content.ScheduledPublication, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT publish_at, revision, token_name FROM scheduled_publications WHERE resource_id = $1`, id)
+	s, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[content.ScheduledPublication])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("scheduled: %w", domainError(err))
+	}
+	s.At = s.At.UTC()
+	return &s, nil
 }
 
 // Revision returns one revision's content.

@@ -384,6 +384,26 @@ func (s *Service) WithdrawResource(ctx context.Context, id int64, reason string)
 	return ed.WithdrawResource(ctx, p, id, strings.TrimSpace(reason))
 }
 
+// CancelScheduledPublication cancels a scheduled publication; see
+// content.EditorialService.
+func (s *Service) CancelScheduledPublication(ctx context.Context, id int64) (*content.Resource, error) {
+	ed, p, err := s.editorFor(ctx, content.RoleEditor)
+	if err != nil {
+		return nil, err
+	}
+	return ed.CancelScheduledPublication(ctx, p, id)
+}
+
+// Scheduled returns a resource's scheduled publication, or nil; see
+// content.EditorialService.
+func (s *Service) Scheduled(ctx context.Context, id int64) (*content.ScheduledPublication, error) {
+	ed, _, err := s.editorFor(ctx, content.RoleEditor)
+	if err != nil {
+		return nil, err
+	}
+	return ed.Scheduled(ctx, id)
+}
+
 // RestoreRevision restores an older revision as the latest draft; see
 // content.EditorialService.
 func (s *Service) RestoreRevision(ctx context.Context, id int64, rev int) (*content.Resource, error) {
@@ -418,13 +438,24 @@ func (s *Service) PendingDraft(ctx context.Context, id int64) (*content.Resource
 	return ed.PendingDraft(ctx, id)
 }
 
-// Revisions lists revisions newest first; see content.EditorialService.
-func (s *Service) Revisions(ctx context.Context, id int64) ([]content.RevisionInfo, error) {
+// Revisions lists a page of revisions newest first; see
+// content.EditorialService.
+func (s *Service) Revisions(ctx context.Context, id int64, first int, before *int) ([]content.RevisionInfo, error) {
 	ed, _, err := s.editorFor(ctx, content.RoleEditor)
 	if err != nil {
 		return nil, err
 	}
-	return ed.Revisions(ctx, id)
+	if first < 1 || first > content.MaxRevisionsPage {
+		return nil, content.FieldErrorf("first", "must be between 1 and %d", content.MaxRevisionsPage)
+	}
+	b := 0
+	if before != nil {
+		if *before < 1 {
+			return nil, content.FieldErrorf("before", "must be a revision number (1 or more)")
+		}
+		b = *before
+	}
+	return ed.Revisions(ctx, id, first, b)
 }
 
 // Revision returns one revision's content; see content.EditorialService.
