@@ -278,6 +278,14 @@ func TestMain(m *testing.M) {
 func TestServeTakesOverFromACLICommand(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	ctx := context.Background()
+	// As root, the parents opened for the postgres user stay open while
+	// the hub needs them (the CLI's Stop must not close them under the
+	// hub's restart) and are put back by the hub's Stop (breaker5 F34).
+	parent := filepath.Dir(filepath.Dir(dir))
+	fi, err := os.Stat(parent)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cli, err := Start(ctx, dir, Options{Throwaway: true})
 	if err != nil {
 		t.Fatal(err)
@@ -309,5 +317,8 @@ func TestServeTakesOverFromACLICommand(t *testing.T) {
 	}
 	if srv.Running(ctx) {
 		t.Error("the hub left the cluster it took over running on exit")
+	}
+	if after, _ := os.Stat(parent); after.Mode().Perm() != fi.Mode().Perm() {
+		t.Errorf("%s is %#o after the hub stopped, was %#o", parent, after.Mode().Perm(), fi.Mode().Perm())
 	}
 }

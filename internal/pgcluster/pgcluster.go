@@ -59,6 +59,7 @@ type Cluster struct {
 	started bool                // this process started (or adopted) the server and stops it
 	log     *slog.Logger
 	dir     string   // the hub's data dir
+	users   *os.File // holds a shared lock (flock) on postgres.users while this process uses the cluster
 	owner   *os.File // holds the owner lock (flock) while this process owns the cluster
 
 	mu        sync.Mutex
@@ -76,6 +77,15 @@ var ErrNoBinaries = errors.New("PostgreSQL server binaries (initdb, pg_ctl) not 
 // was killed), an Owner adopts it and stops it on exit, and anyone else
 // joins. A process that starts the server owns it until Stop.
 func Start(ctx context.Context, dir string, opts Options) (*Cluster, error) {
+	var users *os.File
+	c, err := start(ctx, dir, opts, &users)
+	if err != nil && users != nil {
+		users.Close() // releases the shared lock
+	}
+	return c, err
+}
+
+func start(ctx context.Context, dir string, opts Options, users **os.File) (*Cluster, error) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -114,6 +124,17 @@ func Start(ctx context.Context, dir string, opts Options) (*Cluster, error) {
 	if c.cred != nil {
 		if err := c.makeReachable(dir); err != nil {
 			return nil, err
+		}
+		// Every process using the cluster holds this shared lock until its
+		// Stop, so that an owner stopping the server puts the directory
+		// modes back only when no other process (a serving hub joined to a
+		// CLI command's cluster, which will restart it) still needs them.
+		if c.users, err = os.OpenFile(filepath.Join(dir, "postgres.users"), os.O_CREATE|os.O_RDWR, 0o644); err != nil {
+			return nil, fmt.Errorf("users lock: %w", err)
+		}
+		*users = c.users
+		if err := syscall.Flock(int(c.users.Fd()), syscall.LOCK_SH); err != nil {
+			return nil, fmt.Errorf("users lock: %w", err)
 		}
 	}
 
@@ -327,6 +348,7 @@ func (c *Cluster) Stop(ctx context.Context) error {
 	c.mu.Unlock()
 	c.watching.Wait()
 	defer c.disown()
+	defer c.leave()
 	if !c.started {
 		return nil
 	}
@@ -347,10 +369,31 @@ func (c *Cluster) Stop(ctx context.Context) error {
 		return err
 	}
 	defer unlock()
-	if c.Running(ctx) {
+	if c.Running(ctx) || !c.lastUser() {
 		return nil
 	}
 	return c.restoreReachable()
+}
+
+// leave releases this process's shared lock on postgres.users.
+func (c *Cluster) leave() {
+	if c.users != nil {
+		c.users.Close()
+		c.users = nil
+	}
+}
+
+// lastUser reports whether no other process holds the users lock (this
+// one's is released first): nobody else will need the directories opened
+// for the postgres user.
+func (c *Cluster) lastUser() bool {
+	c.leave()
+	f, err := os.OpenFile(filepath.Join(c.dir, "postgres.users"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	return syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil
 }
 
 // PID returns the postmaster's process id from postmaster.pid (0 if none).
