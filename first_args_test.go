@@ -34,6 +34,7 @@ func TestEveryFirstArgumentTakesZero(t *testing.T) {
 		"Query.changes":              {100, `query($n: Int) { changes(first: $n) { edges { cursor } cursor pageInfo { hasNextPage } } }`, []any{"changes", "edges"}, ""},
 		"Query.auditLog":             {500, `query($n: Int) { auditLog(first: $n) { action } }`, []any{"auditLog"}, e.admin},
 		"WebhookEndpoint.deliveries": {100, `query($n: Int) { webhookEndpoints { deliveries(first: $n) { messageId } } }`, []any{"webhookEndpoints", 0, "deliveries"}, e.admin},
+		"Editorial.revisions":        {100, `query($n: Int) { resource(slug: "register-without-id") { editorial { revisions(first: $n) { revision } } } }`, []any{"resource", "editorial", "revisions"}, e.editor},
 	}
 	intro := post(t, e.url, `{ __schema { types { name fields { name args { name } } } } }`, nil)
 	found := 0

@@ -102,7 +102,7 @@ func TestRevisionsNewestFirstAndPaged(t *testing.T) {
 		vars  map[string]any
 		field string
 	}{
-		{map[string]any{"first": 0}, "first"},
+		{map[string]any{"first": -1}, "first"},
 		{map[string]any{"first": 101}, "first"},
 		{map[string]any{"before": 0}, "before"},
 		{map[string]any{"before": -3}, "before"},

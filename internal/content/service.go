@@ -89,7 +89,7 @@ type EditorialService interface {
 	// than the published one, or nil.
 	PendingDraft(ctx context.Context, id int64) (*Resource, error)
 	// Revisions lists a page of a resource's revisions, newest first: up
-	// to first (1..MaxRevisionsPage), those numbered below before when it
+	// to first (0..MaxRevisionsPage, as every first of the API), those numbered below before when it
 	// is given (nil: from the latest). EINVALID names first or before.
 	Revisions(ctx context.Context, id int64, first int, before *int) ([]RevisionInfo, error)
 	// Revision returns one revision's content; EINVALID (field "revision")

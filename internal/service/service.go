@@ -445,8 +445,8 @@ func (s *Service) Revisions(ctx context.Context, id int64, first int, before *in
 	if err != nil {
 		return nil, err
 	}
-	if first < 1 || first > content.MaxRevisionsPage {
-		return nil, content.FieldErrorf("first", "must be between 1 and %d", content.MaxRevisionsPage)
+	if first < 0 || first > content.MaxRevisionsPage {
+		return nil, content.FieldErrorf("first", "must be between 0 and %d", content.MaxRevisionsPage)
 	}
 	b := 0
 	if before != nil {
