@@ -120,6 +120,22 @@ type setEval struct {
 func (e *setEval) of(n *fnode) *roaring.Bitmap {
 	switch n.kind {
 	case fDisj:
+		if n.min <= 1 {
+			// A union: terms' postings straight into it.
+			b := roaring.New()
+			for _, k := range n.kids {
+				if o, ok := termPostings(k, e.sb.si); ok {
+					o.OrInto(b)
+					continue
+				}
+				kb := e.of(k)
+				if kb == nil {
+					return nil
+				}
+				b.Or(kb)
+			}
+			return b
+		}
 		kids := make([]*roaring.Bitmap, 0, len(n.kids))
 		for _, k := range n.kids {
 			kb := e.of(k)
@@ -128,7 +144,7 @@ func (e *setEval) of(n *fnode) *roaring.Bitmap {
 			}
 			kids = append(kids, kb)
 		}
-		return atLeastSet(kids, max(1, n.min))
+		return atLeastSet(kids, n.min)
 	case fConj:
 		var b *roaring.Bitmap
 		for _, k := range n.kids {
@@ -179,6 +195,15 @@ func (e *setEval) of(n *fnode) *roaring.Bitmap {
 		return b
 	}
 	return e.sb.of(n)
+}
+
+// termPostings returns n's postings in segment si when n is a term.
+func termPostings(n *fnode, si int) (interface{ OrInto(*roaring.Bitmap) }, bool) {
+	if n.kind != fTerm {
+		return nil, false
+	}
+	o, ok := n.lists[si].(interface{ OrInto(*roaring.Bitmap) })
+	return o, ok
 }
 
 // atLeastSet returns the documents in at least k of the sets (a new
