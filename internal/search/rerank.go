@@ -75,12 +75,17 @@ type candidate struct {
 	id    index.IndexInternalID
 }
 
-// candidateHeap keeps the best candidates, the worst on top. Of equal
-// scores the earlier document is kept (as it came first).
+// candidateHeap keeps the best candidates, the worst on top: the order is
+// total (score, then the earlier document first), so the candidates kept
+// are the k best by that order whatever order hits arrive in. Bleve's
+// searchers hand hits over in document order, where the rule is "of equal
+// scores the earlier document is kept"; fastScore may score two groups of
+// segments at once and merge them (see scoreInParallel), which the total
+// order makes exact.
 type candidateHeap []candidate
 
 func (h candidateHeap) Len() int           { return len(h) }
-func (h candidateHeap) Less(i, j int) bool { return h[i].score < h[j].score }
+func (h candidateHeap) Less(i, j int) bool { return worse(h[i], h[j]) }
 func (h candidateHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
 func (h *candidateHeap) Push(x any)        { *h = append(*h, x.(candidate)) }
 func (h *candidateHeap) Pop() any {
@@ -88,6 +93,15 @@ func (h *candidateHeap) Pop() any {
 	x := old[len(old)-1]
 	*h = old[:len(old)-1]
 	return x
+}
+
+// worse reports whether a ranks below b: a lower score, or an equal score
+// and a later document.
+func worse(a, b candidate) bool {
+	if a.score != b.score {
+		return a.score < b.score
+	}
+	return bytes.Compare(a.id, b.id) > 0
 }
 
 // newRerankTop returns a collector of top's page that scores the k best
@@ -124,15 +138,21 @@ func (r *rerankTop) maker(sc *search.SearchContext) (search.DocumentMatchHandler
 
 // offer keeps d if it is among the k best so far.
 func (r *rerankTop) offer(d *search.DocumentMatch) {
+	r.offerCandidate(d.Score, d.IndexInternalID)
+}
+
+// offerCandidate keeps the hit (score, id) if it is among the k best so
+// far (candidateHeap's order); id is copied.
+func (r *rerankTop) offerCandidate(score float64, id index.IndexInternalID) {
 	if len(r.cands) < r.k {
-		heap.Push(&r.cands, candidate{score: d.Score, id: slices.Clone(d.IndexInternalID)})
+		heap.Push(&r.cands, candidate{score: score, id: slices.Clone(id)})
 		return
 	}
-	if d.Score <= r.cands[0].score {
+	if !worse(r.cands[0], candidate{score: score, id: id}) {
 		return
 	}
-	r.cands[0].score = d.Score
-	r.cands[0].id = append(r.cands[0].id[:0], d.IndexInternalID...)
+	r.cands[0].score = score
+	r.cands[0].id = append(r.cands[0].id[:0], id...)
 	heap.Fix(&r.cands, 0)
 }
 

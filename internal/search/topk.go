@@ -1047,7 +1047,7 @@ func (m *markedIt) score() float64 { return m.words.score() }
 // that cannot (see prunedSegment). It returns the number of matches and of those scored; a fastUnsupported
 // error when q or the index is not supported (nothing was handed over:
 // the caller runs Bleve).
-func fastScore(ctx context.Context, idx bleve.Index, q query.Query, theta func() (float64, bool), seed int) (total, scored uint64, err error) {
+func fastScore(ctx context.Context, idx bleve.Index, q query.Query, theta func() (float64, bool), seed int, rr *rerankTop) (total, scored uint64, err error) {
 	mk, _ := ctx.Value(search.MakeDocumentMatchHandlerKey).(search.MakeDocumentMatchHandler)
 	stats, _ := ctx.Value(search.BM25StatsKey).(*search.BM25Stats)
 	im, isImpl := idx.Mapping().(*mapping.IndexMappingImpl)
@@ -1100,6 +1100,20 @@ func fastScore(ctx context.Context, idx bleve.Index, q query.Query, theta func()
 	for si, s := range segs {
 		bases[si] = offset
 		offset += s.Segment().Count()
+	}
+	if theta != nil && rr != nil && seed == 0 {
+		if mid := splitDocs(segs); mid > 0 {
+			if release, ok := spareCPU(); ok {
+				total, scoredB, done, err := scoreInParallel(ctx, c, p, q, segs, bases, mid, scoring, theta, rr, emit)
+				release()
+				if err != nil {
+					return 0, 0, err
+				}
+				if done {
+					return total, uint64(steps) + scoredB, handle(nil)
+				}
+			}
+		}
 	}
 	var ms []*roaring.Bitmap
 	var sbs []*segBits
@@ -1205,9 +1219,16 @@ var pruneEvery = 256
 // filter applied) from the postings' bitmaps, and the segments' memos;
 // nil when the tree is not a set expression.
 func matchSets(p *fastPlan, segs []*scorch.SegmentSnapshot) ([]*roaring.Bitmap, []*segBits) {
+	return matchSetsIn(p, segs, 0, len(segs))
+}
+
+// matchSetsIn is matchSets for segments from to to-1 only (the others'
+// entries are nil).
+func matchSetsIn(p *fastPlan, segs []*scorch.SegmentSnapshot, from, to int) ([]*roaring.Bitmap, []*segBits) {
 	ms := make([]*roaring.Bitmap, len(segs))
 	sbs := make([]*segBits, len(segs))
-	for si, s := range segs {
+	for si := from; si < to; si++ {
+		s := segs[si]
 		sb := &segBits{si: si, memo: map[*fnode]*roaring.Bitmap{}}
 		mb := sb.of(p.root)
 		if mb == nil {
@@ -1546,7 +1567,13 @@ func (ix *Index) searchRequest(ctx context.Context, idx bleve.Index, req *bleve.
 		default:
 			theta, seed = top.theta, max(32, 4*top.k)
 		}
-		total, scored, err := fastScore(ctx, idx, req.Query, theta, seed)
+		var rr *rerankTop
+		if theta != nil && rerank != nil {
+			rr = rerank
+		}
+		searching.Add(1)
+		total, scored, err := fastScore(ctx, idx, req.Query, theta, seed, rr)
+		searching.Add(-1)
 		var u fastUnsupported
 		switch {
 		case errors.As(err, &u):
@@ -1949,14 +1976,28 @@ func fastRescore(ctx context.Context, reader index.IndexReader, q query.Query, m
 	if p.filter != nil {
 		return 0, fastUnsupported{"a filter in the second pass"}
 	}
+	segs := snap.Segments()
+	if splitDocs(segs) > 0 && len(ids) >= max(2, parallelMinCandidates) {
+		if release, ok := spareCPU(); ok {
+			n, err := rescoreInParallel(c, p, q, segs, ids, len(ids)/2, offer)
+			release()
+			return n, err
+		}
+	}
+	return rescoreFrom(p, segs, ids, 0, 0, offer)
+}
+
+// rescoreFrom scores ids (sorted, all in segment si0 or after it; base0
+// the first document number of si0) with p at each one (evalAt) and
+// offers each match; it returns how many matched.
+func rescoreFrom(p *fastPlan, segs []*scorch.SegmentSnapshot, ids []index.IndexInternalID, si0 int, base0 uint64, offer func(*search.DocumentMatch) error) (int, error) {
 	var ierr error
 	dm := &search.DocumentMatch{}
 	n := 0
-	segs := snap.Segments()
-	var base uint64
+	base := base0
 	k := 0
-	for si, s := range segs {
-		size := s.Segment().Count()
+	for si := si0; si < len(segs); si++ {
+		size := segs[si].Segment().Count()
 		opened := false
 		for ; k < len(ids); k++ {
 			g := ids[k].Value()

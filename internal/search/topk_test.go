@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math/rand"
 	"reflect"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -40,7 +42,7 @@ func fastStream(tb testing.TB, ctx context.Context, idx bleve.Index, q query.Que
 		}, false, nil
 	}
 	ctx = context.WithValue(ctx, search.MakeDocumentMatchHandlerKey, search.MakeDocumentMatchHandler(maker))
-	total, _, err := fastScore(ctx, idx, q, nil, 0)
+	total, _, err := fastScore(ctx, idx, q, nil, 0, nil)
 	var u fastUnsupported
 	if errors.As(err, &u) {
 		return nil, false
@@ -179,6 +181,11 @@ func TestFastScoreIsBleves(t *testing.T) {
 	every := pruneEvery
 	pruneEvery = 3
 	defer func() { pruneEvery = every }()
+	// Half the searches score on two goroutines (parallel.go), half on
+	// one, whatever the machine.
+	off, minDocs, minCands := parallelOff, parallelMinDocs, parallelMinCandidates
+	parallelMinDocs, parallelMinCandidates = 0, 0
+	defer func() { parallelOff, parallelMinDocs, parallelMinCandidates = off, minDocs, minCands }()
 	run := func(phase string) {
 		var ran []query.Query
 		missed := map[string]int{}
@@ -192,9 +199,11 @@ func TestFastScoreIsBleves(t *testing.T) {
 		defer func() { ix.fastRan, ix.fastMissed = nil, nil }()
 		ctx := context.Background()
 		searches, pages := 0, 0
+		splits := parallelRuns.Load()
 		for _, text := range fastQueries(rng.Int63(), 60) {
 			for _, cands := range []int{0, 20} {
 				ix.candidates = cands
+				parallelOff = rng.Intn(2) == 0
 				q := content.SearchQuery{Text: text, Order: content.SearchRelevance, First: 1 + rng.Intn(10), NoFacets: true, NoHighlights: true, NoSuggestion: true}
 				if rng.Intn(3) == 0 {
 					q.Filter = randomFilter(rng, rs)
@@ -232,6 +241,11 @@ func TestFastScoreIsBleves(t *testing.T) {
 		}
 		if 3*n < searches {
 			t.Errorf("%s: only %d of %d searches went through fastScore", phase, n, searches)
+		}
+		if split := parallelRuns.Load() - splits; split < int64(searches)/8 {
+			t.Errorf("%s: only %d of %d searches scored on two goroutines", phase, split, searches)
+		} else {
+			t.Logf("%s: %d scoring passes on two goroutines", phase, split)
 		}
 	}
 	ix.rank = DefaultRanking
@@ -297,4 +311,54 @@ func evalStream(tb testing.TB, ctx context.Context, idx bleve.Index, q query.Que
 		tb.Fatal(err)
 	}
 	return out, true
+}
+
+// TestCandidatesKeptWhateverTheOrder checks rerankTop's candidates against
+// a sort, the oracle: offered in any order (document order, as Bleve's
+// searchers hand hits over; reversed; shuffled; in two halves merged, as
+// scoreInParallel does), the candidates kept are the k best by score, then
+// by the earlier document, on generated hits with many equal scores.
+func TestCandidatesKeptWhateverTheOrder(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	for round := 0; round < 300; round++ {
+		n, k := 1+rng.Intn(200), 1+rng.Intn(40)
+		hits := make([]candidate, n)
+		for i := range hits {
+			// Few distinct scores: ties at the k-th place are the rule.
+			hits[i] = candidate{score: float64(rng.Intn(1 + rng.Intn(6))), id: index.NewIndexInternalID(nil, uint64(i))}
+		}
+		want := slices.Clone(hits)
+		sort.SliceStable(want, func(i, j int) bool { return worse(want[j], want[i]) })
+		want = want[:min(k, n)]
+		kept := func(r *rerankTop) []candidate {
+			got := slices.Clone([]candidate(r.cands))
+			sort.SliceStable(got, func(i, j int) bool { return worse(got[j], got[i]) })
+			return got
+		}
+		offerAll := func(r *rerankTop, hs []candidate) {
+			for _, h := range hs {
+				r.offerCandidate(h.score, h.id)
+			}
+		}
+		orders := map[string][]candidate{"document": hits, "reversed": slices.Clone(hits), "shuffled": slices.Clone(hits)}
+		slices.Reverse(orders["reversed"])
+		rng.Shuffle(n, func(i, j int) {
+			orders["shuffled"][i], orders["shuffled"][j] = orders["shuffled"][j], orders["shuffled"][i]
+		})
+		for name, hs := range orders {
+			r := &rerankTop{k: k}
+			offerAll(r, hs)
+			if got := kept(r); !reflect.DeepEqual(got, want) {
+				t.Fatalf("round %d, %s order, k %d: kept %v, want %v", round, name, k, got, want)
+			}
+		}
+		mid := rng.Intn(n + 1)
+		a, b := &rerankTop{k: k}, &rerankTop{k: k}
+		offerAll(a, hits[:mid])
+		offerAll(b, hits[mid:])
+		offerAll(a, b.cands)
+		if got := kept(a); !reflect.DeepEqual(got, want) {
+			t.Fatalf("round %d, halves at %d, k %d: kept %v, want %v", round, mid, k, got, want)
+		}
+	}
 }
