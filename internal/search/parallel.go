@@ -257,3 +257,9 @@ func rescoreInParallel(c *compiler, p *fastPlan, q query.Query, segs []*scorch.S
 	}
 	return n, nil
 }
+
+// SetParallelSearch turns the split of one search over two cores on (the
+// default on a machine with two cores or more) or off, for the whole
+// process; benchmarks (searchprof -parallel=false) compare the two. Call
+// it before searching.
+func SetParallelSearch(on bool) { parallelOff = !on || runtime.GOMAXPROCS(0) < 2 }

@@ -36,7 +36,9 @@ func main() {
 	buildcpu := flag.String("buildcpuprofile", "", "CPU profile of the start (the build) to this file")
 	buildOnly := flag.Bool("build-only", false, "stop after the start (the build)")
 	corpus := flag.String("corpus", "", "build from this peer-kit corpus.jsonl in memory instead of -db")
+	parallel := flag.Bool("parallel", true, "let one search use a second core when it is the only one running (search.SetParallelSearch)")
 	flag.Parse()
+	search.SetParallelSearch(*parallel)
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	var src search.Store
