@@ -69,7 +69,7 @@ func TestFacetSetsMatchFacetQuery(t *testing.T) {
 		ix.facetSetsMissed = func() { missed++ }
 		defer func() { ix.facetSetsRan, ix.facetSetsMissed = nil, nil }()
 		searches, plains := 0, 0
-		for _, text := range fastQueries(rng.Int63(), 50) {
+		for _, text := range fastQueries(rng.Int63(), 20) {
 			for _, cands := range []int{0, 20} {
 				ix.candidates = cands
 				q := content.SearchQuery{Text: text, Order: content.SearchRelevance, First: 1 + rng.Intn(10), NoSuggestion: true}
