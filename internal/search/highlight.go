@@ -7,10 +7,8 @@ import (
 	"slices"
 
 	"github.com/blevesearch/bleve/v2"
-	blevedoc "github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/highlight/highlighter/html"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
 
@@ -31,14 +29,15 @@ const textParts = content.PartSources | content.PartDetails
 // It runs the text query again restricted to the page's ids (onlyDocs),
 // with term locations (a search with locations makes Bleve read them for
 // every match, v2.6.3 index_impl.go, so only the page's few documents pay
-// for it), reads the hits' text from ix.texts and highlights it as Bleve's
-// own highlighting does with stored text (LoadAndHighlightFields: the
-// html highlighter, the best fragment of each field asked for). A hit
+// for it), reads the hits' text from ix.texts and highlights the best
+// fragment of each field asked for (snippet: Bleve's fragment choice, cut
+// at words, bodies without Markdown syntax). A hit
 // whose text in PostgreSQL is not the text indexed (the index has not
 // caught up with an edit yet: texthash differs) gets no highlights rather
 // than marks at another text's offsets. It also returns the resources it
-// read (SearchPage.Resources).
-func (ix *Index) highlightPage(ctx context.Context, idx bleve.Index, textQ query.Query, hits []*search.DocumentMatch, gs []string) (map[string]search.FieldFragmentMap, []*content.Resource, error) {
+// read (SearchPage.Resources). typed are the query's words written with a
+// zero-width non-joiner (typedJoined), marked whole.
+func (ix *Index) highlightPage(ctx context.Context, idx bleve.Index, textQ query.Query, typed []string, hits []*search.DocumentMatch, gs []string) (map[string]search.FieldFragmentMap, []*content.Resource, error) {
 	if ix.texts == nil {
 		return nil, nil, nil
 	}
@@ -73,10 +72,6 @@ func (ix *Index) highlightPage(ctx context.Context, idx bleve.Index, textQ query
 	if err != nil {
 		return nil, nil, fmt.Errorf("search highlights: %w", err)
 	}
-	hl, err := bleve.Config.Cache.HighlighterNamed(html.Name)
-	if err != nil {
-		return nil, nil, fmt.Errorf("search highlights: %w", err)
-	}
 	// Each hit is highlighted in the fields of highlightRequest(gs) that
 	// it has: its own group's (a field the document lacks gets no
 	// fragment).
@@ -94,14 +89,11 @@ func (ix *Index) highlightPage(ctx context.Context, idx bleve.Index, textQ query
 			continue
 		}
 		g := languageGroup(r.Language)
-		doc := blevedoc.NewDocument(h.ID)
-		doc.AddField(blevedoc.NewTextField(field("title", g), nil, []byte(r.Title)))
-		doc.AddField(blevedoc.NewTextField(field("summary", g), nil, []byte(r.Summary)))
-		doc.AddField(blevedoc.NewTextField(field("body", g), nil, []byte(r.Body)))
 		if asked[g] {
-			for _, tf := range textFields {
-				if tf.name != "extra" {
-					hl.BestFragmentsInField(h, doc, field(tf.name, g), 1)
+			for _, tf := range []struct{ name, text string }{{"title", r.Title}, {"summary", r.Summary}, {"body", r.Body}} {
+				f := field(tf.name, g)
+				if frag := snippet(tf.text, h.Locations[f], tf.name == "body", typed); frag != "" {
+					h.AddFragments(f, []string{frag})
 				}
 			}
 		}

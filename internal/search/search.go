@@ -17,7 +17,6 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/highlight/highlighter/html"
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"guidancehub/internal/content"
@@ -401,7 +400,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	hits = hits[min(q.Skip, len(hits)):]
 	var frags map[string]search.FieldFragmentMap
 	if !browse && !q.NoHighlights && len(hits) > 0 && !ix.plain {
-		if frags, page.Resources, err = ix.highlightPage(ctx, idx, textQ, hits, gs); err != nil {
+		if frags, page.Resources, err = ix.highlightPage(ctx, idx, textQ, typedJoined(q.Text), hits, gs); err != nil {
 			return nil, err
 		}
 		if page.Resources != nil {
@@ -489,7 +488,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 // highlightRequest asks for HTML highlights of the text fields shown
 // (title, summary, body) of the language groups gs.
 func highlightRequest(gs []string) *bleve.HighlightRequest {
-	h := bleve.NewHighlightWithStyle(html.Name)
+	h := bleve.NewHighlightWithStyle(SnippetHighlighter)
 	for _, g := range gs {
 		for _, tf := range textFields {
 			if tf.name != "extra" {
