@@ -18,7 +18,9 @@ import (
 //     across spaces, hyphens, dots, brackets, slashes and a leading +
 //     (an NHS number, a phone number, a National Insurance or Home Office
 //     reference, a date written in digits); a date (12/03/1990, 1990-03-12,
-//     12 March, March 12); a full UK postcode (SW1A 1AA);
+//     12 March, March 12); a full UK postcode (SW1A 1AA); a street
+//     address (a house number before a street word within three words:
+//     12a Elm Street, 3 Mill Road; a flat number: flat 3);
 //   - nor is long free text: more than MaxRecordedWords words, stop words
 //     aside (a pasted case description, not a search term);
 //   - in the rest, a word is kept only when it is a word of the library
@@ -50,10 +52,14 @@ var (
 		`|\b` + months + `\.?\s*\d{1,2}(?:st|nd|rd|th)?\b` + // March 12 (not March 2024)
 		`|\b\d{1,2}\s*[/.\-]\s*\d{2,4}\b`) // 03/90, 3-1990: a month and year of birth
 	postcodeShape = regexp.MustCompile(`(?i)\b[a-z]{1,2}\d[a-z\d]?\s*\d[abd-hjlnp-uw-z]{2}\b`)
+	// addressShape: a flat or house number and a street (review6 R6:
+	// "flat 3 Mill Road" was recorded as "flat 3 * road").
+	addressShape = regexp.MustCompile(`(?i)\b(?:flat|apartment|apt|unit|room)\s*(?:no\.?\s*)?\d+[a-z]?\b` +
+		`|\b\d{1,4}[a-z]?,?\s+(?:[\p{L}'’\-]+\s+){0,3}(?:road|rd|street|st|lane|ln|avenue|ave|close|drive|dr|way|court|ct|place|pl|crescent|terrace|gardens|grove|square|sq|hill|park|row|walk|mews|parade|rise|green)\b`)
 )
 
 // personalShape names what in text looks like personal data ("" when
-// nothing does): "e-mail", "number", "date" or "postcode".
+// nothing does): "e-mail", "number", "date", "postcode" or "address".
 func personalShape(text string) string {
 	if emailShape.MatchString(text) {
 		return "e-mail"
@@ -74,6 +80,9 @@ func personalShape(text string) string {
 	}
 	if postcodeShape.MatchString(text) {
 		return "postcode"
+	}
+	if addressShape.MatchString(text) {
+		return "address"
 	}
 	return ""
 }

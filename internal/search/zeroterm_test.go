@@ -22,6 +22,10 @@ func TestZeroResultTermKeepsNoPersonalData(t *testing.T) {
 		{"born 12/03/1990 registration", ""},
 		{"registration 3 March", ""},
 		{"postcode SW1A 1AA registration", ""},
+		// review6 R6: street addresses were kept as "flat 3 * road".
+		{"flat 3 Mill Road", ""},
+		{"12a Elm Street", ""},
+		{"registration 14 Upper Park Lane", ""},
 		{"QQ 12 34 56 C registration", ""},
 		{"can a refused asylum seeker whose name is not known register with a gp practice", ""},
 		// What stays: everyday words and the library's own words.
@@ -41,7 +45,9 @@ func TestZeroResultTermKeepsNoPersonalData(t *testing.T) {
 // everyday words, and checks the record against oracles that do not use
 // the rule's regular expressions: an NHS number (valid by its mod-11
 // check digit), a phone number, an e-mail address, a postcode, a National
-// Insurance number or a date is never recorded at all (the record is "");
+// Insurance number, a date or a street address (a house number, a street
+// name from the word list's names, a street word; sometimes a flat) is
+// never recorded at all (the record is "");
 // a name from the word list's names is never in the record. And the rule
 // does not mask what it need not: a search of everyday words only is
 // recorded as it is.
@@ -138,7 +144,23 @@ func TestZeroResultTermClass(t *testing.T) {
 			return fmt.Sprintf("%dst of %s", d, pick(monthNames))
 		}
 	}
-	shapes := map[string]func() string{"nhs": nhsNumber, "phone": phone, "email": email, "postcode": postcode, "ni": niNumber, "date": date}
+	streets := []string{"Road", "road", "Rd", "Street", "St", "Lane", "Avenue", "Close", "Drive", "Way", "Court", "Place", "Crescent", "Terrace", "Gardens", "Grove", "Square", "Hill", "Park", "Row", "Walk", "Mews"}
+	address := func() string {
+		n := fmt.Sprint(1 + rng.IntN(300))
+		if rng.IntN(3) == 0 {
+			n += sep("a", "b", "A")
+		}
+		street := pick(nameList)
+		if rng.IntN(2) == 0 {
+			street = pick(common) + " " + street
+		}
+		a := n + sep(" ", ", ") + street + " " + pick(streets)
+		if rng.IntN(3) == 0 {
+			a = sep("flat", "Flat", "apartment") + " " + fmt.Sprint(1+rng.IntN(40)) + sep(" ", ", ") + a
+		}
+		return a
+	}
+	shapes := map[string]func() string{"nhs": nhsNumber, "phone": phone, "email": email, "postcode": postcode, "ni": niNumber, "date": date, "address": address}
 	var kinds []string
 	for k := range shapes {
 		kinds = append(kinds, k)
