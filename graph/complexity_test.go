@@ -81,3 +81,36 @@ func TestRememberedComplexityIsCalculated(t *testing.T) {
 		t.Errorf("%d over the limit, %d under: the generator no longer tests both", over, under)
 	}
 }
+
+// TestRevisionsCostTheirPage: editorial.revisions costs its page size
+// times the cost of one revision, as resources and search do (breaker5
+// F24: it cost one item whatever it listed). Over page sizes 1..100 and
+// the default (50), gqlgen's complexity.Calculate grows by the cost of
+// one revision per revision asked.
+func TestRevisionsCostTheirPage(t *testing.T) {
+	cfg := Config{Resolvers: &Resolver{}}
+	cfg.Directives.HasRole = hasRole
+	setComplexity(&cfg.Complexity)
+	es := NewExecutableSchema(cfg)
+	cost := func(first string) int {
+		text := `{ resource(slug: "x") { editorial { revisions` + first + ` { revision title author } } } }`
+		doc, errs := gqlparser.LoadQuery(es.Schema(), text)
+		if errs != nil {
+			t.Fatalf("%s: %v", text, errs)
+		}
+		return complexity.Calculate(context.Background(), es, doc.Operations[0], nil)
+	}
+	one := cost("(first: 1)")
+	per := cost("(first: 2)") - one
+	if per < 3 {
+		t.Fatalf("a revision of three fields costs %d", per)
+	}
+	for n := 1; n <= 100; n++ {
+		if got, want := cost(fmt.Sprintf("(first: %d)", n)), one+(n-1)*per; got != want {
+			t.Errorf("revisions(first: %d) costs %d, want %d", n, got, want)
+		}
+	}
+	if got, want := cost(""), one+49*per; got != want {
+		t.Errorf("revisions with the default page (50) costs %d, want %d", got, want)
+	}
+}
