@@ -195,13 +195,14 @@ func scoreRange(p *fastPlan, scoring []*fnode, segs []*scorch.SegmentSnapshot, b
 		if in[si] == nil {
 			continue
 		}
-		it := iterator(p.root, si, &ierr)
+		it := prunedScorer(p, si, false, &ierr)
 		termBounds.use(segs[si], si, scoring)
-		if err := prunedSegment(p, si, sbs[si], in[si], it, byBound[si], theta, false, func(d uint64, score float64) error { return emit(si, d, score) }); err != nil {
-			return 0, err
-		}
+		err := prunedSegment(p, si, sbs[si], in[si], it, byBound[si], theta, false, func(d uint64, score float64) error { return emit(si, d, score) })
 		if ierr != nil {
 			return 0, ierr
+		}
+		if err != nil {
+			return 0, err
 		}
 	}
 	return total, nil

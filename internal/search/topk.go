@@ -776,14 +776,17 @@ func (t *termIt) advance(target uint64) {
 }
 
 // score is scorer.TermQueryScorer.Score's arithmetic (BM25), step by step.
-func (t *termIt) score() float64 {
+func (t *termIt) score() float64 { return t.scoreFor(t.n) }
+
+// scoreFor is score with leaf n's statistics and weight (n names t's term
+// in t's field: see leafIterators).
+func (t *termIt) scoreFor(n *fnode) float64 {
 	var tf float64
 	if t.freq < scorer.MaxSqrtCache {
 		tf = scorer.SqrtCache[int(t.freq)]
 	} else {
 		tf = math.Sqrt(float64(t.freq))
 	}
-	n := t.n
 	fieldLength := 1 / (t.norm * t.norm)
 	score := n.idf * (tf * search.BM25_k1) /
 		(tf + search.BM25_k1*(1-search.BM25_b+(search.BM25_b*fieldLength/n.avg)))
@@ -1177,13 +1180,14 @@ func fastScore(ctx context.Context, idx bleve.Index, q query.Query, theta func()
 	}
 	for si, s := range segs {
 		m := roaring.AndNot(ms[si], seeded[si])
-		it := iterator(p.root, si, &ierr)
+		it := prunedScorer(p, si, seed > 0, &ierr)
 		termBounds.use(s, si, scoring)
-		if err := prunedSegment(p, si, sbs[si], m, it, byBound[si], theta, seed > 0, func(d uint64, score float64) error { return emit(bases[si]+d, score) }); err != nil {
-			return 0, 0, err
-		}
+		err := prunedSegment(p, si, sbs[si], m, it, byBound[si], theta, seed > 0, func(d uint64, score float64) error { return emit(bases[si]+d, score) })
 		if ierr != nil {
 			return 0, 0, ierr
+		}
+		if err != nil {
+			return 0, 0, err
 		}
 	}
 	return total, uint64(steps), handle(nil)
@@ -1259,6 +1263,20 @@ func scoreAt(it fit, d uint64, si int, emit func(float64) error) error {
 	return emit(it.score())
 }
 
+// prunedScorer returns what prunedSegment scores segment si with: with
+// partial, the iterator of p's tree (partialBelow reads its leaves one by
+// one); else nil, and p's leaves get iterators shared by the leaves naming
+// the same term (leafIterators), and each match is scored by evalAt: the
+// matches come from the match set, so nothing is gained by iterating the
+// tree, and a term a query names several times is decoded once.
+func prunedScorer(p *fastPlan, si int, partial bool, errp *error) fit {
+	if partial {
+		return iterator(p.root, si, errp)
+	}
+	leafIterators(p.root, si, errp)
+	return nil
+}
+
 // prunedSegment scores the matches m of segment si that can enter the
 // page (see above): all of them until theta is known, then only those
 // holding a term of strongSet and every term of requiredSet, and with
@@ -1309,7 +1327,15 @@ func prunedSegment(p *fastPlan, si int, sb *segBits, m *roaring.Bitmap, it fit, 
 		if th, ok := theta(); ok && order != nil && partialBelow(p.root, order, d, th) {
 			continue
 		}
-		if err := scoreAt(it, d, si, func(score float64) error { return emit(d, score) }); err != nil {
+		if it == nil {
+			score, ok := evalAt(p.root, d)
+			if !ok {
+				return fmt.Errorf("fast scorer: document %d of segment %d is in the match set but not matched", d, si)
+			}
+			if err := emit(d, score); err != nil {
+				return err
+			}
+		} else if err := scoreAt(it, d, si, func(score float64) error { return emit(d, score) }); err != nil {
 			return err
 		}
 		if scored++; scored%pruneEvery == 0 {
@@ -2029,26 +2055,56 @@ func rescoreFrom(p *fastPlan, segs []*scorch.SegmentSnapshot, ids []index.IndexI
 }
 
 // leafIterators opens the iterators of n's terms in segment si (each
-// term's it), positioned on their first posting, for evalAt.
+// term's it), positioned on their first posting, for evalAt: one iterator
+// per term and field, shared by every leaf naming it (with locations when
+// one of them is a phrase's word). A query names the same word in a field
+// several times (a required clause, the neighbouring-word phrases, the
+// whole query as a phrase), and each iterator decodes its postings up to
+// every candidate; evalAt only advances to a document and reads, so the
+// leaves can share. Each leaf still scores with its own weights
+// (termIt.scoreFor).
 func leafIterators(n *fnode, si int, errp *error) {
-	switch n.kind {
-	case fTerm:
-		iterator(n, si, errp)
-	case fDisj, fConj:
-		for _, k := range n.kids {
-			leafIterators(k, si, errp)
-		}
-	case fBool:
-		for _, k := range []*fnode{n.must, n.should, n.not} {
-			if k != nil {
-				leafIterators(k, si, errp)
+	type key struct{ field, term string }
+	byTerm := map[key][]*fnode{}
+	var order []key
+	var walk func(n *fnode)
+	walk = func(n *fnode) {
+		switch n.kind {
+		case fTerm:
+			k := key{n.field, string(n.term)}
+			if byTerm[k] == nil {
+				order = append(order, k)
 			}
+			byTerm[k] = append(byTerm[k], n)
+		case fDisj, fConj:
+			for _, k := range n.kids {
+				walk(k)
+			}
+		case fBool:
+			for _, k := range []*fnode{n.must, n.should, n.not} {
+				if k != nil {
+					walk(k)
+				}
+			}
+		case fMarked:
+			walk(n.words)
+			walk(n.marks)
+		case fPhrase:
+			walk(n.words)
 		}
-	case fMarked:
-		leafIterators(n.words, si, errp)
-		leafIterators(n.marks, si, errp)
-	case fPhrase:
-		leafIterators(n.words, si, errp)
+	}
+	walk(n)
+	for _, k := range order {
+		ls := byTerm[k]
+		locs := false
+		for _, l := range ls {
+			locs = locs || l.locs
+		}
+		t := &termIt{n: ls[0], pi: ls[0].lists[si].Iterator(true, true, locs, nil), errp: errp}
+		t.next()
+		for _, l := range ls {
+			l.it = t
+		}
 	}
 }
 
@@ -2065,7 +2121,7 @@ func evalAt(n *fnode, d uint64) (float64, bool) {
 		if t.cur != d {
 			return 0, false
 		}
-		return t.score(), true
+		return t.scoreFor(n), true
 	case fDisj:
 		var sum float64
 		cnt := 0
