@@ -323,6 +323,9 @@ type facetCounter struct {
 	// the searcher always (tests).
 	setsRan, setsMissed func()
 	bySearcher          bool
+	// pending is a count from sets not made yet (facetsets.go): settle
+	// before reading seen or counts.
+	pending *pendingSets
 }
 
 // segCount is a search's state in one segment.

@@ -2,7 +2,10 @@ package search
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -254,12 +257,82 @@ func withFacetSets(ctx context.Context, fc *facetCounter, text query.Query, m ma
 		return ctx
 	}
 	wrapped := func(sc *search.SearchContext) (search.DocumentMatchHandler, bool, error) {
-		if err := fc.countSets(ctx, sc.IndexReader, text, m); err != nil {
+		if snap, ok := sc.IndexReader.(*scorch.IndexSnapshot); ok {
+			// Counted later (settle), on this snapshot, held until then.
+			snap.AddRef()
+			heldSnapshots.Add(1)
+			fc.pending = &pendingSets{ctx: ctx, snap: snap, text: text, m: m}
+		} else if err := fc.countSets(ctx, sc.IndexReader, text, m); err != nil {
 			return nil, false, err
 		}
 		return mk(sc)
 	}
 	return context.WithValue(ctx, search.MakeDocumentMatchHandlerKey, search.MakeDocumentMatchHandler(wrapped))
+}
+
+// pendingSets is a count from sets postponed until after the search
+// (settle): the search's snapshot, held (AddRef) until it is counted or
+// released, so the count is of the snapshot the search read. Index.Search
+// settles it while the page's highlights are read and searched (PostgreSQL's
+// answer is awaited, and the highlight search runs on one core).
+type pendingSets struct {
+	ctx  context.Context
+	snap *scorch.IndexSnapshot
+	text query.Query
+	m    mapping.IndexMapping
+	once sync.Once
+	err  error
+}
+
+// heldSnapshots counts the snapshots held by postponed counts (tests:
+// 0 between searches).
+var heldSnapshots atomic.Int64
+
+// errReleased is the count of a counter released unsettled.
+var errReleased = errors.New("facets: the search ended before its facets were counted")
+
+// settle counts the facets a search postponed (withFacetSets), once, and
+// lets go of its snapshot. Without a postponed count it does nothing.
+func (fc *facetCounter) settle() error {
+	p := fc.pending
+	if p == nil {
+		return nil
+	}
+	p.once.Do(func() {
+		p.err = fc.countSets(p.ctx, p.snap, p.text, p.m)
+		heldSnapshots.Add(-1)
+		if err := p.snap.DecRef(); err != nil && p.err == nil {
+			p.err = err
+		}
+	})
+	return p.err
+}
+
+// release lets go of a postponed count's snapshot without counting (a
+// search that ends early); after settle it does nothing.
+func (fc *facetCounter) release() {
+	if p := fc.pending; p != nil {
+		p.once.Do(func() {
+			p.err = errReleased
+			heldSnapshots.Add(-1)
+			_ = p.snap.DecRef()
+		})
+	}
+}
+
+// settleAll settles each counter (nil ones skipped), the first error
+// returned.
+func settleAll(cs ...*facetCounter) error {
+	var first error
+	for _, c := range cs {
+		if c == nil {
+			continue
+		}
+		if err := c.settle(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // countSets counts the facets of text's matches in the snapshot r (see

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand"
 	"reflect"
@@ -62,13 +63,26 @@ func facetedLibrary(seed int64, n int) []*content.Resource {
 func TestFacetSetsMatchFacetQuery(t *testing.T) {
 	rs := facetedLibrary(17, 400)
 	ix := indexOf(t, rs, 70)
+	texts := map[int64]*content.Resource{}
+	for _, r := range rs {
+		texts[r.ID] = r
+	}
+	ix.texts = func(_ context.Context, ids []int64) ([]*content.Resource, error) {
+		var out []*content.Resource
+		for _, id := range ids {
+			if r, ok := texts[id]; ok {
+				out = append(out, r)
+			}
+		}
+		return out, nil
+	}
 	rng := rand.New(rand.NewSource(19))
 	run := func(phase string) {
 		ran, missed := 0, 0
 		ix.facetSetsRan = func() { ran++ }
 		ix.facetSetsMissed = func() { missed++ }
 		defer func() { ix.facetSetsRan, ix.facetSetsMissed = nil, nil }()
-		searches, plains := 0, 0
+		searches, plains, noHighlights := 0, 0, 0
 		for _, text := range fastQueries(rng.Int63(), 20) {
 			for _, cands := range []int{0, 20} {
 				ix.candidates = cands
@@ -84,6 +98,12 @@ func TestFacetSetsMatchFacetQuery(t *testing.T) {
 					}
 					if want == nil {
 						break
+					}
+					if n := heldSnapshots.Load(); n != 0 {
+						t.Fatalf("%s %q: %d snapshots still held after the searches", phase, text, n)
+					}
+					if len(got.Hits) > 0 && len(got.Hits[0].Highlights) == 0 && len(want.Hits[0].Highlights) == 0 {
+						noHighlights++
 					}
 					if !reflect.DeepEqual(got.Facets, want.Facets) {
 						t.Fatalf("%s %q filter %+v page %d: facets\n got %+v\nwant %+v", phase, text, q.Filter, page, got.Facets, want.Facets)
@@ -112,6 +132,9 @@ func TestFacetSetsMatchFacetQuery(t *testing.T) {
 			}
 		}
 		t.Logf("%s: %d searches equal (%d also to Bleve's facets); facets from sets %d, through a searcher %d", phase, searches, plains, ran, missed)
+		if 2*noHighlights > searches {
+			t.Errorf("%s: %d of %d first hits without highlights", phase, noHighlights, searches)
+		}
 		if 2*ran < searches || missed == 0 {
 			t.Errorf("%s: only %d of %d searches counted their facets from sets", phase, ran, searches)
 		}
@@ -130,6 +153,7 @@ func TestFacetSetsMatchFacetQuery(t *testing.T) {
 			c.Body = r.Body + " general practice charging"
 			c.Kind, c.Topics, c.Nations = content.KindPolicyPosition, []string{"asylum"}, []string{"wales"}
 			edited[r.ID] = &c
+			texts[r.ID] = &c
 			ids = append(ids, r.ID)
 		}
 	}
@@ -201,5 +225,46 @@ func TestAtLeastSet(t *testing.T) {
 				t.Fatalf("%d sets, k %d: got %v, want %v", len(sets), k, got.ToArray(), want.ToArray())
 			}
 		}
+	}
+}
+
+// TestPostponedFacetsLetGo checks that a search whose facets are counted
+// after it (pendingSets) lets go of its snapshot on every way out: pages
+// answered, a highlight source that fails (the search's error), and
+// later pages past rerank's candidates (the first pass is run again).
+func TestPostponedFacetsLetGo(t *testing.T) {
+	rs := facetedLibrary(23, 300)
+	ix := indexOf(t, rs, 60)
+	ix.candidates = 5
+	failing := errors.New("no texts today")
+	ctx := context.Background()
+	errs, pages := 0, 0
+	for i, text := range fastQueries(29, 30) {
+		ix.texts = memTexts(rs)
+		if i%3 == 0 {
+			ix.texts = func(context.Context, []int64) ([]*content.Resource, error) { return nil, failing }
+		}
+		q := content.SearchQuery{Text: text, Order: content.SearchRelevance, First: 3, NoSuggestion: true}
+		for page := 0; page < 4; page++ {
+			p, err := ix.Search(ctx, q)
+			if n := heldSnapshots.Load(); n != 0 {
+				t.Fatalf("%q page %d (error %v): %d snapshots held after the search", text, page, err, n)
+			}
+			if err != nil {
+				if !errors.Is(err, failing) {
+					t.Fatalf("%q: %v", text, err)
+				}
+				errs++
+				break
+			}
+			pages++
+			if !p.HasNext || len(p.Hits) == 0 {
+				break
+			}
+			q.After = p.Hits[len(p.Hits)-1].Cursor
+		}
+	}
+	if errs == 0 || pages < 20 {
+		t.Errorf("%d failed searches, %d pages: the test misses its cases", errs, pages)
 	}
 }

@@ -148,12 +148,21 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	// last search run. Index.plain keeps Bleve's facet builders and one
 	// more search per facet whose filter is set: the reference.
 	var counted *facetCounter
+	// counters are every counter run made: a count postponed past the
+	// search holds its snapshot until settled or released.
+	var counters []*facetCounter
+	defer func() {
+		for _, c := range counters {
+			c.release()
+		}
+	}()
 	var run func(textQ, unpairedQ, supersetQ query.Query) (*bleve.SearchResult, []*search.DocumentMatch, error)
 	run = func(textQ, unpairedQ, supersetQ query.Query) (*bleve.SearchResult, []*search.DocumentMatch, error) {
 		var fc *facetCounter
 		if !q.NoFacets && !ix.plain {
 			fc = newFacetCounter(&ix.facets, q.Filter)
 			fc.setsRan, fc.setsMissed, fc.bySearcher = ix.facetSetsRan, ix.facetSetsMissed, ix.facetSetsBySearcher
+			counters = append(counters, fc)
 		}
 		// sets: fc counts from the postings' sets in the collector's
 		// handler maker (facetsets.go) and the search runs under the
@@ -279,6 +288,9 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 				known = int64(res.Total)
 			} else if counted != nil {
 				// The facet pass saw every match without the filter.
+				if err := counted.settle(); err != nil {
+					return nil, err
+				}
 				known = int64(counted.seen)
 			}
 		}
@@ -400,7 +412,14 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	hits = hits[min(q.Skip, len(hits)):]
 	var frags map[string]search.FieldFragmentMap
 	if !browse && !q.NoHighlights && len(hits) > 0 && !ix.plain {
-		if frags, page.Resources, err = ix.highlightPage(ctx, idx, textQ, typedJoined(q.Text), hits, gs); err != nil {
+		// The facets postponed past the search are counted meanwhile.
+		settled := make(chan error, 1)
+		go func() { settled <- settleAll(libCounted, counted) }()
+		frags, page.Resources, err = ix.highlightPage(ctx, idx, textQ, typedJoined(q.Text), hits, gs)
+		if serr := <-settled; err == nil {
+			err = serr
+		}
+		if err != nil {
 			return nil, err
 		}
 		if page.Resources != nil {
@@ -425,6 +444,9 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	// fields without a filter are the main request's: after a fallback the
 	// decided query finds nothing under any of their values.)
 	if !q.NoFacets && !ix.plain {
+		if err := settleAll(libCounted, counted); err != nil {
+			return nil, err
+		}
 		if page.Facets, err = ix.pageFacets(ctx, idx, q.Filter, libCounted, counted, fellBack, p, omit, k); err != nil {
 			return nil, err
 		}
