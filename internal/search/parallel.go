@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"sort"
 	"sync/atomic"
@@ -67,6 +68,18 @@ func spareCPU() (release func(), ok bool) {
 	}
 }
 
+// secondCoreHook, when set, runs first on the second goroutine (tests).
+var secondCoreHook func()
+
+// recoverInto turns a panic of the second goroutine into an error of the
+// search: a panic outside a request's own goroutine would stop the whole
+// process (net/http recovers only the handler's).
+func recoverInto(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("fast scorer, second core: %v", r)
+	}
+}
+
 // splitDocs returns the document number (counted across segments, as
 // Bleve's internal ids are) halving the snapshot's documents, or 0 when
 // the index is too small to split.
@@ -122,6 +135,10 @@ func scoreInParallel(ctx context.Context, c *compiler, p *fastPlan, q query.Quer
 	go func() {
 		var res result
 		defer func() { ch <- res }()
+		defer recoverInto(&res.err)
+		if secondCoreHook != nil {
+			secondCoreHook()
+		}
 		c2 := &compiler{ctx: c.ctx, snap: c.snap, m: c.m, stats: c.stats, dicts: map[string][]segment.TermDictionary{}}
 		p2, err := c2.compileRoot(q)
 		if err != nil {
@@ -229,6 +246,10 @@ func rescoreInParallel(c *compiler, p *fastPlan, q query.Query, segs []*scorch.S
 	go func() {
 		var res result
 		defer func() { ch <- res }()
+		defer recoverInto(&res.err)
+		if secondCoreHook != nil {
+			secondCoreHook()
+		}
 		c2 := &compiler{ctx: c.ctx, snap: c.snap, m: c.m, stats: c.stats, dicts: map[string][]segment.TermDictionary{}}
 		p2, err := c2.compileRoot(q)
 		if err != nil {

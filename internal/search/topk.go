@@ -1597,9 +1597,11 @@ func (ix *Index) searchRequest(ctx context.Context, idx bleve.Index, req *bleve.
 		if theta != nil && rerank != nil {
 			rr = rerank
 		}
-		searching.Add(1)
-		total, scored, err := fastScore(ctx, idx, req.Query, theta, seed, rr)
-		searching.Add(-1)
+		total, scored, err := func() (uint64, uint64, error) {
+			searching.Add(1)
+			defer searching.Add(-1)
+			return fastScore(ctx, idx, req.Query, theta, seed, rr)
+		}()
 		var u fastUnsupported
 		switch {
 		case errors.As(err, &u):

@@ -419,3 +419,36 @@ func TestSharedIteratorsKeepEachLeafsWeight(t *testing.T) {
 		t.Fatalf("%d of %d queries checked", n, len(qs))
 	}
 }
+
+// TestSecondCorePanicIsAnError checks that a panic on the second goroutine
+// of a split search (parallel.go) becomes an error of that search, not the
+// end of the process, and that the next search answers as before.
+func TestSecondCorePanicIsAnError(t *testing.T) {
+	ix := indexOf(t, generatedLibrary(9, 200), 50)
+	ix.rank = DefaultRanking
+	ix.candidates = 20
+	off, minDocs, minCands := parallelOff, parallelMinDocs, parallelMinCandidates
+	parallelOff, parallelMinDocs, parallelMinCandidates = false, 0, 0
+	defer func() {
+		parallelOff, parallelMinDocs, parallelMinCandidates = off, minDocs, minCands
+		secondCoreHook = nil
+	}()
+	q := content.SearchQuery{Text: "gp registration", Order: content.SearchRelevance, First: 10, NoFacets: true, NoHighlights: true, NoSuggestion: true}
+	want, err := ix.Search(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := parallelRuns.Load()
+	secondCoreHook = func() { panic("a bug on the second core") }
+	if _, err := ix.Search(context.Background(), q); err == nil || !strings.Contains(err.Error(), "second core") {
+		t.Fatalf("search with a panic on the second core: error %v", err)
+	}
+	if parallelRuns.Load() == runs {
+		t.Fatal("the search did not split")
+	}
+	secondCoreHook = nil
+	got, err := ix.Search(context.Background(), q)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("the next search: %v, %s\nwant %s", err, summary(got), summary(want))
+	}
+}
