@@ -68,6 +68,12 @@ func spareCPU() (release func(), ok bool) {
 	}
 }
 
+// again is a compiler of the same snapshot with nothing compiled yet: a
+// plan for another goroutine (a plan's nodes hold their iterators' state).
+func (c *compiler) again() *compiler {
+	return &compiler{ctx: c.ctx, snap: c.snap, m: c.m, stats: c.stats, dicts: map[string][]segment.TermDictionary{}}
+}
+
 // secondCoreHook, when set, runs first on the second goroutine (tests).
 var secondCoreHook func()
 
@@ -139,8 +145,7 @@ func scoreInParallel(ctx context.Context, c *compiler, p *fastPlan, q query.Quer
 		if secondCoreHook != nil {
 			secondCoreHook()
 		}
-		c2 := &compiler{ctx: c.ctx, snap: c.snap, m: c.m, stats: c.stats, dicts: map[string][]segment.TermDictionary{}}
-		p2, err := c2.compileRoot(q)
+		p2, err := c.again().compileRoot(q)
 		if err != nil {
 			res.err = err
 			return
@@ -250,8 +255,7 @@ func rescoreInParallel(c *compiler, p *fastPlan, q query.Query, segs []*scorch.S
 		if secondCoreHook != nil {
 			secondCoreHook()
 		}
-		c2 := &compiler{ctx: c.ctx, snap: c.snap, m: c.m, stats: c.stats, dicts: map[string][]segment.TermDictionary{}}
-		p2, err := c2.compileRoot(q)
+		p2, err := c.again().compileRoot(q)
 		if err != nil {
 			res.err = err
 			return
