@@ -299,11 +299,15 @@ func (fc *facetCounter) settle() error {
 		return nil
 	}
 	p.once.Do(func() {
+		// Let go of the snapshot even when counting panics (a damaged
+		// segment): the panic goes on to the search (see settleDuring).
+		defer func() {
+			heldSnapshots.Add(-1)
+			if err := p.snap.DecRef(); err != nil && p.err == nil {
+				p.err = err
+			}
+		}()
 		p.err = fc.countSets(p.ctx, p.snap, p.text, p.m)
-		heldSnapshots.Add(-1)
-		if err := p.snap.DecRef(); err != nil && p.err == nil {
-			p.err = err
-		}
 	})
 	return p.err
 }
@@ -335,10 +339,48 @@ func settleAll(cs ...*facetCounter) error {
 	return first
 }
 
+// settleDuring settles the counters on another goroutine while fn runs
+// and returns fn's error, else settling's. A panic while settling (bleve
+// reading a damaged segment) is raised again here, on the search's own
+// goroutine, where the Syncer turns it into "damaged" as it does a panic
+// of the search (heal.go); on the other goroutine it would end the
+// process (net/http recovers only a handler's own goroutine).
+func settleDuring(fn func() error, cs ...*facetCounter) error {
+	type result struct {
+		err      error
+		panicked any
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- result{panicked: p}
+			}
+		}()
+		done <- result{err: settleAll(cs...)}
+	}()
+	err := fn()
+	r := <-done
+	if r.panicked != nil {
+		panic(r.panicked)
+	}
+	if err == nil {
+		err = r.err
+	}
+	return err
+}
+
+// facetSetsHook, when set, runs as countSets starts (tests: a panic
+// there).
+var facetSetsHook func()
+
 // countSets counts the facets of text's matches in the snapshot r (see
 // the top of this file); when text does not compile to sets there, it
 // counts them through text's searcher instead (countFacetsBySearcher).
 func (fc *facetCounter) countSets(ctx context.Context, r index.IndexReader, text query.Query, m mapping.IndexMapping) error {
+	if facetSetsHook != nil {
+		facetSetsHook()
+	}
 	if err := fc.start(r); err != nil {
 		return err
 	}

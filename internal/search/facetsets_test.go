@@ -268,3 +268,38 @@ func TestPostponedFacetsLetGo(t *testing.T) {
 		t.Errorf("%d failed searches, %d pages: the test misses its cases", errs, pages)
 	}
 }
+
+// TestFacetSetsPanicReachesTheSearch checks that a panic while the
+// postponed facets are counted on their own goroutine (a damaged segment
+// read there) is raised on the search's goroutine, where the Syncer turns
+// it into "damaged" (heal.go), instead of ending the process; that the
+// snapshot is let go; and that the next search answers as before.
+func TestFacetSetsPanicReachesTheSearch(t *testing.T) {
+	rs := facetedLibrary(31, 200)
+	ix := indexOf(t, rs, 50)
+	ix.texts = memTexts(rs)
+	defer func() { facetSetsHook = nil }()
+	q := content.SearchQuery{Text: "gp registration", Order: content.SearchRelevance, First: 10, NoSuggestion: true}
+	want, err := ix.Search(context.Background(), q)
+	if err != nil || len(want.Hits) == 0 || len(want.Hits[0].Highlights) == 0 {
+		t.Fatalf("first search: %v, %s", err, summary(want))
+	}
+	facetSetsHook = func() { panic("a damaged segment") }
+	func() {
+		defer func() {
+			if p := recover(); p != "a damaged segment" {
+				t.Errorf("the search's goroutine recovered %v", p)
+			}
+		}()
+		_, err := ix.Search(context.Background(), q)
+		t.Errorf("the search answered (error %v) instead of raising the panic", err)
+	}()
+	if n := heldSnapshots.Load(); n != 0 {
+		t.Errorf("%d snapshots held after the panic", n)
+	}
+	facetSetsHook = nil
+	got, err := ix.Search(context.Background(), q)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("the next search: %v, %s\nwant %s", err, summary(got), summary(want))
+	}
+}

@@ -413,12 +413,11 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	var frags map[string]search.FieldFragmentMap
 	if !browse && !q.NoHighlights && len(hits) > 0 && !ix.plain {
 		// The facets postponed past the search are counted meanwhile.
-		settled := make(chan error, 1)
-		go func() { settled <- settleAll(libCounted, counted) }()
-		frags, page.Resources, err = ix.highlightPage(ctx, idx, textQ, typedJoined(q.Text), hits, gs)
-		if serr := <-settled; err == nil {
-			err = serr
-		}
+		err = settleDuring(func() error {
+			var err error
+			frags, page.Resources, err = ix.highlightPage(ctx, idx, textQ, typedJoined(q.Text), hits, gs)
+			return err
+		}, libCounted, counted)
 		if err != nil {
 			return nil, err
 		}
