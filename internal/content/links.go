@@ -6,10 +6,24 @@ import (
 	"strings"
 )
 
-// ResourceLinkRE finds Markdown links to other resources in a body:
-// ](/resources/slug). The import, the lint and the API's publish read
-// body links with it.
-var ResourceLinkRE = regexp.MustCompile(`\]\(/resources/([a-z0-9-]+)\)`)
+// ResourceLinkPattern finds the links to other resources in a Markdown
+// body, as a reader's page has them (breaker7 F1: only `](/resources/slug)`
+// written exactly was seen, so a resource linked any other way could be
+// withdrawn under a live page): the destination /resources/slug of an
+// inline link or image (`[t](/resources/slug)`, with spaces, `<...>`, a
+// title, `#fragment`, `?query` or a trailing slash) or of a reference
+// definition (`[r]: /resources/slug`). Group 1 is the slug. Not found:
+// absolute URLs to the hub's own host (the host is not known here) and
+// link-like text inside code spans and blocks is counted as a link.
+//
+// The same pattern runs in PostgreSQL (the import's prune and the trigger
+// of migration 017, which takes it as written here), so it keeps to what
+// both RE2 and PostgreSQL's regular expressions read alike.
+const ResourceLinkPattern = `(?:\]\(\s*<?|\]:[ \t]*<?)/resources/([a-z0-9-]+)(?:[)>#?/\s"']|$)`
+
+// ResourceLinkRE is ResourceLinkPattern compiled. The import, the lint and
+// the API's publish read body links with it.
+var ResourceLinkRE = regexp.MustCompile(ResourceLinkPattern)
 
 // BodyLinks returns the slugs a body links to, in order, each once.
 func BodyLinks(body string) []string {

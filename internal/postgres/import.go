@@ -592,12 +592,12 @@ func withdrawUnfiled(ctx context.Context, tx pgx.Tx, opts *content.ImportOptions
 		), links AS (
 			SELECT slug, translation_of AS target FROM live WHERE translation_of IS NOT NULL
 			UNION ALL SELECT slug, unnest(related) FROM live
-			UNION ALL SELECT slug, (regexp_matches(body, '\]\(/resources/([a-z0-9-]+)\)', 'g'))[1] FROM live
+			UNION ALL SELECT slug, (regexp_matches(body, $1, 'g'))[1] FROM live
 		)
 		SELECT t.id, t.slug, coalesce(t.origin, ''), string_agg(DISTINCT l.slug, ', ' ORDER BY l.slug)
 		FROM import_withdraw w JOIN resources t ON t.id = w.id AND t.status = 'PUBLISHED'
 		JOIN links l ON l.target = t.slug
-		GROUP BY t.id, t.slug, t.origin ORDER BY t.origin, t.slug`)
+		GROUP BY t.id, t.slug, t.origin ORDER BY t.origin, t.slug`, content.ResourceLinkPattern)
 		var held []int64
 		var r content.ImportResult
 		var by string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
+	"slices"
 	"strings"
 	"testing"
 
@@ -112,5 +113,57 @@ func TestWithdrawalsNeverLeaveDanglingLinks(t *testing.T) {
 		if d := testdb.DanglingLinks(t, db.Pool()); len(d) > 0 {
 			t.Fatalf("step %d: dangling %v", step, d)
 		}
+	}
+}
+
+// TestEveryLinkFormHoldsAWithdrawal is breaker7 F1 through the API: a body
+// linking to a resource in any form its page renders as a link (a
+// reference definition, a title, <...>, #fragment, ?query, a trailing
+// slash, an image) keeps the resource from being withdrawn (ECONFLICT from
+// the trigger, nothing changed) and keeps a draft linking to a missing
+// resource from being published; DanglingLinks (the rendered page's links)
+// stays empty. PostgreSQL's pattern is Go's.
+func TestEveryLinkFormHoldsAWithdrawal(t *testing.T) {
+	db := testdb.Open(t, postgres.Options{})
+	ctx := context.Background()
+	var pat string
+	if err := db.Pool().QueryRow(ctx, `SELECT resource_link_pattern()`).Scan(&pat); err != nil || pat != content.ResourceLinkPattern {
+		t.Fatalf("PostgreSQL's pattern %q (%v), Go's %q", pat, err, content.ResourceLinkPattern)
+	}
+	forms := []string{
+		"Read [the target][r].\n\n[r]: /resources/%s",
+		"Read [the target](/resources/%s \"Guide\").",
+		"Read [the target](</resources/%s>).",
+		"Read [the target](/resources/%s#top).",
+		"Read [the target](/resources/%s?x=1).",
+		"Read [the target](/resources/%s/).",
+		"See ![a chart](/resources/%s).",
+	}
+	for i, form := range forms {
+		target := must[*content.Resource](t)(db.CreateResource(ctx, editor, draft(fmt.Sprintf("f1-target-%d", i))))
+		must[*content.Resource](t)(db.PublishResource(ctx, editor, target.ID, nil))
+		d := draft(fmt.Sprintf("f1-linker-%d", i))
+		d.Body = fmt.Sprintf(form, target.Slug)
+		if got := testdb.RenderedResourceLinks(d.Body); !slices.Equal(got, []string{target.Slug}) {
+			t.Fatalf("form %d: the page links %v", i, got)
+		}
+		linker := must[*content.Resource](t)(db.CreateResource(ctx, editor, d))
+		must[*content.Resource](t)(db.PublishResource(ctx, editor, linker.ID, nil))
+		_, err := db.WithdrawResource(ctx, editor, target.ID, "gone")
+		if e, ok := err.(*content.Error); !ok || e.Code != content.ECONFLICT || !strings.Contains(e.Message, linker.Slug) {
+			t.Fatalf("form %d %q: withdrawing the target: %v, want ECONFLICT naming %s", i, d.Body, err, linker.Slug)
+		}
+		if r, _ := db.EditorResourceByID(ctx, target.ID); r.Status != content.StatusPublished {
+			t.Fatalf("form %d: a refused withdrawal left %s", i, r.Status)
+		}
+		dead := draft(fmt.Sprintf("f1-dead-%d", i))
+		dead.Body = fmt.Sprintf(form, "f1-no-such-resource")
+		r := must[*content.Resource](t)(db.CreateResource(ctx, editor, dead))
+		if _, err := db.PublishResource(ctx, editor, r.ID, nil); err == nil {
+			t.Fatalf("form %d: a link to a missing resource was published", i)
+		}
+	}
+	if d := testdb.DanglingLinks(t, db.Pool()); len(d) > 0 {
+		t.Errorf("dangling: %v", d)
 	}
 }

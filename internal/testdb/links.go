@@ -2,9 +2,14 @@ package testdb
 
 import (
 	"context"
+	"regexp"
+	"slices"
+	"sort"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+
+	"guidancehub/internal/render"
 )
 
 // Querier is what DanglingLinks reads through (a *pgxpool.Pool).
@@ -12,28 +17,71 @@ type Querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
-// DanglingLinks lists, as "from -> to", the published resources whose
-// live revision links (translation_of, related, a body link
-// /resources/slug) to a resource the public cannot see: the invariant every
-// door (import, API) keeps, checked in SQL as the oracle of their tests.
-func DanglingLinks(t testing.TB, db Querier) []string {
-	t.Helper()
-	rows, err := db.Query(context.Background(), `WITH live AS (
-		SELECT r.slug, v.translation_of, v.related, v.body FROM resources r
-		JOIN revisions v ON v.resource_id = r.id AND v.revision = r.published_revision WHERE r.status = 'PUBLISHED'
-	), links AS (
-		SELECT slug, translation_of AS target FROM live WHERE translation_of IS NOT NULL
-		UNION ALL SELECT slug, unnest(related) FROM live
-		UNION ALL SELECT slug, (regexp_matches(body, '\]\(/resources/([a-z0-9-]+)\)', 'g'))[1] FROM live
-	)
-	SELECT l.slug || ' -> ' || l.target FROM links l
-	WHERE NOT EXISTS (SELECT 1 FROM resources r WHERE r.slug = l.target AND r.status = 'PUBLISHED') ORDER BY 1`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
+// renderedLink is a link to a resource in the HTML the hub renders: an
+// href or src whose URL is /resources/slug (then the end, a fragment, a
+// query or a slash).
+var renderedLink = regexp.MustCompile(`(?:href|src)="/resources/([a-z0-9-]+)[#?/"]`)
+
+// RenderedResourceLinks returns the slugs of the resources a Markdown body
+// links to as a reader's page has them, each once, in order: the links of
+// the HTML the hub renders from it (render.HTML). It is the oracle of
+// content.BodyLinks and of DanglingLinks, independent of the pattern the
+// hub finds links with.
+func RenderedResourceLinks(body string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, m := range renderedLink.FindAllStringSubmatch(render.HTML(body, "en"), -1) {
+		if !seen[m[1]] {
+			seen[m[1]] = true
+			out = append(out, m[1])
+		}
 	}
 	return out
+}
+
+// DanglingLinks lists, as "from -> to", the published resources whose
+// live revision links (translation_of, related, a link in the body as its
+// page renders it: RenderedResourceLinks) to a resource the public cannot
+// see: the invariant every door (import, API, withdrawal) keeps, checked
+// as the oracle of their tests.
+func DanglingLinks(t testing.TB, db Querier) []string {
+	t.Helper()
+	ctx := context.Background()
+	rows, err := db.Query(ctx, `SELECT r.slug, coalesce(v.translation_of, ''), coalesce(v.related, '{}'), v.body FROM resources r
+		JOIN revisions v ON v.resource_id = r.id AND v.revision = r.published_revision WHERE r.status = 'PUBLISHED'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type live struct {
+		slug, translationOf string
+		related             []string
+		body                string
+	}
+	lives, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (live, error) {
+		var l live
+		err := r.Scan(&l.slug, &l.translationOf, &l.related, &l.body)
+		return l, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	public := map[string]bool{}
+	for _, l := range lives {
+		public[l.slug] = true
+	}
+	var out []string
+	for _, l := range lives {
+		targets := slices.Clone(l.related)
+		if l.translationOf != "" {
+			targets = append(targets, l.translationOf)
+		}
+		targets = append(targets, RenderedResourceLinks(l.body)...)
+		for _, to := range targets {
+			if !public[to] {
+				out = append(out, l.slug+" -> "+to)
+			}
+		}
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
 }
