@@ -167,3 +167,80 @@ func TestEveryLinkFormHoldsAWithdrawal(t *testing.T) {
 		t.Errorf("dangling: %v", d)
 	}
 }
+
+// TestListsAreSetsOnEveryDoor is breaker7 F11: topics, audiences, nations
+// and related slugs given with repeats through the API (create and update)
+// are stored as sets, in the order of their first occurrence, as the
+// import stores them; and the topic counts (the home page's, /topics')
+// equal the number of published resources a topic filter lists, the
+// oracle, for generated resources.
+func TestListsAreSetsOnEveryDoor(t *testing.T) {
+	db := testdb.Open(t, postgres.Options{})
+	ctx := context.Background()
+	rng := rand.New(rand.NewSource(11))
+	pick := func(from []string) []string {
+		out := make([]string, 1+rng.Intn(12))
+		for i := range out {
+			out[i] = from[rng.Intn(len(from))]
+		}
+		return out
+	}
+	var topics []string
+	for _, tp := range content.Topics {
+		topics = append(topics, tp.Slug)
+	}
+	isSet := func(what string, in, stored []string) {
+		t.Helper()
+		first := map[string]int{}
+		for i, v := range in {
+			if _, ok := first[v]; !ok {
+				first[v] = i
+			}
+		}
+		if len(stored) != len(first) {
+			t.Fatalf("%s: stored %v for %v", what, stored, in)
+		}
+		for i, v := range stored {
+			if _, ok := first[v]; !ok || (i > 0 && first[stored[i-1]] > first[v]) {
+				t.Fatalf("%s: stored %v for %v", what, stored, in)
+			}
+		}
+	}
+	var slugs []string
+	for i := 0; i < 12; i++ {
+		d := draft(fmt.Sprintf("f11-%02d", i))
+		d.Topics, d.Audiences, d.Nations = pick(topics), pick(content.Audiences), pick(content.Nations)
+		if len(slugs) > 0 {
+			d.Related = pick(slugs)
+		}
+		r := must[*content.Resource](t)(db.CreateResource(ctx, editor, d))
+		if i%2 == 1 {
+			in := pick(topics)
+			r = must[*content.Resource](t)(db.UpdateResource(ctx, editor, r.ID, 1, content.ResourceEdit{Topics: in}))
+			d.Topics = in
+		}
+		must[*content.Resource](t)(db.PublishResource(ctx, editor, r.ID, nil))
+		got, err := db.EditorResourceByID(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		isSet("topics", d.Topics, got.Topics)
+		isSet("audiences", d.Audiences, got.Audiences)
+		isSet("nations", d.Nations, got.Nations)
+		isSet("related", d.Related, got.Related)
+		slugs = append(slugs, d.Slug)
+	}
+	counts, err := db.TopicCounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tp := range topics {
+		page, err := db.ListResources(ctx, content.ListQuery{Filter: content.Filter{Topics: []string{tp}}, Order: content.DefaultOrder, First: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if counts[tp] != page.TotalCount {
+			t.Errorf("topic %s: counted %d, its list has %d", tp, counts[tp], page.TotalCount)
+		}
+	}
+}
