@@ -26,6 +26,11 @@ func TestZeroResultTermKeepsNoPersonalData(t *testing.T) {
 		{"flat 3 Mill Road", ""},
 		{"12a Elm Street", ""},
 		{"registration 14 Upper Park Lane", ""},
+		// breaker7 F12: kept as "* 7 orchard view", "* elm street 12".
+		{"zorblat 7 Orchard View", ""},
+		{"zorblat 7 Orchard Cl", ""},
+		{"zorblat Elm Street 12", ""},
+		{"zorblat 7 Orchard Wharf", ""},
 		{"QQ 12 34 56 C registration", ""},
 		{"can a refused asylum seeker whose name is not known register with a gp practice", ""},
 		// What stays: everyday words and the library's own words.
@@ -144,7 +149,9 @@ func TestZeroResultTermClass(t *testing.T) {
 			return fmt.Sprintf("%dst of %s", d, pick(monthNames))
 		}
 	}
-	streets := []string{"Road", "road", "Rd", "Street", "St", "Lane", "Avenue", "Close", "Drive", "Way", "Court", "Place", "Crescent", "Terrace", "Gardens", "Grove", "Square", "Hill", "Park", "Row", "Walk", "Mews"}
+	streets := []string{"Road", "road", "Rd", "Street", "St", "Lane", "Avenue", "Close", "Drive", "Way", "Court", "Place", "Crescent", "Terrace", "Gardens", "Grove", "Square", "Hill", "Park", "Row", "Walk", "Mews",
+		// breaker7 F12: kept before.
+		"View", "House", "Estate", "Vale", "Wharf", "Cl", "Gdns", "Cres", "Tce", "Sq", "Pde", "Quay", "Yard", "Heights", "Cottages", "Mansions"}
 	address := func() string {
 		n := fmt.Sprint(1 + rng.IntN(300))
 		if rng.IntN(3) == 0 {
@@ -155,6 +162,9 @@ func TestZeroResultTermClass(t *testing.T) {
 			street = pick(common) + " " + street
 		}
 		a := n + sep(" ", ", ") + street + " " + pick(streets)
+		if rng.IntN(4) == 0 { // the number after the street ("Elm Street 12")
+			a = street + " " + pick(streets) + sep(" ", ", ") + n
+		}
 		if rng.IntN(3) == 0 {
 			a = sep("flat", "Flat", "apartment") + " " + fmt.Sprint(1+rng.IntN(40)) + sep(" ", ", ") + a
 		}
