@@ -74,6 +74,28 @@ func (c *compiler) again() *compiler {
 	return &compiler{ctx: c.ctx, snap: c.snap, m: c.m, stats: c.stats, dicts: map[string][]segment.TermDictionary{}}
 }
 
+// onSecondCore runs work on another goroutine with a plan of q of its
+// own (compiled again from c's snapshot); wait returns work's error, or a
+// panic's as an error (recoverInto). What work writes is the caller's to
+// read after wait.
+func onSecondCore(c *compiler, q query.Query, work func(p *fastPlan) error) (wait func() error) {
+	ch := make(chan error, 1)
+	go func() {
+		var err error
+		defer func() { ch <- err }()
+		defer recoverInto(&err)
+		if secondCoreHook != nil {
+			secondCoreHook()
+		}
+		var p2 *fastPlan
+		if p2, err = c.again().compileRoot(q); err != nil {
+			return
+		}
+		err = work(p2)
+	}()
+	return func() error { return <-ch }
+}
+
 // secondCoreHook, when set, runs first on the second goroutine (tests).
 var secondCoreHook func()
 
@@ -132,35 +154,17 @@ func scoreInParallel(ctx context.Context, c *compiler, p *fastPlan, q query.Quer
 	if msA == nil {
 		return 0, 0, false, nil
 	}
-	type result struct {
-		total, scored uint64
-		local         *rerankTop
-		err           error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		var res result
-		defer func() { ch <- res }()
-		defer recoverInto(&res.err)
-		if secondCoreHook != nil {
-			secondCoreHook()
-		}
-		p2, err := c.again().compileRoot(q)
-		if err != nil {
-			res.err = err
-			return
-		}
+	var totalB uint64
+	local := &rerankTop{k: rr.k, cands: make(candidateHeap, 0, min(rr.k, 1024))}
+	wait := onSecondCore(c, q, func(p2 *fastPlan) error {
 		ms, sbs := matchSetsIn(p2, segs, jb, len(segs))
 		if ms == nil {
-			res.err = errors.New("fast scorer: a plan with match sets compiled again without them")
-			return
+			return errors.New("fast scorer: a plan with match sets compiled again without them")
 		}
-		local := &rerankTop{k: rr.k, cands: make(candidateHeap, 0, min(rr.k, 1024))}
-		res.local = local
 		var id index.IndexInternalID
-		n := 0
-		res.total, res.err = scoreRange(p2, leaves(p2.root, nil), segs, bases, jb, len(segs), mid, end, ms, sbs, local.theta, func(si int, d uint64, score float64) error {
-			if n++; n&1023 == 0 {
+		var err error
+		totalB, err = scoreRange(p2, leaves(p2.root, nil), segs, bases, jb, len(segs), mid, end, ms, sbs, local.theta, func(si int, d uint64, score float64) error {
+			if scoredB++; scoredB&1023 == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
@@ -169,22 +173,22 @@ func scoreInParallel(ctx context.Context, c *compiler, p *fastPlan, q query.Quer
 			local.offerCandidate(score, id)
 			return nil
 		})
-		res.scored = uint64(n)
-	}()
+		return err
+	})
 	totalA, errA := scoreRange(p, scoring, segs, bases, 0, ja, 0, mid, msA, sbsA, theta, func(si int, d uint64, score float64) error {
 		return emit(bases[si]+d, score)
 	})
-	res := <-ch
+	errB := wait()
 	if errA != nil {
 		return 0, 0, true, errA
 	}
-	if res.err != nil {
-		return 0, 0, true, res.err
+	if errB != nil {
+		return 0, 0, true, errB
 	}
-	for _, cand := range res.local.cands {
+	for _, cand := range local.cands {
 		rr.offerCandidate(cand.score, cand.id)
 	}
-	return totalA + res.total, res.scored, true, nil
+	return totalA + totalB, scoredB, true, nil
 }
 
 // scoreRange is fastScore's pruned loop without a seed over the documents
@@ -243,38 +247,24 @@ func rescoreInParallel(c *compiler, p *fastPlan, q query.Query, segs []*scorch.S
 		score float64
 		id    index.IndexInternalID
 	}
-	type result struct {
-		hits []hit
-		err  error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		var res result
-		defer func() { ch <- res }()
-		defer recoverInto(&res.err)
-		if secondCoreHook != nil {
-			secondCoreHook()
-		}
-		p2, err := c.again().compileRoot(q)
-		if err != nil {
-			res.err = err
-			return
-		}
-		_, res.err = rescoreFrom(p2, segs, ids[kj:], j, base, func(d *search.DocumentMatch) error {
-			res.hits = append(res.hits, hit{d.Score, index.NewIndexInternalID(nil, d.IndexInternalID.Value())})
+	var hits []hit
+	wait := onSecondCore(c, q, func(p2 *fastPlan) error {
+		_, err := rescoreFrom(p2, segs, ids[kj:], j, base, func(d *search.DocumentMatch) error {
+			hits = append(hits, hit{d.Score, index.NewIndexInternalID(nil, d.IndexInternalID.Value())})
 			return nil
 		})
-	}()
+		return err
+	})
 	n, errA := rescoreFrom(p, segs, ids[:kj], 0, 0, offer)
-	res := <-ch
+	errB := wait()
 	if errA != nil {
 		return n, errA
 	}
-	if res.err != nil {
-		return n, res.err
+	if errB != nil {
+		return n, errB
 	}
 	dm := &search.DocumentMatch{}
-	for _, h := range res.hits {
+	for _, h := range hits {
 		dm.Score, dm.IndexInternalID = h.score, h.id
 		n++
 		if err := offer(dm); err != nil {
