@@ -443,18 +443,48 @@ func (db *DB) MarkReviewed(ctx context.Context, p *content.Principal, id int64, 
 			rev++
 			return writeRevision(ctx, tx, id, rev, d, nil, nil, p.Name)
 		}
+		// A scheduled publication publishes the review too (breaker7 F14:
+		// it published the revision scheduled before the review, and the
+		// live review dates went back): the scheduled revision is stamped
+		// as well and the schedule moved to the stamped copy.
+		sched, hasSched := 0, true
+		if err := tx.QueryRow(ctx, `SELECT revision FROM scheduled_publications WHERE resource_id = $1 FOR UPDATE`, id).Scan(&sched); errors.Is(err, pgx.ErrNoRows) {
+			hasSched = false
+		} else if err != nil {
+			return 0, err
+		}
+		publishedStamp, schedStamp := 0, 0
 		if e.published != nil {
 			if err := stamp(*e.published); err != nil {
 				return 0, err
 			}
+			publishedStamp = rev
 			if _, err := tx.Exec(ctx, `UPDATE resources SET published_revision = $2, updated_at = now() WHERE id = $1`, id, rev); err != nil {
 				return 0, err
 			}
 			// The public sees the new review dates only while published.
 			action, changed = content.PublicAction(e.status, e.status, true), rev
 		}
+		if hasSched && sched != e.latest && (e.published == nil || sched != *e.published) {
+			if err := stamp(sched); err != nil {
+				return 0, err
+			}
+			schedStamp = rev
+		}
 		if e.published == nil || e.latest > *e.published {
 			if err := stamp(e.latest); err != nil {
+				return 0, err
+			}
+		}
+		if hasSched {
+			to := rev // the scheduled revision was the latest
+			switch {
+			case schedStamp != 0:
+				to = schedStamp
+			case sched != e.latest:
+				to = publishedStamp
+			}
+			if _, err := tx.Exec(ctx, `UPDATE scheduled_publications SET revision = $2 WHERE resource_id = $1`, id, to); err != nil {
 				return 0, err
 			}
 		}
