@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -97,6 +99,39 @@ func TestAtomFeedRefusesWhatTheSearchPageRefuses(t *testing.T) {
 		if (pageStatus == http.StatusBadRequest) != (feedStatus == http.StatusBadRequest) {
 			t.Errorf("case %d ?%s: search page %d, feed %d (%.100q)", i, raw, pageStatus, feedStatus, body)
 		}
+		if feedStatus == http.StatusBadRequest {
+			feedNamesAParameter(t, raw, body, names)
+		}
+	}
+	// breaker7 F18: a q of more than 24 words named the search's argument.
+	for _, n := range []int{25, 30, 60} {
+		raw := "q=" + strings.TrimSuffix(strings.Repeat("gp+", n), "+")
+		if status, _, body := get(t, http.MethodGet, h.url+"/feeds/resources.atom?"+raw); status != http.StatusBadRequest {
+			t.Errorf("feed with %d words: status %d", n, status)
+		} else {
+			feedNamesAParameter(t, raw, body, []string{"q"})
+		}
+	}
+}
+
+// feedNamesAParameter checks that a feed's 400 names, in
+// extensions.field, one of the feed's own parameters (README: "naming the
+// parameter").
+func feedNamesAParameter(t *testing.T, raw, body string, params []string) {
+	t.Helper()
+	var e struct {
+		Errors []struct {
+			Extensions struct {
+				Field string `json:"field"`
+			} `json:"extensions"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal([]byte(body), &e); err != nil || len(e.Errors) == 0 {
+		t.Errorf("feed ?%.60s: 400 is not the API's error shape: %.100q", raw, body)
+		return
+	}
+	if f := e.Errors[0].Extensions.Field; f != "" && !slices.Contains(params, f) {
+		t.Errorf("feed ?%.60s: 400 names %q, not one of the feed's parameters %v", raw, f, params)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -126,6 +127,14 @@ func AtomFeed(ctx context.Context, src AtomSource, withdrawn Withdrawals, q Atom
 	res, err := src.Search(ctx, content.SearchQuery{Text: q.Text, Filter: q.Filter, Order: content.SearchNewest, First: AtomEntries,
 		NoFacets: true, NoHighlights: true, NoSuggestion: true, NoRecord: true, Omit: content.PartBody | content.PartDetails})
 	if err != nil {
+		var e *content.Error
+		if errors.As(err, &e) && e.Field == "query" {
+			// The search names its argument; the feed's parameter is q
+			// (breaker7 F18: a 30-word q answered field "query").
+			c := *e
+			c.Field = "q"
+			return nil, &c
+		}
 		return nil, err
 	}
 	gone, err := withdrawn(ctx, q.Filter, now.Add(-TombstoneAge), TombstoneScan)
