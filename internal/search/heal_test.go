@@ -184,15 +184,7 @@ func TestDamageWhileServingIsRebuilt(t *testing.T) {
 	db := testdb.Open(t, postgres.Options{})
 	seed(t, db, 300)
 	dir := t.TempDir()
-	logs := &lockedBuffer{}
-	s, err := search.NewSyncer(db, search.Options{DataDir: dir, Poll: 100 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s, logs := startedSyncer(t, db, dir)
 	defer runUntilReturn(s)()
 	// No false alarm on a healthy index: every segment's checksum holds.
 	if err := s.VerifySegments(false); err != nil || s.Damaged() {
@@ -208,6 +200,22 @@ func TestDamageWhileServingIsRebuilt(t *testing.T) {
 	if !bytes.Contains([]byte(logs.String()), []byte("search index damaged")) {
 		t.Errorf("the damage was never detected:\n%s", logs)
 	}
+}
+
+// startedSyncer opens and starts a syncer on dir that logs into the
+// returned buffer; it is closed when the test ends.
+func startedSyncer(t *testing.T, db *postgres.DB, dir string) (*search.Syncer, *lockedBuffer) {
+	t.Helper()
+	logs := &lockedBuffer{}
+	s, err := search.NewSyncer(db, search.Options{DataDir: dir, Poll: 100 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s, logs
 }
 
 // runUntilReturn runs the syncer's loop and returns a function that stops
@@ -241,15 +249,7 @@ func TestSegmentCheckIgnoresSegmentsBeingWritten(t *testing.T) {
 	db := testdb.Open(t, postgres.Options{})
 	seed(t, db, 200)
 	dir := t.TempDir()
-	logs := &lockedBuffer{}
-	s, err := search.NewSyncer(db, search.Options{DataDir: dir, Poll: 100 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s, logs := startedSyncer(t, db, dir)
 	live := segments(t, dir)
 	if len(live) == 0 {
 		t.Fatal("no segment files")
