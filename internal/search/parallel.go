@@ -156,6 +156,9 @@ func scoreInParallel(ctx context.Context, c *compiler, p *fastPlan, q query.Quer
 	}
 	var totalB uint64
 	local := &rerankTop{k: rr.k, cands: make(candidateHeap, 0, min(rr.k, 1024))}
+	rr.keys = planTerms(p.root)
+	rr.src, local.src = newFeatSource(rr.keys), newFeatSource(rr.keys)
+	defer func() { rr.src = nil }()
 	wait := onSecondCore(c, q, func(p2 *fastPlan) error {
 		ms, sbs := matchSetsIn(p2, segs, jb, len(segs))
 		if ms == nil {
@@ -163,7 +166,7 @@ func scoreInParallel(ctx context.Context, c *compiler, p *fastPlan, q query.Quer
 		}
 		var id index.IndexInternalID
 		var err error
-		totalB, err = scoreRange(p2, leaves(p2.root, nil), segs, bases, jb, len(segs), mid, end, ms, sbs, local.theta, func(si int, d uint64, score float64) error {
+		totalB, err = scoreRange(p2, leaves(p2.root, nil), segs, bases, jb, len(segs), mid, end, ms, sbs, local.theta, local.src, func(si int, d uint64, score float64) error {
 			if scoredB++; scoredB&1023 == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
@@ -175,7 +178,7 @@ func scoreInParallel(ctx context.Context, c *compiler, p *fastPlan, q query.Quer
 		})
 		return err
 	})
-	totalA, errA := scoreRange(p, scoring, segs, bases, 0, ja, 0, mid, msA, sbsA, theta, func(si int, d uint64, score float64) error {
+	totalA, errA := scoreRange(p, scoring, segs, bases, 0, ja, 0, mid, msA, sbsA, theta, rr.src, func(si int, d uint64, score float64) error {
 		return emit(bases[si]+d, score)
 	})
 	errB := wait()
@@ -185,8 +188,9 @@ func scoreInParallel(ctx context.Context, c *compiler, p *fastPlan, q query.Quer
 	if errB != nil {
 		return 0, 0, true, errB
 	}
+	rr.src = nil
 	for _, cand := range local.cands {
-		rr.offerCandidate(cand.score, cand.id)
+		rr.offerWith(cand.score, cand.id, cand.feats)
 	}
 	return totalA + totalB, scoredB, true, nil
 }
@@ -196,7 +200,10 @@ func scoreInParallel(ctx context.Context, c *compiler, p *fastPlan, q query.Quer
 // (ms, sbs: its match sets there): it emits, in document order, every
 // match there that can beat theta, and returns the number of matches
 // there.
-func scoreRange(p *fastPlan, scoring []*fnode, segs []*scorch.SegmentSnapshot, bases []uint64, from, to int, lo, hi uint64, ms []*roaring.Bitmap, sbs []*segBits, theta func() (float64, bool), emit func(si int, d uint64, score float64) error) (uint64, error) {
+//
+// src, when not nil, is bound to each segment's iterators (the candidates
+// keep their postings: rescorebounds.go).
+func scoreRange(p *fastPlan, scoring []*fnode, segs []*scorch.SegmentSnapshot, bases []uint64, from, to int, lo, hi uint64, ms []*roaring.Bitmap, sbs []*segBits, theta func() (float64, bool), src *featSource, emit func(si int, d uint64, score float64) error) (uint64, error) {
 	var total uint64
 	in := make([]*roaring.Bitmap, len(segs))
 	for si := from; si < to; si++ {
@@ -222,6 +229,9 @@ func scoreRange(p *fastPlan, scoring []*fnode, segs []*scorch.SegmentSnapshot, b
 			continue
 		}
 		it := prunedScorer(p, si, false, &ierr)
+		if src != nil {
+			src.bind(p.root, bases[si])
+		}
 		termBounds.use(segs[si], si, scoring)
 		err := prunedSegment(p, si, sbs[si], in[si], it, byBound[si], theta, false, func(d uint64, score float64) error { return emit(si, d, score) })
 		if ierr != nil {
@@ -252,10 +262,10 @@ func rescoreInParallel(c *compiler, p *fastPlan, q query.Query, segs []*scorch.S
 		_, err := rescoreFrom(p2, segs, ids[kj:], j, base, func(d *search.DocumentMatch) error {
 			hits = append(hits, hit{d.Score, index.NewIndexInternalID(nil, d.IndexInternalID.Value())})
 			return nil
-		})
+		}, nil)
 		return err
 	})
-	n, errA := rescoreFrom(p, segs, ids[:kj], 0, 0, offer)
+	n, errA := rescoreFrom(p, segs, ids[:kj], 0, 0, offer, nil)
 	errB := wait()
 	if errA != nil {
 		return n, errA

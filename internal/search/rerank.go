@@ -67,12 +67,19 @@ type rerankTop struct {
 	scored  int // candidates scored with the full query (for tests)
 	scoring string
 	fast    bool // rescore through fastRescore (topk.go) when it can
+	// keys are the first pass's terms and src reads their postings at
+	// the hit being offered, when the first pass runs through the
+	// compiled scorer (rescorebounds.go); nil otherwise.
+	keys []termKey
+	src  *featSource
 }
 
-// candidate is one hit of phase 1.
+// candidate is one hit of phase 1, with the postings of phase 1's terms
+// there when they were kept (rescorebounds.go).
 type candidate struct {
 	score float64
 	id    index.IndexInternalID
+	feats []termFeat
 }
 
 // candidateHeap keeps the best candidates, the worst on top: the order is
@@ -142,18 +149,39 @@ func (r *rerankTop) offer(d *search.DocumentMatch) {
 }
 
 // offerCandidate keeps the hit (score, id) if it is among the k best so
-// far (candidateHeap's order); id is copied.
+// far (candidateHeap's order); id is copied, and with src the postings of
+// the first pass's terms at id are kept with it.
 func (r *rerankTop) offerCandidate(score float64, id index.IndexInternalID) {
+	r.offerWith(score, id, nil)
+}
+
+// offerWith is offerCandidate with the postings feats (copied) instead of
+// src's, when not nil.
+func (r *rerankTop) offerWith(score float64, id index.IndexInternalID, feats []termFeat) {
 	if len(r.cands) < r.k {
-		heap.Push(&r.cands, candidate{score: score, id: slices.Clone(id)})
+		heap.Push(&r.cands, candidate{score: score, id: slices.Clone(id), feats: r.featsAt(id, feats, nil)})
 		return
 	}
 	if !worse(r.cands[0], candidate{score: score, id: id}) {
 		return
 	}
-	r.cands[0].score = score
-	r.cands[0].id = append(r.cands[0].id[:0], id...)
+	c := &r.cands[0]
+	c.score = score
+	c.id = append(c.id[:0], id...)
+	c.feats = r.featsAt(id, feats, c.feats[:0])
 	heap.Fix(&r.cands, 0)
+}
+
+// featsAt returns feats, or src's postings at id, in dst; nil when there
+// are neither.
+func (r *rerankTop) featsAt(id index.IndexInternalID, feats, dst []termFeat) []termFeat {
+	switch {
+	case feats != nil:
+		return append(dst, feats...)
+	case r.src != nil:
+		return r.src.at(id, dst)
+	}
+	return nil
 }
 
 // rescore runs the full query over the candidates and offers each hit,
@@ -169,7 +197,14 @@ func (r *rerankTop) rescore(reader index.IndexReader) error {
 	sort.Slice(ids, func(i, j int) bool { return bytes.Compare(ids[i], ids[j]) < 0 })
 	if r.fast {
 		// The same scores through the compiled scorer (topk.go).
-		n, err := fastRescore(r.ctx, reader, r.full, r.m, ids, r.top.offer)
+		var br *boundedRescore
+		if !rescoreBoundsOff {
+			br = &boundedRescore{keys: r.keys, cands: r.cands, theta: r.top.theta, k: r.top.k}
+			if r.top.after != nil {
+				br.k = 0
+			}
+		}
+		n, err := fastRescore(r.ctx, reader, r.full, r.m, ids, br, r.top.offer)
 		if !errors.As(err, new(fastUnsupported)) {
 			r.scored += n
 			return err

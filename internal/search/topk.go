@@ -780,14 +780,18 @@ func (t *termIt) score() float64 { return t.scoreFor(t.n) }
 
 // scoreFor is score with leaf n's statistics and weight (n names t's term
 // in t's field: see leafIterators).
-func (t *termIt) scoreFor(n *fnode) float64 {
+func (t *termIt) scoreFor(n *fnode) float64 { return leafScore(n, t.freq, t.norm) }
+
+// leafScore is leaf n's score at a posting of frequency freq and norm
+// norm.
+func leafScore(n *fnode, freq uint64, norm float64) float64 {
 	var tf float64
-	if t.freq < scorer.MaxSqrtCache {
-		tf = scorer.SqrtCache[int(t.freq)]
+	if freq < scorer.MaxSqrtCache {
+		tf = scorer.SqrtCache[int(freq)]
 	} else {
-		tf = math.Sqrt(float64(t.freq))
+		tf = math.Sqrt(float64(freq))
 	}
-	fieldLength := 1 / (t.norm * t.norm)
+	fieldLength := 1 / (norm * norm)
 	score := n.idf * (tf * search.BM25_k1) /
 		(tf + search.BM25_k1*(1-search.BM25_b+(search.BM25_b*fieldLength/n.avg)))
 	if n.qw != 1.0 {
@@ -1178,9 +1182,18 @@ func fastScore(ctx context.Context, idx bleve.Index, q query.Query, theta func()
 			return 0, 0, ierr
 		}
 	}
+	if rr != nil {
+		// The candidates keep their terms' postings (rescorebounds.go).
+		rr.keys = planTerms(p.root)
+		rr.src = newFeatSource(rr.keys)
+		defer func() { rr.src = nil }()
+	}
 	for si, s := range segs {
 		m := roaring.AndNot(ms[si], seeded[si])
 		it := prunedScorer(p, si, seed > 0, &ierr)
+		if rr != nil && it == nil {
+			rr.src.bind(p.root, bases[si])
+		}
 		termBounds.use(s, si, scoring)
 		err := prunedSegment(p, si, sbs[si], m, it, byBound[si], theta, seed > 0, func(d uint64, score float64) error { return emit(bases[si]+d, score) })
 		if ierr != nil {
@@ -1989,7 +2002,11 @@ func phraseAt(slots [][]*fnode, d uint64) bool {
 // reader passes every statistic through, so the scores are the full
 // index's). It returns how many were offered, or a fastUnsupported error
 // when q or the reader is not supported (nothing was offered).
-func fastRescore(ctx context.Context, reader index.IndexReader, q query.Query, m mapping.IndexMapping, ids []index.IndexInternalID, offer func(*search.DocumentMatch) error) (int, error) {
+//
+// With br (not nil) and bounds for every candidate, the candidates that
+// cannot enter the page are left out (rescoreInOrder): the count returned
+// includes them.
+func fastRescore(ctx context.Context, reader index.IndexReader, q query.Query, m mapping.IndexMapping, ids []index.IndexInternalID, br *boundedRescore, offer func(*search.DocumentMatch) error) (int, error) {
 	stats, _ := ctx.Value(search.BM25StatsKey).(*search.BM25Stats)
 	im, isImpl := m.(*mapping.IndexMappingImpl)
 	snap, isSnap := reader.(*scorch.IndexSnapshot)
@@ -2005,6 +2022,16 @@ func fastRescore(ctx context.Context, reader index.IndexReader, q query.Query, m
 		return 0, fastUnsupported{"a filter in the second pass"}
 	}
 	segs := snap.Segments()
+	if br != nil {
+		if his, los, loOK, ok := candidateBounds(p.root, br.keys, br.cands); ok {
+			cids := make([]index.IndexInternalID, len(br.cands))
+			for i, c := range br.cands {
+				cids[i] = c.id
+			}
+			n, out, err := rescoreInOrder(p, segs, cids, his, los, loOK, br.k, br.theta, offer)
+			return n + out, err
+		}
+	}
 	if splitDocs(segs) > 0 && len(ids) >= max(2, parallelMinCandidates) {
 		if release, ok := spareCPU(); ok {
 			n, err := rescoreInParallel(c, p, q, segs, ids, len(ids)/2, offer)
@@ -2012,13 +2039,16 @@ func fastRescore(ctx context.Context, reader index.IndexReader, q query.Query, m
 			return n, err
 		}
 	}
-	return rescoreFrom(p, segs, ids, 0, 0, offer)
+	return rescoreFrom(p, segs, ids, 0, 0, offer, nil)
 }
 
 // rescoreFrom scores ids (sorted, all in segment si0 or after it; base0
 // the first document number of si0) with p at each one (evalAt) and
 // offers each match; it returns how many matched.
-func rescoreFrom(p *fastPlan, segs []*scorch.SegmentSnapshot, ids []index.IndexInternalID, si0 int, base0 uint64, offer func(*search.DocumentMatch) error) (int, error) {
+//
+// skip, when not nil, tells of the candidate ids[k] that it need not be
+// scored (its postings are not read there).
+func rescoreFrom(p *fastPlan, segs []*scorch.SegmentSnapshot, ids []index.IndexInternalID, si0 int, base0 uint64, offer func(*search.DocumentMatch) error, skip func(k int) bool) (int, error) {
 	var ierr error
 	dm := &search.DocumentMatch{}
 	n := 0
@@ -2031,6 +2061,9 @@ func rescoreFrom(p *fastPlan, segs []*scorch.SegmentSnapshot, ids []index.IndexI
 			g := ids[k].Value()
 			if g >= base+size {
 				break
+			}
+			if skip != nil && skip(k) {
+				continue
 			}
 			if !opened {
 				leafIterators(p.root, si, &ierr)

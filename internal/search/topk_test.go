@@ -319,7 +319,7 @@ func evalStream(tb testing.TB, ctx context.Context, idx bleve.Index, q query.Que
 		base += s.Segment().Count()
 	}
 	var out []streamHit
-	_, err = fastRescore(ctx, r, q, idx.Mapping(), ids, func(d *search.DocumentMatch) error {
+	_, err = fastRescore(ctx, r, q, idx.Mapping(), ids, nil, func(d *search.DocumentMatch) error {
 		out = append(out, streamHit{d.IndexInternalID.Value(), d.Score})
 		return nil
 	})

@@ -37,8 +37,10 @@ func main() {
 	buildOnly := flag.Bool("build-only", false, "stop after the start (the build)")
 	corpus := flag.String("corpus", "", "build from this peer-kit corpus.jsonl in memory instead of -db")
 	parallel := flag.Bool("parallel", true, "let one search use a second core when it is the only one running (search.SetParallelSearch)")
+	bounds := flag.Bool("bounds", true, "leave out of rerank's second pass the candidates whose bounds keep them off the page (search.SetRescoreBounds)")
 	flag.Parse()
 	search.SetParallelSearch(*parallel)
+	search.SetRescoreBounds(*bounds)
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	var src search.Store
@@ -139,6 +141,7 @@ func main() {
 		med(all).Round(time.Microsecond), (wall / time.Duration(n)).Round(time.Microsecond),
 		med(allCPU).Round(time.Microsecond), (cpuAll / time.Duration(n)).Round(time.Microsecond),
 		(ms1.Mallocs-ms0.Mallocs)/n, (ms1.TotalAlloc-ms0.TotalAlloc)/n/1024)
+	fmt.Printf("rerank candidates left out of second passes by their bounds: %d (%.0f a search)\n", search.RescoreLeftOut(), float64(search.RescoreLeftOut())/float64(n))
 	if *mem != "" {
 		f, err := os.Create(*mem)
 		must(err)

@@ -1,0 +1,413 @@
+package search
+
+import (
+	"bytes"
+	"math"
+	"slices"
+	"sync/atomic"
+
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/search"
+	index "github.com/blevesearch/bleve_index_api"
+)
+
+// Rerank's second pass, bounded. The first pass scores each match by the
+// query without its pair phrases, and the second scores the k kept
+// candidates with the full query (rerank.go): at 100,000 resources that
+// second pass decoded every query term's postings up to each of the 1,000
+// candidates (30 % of a search's CPU, issue 15), although the page keeps
+// only first+1 of them and the first pass had already read, at each
+// candidate, most postings the full query scores.
+//
+// So the first pass, through the compiled scorer, keeps with each
+// candidate the frequency and norm of each of its query's terms there
+// (termFeat; featSource reads them when a hit enters the candidates). At
+// the second pass each candidate's full-query score is bracketed without
+// reading a posting: whether a phrase holds at the candidate is not known
+// (its positions were not read), nor the score of a term the first pass
+// did not read there, so the score lies between the tree's value with
+// those phrases and terms absent (loOf) and with every phrase present
+// where its words are and every term not read at its largest score
+// (hiOf). The candidates are then scored in document order as before,
+// leaving out each one whose upper bound is below the k-th best lower
+// bound (k other candidates score more, whatever their phrases) or below
+// the page's theta at the time (relevanceTop.offer would drop it). The
+// page is the same to the bit: the candidates scored are scored as
+// before, and the bounds are the same arithmetic on the same postings
+// (leafScore) in the same order (rounding is monotone, so a sum or a
+// product of terms no smaller is no smaller), with pruneMargin to spare.
+//
+// When the first pass did not run through the compiled scorer (Bleve's
+// searchers, a tree without match sets) or the full query names a term
+// the first pass did not read, every candidate is scored as before; when
+// the page continues from a cursor the k-th lower bound is not used
+// (relevanceTop drops the hits before the cursor, so k candidates above
+// one need not be on this page), only theta.
+
+// termFeat is one term's posting at a document: its frequency and norm;
+// freq 0 when the term is not in the document, and norm -1 as well when
+// that is not known (the first pass did not read the term there: a
+// marked phrase's words where the mark is not, a conjunction's words
+// after one that is not there).
+type termFeat struct {
+	freq uint64
+	norm float64
+}
+
+// unknownFeat is a term whose posting at the document was not read.
+var unknownFeat = termFeat{norm: -1}
+
+// termKey names a term in a field.
+type termKey struct{ field, term string }
+
+// planTerms returns the terms (field and term) n reads postings of, each
+// once, in the order leafIterators opens them: scoring terms, the marks of
+// marked phrases, exclusions and phrases' words.
+func planTerms(n *fnode) []termKey {
+	var out []termKey
+	seen := map[termKey]bool{}
+	walkTerms(n, func(l *fnode) {
+		k := termKey{l.field, string(l.term)}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	})
+	return out
+}
+
+// walkTerms calls f on every term node under n, as leafIterators walks.
+func walkTerms(n *fnode, f func(*fnode)) {
+	switch n.kind {
+	case fTerm:
+		f(n)
+	case fDisj, fConj:
+		for _, k := range n.kids {
+			walkTerms(k, f)
+		}
+	case fBool:
+		for _, k := range []*fnode{n.must, n.should, n.not} {
+			if k != nil {
+				walkTerms(k, f)
+			}
+		}
+	case fMarked:
+		walkTerms(n.words, f)
+		walkTerms(n.marks, f)
+	case fPhrase:
+		walkTerms(n.words, f)
+	}
+}
+
+// featSource reads, for rerankTop, the postings of a plan's terms at the
+// document a first pass is scoring (evalAt over leafIterators' shared
+// iterators): bind after leafIterators opens a segment.
+type featSource struct {
+	keys []termKey // the first pass's terms, in planTerms order
+	its  []*termIt // each key's iterator in the segment being scored
+	base uint64    // the segment's first document number across segments
+}
+
+// newFeatSource returns a source of keys' postings in plan root's
+// iterators (root names every key: a plan compiled from the same query).
+func newFeatSource(keys []termKey) *featSource {
+	return &featSource{keys: keys, its: make([]*termIt, len(keys))}
+}
+
+// bind points the source at root's iterators in the segment whose first
+// document is base (after leafIterators).
+func (s *featSource) bind(root *fnode, base uint64) {
+	clear(s.its)
+	ix := make(map[termKey]int, len(s.keys))
+	for i, k := range s.keys {
+		ix[k] = i
+	}
+	walkTerms(root, func(l *fnode) {
+		if i, ok := ix[termKey{l.field, string(l.term)}]; ok {
+			s.its[i] = l.it
+		}
+	})
+	s.base = base
+}
+
+// at appends to dst each key's posting at document id (its number across
+// segments, in the bound segment, the document evalAt scored last):
+// unknownFeat for a term evalAt did not read there (its iterator is
+// before the document; reading it would cost what the second pass
+// saves).
+func (s *featSource) at(id index.IndexInternalID, dst []termFeat) []termFeat {
+	d := id.Value() - s.base
+	for _, t := range s.its {
+		switch {
+		case t == nil || t.cur < d:
+			dst = append(dst, unknownFeat)
+		case t.cur == d:
+			dst = append(dst, termFeat{freq: t.freq, norm: t.norm})
+		default:
+			dst = append(dst, termFeat{})
+		}
+	}
+	return dst
+}
+
+// rescoreLeftOut counts the candidates the bounds left out of second
+// passes (tests and benchmarks).
+var rescoreLeftOut atomic.Int64
+
+// candidateBounds returns each candidate's bound (hi: its full-query score
+// with every phrase present where its words are) from the postings it
+// kept, for p's root; false when a candidate kept none or the plan names
+// a term the first pass did not read.
+func candidateBounds(root *fnode, keys []termKey, cands candidateHeap) (his, los []float64, loOK []bool, ok bool) {
+	if len(keys) == 0 {
+		return nil, nil, nil, false
+	}
+	for _, c := range cands {
+		if len(c.feats) != len(keys) {
+			return nil, nil, nil, false
+		}
+	}
+	ix := make(map[termKey]int, len(keys))
+	for i, key := range keys {
+		ix[key] = i
+	}
+	var leafs []*fnode
+	var slot []int
+	missing := false
+	walkTerms(root, func(l *fnode) {
+		i, ok := ix[termKey{l.field, string(l.term)}]
+		if !ok {
+			missing = true
+		}
+		leafs, slot = append(leafs, l), append(slot, i)
+	})
+	if missing {
+		return nil, nil, nil, false
+	}
+	his, los, loOK = make([]float64, len(cands)), make([]float64, len(cands)), make([]bool, len(cands))
+	for ci, c := range cands {
+		for li, l := range leafs {
+			f := c.feats[slot[li]]
+			switch {
+			case f.norm < 0:
+				// Not read: at most its largest score (BM25's factor
+				// tf·k1/(tf+k1·L) is below k1).
+				l.absent, l.known, l.val = false, false, l.idf*search.BM25_k1*l.qw
+			case f.freq == 0:
+				l.absent, l.known = true, true
+			default:
+				l.absent, l.known, l.val = false, true, leafScore(l, f.freq, f.norm)
+			}
+		}
+		hi, ok := hiOf(root)
+		if !ok {
+			// It matched the first pass, so it matches the full query
+			// (the pairs are optional): never left out.
+			hi = math.Inf(1)
+		}
+		his[ci] = hi
+		los[ci], loOK[ci] = loOf(root)
+	}
+	for _, l := range leafs {
+		l.absent, l.known, l.val = false, false, 0
+	}
+	return his, los, loOK, true
+}
+
+// loOf bounds n's score at the document whose terms' scores its leaves
+// hold (val where known and not absent) from below, and reports whether
+// the document surely matches n: evalAt's arithmetic with every phrase
+// and every term not read absent. Exclusions are left out: a candidate
+// matched the first pass, whose exclusions are the full query's.
+func loOf(n *fnode) (float64, bool) {
+	switch n.kind {
+	case fTerm:
+		if n.absent || !n.known {
+			return 0, false
+		}
+		return n.val, true
+	case fDisj:
+		var sum float64
+		cnt := 0
+		for _, k := range n.kids {
+			if s, ok := loOf(k); ok {
+				sum += s
+				cnt++
+			}
+		}
+		if cnt == 0 || cnt < n.min {
+			return 0, false
+		}
+		return sum * (float64(cnt) / float64(len(n.kids))), true
+	case fConj:
+		var sum float64
+		for _, k := range n.kids {
+			s, ok := loOf(k)
+			if !ok {
+				return 0, false
+			}
+			sum += s
+		}
+		return sum, true
+	case fBool:
+		if n.must == nil {
+			return loOf(n.should)
+		}
+		sum, ok := loOf(n.must)
+		if !ok {
+			return 0, false
+		}
+		if n.should != nil {
+			if s, ok := loOf(n.should); ok {
+				sum += s
+			} else if n.shouldMin > 0 {
+				return 0, false
+			}
+		}
+		return sum, true
+	case fMarked:
+		if n.marks.absent || !n.marks.known {
+			return 0, false
+		}
+		return loOf(n.words)
+	case fConst:
+		return n.constScore(), true
+	}
+	return 0, false
+}
+
+// hiOf bounds n's score at the document whose terms' scores its leaves
+// hold (val, or absent) from above: evalAt's arithmetic in evalAt's
+// order, with every phrase present where its words are; false when the
+// document cannot match n. Rounding is monotone, so a sum or product of
+// terms no smaller is no smaller.
+func hiOf(n *fnode) (float64, bool) {
+	switch n.kind {
+	case fTerm:
+		return n.val, !n.absent
+	case fDisj:
+		var sum float64
+		cnt := 0
+		for _, k := range n.kids {
+			if s, ok := hiOf(k); ok {
+				sum += s
+				cnt++
+			}
+		}
+		if cnt == 0 || cnt < n.min {
+			return 0, false
+		}
+		return sum * (float64(cnt) / float64(len(n.kids))), true
+	case fConj:
+		var sum float64
+		for _, k := range n.kids {
+			s, ok := hiOf(k)
+			if !ok {
+				return 0, false
+			}
+			sum += s
+		}
+		return sum, true
+	case fBool:
+		// An exclusion can only lower the bound to "no match": left out.
+		if n.must == nil {
+			return hiOf(n.should)
+		}
+		sum, ok := hiOf(n.must)
+		if !ok {
+			return 0, false
+		}
+		if n.should != nil {
+			if s, ok := hiOf(n.should); ok {
+				sum += s
+			} else if n.shouldMin > 0 {
+				return 0, false
+			}
+		}
+		return sum, true
+	case fMarked:
+		if n.marks.absent {
+			return 0, false
+		}
+		return hiOf(n.words)
+	case fPhrase:
+		return hiOf(n.words)
+	case fConst:
+		return n.constScore(), true
+	}
+	return 0, false
+}
+
+// boundedRescore is what fastRescore needs to leave candidates out: the
+// first pass's terms, the candidates with their postings, the page's
+// theta (relevanceTop.theta) and its size k (0 for a page after a
+// cursor).
+type boundedRescore struct {
+	keys  []termKey
+	cands candidateHeap
+	theta func() (float64, bool)
+	k     int
+}
+
+// rescoreBoundsOff turns the bounds off: every candidate is scored with
+// the full query (tests compare the two; searchprof measures them).
+var rescoreBoundsOff bool
+
+// SetRescoreBounds turns the bounded second pass on (the default) or off,
+// for the whole process; benchmarks (searchprof -bounds=false) compare
+// the two. Call it before searching.
+func SetRescoreBounds(on bool) { rescoreBoundsOff = !on }
+
+// RescoreLeftOut is how many candidates the bounds have left out of
+// second passes since the process started (benchmarks).
+func RescoreLeftOut() int64 { return rescoreLeftOut.Load() }
+
+// rescoreInOrder is rescoreFrom over the candidates cands (ids: theirs;
+// his, los and loOK: their bounds) in document order, leaving out each one
+// whose upper bound is below the larger of floor, the k-th best lower
+// bound (k candidates surely score at least that), and the page's theta
+// at the time (relevanceTop.offer drops a hit below it): a candidate left
+// out would have been dropped. It returns how many were offered and how
+// many left out.
+func rescoreInOrder(p *fastPlan, segs []*scorch.SegmentSnapshot, ids []index.IndexInternalID, his, los []float64, loOK []bool, k int, theta func() (float64, bool), offer func(*search.DocumentMatch) error) (n, out int, err error) {
+	if boundsHook != nil {
+		boundsHook(p, segs, ids, his, los, loOK)
+	}
+	floor := math.Inf(-1)
+	var ls []float64
+	for i, ok := range loOK {
+		if ok {
+			ls = append(ls, los[i])
+		}
+	}
+	if k > 0 && len(ls) >= k {
+		slices.Sort(ls)
+		floor = ls[len(ls)-k]
+	}
+	order := make([]int, len(ids))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return bytes.Compare(ids[a], ids[b]) })
+	sorted := make([]index.IndexInternalID, len(ids))
+	for i, c := range order {
+		sorted[i] = ids[c]
+	}
+	n, err = rescoreFrom(p, segs, sorted, 0, 0, offer, func(i int) bool {
+		th := floor
+		if t, ok := theta(); ok && t > th {
+			th = t
+		}
+		if his[order[i]]*pruneMargin < th {
+			out++
+			return true
+		}
+		return false
+	})
+	rescoreLeftOut.Add(int64(out))
+	return n, out, err
+}
+
+// boundsHook, when set, sees every bounded second pass before it runs
+// (tests: the bounds against the full query's scores).
+var boundsHook func(p *fastPlan, segs []*scorch.SegmentSnapshot, ids []index.IndexInternalID, his, los []float64, loOK []bool)
