@@ -244,15 +244,20 @@ func scoreRange(p *fastPlan, scoring []*fnode, segs []*scorch.SegmentSnapshot, b
 	return total, nil
 }
 
+// segmentOf returns the segment holding document g (numbered across
+// segments) and that segment's first document number.
+func segmentOf(segs []*scorch.SegmentSnapshot, g uint64) (j int, base uint64) {
+	for ; j < len(segs)-1 && g >= base+segs[j].Segment().Count(); j++ {
+		base += segs[j].Segment().Count()
+	}
+	return j, base
+}
+
 // rescoreInParallel is fastRescore over ids (sorted) split at kj: the
 // first part here, offered as scored, the rest on another goroutine with
 // a plan of its own, offered after.
 func rescoreInParallel(c *compiler, p *fastPlan, q query.Query, segs []*scorch.SegmentSnapshot, ids []index.IndexInternalID, kj int, offer func(*search.DocumentMatch) error) (int, error) {
-	// The segment of ids[kj] and its first document number.
-	j, base := 0, uint64(0)
-	for g := ids[kj].Value(); j < len(segs)-1 && g >= base+segs[j].Segment().Count(); j++ {
-		base += segs[j].Segment().Count()
-	}
+	j, base := segmentOf(segs, ids[kj].Value())
 	type hit struct {
 		score float64
 		id    index.IndexInternalID

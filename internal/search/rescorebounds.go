@@ -2,12 +2,14 @@ package search
 
 import (
 	"bytes"
+	"container/heap"
 	"math"
 	"slices"
 	"sync/atomic"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
 )
 
@@ -369,7 +371,14 @@ func RescoreLeftOut() int64 { return rescoreLeftOut.Load() }
 // at the time (relevanceTop.offer drops a hit below it): a candidate left
 // out would have been dropped. It returns how many were offered and how
 // many left out.
-func rescoreInOrder(p *fastPlan, segs []*scorch.SegmentSnapshot, ids []index.IndexInternalID, his, los []float64, loOK []bool, k int, theta func() (float64, bool), offer func(*search.DocumentMatch) error) (n, out int, err error) {
+//
+// When a core is idle (spareCPU) and k > 0 (no cursor), the second half of
+// the candidates is scored on another goroutine with a plan of q of its
+// own (c compiles it), its hits offered after the first half's; it
+// leaves out what is below floor or below the k-th best score of its own
+// hits (those hits all reach the page's collector, so its theta ends no
+// lower).
+func rescoreInOrder(c *compiler, p *fastPlan, q query.Query, segs []*scorch.SegmentSnapshot, ids []index.IndexInternalID, his, los []float64, loOK []bool, k int, theta func() (float64, bool), offer func(*search.DocumentMatch) error) (n, out int, err error) {
 	if boundsHook != nil {
 		boundsHook(p, segs, ids, his, los, loOK)
 	}
@@ -393,19 +402,98 @@ func rescoreInOrder(p *fastPlan, segs []*scorch.SegmentSnapshot, ids []index.Ind
 	for i, c := range order {
 		sorted[i] = ids[c]
 	}
-	n, err = rescoreFrom(p, segs, sorted, 0, 0, offer, func(i int) bool {
-		th := floor
-		if t, ok := theta(); ok && t > th {
-			th = t
+	// skip leaves out candidate from+i of sorted when its bound is below
+	// floor or th's theta, counting it in *left.
+	skip := func(from int, th func() (float64, bool), left *int) func(i int) bool {
+		return func(i int) bool {
+			t := floor
+			if v, ok := th(); ok && v > t {
+				t = v
+			}
+			if his[order[from+i]]*pruneMargin < t {
+				*left++
+				return true
+			}
+			return false
 		}
-		if his[order[i]]*pruneMargin < th {
-			out++
-			return true
+	}
+	if k > 0 && splitDocs(segs) > 0 && len(sorted) >= max(2, parallelMinCandidates) {
+		if release, ok := spareCPU(); ok {
+			defer release()
+			kj := len(sorted) / 2
+			j, base := segmentOf(segs, sorted[kj].Value())
+			var hits []candidate
+			own := &scoreFloor{k: k}
+			var outB int
+			wait := onSecondCore(c, q, func(p2 *fastPlan) error {
+				_, err := rescoreFrom(p2, segs, sorted[kj:], j, base, func(d *search.DocumentMatch) error {
+					hits = append(hits, candidate{score: d.Score, id: index.NewIndexInternalID(nil, d.IndexInternalID.Value())})
+					own.add(d.Score)
+					return nil
+				}, skip(kj, own.theta, &outB))
+				return err
+			})
+			n, err = rescoreFrom(p, segs, sorted[:kj], 0, 0, offer, skip(0, theta, &out))
+			errB := wait()
+			out += outB
+			rescoreLeftOut.Add(int64(out))
+			if err != nil {
+				return n, out, err
+			}
+			if errB != nil {
+				return n, out, errB
+			}
+			dm := &search.DocumentMatch{}
+			for _, h := range hits {
+				dm.Score, dm.IndexInternalID = h.score, h.id
+				n++
+				if err := offer(dm); err != nil {
+					return n, out, err
+				}
+			}
+			return n, out, nil
 		}
-		return false
-	})
+	}
+	n, err = rescoreFrom(p, segs, sorted, 0, 0, offer, skip(0, theta, &out))
 	rescoreLeftOut.Add(int64(out))
 	return n, out, err
+}
+
+// scoreFloor keeps the k best scores added; theta is the k-th, once k are
+// kept.
+type scoreFloor struct {
+	k    int
+	best []float64 // a min-heap
+}
+
+func (f *scoreFloor) add(s float64) {
+	h := (*floatHeap)(&f.best)
+	if len(f.best) < f.k {
+		heap.Push(h, s)
+	} else if s > f.best[0] {
+		f.best[0] = s
+		heap.Fix(h, 0)
+	}
+}
+
+func (f *scoreFloor) theta() (float64, bool) {
+	if len(f.best) < f.k || f.k == 0 {
+		return 0, false
+	}
+	return f.best[0], true
+}
+
+type floatHeap []float64
+
+func (h floatHeap) Len() int           { return len(h) }
+func (h floatHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h floatHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *floatHeap) Push(x any)        { *h = append(*h, x.(float64)) }
+func (h *floatHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 // boundsHook, when set, sees every bounded second pass before it runs

@@ -128,8 +128,8 @@ func TestCandidateBoundsHoldEveryScore(t *testing.T) {
 // the first pass left unread at a candidate then score in the second).
 // Every bounded pass's candidates are scored with the full query, the
 // oracle, and must lie within their bounds (as in
-// TestCandidateBoundsHoldEveryScore), and every page equals the page
-// with every candidate scored.
+// TestCandidateBoundsHoldEveryScore), and every page, on one goroutine or
+// split over two, equals the page with every candidate scored.
 func TestCandidateBoundsOfGeneratedTrees(t *testing.T) {
 	ix := indexOf(t, generatedLibrary(5, 300), 60)
 	rng := rand.New(rand.NewSource(29))
@@ -149,7 +149,14 @@ func TestCandidateBoundsOfGeneratedTrees(t *testing.T) {
 	word := func() string { return words[rng.Intn(len(words))] }
 	field := func() string { return fields[rng.Intn(len(fields))] }
 	var passes, out int
-	defer func() { boundsHook = nil }()
+	// Half the passes split over two goroutines (rescoreInOrder).
+	off, minDocs, minCands := parallelOff, parallelMinDocs, parallelMinCandidates
+	parallelMinDocs, parallelMinCandidates = 0, 0
+	splits := parallelRuns.Load()
+	defer func() {
+		parallelOff, parallelMinDocs, parallelMinCandidates = off, minDocs, minCands
+		boundsHook = nil
+	}()
 	var failed string
 	boundsHook = func(p *fastPlan, segs []*scorch.SegmentSnapshot, ids []index.IndexInternalID, his, los []float64, loOK []bool) {
 		passes++
@@ -217,6 +224,7 @@ func TestCandidateBoundsOfGeneratedTrees(t *testing.T) {
 			}
 		}
 		k, size := 10+rng.Intn(40), 1+rng.Intn(10)
+		parallelOff = rng.Intn(2) == 0
 		left := rescoreLeftOut.Load()
 		got := page(first, full, k, size)
 		out += int(rescoreLeftOut.Load() - left)
@@ -230,8 +238,9 @@ func TestCandidateBoundsOfGeneratedTrees(t *testing.T) {
 			t.Fatalf("page %v, every candidate scored %v\nfirst %s\nfull %s", got, want, queryString(first), queryString(full))
 		}
 	}
-	t.Logf("%d bounded second passes, %d candidates left out", passes, out)
-	if passes < 100 || out == 0 {
+	split := parallelRuns.Load() - splits
+	t.Logf("%d bounded second passes, %d candidates left out; %d scoring passes on two goroutines", passes, out, split)
+	if passes < 100 || out == 0 || split < 100 {
 		t.Fatal("the bounds were hardly exercised")
 	}
 }

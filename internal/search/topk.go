@@ -2028,7 +2028,7 @@ func fastRescore(ctx context.Context, reader index.IndexReader, q query.Query, m
 			for i, c := range br.cands {
 				cids[i] = c.id
 			}
-			n, out, err := rescoreInOrder(p, segs, cids, his, los, loOK, br.k, br.theta, offer)
+			n, out, err := rescoreInOrder(c, p, q, segs, cids, his, los, loOK, br.k, br.theta, offer)
 			return n + out, err
 		}
 	}
