@@ -113,3 +113,110 @@ func frequentWords(t *testing.T, ix *Index, n int) []string {
 	slices.SortStableFunc(words, func(a, b string) int { return int(terms[b]) - int(terms[a]) })
 	return words[:min(n, len(words))]
 }
+
+// exclusionForms returns generated forms of an excluded word Y, each of a
+// kind a search for Y alone rewrites before searching (breaker7 F13):
+// the plural and possessive of a synonym acronym ("ICBs", "GP's", with a
+// typographic apostrophe too), a library word written with a hyphen
+// inside ("in-patient" for "inpatient"), two to six library words joined
+// by hyphens (a joined word the library does not have: searched as its
+// words), a misspelt library word (one letter dropped or two swapped),
+// and a quoted phrase of two library words.
+func exclusionForms(rng *rand.Rand, words []string) []string {
+	var acronyms []string
+	for alt := range synonyms {
+		if n := len([]rune(alt)); n >= 2 && n <= 4 && !strings.ContainsAny(alt, " &-'") {
+			acronyms = append(acronyms, alt)
+		}
+	}
+	slices.Sort(acronyms)
+	word := func() string { return words[rng.Intn(len(words))] }
+	var out []string
+	for len(out) < 60 {
+		switch len(out) % 6 {
+		case 0:
+			a := acronyms[rng.Intn(len(acronyms))]
+			if rng.Intn(2) == 0 {
+				a = strings.ToUpper(a)
+			}
+			out = append(out, a+[]string{"s", "'s", "’s", "S"}[rng.Intn(4)])
+		case 1:
+			w := []rune(word())
+			if len(w) < 6 {
+				continue
+			}
+			k := 2 + rng.Intn(len(w)-3)
+			out = append(out, string(w[:k])+"-"+string(w[k:]))
+		case 2:
+			n := 2 + rng.Intn(5)
+			ws := make([]string, n)
+			for i := range ws {
+				ws[i] = word()
+			}
+			out = append(out, strings.Join(ws, "-"))
+		case 3:
+			w := []rune(word())
+			if len(w) < 7 {
+				continue
+			}
+			k := 1 + rng.Intn(len(w)-2)
+			if rng.Intn(2) == 0 {
+				w = append(w[:k:k], w[k+1:]...)
+			} else {
+				w[k], w[k+1] = w[k+1], w[k]
+			}
+			out = append(out, string(w))
+		case 4:
+			out = append(out, `"`+word()+" "+word()+`"`)
+		case 5:
+			out = append(out, word())
+		}
+	}
+	return out
+}
+
+// TestExclusionIsSetDifferenceForEveryForm checks "X -Y finds exactly
+// what X finds less what Y finds" (README, Search) against the search for
+// Y alone, the oracle, for every form of exclusionForms (breaker7 F13:
+// "register -ICBs" found 25 where "register -ICB" found 17, "register
+// -in-patient" left out every "patient"), with X one or two of the
+// library's frequent words, and "-Y" alone against the whole library.
+func TestExclusionIsSetDifferenceForEveryForm(t *testing.T) {
+	ix, slugs := shippedIndexSlugs(t, DefaultRanking)
+	words := libraryWords(t, ix)
+	frequent := frequentWords(t, ix, 150)
+	all, _ := searchSlugs(t, ix, slugs, "")
+	rng := rand.New(rand.NewSource(41))
+	// The breaker's examples first.
+	ys := append([]string{"ICBs", "ICB's", "icbs", "ICBS", "GPs", "gps", "GP's", "in-patient", `"in-patient"`,
+		"confidentiality-when-gps-disclose-information-police", "end-upfront-charging"}, exclusionForms(rng, words)...)
+	changed := 0
+	for i, y := range ys {
+		var x []string
+		if i%7 != 6 {
+			for range 1 + rng.Intn(2) {
+				x = append(x, frequent[rng.Intn(len(frequent))])
+			}
+		}
+		if i < 11 {
+			x = []string{"register"}
+		}
+		want := all
+		if len(x) > 0 {
+			want, _ = searchSlugs(t, ix, slugs, strings.Join(x, " "))
+		}
+		alone, _ := searchSlugs(t, ix, slugs, y)
+		want = minus(want, alone)
+		q := strings.TrimSpace(strings.Join(x, " ") + " -" + y)
+		got, _ := searchSlugs(t, ix, slugs, q)
+		if !slices.Equal(sorted(got), want) {
+			t.Errorf("%q finds %d resources, want %d: %q alone finds %d", q, len(got), len(want), y, len(alone))
+		}
+		if len(alone) > 0 {
+			changed++
+		}
+	}
+	if changed < len(ys)/3 {
+		t.Fatalf("only %d of %d excluded forms find anything alone", changed, len(ys))
+	}
+}

@@ -68,6 +68,11 @@ type clause struct {
 	// Bleve ignores a boost set on a disjunction, so it goes on each
 	// match query.
 	weight float64
+	// alone, for an excluded clause with aloneSet, is what the clause's
+	// text alone finds (Index.aloneQuery; nil: nothing), which the
+	// exclusion leaves out.
+	alone    query.Query
+	aloneSet bool
 }
 
 // parseQuery splits a search box's text into clauses. It accepts anything:
@@ -716,7 +721,12 @@ func buildPlan(cs []clause, gs []string, r Ranking, known, common func(string) b
 	pos := positive(cs)
 	p := &plan{tiers: r.Tiers}
 	for _, c := range cs {
-		if c.exclude && !c.stop && (c.phrase || len(c.alternatives) > 0 || !stopWords[c.text]) {
+		switch {
+		case c.exclude && c.aloneSet:
+			if c.alone != nil {
+				p.exclude = append(p.exclude, c.alone)
+			}
+		case c.exclude && !c.stop && (c.phrase || len(c.alternatives) > 0 || !stopWords[c.text]):
 			p.exclude = append(p.exclude, textQuery(c, gs, r, nil))
 		}
 	}

@@ -43,54 +43,43 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	loadVocab := func() (map[string]uint64, error) { return vocabFrom(idx) }
 
 	gs := ix.presentGroups()
-	if clauses, err = ix.foreignStopWords(ctx, idx, clauses, gs); err != nil {
-		return nil, err
-	}
-	var known, common func(string) bool
-	var idf func(string) float64
-	searched := clauses
+	qe := &queryEnv{}
 	live, release, err := liveCounts(idx)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
 	if terms, byLen, err := ix.vocab.load(loadVocab); err == nil {
-		known = func(w string) bool { _, ok := terms[w]; return ok }
+		qe.terms, qe.byLen = terms, byLen
+		qe.known = func(w string) bool { _, ok := terms[w]; return ok }
 		docs, err := idx.DocCount()
 		if err == nil && docs >= minDocsForCommon {
-			common = func(w string) bool { return float64(live(w)) > commonShare*float64(docs) }
+			qe.common = func(w string) bool { return float64(live(w)) > commonShare*float64(docs) }
 		}
 		if err == nil {
-			idf = func(w string) float64 {
+			qe.idf = func(w string) float64 {
 				n := float64(live(w))
 				return math.Log(1 + (float64(docs)-n+0.5)/(n+0.5))
 			}
 		}
-		for i, c := range clauses {
-			if nationWords[c.text] && known(c.text) {
-				clauses[i].word = true
+	}
+	known := qe.known
+	// Each exclusion leaves out exactly what its word or phrase alone
+	// finds (README: "X -Y finds exactly what X finds less what Y
+	// finds"; breaker7 F13): the same steps as a search for it.
+	for i, c := range clauses {
+		if c.exclude && !c.stop {
+			if clauses[i].alone, err = ix.aloneQuery(ctx, idx, qe, c, gs); err != nil {
+				return nil, err
 			}
-			if joined, ok := hyphenJoined(c, known); ok {
-				clauses[i].text = joined
-			}
-		}
-		searched = clauses
-		if ix.rank.Typos {
-			searched = corrected(clauses, speller{terms: terms, byLen: byLen, stem: stemmer(idx), matches: ix.findsAlone(ctx, idx, gs)})
+			clauses[i].aloneSet = true
 		}
 	}
-	// The languages the library is written in, when the query names one.
-	var tags map[string][]string
-	if slices.ContainsFunc(searched, func(c clause) bool { _, ok := languageWords[c.text]; return ok && named(c) }) {
-		if tags, err = languageTags(idx); err != nil {
-			return nil, err
-		}
-		searched = absentLanguages(searched, tags)
-	}
-	if searched, err = ix.splitUnusedGroups(ctx, idx, searched, gs); err != nil {
+	clauses, searched, tags, err := ix.prepareClauses(ctx, idx, qe, clauses, gs)
+	if err != nil {
 		return nil, err
 	}
-	p := buildPlan(searched, gs, ix.rank, known, common, idf)
+	p := buildPlan(searched, gs, ix.rank, known, qe.common, qe.idf)
 	var textQ query.Query
 	var omit map[int]bool
 	var k int
@@ -1214,4 +1203,96 @@ func (ix *Index) foreignStopWords(ctx context.Context, idx bleve.Index, cs []cla
 		}
 	}
 	return out, nil
+}
+
+// queryEnv is what planning a query reads of the index once per search:
+// its vocabulary (terms, byLen; known: whether a word is in it), which
+// words are common, and a word's idf (see buildPlan); nil when the
+// vocabulary could not be read.
+type queryEnv struct {
+	terms  map[string]uint64
+	byLen  map[int][]string
+	known  func(string) bool
+	common func(string) bool
+	idf    func(string) float64
+}
+
+// prepareClauses turns parsed clauses into the clauses a plan is built
+// from: foreign stop words dropped, nations' adjectives kept as words,
+// hyphenated words the library writes joined joined, misspelt words
+// corrected, absent languages and unused synonym groups split. It returns
+// the clauses as typed (with those marks) and as searched, and the
+// library's language tags when a clause names a language.
+func (ix *Index) prepareClauses(ctx context.Context, idx bleve.Index, qe *queryEnv, clauses []clause, gs []string) (typed, searched []clause, tags map[string][]string, err error) {
+	if clauses, err = ix.foreignStopWords(ctx, idx, clauses, gs); err != nil {
+		return nil, nil, nil, err
+	}
+	searched = clauses
+	if qe.known != nil {
+		for i, c := range clauses {
+			if nationWords[c.text] && qe.known(c.text) {
+				clauses[i].word = true
+			}
+			if joined, ok := hyphenJoined(c, qe.known); ok {
+				clauses[i].text = joined
+			}
+		}
+		searched = clauses
+		if ix.rank.Typos {
+			searched = corrected(clauses, speller{terms: qe.terms, byLen: qe.byLen, stem: stemmer(idx), matches: ix.findsAlone(ctx, idx, gs)})
+		}
+	}
+	// The languages the library is written in, when the query names one.
+	if slices.ContainsFunc(searched, func(c clause) bool { _, ok := languageWords[c.text]; return ok && named(c) }) {
+		if tags, err = languageTags(idx); err != nil {
+			return nil, nil, nil, err
+		}
+		searched = absentLanguages(searched, tags)
+	}
+	if searched, err = ix.splitUnusedGroups(ctx, idx, searched, gs); err != nil {
+		return nil, nil, nil, err
+	}
+	return clauses, searched, tags, nil
+}
+
+// aloneQuery returns the query of what a search for the excluded clause
+// c alone finds, or nil when it finds nothing or would browse (a stop
+// word): c typed again without its minus and parsed as a query, prepared
+// and planned as Search does, and relaxed as Search would relax it (every
+// word required first; fewer than Ranking.RelaxBelow resources with them
+// all: relax). The set is the plan's match (exclusions, optional words
+// and ranking aside).
+func (ix *Index) aloneQuery(ctx context.Context, idx bleve.Index, qe *queryEnv, c clause, gs []string) (query.Query, error) {
+	text := c.raw
+	if text == "" {
+		text = c.text
+	}
+	if c.phrase {
+		text = `"` + c.text + `"`
+	}
+	cs, err := parseQuery(text)
+	if err != nil || len(cs) == 0 {
+		return nil, err
+	}
+	for _, a := range cs {
+		if a.exclude {
+			return nil, nil
+		}
+	}
+	_, searched, _, err := ix.prepareClauses(ctx, idx, qe, cs, gs)
+	if err != nil {
+		return nil, err
+	}
+	p := buildPlan(searched, gs, ix.rank, qe.known, qe.common, qe.idf)
+	if p == nil || p.browse {
+		return nil, nil
+	}
+	var omit map[int]bool
+	k := 0
+	if len(p.required) >= 2 {
+		if omit, k, err = ix.relaxFirst(ctx, idx, p); err != nil {
+			return nil, err
+		}
+	}
+	return p.match(omit, k), nil
 }
