@@ -47,10 +47,11 @@ func document(r *content.Resource) map[string]interface{} {
 		parts = append(parts, strings.ReplaceAll(r.TranslationOf, "-", " "))
 	}
 	extra := strings.Join(parts, "\n")
+	body := visibleBody(r.Body)
 	doc := map[string]interface{}{
 		field("title", g):   r.Title,
 		field("summary", g): r.Summary,
-		field("body", g):    r.Body,
+		field("body", g):    body,
 		field("extra", g):   extra,
 		"kind":              string(r.Kind),
 		"topics":            r.Topics,
@@ -58,7 +59,7 @@ func document(r *content.Resource) map[string]interface{} {
 		"nations":           r.Nations,
 		"language":          strings.ToLower(r.Language),
 		"slug":              r.Slug,
-		"vocab":             r.Title + "\n" + r.Summary + "\n" + r.Body + "\n" + extra,
+		"vocab":             r.Title + "\n" + r.Summary + "\n" + body + "\n" + extra,
 		"title_words":       r.Title,
 		textHashField:       textHash(r),
 	}

@@ -50,11 +50,13 @@ import (
 //	   rules, so an index built when any of these marked other phrases is
 //	   rebuilt (review5 R3: a digest of synonyms.txt alone missed a code
 //	   change).
+//	7: bodies indexed as a reader of the page sees them (hiddenText): no
+//	   link targets, HTML, reference definitions or entity names.
 var MappingVersion string
 
 // The phrases marked need the hub's analyzers, registered by analysis.go's
 // init, which runs before this one (files in name order).
-func init() { MappingVersion = "6-" + marksDigest(phraseMarkList()) }
+func init() { MappingVersion = "7-" + marksDigest(phraseMarkList()) }
 
 // marksDigest identifies the phrases marked per language group.
 func marksDigest(marks map[string][]markedPhrase) string {

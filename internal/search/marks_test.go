@@ -351,7 +351,7 @@ func TestSynonymPhraseHighlightsItsWords(t *testing.T) {
 // that changes which phrases are marked or how (review5 R3).
 func TestMappingVersionNamesSynonyms(t *testing.T) {
 	marks := phraseMarkList()
-	if MappingVersion != "6-"+marksDigest(marks) {
+	if MappingVersion != "7-"+marksDigest(marks) {
 		t.Fatalf("MappingVersion %q does not name the marked phrases", MappingVersion)
 	}
 	more := map[string][]markedPhrase{}

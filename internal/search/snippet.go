@@ -35,9 +35,10 @@ const snippetEllipsis = "…"
 //     with one (typed: the query's words holding one) is marked with it:
 //     the whole Persian word as typed (breaker5 F25: only ثبت of ثبت‌نام
 //     was marked; see joinedWord);
-//   - with markdown set (bodies), Markdown syntax is left out (heading
-//     and list markers, emphasis, code ticks, link targets: the text a
-//     reader sees) and line breaks read as spaces (F25: "## برای", "**").
+//   - with markdown set (bodies), what a reader of the page does not see
+//     is left out (hiddenText: heading and list markers, emphasis, code
+//     ticks, link targets, HTML, reference definitions, entities) and line
+//     breaks read as spaces (F25: "## برای", "**").
 //
 // With no locations the fragment is the start of the text, as Bleve gave.
 func snippet(text string, locs search.TermLocationMap, markdown bool, typed []string) string {
@@ -61,30 +62,9 @@ func snippet(text string, locs search.TermLocationMap, markdown bool, typed []st
 	}
 	var drop syntaxMask
 	if markdown {
-		// Only the paragraph the window starts in, up to a little past
-		// its end (snapping moves the end by a word at most): bodies are
-		// long, a page's fragments short.
-		lo := strings.LastIndex(text[:best.Start], "\n\n") + 1
-		if far := best.Start - 2*snippetRunes; lo < far {
-			// A long paragraph (a list, a table): from a line start
-			// closer to the window.
-			if nl := strings.IndexByte(text[far:best.Start], '\n'); nl >= 0 {
-				lo = far + nl + 1
-			}
-		}
-		hi := min(len(text), best.End+snippetRunes)
-		if nl := strings.IndexByte(text[hi:], '\n'); nl >= 0 {
-			hi += nl
-		} else {
-			hi = len(text)
-		}
-		blank, item := true, false
-		if lo > 0 {
-			prev := text[strings.LastIndexByte(text[:lo-1], '\n')+1 : lo-1]
-			blank = strings.TrimSpace(prev) == ""
-			item = mdBlockPrefix.MatchString(prev) || mdOrdered.MatchString(prev) || strings.HasPrefix(prev, " ")
-		}
-		drop = syntaxMask{lo: lo, m: markdownSyntax(text[lo:hi], blank, item)}
+		// What the reader does not see of the whole body (a comment or an
+		// HTML block may start paragraphs before the window): linear.
+		drop = syntaxMask{lo: 0, m: hiddenText(text)}
 	}
 	tls.MergeOverlapping()
 	var marks [][2]int

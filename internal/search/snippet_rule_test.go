@@ -128,3 +128,24 @@ func markdownSyntaxNaive(text string, blankBefore, itemBefore bool) []bool {
 	}
 	return drop
 }
+
+// BenchmarkHiddenText is hiddenText (hidden.go) on bodies built to make a
+// scan for a closing character start again at every opening one: it must
+// stay linear (breaker7 F9's lesson).
+func BenchmarkHiddenText(b *testing.B) {
+	for _, text := range []string{
+		strings.Repeat("<", 100000) + ">",
+		strings.Repeat("<a b=", 50000) + ">",
+		strings.Repeat("[a][", 50000) + "]",
+		strings.Repeat("[^", 50000) + "]",
+		strings.Repeat("&amp", 50000) + ";",
+		strings.Repeat("<!--", 50000),
+		strings.Repeat("[x]: y\n", 20000) + strings.Repeat("[x] ", 20000),
+	} {
+		b.Run("", func(b *testing.B) {
+			for b.Loop() {
+				hiddenText(text)
+			}
+		})
+	}
+}
