@@ -29,7 +29,13 @@ import (
 //     written with a capital: "John", "Khan", "Leeds"; months and days are
 //     everyday words); any other word (a
 //     person's name, a number the library does not print) is recorded as
-//     "*". A search whose every word is "*" is not recorded.
+//     "*". A search whose every word is "*" is not recorded;
+//   - a name of the word list that is also a word of the library ("Mark",
+//     "Hope", "Wales") is kept only with no other name and no masked word
+//     beside it ("mark scheme", "ICB Wales dentist"): beside one ("Mark
+//     Bell", "Grace Hope", "zorblat mark") it is "*" too, a person's names
+//     coming in twos (breaker7 F12: "Mark Bell" was recorded as
+//     "* mark *", "Grace Hope" as "* * hope").
 //
 // The rule errs towards recording less: "2023 2024" is not recorded (eight
 // digits in a row), nor is a search of names only.
@@ -154,24 +160,54 @@ func zeroResultTerm(text string, inLibrary func(string) bool) string {
 	if err != nil || buildPlan(cs, groups, DefaultRanking, nil, nil, nil) == nil {
 		return ""
 	}
-	words, kept := 0, 0
+	// The words in order (stop words aside), each with whether it is a
+	// name of the word list and whether it is kept.
+	type word struct {
+		clause, at int
+		text       string
+		name, keep bool
+	}
+	var ws []word
+	texts := make([][]string, len(cs))
 	for i := range cs {
-		ws := strings.Fields(cs[i].text)
-		for j, w := range ws {
+		texts[i] = strings.Fields(cs[i].text)
+		for j, w := range texts[i] {
 			if stopWords[w] {
 				continue
 			}
-			words++
-			if everyday(w) || (inLibrary != nil && inLibrary(w)) {
-				kept++
-				continue
-			}
-			ws[j] = maskedWord
+			_, name := names()[w]
+			name = name && !calendarWords[w]
+			ws = append(ws, word{clause: i, at: j, text: w, name: name, keep: everyday(w) || (inLibrary != nil && inLibrary(w))})
 		}
-		cs[i].text = strings.Join(ws, " ")
 	}
-	if words > MaxRecordedWords || kept == 0 {
+	// A name kept as a library word: masked beside another name or a
+	// masked word (see above), decided on the words as they were.
+	beside := func(k int) bool { return k >= 0 && k < len(ws) && (ws[k].name || !ws[k].keep) }
+	var drop []int
+	for i := range ws {
+		if !ws[i].name || !ws[i].keep {
+			continue
+		}
+		if beside(i-1) || beside(i+1) {
+			drop = append(drop, i)
+		}
+	}
+	for _, i := range drop {
+		ws[i].keep = false
+	}
+	kept := 0
+	for _, w := range ws {
+		if w.keep {
+			kept++
+		} else {
+			texts[w.clause][w.at] = maskedWord
+		}
+	}
+	if len(ws) > MaxRecordedWords || kept == 0 {
 		return ""
+	}
+	for i := range cs {
+		cs[i].text = strings.Join(texts[i], " ")
 	}
 	return normalisedText(cs)
 }

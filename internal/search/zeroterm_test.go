@@ -13,7 +13,9 @@ import (
 // TestZeroResultTermKeepsNoPersonalData (breaker5 F11): the searches the
 // breaker typed were stored verbatim in zero_result_queries.
 func TestZeroResultTermKeepsNoPersonalData(t *testing.T) {
-	library := func(w string) bool { return w == "nhs" || w == "registration" || w == "wales" || w == "icb" }
+	library := func(w string) bool {
+		return w == "nhs" || w == "registration" || w == "wales" || w == "icb" || w == "mark" || w == "hope" || w == "grace"
+	}
 	for _, tc := range []struct{ in, want string }{
 		{"Amina Yusuf NHS number 943 476 5919 refused registration", ""},
 		{"patient amina.yusuf@example.com 07700900123", ""},
@@ -38,6 +40,12 @@ func TestZeroResultTermKeepsNoPersonalData(t *testing.T) {
 		{"ICB Wales dentist", "icb wales dentist"},
 		{"guidance changed March 2024", "guidance changed march *"},
 		{"Amina", ""},
+		// breaker7 F12: names that are also words of the library, kept as
+		// "* mark *" and "* * hope".
+		{"zorblat Mark Bell", ""},
+		{"zorblat Grace Hope registration", "* * * registration"},
+		{"Mark Hope registration", "* * registration"},
+		{"mark scheme registration", "mark scheme registration"},
 	} {
 		if got := zeroResultTerm(tc.in, library); got != tc.want {
 			t.Errorf("zeroResultTerm(%q) = %q, want %q", tc.in, got, tc.want)
@@ -225,4 +233,78 @@ func filter(ws []string, keep func(string) bool) []string {
 		}
 	}
 	return out
+}
+
+// TestZeroResultTermNamesInTheLibrary checks the names rule when every
+// name of the word list is also a word of the library (the worst case:
+// public text names people too; breaker7 F12): a person's two names
+// (first and last from the word list's names, typed with capitals or
+// not) between everyday words, or a name beside a word the record masks,
+// are never in the record; a lone name between everyday words is kept
+// (the rule does not mask what it need not: "ICB Wales dentist").
+func TestZeroResultTermNamesInTheLibrary(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 5))
+	var common, nameList []string
+	for w := range dictionary() {
+		switch {
+		case strings.IndexFunc(w, func(r rune) bool { return !unicode.IsLower(r) }) >= 0 || len(w) < 3 || stopWords[w] || monthWords[w]:
+		case everyday(w):
+			common = append(common, w)
+		case !calendarWords[w]:
+			nameList = append(nameList, w)
+		}
+	}
+	sort.Strings(common)
+	sort.Strings(nameList)
+	isName := map[string]bool{}
+	for _, n := range nameList {
+		isName[n] = true
+	}
+	library := func(w string) bool { return isName[w] || everyday(w) }
+	pick := func(ws []string) string { return ws[rng.IntN(len(ws))] }
+	typed := func(w string) string {
+		if rng.IntN(2) == 0 {
+			return strings.ToUpper(w[:1]) + w[1:]
+		}
+		return w
+	}
+	unknown := func() string {
+		b := []byte("zq")
+		for range 5 {
+			b = append(b, byte('a'+rng.IntN(26)))
+		}
+		return string(b)
+	}
+	for i := 0; i < 2000; i++ {
+		ws := make([]string, rng.IntN(4))
+		for j := range ws {
+			ws[j] = pick(common)
+		}
+		var item []string
+		if i%2 == 0 {
+			item = []string{typed(pick(nameList)), typed(pick(nameList))}
+		} else {
+			item = []string{typed(pick(nameList)), unknown()}
+			if rng.IntN(2) == 0 {
+				item[0], item[1] = item[1], item[0]
+			}
+		}
+		at := rng.IntN(len(ws) + 1)
+		q := strings.Join(append(append(append([]string{}, ws[:at]...), item...), ws[at:]...), " ")
+		got := zeroResultTerm(q, library)
+		for _, w := range strings.Fields(got) {
+			for _, n := range item {
+				if w == strings.ToLower(n) && isName[w] {
+					t.Fatalf("search %q recorded as %q: the name %q is kept", q, got, n)
+				}
+			}
+		}
+		// A lone name between everyday words: kept.
+		name := typed(pick(nameList))
+		ws = []string{pick(common), name, pick(common)}
+		q = strings.Join(ws, " ")
+		if got, want := zeroResultTerm(q, library), strings.ToLower(q); got != want {
+			t.Fatalf("search %q recorded as %q, want %q", q, got, want)
+		}
+	}
 }
