@@ -126,6 +126,8 @@ func (d Draft) Check(r Rules) []*Error {
 		bad("body", "is empty")
 	case len(d.Body) > MaxBody:
 		bad("body", "is larger than 1 MiB")
+	case LinkScanCost(d.Body) > MaxLinkScan:
+		bad("body", "has too many unclosed links (\"](\" followed by long text without a space) to render in time: close them or put spaces in")
 	case r.Library && d.Kind.Valid():
 		min := MinWords[d.Kind]
 		if d.TranslationOf != "" {

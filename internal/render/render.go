@@ -38,6 +38,12 @@ var (
 func HTML(markdown, lang string) string {
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() { buf.Reset(); bufPool.Put(buf) }()
+	if content.LinkScanCost(markdown) > content.MaxLinkScan {
+		// A body the rules refuse (Draft.Check) but stored before they
+		// did: its links would take the parser minutes (see
+		// content.MaxLinkScan); shown as text.
+		return wrap("<p>"+html.EscapeString(markdown)+"</p>", lang)
+	}
 	src := []byte(markdown)
 	doc := md.Parser().Parse(text.NewReader(src))
 	markOtherScripts(doc, src, lang)
@@ -46,10 +52,15 @@ func HTML(markdown, lang string) string {
 		buf.Reset()
 		buf.WriteString("<p>" + html.EscapeString(markdown) + "</p>")
 	}
-	safe := policy.SanitizeBytes(buf.Bytes())
+	return wrap(string(policy.SanitizeBytes(buf.Bytes())), lang)
+}
+
+// wrap puts safe HTML in an element carrying the language (and
+// dir="rtl" for right-to-left languages).
+func wrap(safe, lang string) string {
 	open := `<div lang="` + html.EscapeString(lang) + `"`
 	if content.IsRTL(lang) {
 		open += ` dir="rtl"`
 	}
-	return open + ">" + string(safe) + "</div>"
+	return open + ">" + safe + "</div>"
 }
