@@ -39,20 +39,38 @@ func BodyLinks(body string) []string {
 }
 
 // LinkTarget is what a slug a draft names finds: a resource the public
-// sees (Public) and its language, or nothing (Found false).
+// sees (Public), its language and, when its live revision is itself a
+// translation, the slug of its original (TranslationOf); or nothing (Found
+// false).
 type LinkTarget struct {
 	Found, Public bool
 	Language      string
+	TranslationOf string
+}
+
+// Translation is a published translation of a resource: its slug and
+// language.
+type Translation struct {
+	Slug, Language string
 }
 
 // CheckLinks applies the link rules a published resource keeps, as the
 // import does for files (breaker5 F7): translationOf, related and body
 // links name a resource the public sees (published: not missing, not a
-// draft, not withdrawn), and a translation is in another language than
-// its original. find says what each slug finds. The errors are EINVALID
-// naming the field in the API's spelling (translationOf, related[i], body,
-// language), in field order.
-func (d Draft) CheckLinks(find func(slug string) LinkTarget) []*Error {
+// draft, not withdrawn). It also applies the translation rules, from both
+// sides (breaker7 F6; README "Editors"):
+//
+//   - a translation's original is not itself a translation (no chains,
+//     hence no cycles), nor the draft itself;
+//   - a resource with published translations (own, the live translations
+//     of the draft's resource) does not become a translation;
+//   - a translation differs in language from its original, so an original
+//     does not take the language of one of its published translations.
+//
+// find says what each slug finds. The errors are EINVALID naming the field
+// in the API's spelling (translationOf, related[i], body, language), in
+// field order.
+func (d Draft) CheckLinks(find func(slug string) LinkTarget, own []Translation) []*Error {
 	var out []*Error
 	bad := func(field, format string, args ...any) {
 		out = append(out, &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)})
@@ -64,10 +82,23 @@ func (d Draft) CheckLinks(find func(slug string) LinkTarget) []*Error {
 		return ", which does not exist"
 	}
 	if d.TranslationOf != "" {
-		if t := find(d.TranslationOf); !t.Public {
+		switch t := find(d.TranslationOf); {
+		case d.Slug != "" && d.TranslationOf == d.Slug:
+			bad("translationOf", "names the resource itself: a translation names its original")
+		case !t.Public:
 			bad("translationOf", "names %q%s", d.TranslationOf, why(t))
-		} else if strings.EqualFold(t.Language, d.Language) {
+		case t.TranslationOf != "":
+			bad("translationOf", "names %q, which is itself a translation (of %q): name the original, %q", d.TranslationOf, t.TranslationOf, t.TranslationOf)
+		case len(own) > 0:
+			bad("translationOf", "this resource is the original of published translations (%s), so it cannot become a translation itself", translationList(own))
+		case strings.EqualFold(t.Language, d.Language):
 			bad("language", "a translation must differ in language from %q (%s)", d.TranslationOf, t.Language)
+		}
+	}
+	for _, t := range own {
+		if strings.EqualFold(t.Language, d.Language) {
+			bad("language", "the published translation %q is in %s: an original must differ in language from its translations", t.Slug, t.Language)
+			break
 		}
 	}
 	for i, s := range d.Related {
@@ -81,6 +112,15 @@ func (d Draft) CheckLinks(find func(slug string) LinkTarget) []*Error {
 		}
 	}
 	return out
+}
+
+// translationList is "slug (language), ..." for an error message.
+func translationList(ts []Translation) string {
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		parts[i] = fmt.Sprintf("%q (%s)", t.Slug, t.Language)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Slugs lists the slugs d names: translationOf, related and body links.

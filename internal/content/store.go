@@ -84,6 +84,9 @@ type StoredFile struct {
 	Status Status
 	// Language of the published revision ("" when none is published).
 	Language string
+	// TranslationOf is the slug the published revision translates ("" when
+	// none is published or it is not a translation).
+	TranslationOf string
 	// StagedPath and StagedHash name the file a batch wrote whose import
 	// has not committed yet (an interrupted import); "" when none.
 	StagedPath, StagedHash string

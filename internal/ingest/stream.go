@@ -208,8 +208,9 @@ func (c *catalog) add(i int, f *content.FileImport) {
 // published is what a slug outside the files resolves to: a published
 // resource in the store, in a language.
 type published struct {
-	found bool
-	lang  string
+	found   bool
+	lang    string
+	transOf string // the slug its live revision translates, if any
 }
 
 // dups fails every file whose slug another file also uses, naming the
@@ -256,21 +257,28 @@ func (c *catalog) settle(ctx context.Context, outside func(ctx context.Context, 
 	// file or published resource, or why there is none. A published file
 	// may link only to what the public sees: a published file, a slug whose
 	// resource the store publishes, or a published resource outside.
-	resolve := func(slug string, public bool) (lang string, ok bool, why string) {
+	resolve := func(slug string, public bool) (t content.LinkTarget, ok bool, why string) {
 		if idx := bySlug[slug]; len(idx) == 1 && c.entries[idx[0]].good() {
-			t := &c.entries[idx[0]]
-			if !public || t.status == content.StatusPublished || t.live {
-				return t.lang, true, ""
+			e := &c.entries[idx[0]]
+			if !public || e.status == content.StatusPublished || e.live {
+				return content.LinkTarget{Found: true, Public: true, Language: e.lang, TranslationOf: e.transOf}, true, ""
 			}
-			return "", false, fmt.Sprintf(" (%s is a draft)", t.path)
+			return t, false, fmt.Sprintf(" (%s is a draft)", e.path)
 		}
 		if p := ext[slug]; p.found {
-			return p.lang, true, ""
+			return content.LinkTarget{Found: true, Public: true, Language: p.lang, TranslationOf: p.transOf}, true, ""
 		}
 		if idx := bySlug[slug]; len(idx) > 0 {
-			return "", false, fmt.Sprintf(" (%s is not imported: it has errors)", c.entries[idx[0]].path)
+			return t, false, fmt.Sprintf(" (%s is not imported: it has errors)", c.entries[idx[0]].path)
 		}
-		return "", false, ""
+		return t, false, ""
+	}
+	// where names the file that has slug, for a message: " (path)", or "".
+	where := func(slug string) string {
+		if idx := bySlug[slug]; len(idx) == 1 {
+			return " (" + c.entries[idx[0]].path + ")"
+		}
+		return ""
 	}
 	for {
 		if outside != nil {
@@ -302,6 +310,14 @@ func (c *catalog) settle(ctx context.Context, outside func(ctx context.Context, 
 			}
 		}
 		failed := 0
+		// The published files that translate each slug, as this pass
+		// starts (so that which file fails does not depend on file order).
+		own := map[string][]content.Translation{}
+		for i := range c.entries {
+			if e := &c.entries[i]; e.good() && e.transOf != "" && e.status == content.StatusPublished {
+				own[e.transOf] = append(own[e.transOf], content.Translation{Slug: e.slug, Language: e.lang})
+			}
+		}
 		for i := range c.entries {
 			e := &c.entries[i]
 			if !e.good() {
@@ -309,10 +325,33 @@ func (c *catalog) settle(ctx context.Context, outside func(ctx context.Context, 
 			}
 			public := e.status == content.StatusPublished
 			if t := e.transOf; t != "" {
-				if lang, ok, why := resolve(t, public); !ok {
+				if _, ok, why := resolve(t, public); !ok {
 					c.fail(i, "translation_of", "no resource with slug %q in the library%s", t, why)
-				} else if lang == e.lang {
-					c.fail(i, "language", "a translation must differ in language from %q", t)
+				}
+			}
+			// The translation rules, from both sides (breaker7 F6): the
+			// API's own rule code, with what the files (and the store)
+			// say about the slugs.
+			d := content.Draft{Slug: e.slug, Language: e.lang, TranslationOf: e.transOf}
+			if _, ok, _ := resolve(e.transOf, public); e.transOf == "" || ok {
+				for _, p := range d.CheckLinks(func(slug string) content.LinkTarget {
+					t, _, _ := resolve(slug, public)
+					return t
+				}, own[e.slug]) {
+					// Name the files involved: the original's, or the
+					// translations' when the rule is about them.
+					field, msg := p.Field, p.Message
+					if strings.Contains(msg, "published translation") {
+						for _, t := range own[e.slug] {
+							msg += where(t.Slug)
+						}
+					} else if e.transOf != e.slug {
+						msg += where(e.transOf)
+					}
+					if field == "translationOf" {
+						field = "translation_of"
+					}
+					c.fail(i, field, "%s", msg)
 				}
 			}
 			for _, s := range e.bodyLinks {
@@ -686,7 +725,7 @@ func outsideSlugs(ctx context.Context, sess content.ImportSession, cat *catalog,
 			continue // its file names another slug now: withdrawn by this import
 		}
 		if s.Status == content.StatusPublished {
-			out[s.Slug] = published{found: true, lang: s.Language}
+			out[s.Slug] = published{found: true, lang: s.Language, transOf: s.TranslationOf}
 		}
 	}
 	return out, nil

@@ -254,29 +254,48 @@ func (db *DB) PublishResource(ctx context.Context, p *content.Principal, id int6
 }
 
 // checkLinks refuses to publish a draft whose translationOf, related or
-// body links name a resource the public cannot see, or that translates a
-// resource of its own language: the rules the import applies to files
-// (content.Draft.CheckLinks; breaker5 F7). The first problem is returned,
-// naming the field under "input." as Validate does.
+// body links name a resource the public cannot see, or that breaks the
+// translation rules from either side (a chain or cycle of translations, a
+// translation in its original's language, an original in the language of
+// one of its published translations): the rules the import applies to
+// files (content.Draft.CheckLinks; breaker5 F7, breaker7 F6). The first
+// problem is returned, naming the field under "input." as Validate does.
+//
+// The resources named are locked FOR SHARE before they are read, and the
+// caller holds the draft's own row FOR UPDATE (lockResource), so a
+// concurrent publication that names this resource (a new translation) or
+// one this draft names (its original becoming a translation, changing
+// language) either committed before the read (and is seen) or waits for
+// this transaction; crossing locks are a deadlock that run retries.
+// Migration 018's trigger holds the same rules for the doors that do not
+// come through here (scheduled publications, imports).
 func checkLinks(ctx context.Context, tx pgx.Tx, d *content.Draft) error {
-	slugs := d.Slugs()
-	if len(slugs) == 0 {
-		return nil
-	}
-	rows, _ := tx.Query(ctx, `SELECT r.slug, r.status = 'PUBLISHED', coalesce(v.language, '') FROM resources r
-		LEFT JOIN revisions v ON v.resource_id = r.id AND v.revision = r.published_revision WHERE r.slug = ANY($1)`, slugs)
 	found := map[string]content.LinkTarget{}
-	var (
-		slug, lang string
-		public     bool
-	)
-	if _, err := pgx.ForEachRow(rows, []any{&slug, &public, &lang}, func() error {
-		found[slug] = content.LinkTarget{Found: true, Public: public, Language: lang}
-		return nil
-	}); err != nil {
+	if slugs := d.Slugs(); len(slugs) > 0 {
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM resources WHERE slug = ANY($1) ORDER BY id FOR SHARE`, slugs); err != nil {
+			return err
+		}
+		rows, _ := tx.Query(ctx, `SELECT r.slug, r.status = 'PUBLISHED', coalesce(v.language, ''), coalesce(v.translation_of, '') FROM resources r
+			LEFT JOIN revisions v ON v.resource_id = r.id AND v.revision = r.published_revision WHERE r.slug = ANY($1)`, slugs)
+		var (
+			slug, lang, of string
+			public         bool
+		)
+		if _, err := pgx.ForEachRow(rows, []any{&slug, &public, &lang, &of}, func() error {
+			found[slug] = content.LinkTarget{Found: true, Public: public, Language: lang, TranslationOf: of}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	rows, _ := tx.Query(ctx, `SELECT t.slug, v.language FROM revisions v
+		JOIN resources t ON t.id = v.resource_id AND v.revision = t.published_revision
+		WHERE v.translation_of = $1 AND t.status = 'PUBLISHED' ORDER BY t.slug`, d.Slug)
+	own, err := pgx.CollectRows(rows, pgx.RowToStructByPos[content.Translation])
+	if err != nil {
 		return err
 	}
-	if ps := d.CheckLinks(func(s string) content.LinkTarget { return found[s] }); len(ps) > 0 {
+	if ps := d.CheckLinks(func(s string) content.LinkTarget { return found[s] }, own); len(ps) > 0 {
 		ps[0].Field = "input." + ps[0].Field
 		return ps[0]
 	}
@@ -585,7 +604,7 @@ func publishDueOne(ctx context.Context, tx pgx.Tx, id int64) (bool, error) {
 		return true, sp.Commit(ctx)
 	}
 	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) || pgErr.ConstraintName != "published_links" {
+	if !errors.As(err, &pgErr) || (pgErr.ConstraintName != "published_links" && pgErr.ConstraintName != "published_translations") {
 		return false, err
 	}
 	if err := sp.Rollback(ctx); err != nil {

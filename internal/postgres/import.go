@@ -96,13 +96,13 @@ func (s *importSession) Close() { s.conn.Close(context.Background()) }
 // Lookup returns the stored state of the slugs.
 func (s *importSession) Lookup(ctx context.Context, slugs []string) ([]content.StoredFile, error) {
 	rows, _ := s.conn.Query(ctx, `SELECT r.id, r.slug, coalesce(r.origin, ''), coalesce(r.content_hash, ''), r.status,
-		coalesce(v.language, ''), coalesce(g.path, ''), coalesce(g.hash, '')
+		coalesce(v.language, ''), coalesce(v.translation_of, ''), coalesce(g.path, ''), coalesce(g.hash, '')
 		FROM resources r LEFT JOIN revisions v ON v.resource_id = r.id AND v.revision = r.published_revision
 		LEFT JOIN import_staging g ON g.resource_id = r.id
 		WHERE r.slug = ANY($1)`, slugs)
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (content.StoredFile, error) {
 		var f content.StoredFile
-		err := row.Scan(&f.ID, &f.Slug, &f.Origin, &f.Hash, &f.Status, &f.Language, &f.StagedPath, &f.StagedHash)
+		err := row.Scan(&f.ID, &f.Slug, &f.Origin, &f.Hash, &f.Status, &f.Language, &f.TranslationOf, &f.StagedPath, &f.StagedHash)
 		return f, err
 	})
 	if err != nil {

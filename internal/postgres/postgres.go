@@ -248,6 +248,11 @@ func domainError(err error) error {
 				return &content.Error{Code: content.ECONFLICT, Message: pgErr.Message +
 					": publish what they link to first, or remove the links (no published resource may link to one the public cannot see)"}
 			}
+			if pgErr.ConstraintName == "published_translations" {
+				// Migration 018: a publication that raced another one (the
+				// API checks the rules first, under row locks) or an import.
+				return &content.Error{Code: content.ECONFLICT, Message: pgErr.Message}
+			}
 		}
 	}
 	if unreachable(err) {
