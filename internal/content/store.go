@@ -87,9 +87,18 @@ type StoredFile struct {
 	// TranslationOf is the slug the published revision translates ("" when
 	// none is published or it is not a translation).
 	TranslationOf string
+	// Translations are the published resources whose live revision
+	// translates this slug, with their own origin ("" for the API's).
+	Translations []StoredTranslation
 	// StagedPath and StagedHash name the file a batch wrote whose import
 	// has not committed yet (an interrupted import); "" when none.
 	StagedPath, StagedHash string
+}
+
+// StoredTranslation is a published translation in the store: its slug,
+// language and managing file ("" when made through the API).
+type StoredTranslation struct {
+	Slug, Language, Origin string
 }
 
 // Importer writes parsed resource files to the store.

@@ -44,6 +44,10 @@ type entry struct {
 	write     bool  // must be written (new, changed, moved or restored)
 	staged    bool  // staged with these bytes by an interrupted import
 	live      bool  // the store already publishes a revision of its slug
+	// extTrans are the store's published translations of its slug that
+	// no file of this import decides (made through the API, or managed by
+	// files elsewhere).
+	extTrans []content.Translation
 	id        int64 // the resource's id, once known
 }
 
@@ -253,12 +257,17 @@ func (c *catalog) settle(ctx context.Context, outside func(ctx context.Context, 
 		}
 	}
 	ext := map[string]published{}
+	// good is which files are imported as a pass starts: a pass judges
+	// every file against the same set, so which files fail does not depend
+	// on their order (a cycle of translations fails every file in it);
+	// the next pass sees the failures.
+	good := make([]bool, len(c.entries))
 	// resolve says what a link to slug finds: the language of the imported
 	// file or published resource, or why there is none. A published file
 	// may link only to what the public sees: a published file, a slug whose
 	// resource the store publishes, or a published resource outside.
 	resolve := func(slug string, public bool) (t content.LinkTarget, ok bool, why string) {
-		if idx := bySlug[slug]; len(idx) == 1 && c.entries[idx[0]].good() {
+		if idx := bySlug[slug]; len(idx) == 1 && good[idx[0]] {
 			e := &c.entries[idx[0]]
 			if !public || e.status == content.StatusPublished || e.live {
 				return content.LinkTarget{Found: true, Public: true, Language: e.lang, TranslationOf: e.transOf}, true, ""
@@ -281,6 +290,9 @@ func (c *catalog) settle(ctx context.Context, outside func(ctx context.Context, 
 		return ""
 	}
 	for {
+		for i := range c.entries {
+			good[i] = c.entries[i].good()
+		}
 		if outside != nil {
 			var need []string
 			asked := map[string]bool{}
@@ -314,13 +326,16 @@ func (c *catalog) settle(ctx context.Context, outside func(ctx context.Context, 
 		// starts (so that which file fails does not depend on file order).
 		own := map[string][]content.Translation{}
 		for i := range c.entries {
-			if e := &c.entries[i]; e.good() && e.transOf != "" && e.status == content.StatusPublished {
+			if e := &c.entries[i]; good[i] && e.transOf != "" && e.status == content.StatusPublished {
 				own[e.transOf] = append(own[e.transOf], content.Translation{Slug: e.slug, Language: e.lang})
+			}
+			if good[i] && len(c.entries[i].extTrans) > 0 {
+				own[c.entries[i].slug] = append(own[c.entries[i].slug], c.entries[i].extTrans...)
 			}
 		}
 		for i := range c.entries {
 			e := &c.entries[i]
-			if !e.good() {
+			if !good[i] {
 				continue
 			}
 			public := e.status == content.StatusPublished
@@ -489,6 +504,12 @@ func ImportWith(ctx context.Context, store content.Importer, dir string, opts Op
 			}
 			hash := hex.EncodeToString(e.hash[:])
 			e.live = s.Status == content.StatusPublished
+			for _, t := range s.Translations {
+				if _, ours := cat.byPath[t.Origin]; ours || (opts.Prune && strings.HasPrefix(t.Origin, cat.dir+string(filepath.Separator))) {
+					continue // its file (present, or gone and pruned) decides
+				}
+				e.extTrans = append(e.extTrans, content.Translation{Slug: t.Slug, Language: t.Language})
+			}
 			stagedNew := s.StagedPath != "" && s.Hash == ""
 			switch {
 			case s.Origin == "":

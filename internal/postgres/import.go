@@ -96,13 +96,25 @@ func (s *importSession) Close() { s.conn.Close(context.Background()) }
 // Lookup returns the stored state of the slugs.
 func (s *importSession) Lookup(ctx context.Context, slugs []string) ([]content.StoredFile, error) {
 	rows, _ := s.conn.Query(ctx, `SELECT r.id, r.slug, coalesce(r.origin, ''), coalesce(r.content_hash, ''), r.status,
-		coalesce(v.language, ''), coalesce(v.translation_of, ''), coalesce(g.path, ''), coalesce(g.hash, '')
+		coalesce(v.language, ''), coalesce(v.translation_of, ''), coalesce(g.path, ''), coalesce(g.hash, ''),
+		coalesce(tr.slugs, '{}'), coalesce(tr.langs, '{}'), coalesce(tr.origins, '{}')
 		FROM resources r LEFT JOIN revisions v ON v.resource_id = r.id AND v.revision = r.published_revision
 		LEFT JOIN import_staging g ON g.resource_id = r.id
+		LEFT JOIN LATERAL (SELECT array_agg(t.slug ORDER BY t.slug) AS slugs, array_agg(tv.language ORDER BY t.slug) AS langs,
+				array_agg(coalesce(t.origin, '') ORDER BY t.slug) AS origins
+			FROM revisions tv JOIN resources t ON t.id = tv.resource_id AND tv.revision = t.published_revision
+			WHERE tv.translation_of = r.slug AND t.status = 'PUBLISHED') tr ON true
 		WHERE r.slug = ANY($1)`, slugs)
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (content.StoredFile, error) {
-		var f content.StoredFile
-		err := row.Scan(&f.ID, &f.Slug, &f.Origin, &f.Hash, &f.Status, &f.Language, &f.TranslationOf, &f.StagedPath, &f.StagedHash)
+		var (
+			f                      content.StoredFile
+			tSlugs, tLangs, tOrigs []string
+		)
+		err := row.Scan(&f.ID, &f.Slug, &f.Origin, &f.Hash, &f.Status, &f.Language, &f.TranslationOf, &f.StagedPath, &f.StagedHash,
+			&tSlugs, &tLangs, &tOrigs)
+		for i := range tSlugs {
+			f.Translations = append(f.Translations, content.StoredTranslation{Slug: tSlugs[i], Language: tLangs[i], Origin: tOrigs[i]})
+		}
 		return f, err
 	})
 	if err != nil {
