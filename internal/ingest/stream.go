@@ -44,11 +44,11 @@ type entry struct {
 	write     bool  // must be written (new, changed, moved or restored)
 	staged    bool  // staged with these bytes by an interrupted import
 	live      bool  // the store already publishes a revision of its slug
+	id        int64 // the resource's id, once known
 	// extTrans are the store's published translations of its slug that
 	// no file of this import decides (made through the API, or managed by
 	// files elsewhere).
 	extTrans []content.Translation
-	id        int64 // the resource's id, once known
 }
 
 // good reports whether the file is imported.
