@@ -184,7 +184,7 @@ type ResourceInput struct {
 	Nations []content.Nation `json:"nations,omitempty"`
 	// BCP 47; default en.
 	Language *string `json:"language,omitempty"`
-	// The slug of the resource this one translates.
+	// The slug of the resource this one translates: an original (not itself a translation), in another language. A resource with published translations cannot become a translation, nor take one of their languages (publishResource refuses: INVALID_ARGUMENT naming input.translationOf or input.language).
 	TranslationOf *string `json:"translationOf,omitempty"`
 	// For a translation: how far it can be trusted.
 	TranslationStatus *string `json:"translationStatus,omitempty"`
