@@ -30,12 +30,15 @@ import (
 //     everyday words); any other word (a
 //     person's name, a number the library does not print) is recorded as
 //     "*". A search whose every word is "*" is not recorded;
-//   - a name of the word list that is also a word of the library ("Mark",
-//     "Hope", "Wales") is kept only with no other name and no masked word
-//     beside it ("mark scheme", "ICB Wales dentist"): beside one ("Mark
-//     Bell", "Grace Hope", "zorblat mark") it is "*" too, a person's names
-//     coming in twos (breaker7 F12: "Mark Bell" was recorded as
-//     "* mark *", "Grace Hope" as "* * hope").
+//   - a word of the library that is not an everyday English word (a name
+//     of the word list, "Mark", "Wales", or no English word at all: the
+//     authors and places public text names, "Hodson", "Nellums") is kept
+//     only with no such word and no masked word beside it ("mark scheme",
+//     "ICB Wales dentist"): beside one ("Mark Bell", "Mark Hodson", "Grace
+//     Hope", "zorblat mark") it is "*" too, a person's names coming in
+//     twos (breaker7 F12, breaker8). A word typed in capitals (an acronym:
+//     "ICB", "NHS"), a term of the synonym list ("icb") or a word holding
+//     a digit is not taken for a name.
 //
 // The rule errs towards recording less: "2023 2024" is not recorded (eight
 // digits in a row), nor is a search of names only.
@@ -160,8 +163,8 @@ func zeroResultTerm(text string, inLibrary func(string) bool) string {
 	if err != nil || buildPlan(cs, groups, DefaultRanking, nil, nil, nil) == nil {
 		return ""
 	}
-	// The words in order (stop words aside), each with whether it is a
-	// name of the word list and whether it is kept.
+	// The words in order (stop words aside), each with whether it could
+	// be a name (see above) and whether it is kept.
 	type word struct {
 		clause, at int
 		text       string
@@ -171,24 +174,25 @@ func zeroResultTerm(text string, inLibrary func(string) bool) string {
 	texts := make([][]string, len(cs))
 	for i := range cs {
 		texts[i] = strings.Fields(cs[i].text)
+		raws := strings.Fields(cs[i].raw)
+		if len(raws) != len(texts[i]) {
+			raws = texts[i]
+		}
 		for j, w := range texts[i] {
 			if stopWords[w] {
 				continue
 			}
-			_, name := names()[w]
-			name = name && !calendarWords[w]
-			ws = append(ws, word{clause: i, at: j, text: w, name: name, keep: everyday(w) || (inLibrary != nil && inLibrary(w))})
+			keep := everyday(w) || (inLibrary != nil && inLibrary(w))
+			ws = append(ws, word{clause: i, at: j, text: w, name: nameLike(w, raws[j]), keep: keep})
 		}
 	}
-	// A name kept as a library word: masked beside another name or a
-	// masked word (see above), decided on the words as they were.
+	// A word that could be a name, kept as a library word: masked beside
+	// another such word or a masked word, decided on the words as they
+	// were.
 	beside := func(k int) bool { return k >= 0 && k < len(ws) && (ws[k].name || !ws[k].keep) }
 	var drop []int
 	for i := range ws {
-		if !ws[i].name || !ws[i].keep {
-			continue
-		}
-		if beside(i-1) || beside(i+1) {
+		if ws[i].name && ws[i].keep && (beside(i-1) || beside(i+1)) {
 			drop = append(drop, i)
 		}
 	}
@@ -210,4 +214,22 @@ func zeroResultTerm(text string, inLibrary func(string) bool) string {
 		cs[i].text = strings.Join(texts[i], " ")
 	}
 	return normalisedText(cs)
+}
+
+// nameLike reports whether a folded word, typed as raw, could be a
+// person's or a place's name: not an everyday English word (a name of the
+// word list or no English word), not a month or a day, not a term of the
+// synonym list, not an acronym typed in capitals ("ICB"), and without a
+// digit.
+func nameLike(w, raw string) bool {
+	if everyday(w) || calendarWords[w] || strings.ContainsFunc(w, unicode.IsDigit) {
+		return false
+	}
+	if _, term := synonyms[w]; term {
+		return false // a term of the synonym list ("icb", "nrpf"): the domain's, not a name
+	}
+	if utf8.RuneCountInString(raw) >= 2 && !strings.ContainsFunc(raw, unicode.IsLower) && strings.ContainsFunc(raw, unicode.IsUpper) {
+		return false
+	}
+	return true
 }
