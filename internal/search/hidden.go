@@ -5,19 +5,48 @@ import (
 	"strings"
 
 	"github.com/yuin/goldmark/util"
+
+	"guidancehub/internal/render"
 )
 
-// What a reader of a body does not see, beyond Markdown's own syntax
-// (markdownSyntax): the page renders a body with goldmark (GFM and
-// footnotes, internal/render) and raw HTML omitted, so the search leaves
-// out of the index and of fragments exactly that (breaker7 F2: a link's
-// target, an HTML comment, a tag's attributes, a reference definition or
-// an entity's name was searchable and showed in fragments, though the
-// page never shows them).
+// What a reader of a body does not see: the page renders a body with
+// goldmark (GFM and footnotes, internal/render) and raw HTML omitted, so
+// the search leaves out of the index and of fragments exactly what the
+// page does not show (breaker7 F2: a link's target, an HTML comment, a
+// tag's attributes, a reference definition or an entity's name was
+// searchable and showed in fragments; breaker8: rules read line by line
+// missed tags across lines, multi-line definitions, and hid code's and
+// inline tags' text).
 //
-// hiddenText marks, in one pass over the text (each scan for a closing
-// character moves only forward, so no input costs more than linear time:
-// breaker7 F9):
+// hiddenText marks the bytes render.Visible does not (the page's own
+// parser, read as a tree), spaces and line breaks aside (they separate
+// words), and the NUL bytes visibleBody writes. For a
+// body render.Visible does not read (over content.MaxLinkScan: the page
+// shows it as plain text), hiddenTextApprox's rules, read in one linear
+// pass, stand in.
+func hiddenText(text string) []bool {
+	vis, ok := render.Visible(text)
+	if !ok {
+		return hiddenTextApprox(text)
+	}
+	drop := make([]bool, len(text))
+	for i := range drop {
+		switch text[i] {
+		case ' ', '\t', '\n', '\r':
+			// Space between the page's words (a line break, a table's
+			// cell padding) separates words as it did: never text.
+		case 0:
+			drop[i] = true
+		default:
+			drop[i] = !vis[i]
+		}
+	}
+	return drop
+}
+
+// hiddenTextApprox marks, in one pass over the text (each scan for a
+// closing character moves only forward, so no input costs more than
+// linear time: breaker7 F9), what markdownSyntax marks and:
 //   - HTML comments, <!-- to --> (to the end when not closed);
 //   - HTML blocks: from a line starting with a tag (up to three spaces
 //     before it) to the next blank line;
@@ -30,7 +59,7 @@ import (
 //     ([text][label], [text][], [label] when defined) the brackets and
 //     the label;
 //   - entity and character references (&amp; &#233; &#xE9;): the reference.
-func hiddenText(text string) []bool {
+func hiddenTextApprox(text string) []bool {
 	drop := markdownSyntax(text, true, false)
 	// A body as indexed (visibleBody) holds NUL where it hides a byte.
 	for i := 0; i < len(text); i++ {

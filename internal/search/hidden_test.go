@@ -63,6 +63,28 @@ func TestBodyIsSearchedAsTheReaderSeesIt(t *testing.T) {
 		func(w string) string { return "| a | b |\n|---|---|\n| " + w + " | x |" },
 		func(w string) string { return "1. first " + w + "\n2. second" },
 		func(w string) string { return "> quoted " + w },
+		// breaker8's.
+		func(w string) string { return "Inline <span\ntitle=\"" + w + "\">shown</span> text." },
+		func(w string) string { return "A <a\nhref=\"/resources/" + w + "\">link</a> here." },
+		func(w string) string { return "[![alt](/i.png) text](/resources/" + w + "-slug)" },
+		func(w string) string { return "[t](/x(" + w + ")y) after" },
+		func(w string) string {
+			return "A [ref][m" + w + "].\n\n[m" + w + "]:\n  https://example.org/" + w + "\n  \"" + w + " title\""
+		},
+		func(w string) string { return "> A [q][q" + w + "].\n>\n> [q" + w + "]: https://example.org/" + w },
+		func(w string) string { return "<?php " + w + " ?>" },
+		func(w string) string { return "<!DOCTYPE " + w + ">" },
+		func(w string) string { return "<![CDATA[" + w + "]]>" },
+		func(w string) string { return "~~" + w + "~~ struck" },
+		func(w string) string { return "- [ ] " + w + " task\n- [x] done" },
+		func(w string) string { return "## " + w + " closed ##" },
+		func(w string) string { return "Code `[" + w + "](x)` span." },
+		func(w string) string { return "```\n<b>" + w + "</b> [l](/resources/x)\n```" },
+		func(w string) string { return "<kbd>" + w + "</kbd> key." },
+		func(w string) string { return "<a href=\"/x\">" + w + "</a>" },
+		func(w string) string { return "Text <span>" + w + " after an unclosed span" },
+		func(w string) string { return "Some text\n[" + w + "]: not a definition" },
+		func(w string) string { return "&#x41;&#66;C &eacute;cole " + w },
 	}
 	var rs []*content.Resource
 	var words []string
