@@ -357,8 +357,12 @@ func expandSynonyms(in []clause) []clause {
 		c := in[i]
 		if c.exclude || c.phrase {
 			// An excluded word leaves out what the word alone finds, so
-			// it carries its synonyms too.
+			// it carries its synonyms too; a quoted plural or possessive
+			// of a synonym is the synonym, as it is unquoted (breaker8:
+			// "\"family doctors\"" found nothing).
 			if alts, ok := synonyms[synonymKey(c.text)]; ok {
+				c.alternatives = alts
+			} else if alts, ok := synonyms[synonymSingular(synonymKey(c.text))]; ok {
 				c.alternatives = alts
 			}
 			out = append(out, c)

@@ -134,3 +134,40 @@ func groupUsed(t *testing.T, ix *Index, alts []string) bool {
 	}
 	return n > 0
 }
+
+// TestQuotedPluralOfASynonymIsTheSynonym: a quoted plural or possessive
+// of a synonym alternative ("\"family doctors\"", "\"ICBs\"") finds what
+// the quoted alternative finds (the oracle), as it does unquoted
+// (breaker8: "\"family doctors\"" found nothing where "family doctors"
+// found 35), for every alternative of several words and every acronym of
+// the synonym list, on the shipped library.
+func TestQuotedPluralOfASynonymIsTheSynonym(t *testing.T) {
+	ix, slugs := shippedIndexSlugs(t, DefaultRanking)
+	var alts []string
+	for a := range synonyms {
+		if strings.ContainsAny(a, "&'") {
+			continue
+		}
+		if strings.Contains(a, " ") || len([]rune(a)) <= 4 {
+			alts = append(alts, a)
+		}
+	}
+	slices.Sort(alts)
+	checked := 0
+	for _, a := range alts {
+		want, _ := searchSlugs(t, ix, slugs, `"`+a+`"`)
+		for _, form := range []string{a + "s", a + "'s", a + "’s"} {
+			if _, isAlt := synonyms[form]; isAlt {
+				continue // the plural is an alternative of its own
+			}
+			got, _ := searchSlugs(t, ix, slugs, `"`+form+`"`)
+			if !slices.Equal(sorted(got), sorted(want)) {
+				t.Errorf("%q finds %d resources, %q %d", `"`+form+`"`, len(got), `"`+a+`"`, len(want))
+			}
+			checked++
+		}
+	}
+	if checked < 30 {
+		t.Fatalf("only %d forms checked", checked)
+	}
+}
