@@ -1279,13 +1279,37 @@ func (ix *Index) aloneQuery(ctx context.Context, idx bleve.Index, qe *queryEnv, 
 			return nil, nil
 		}
 	}
-	_, searched, _, err := ix.prepareClauses(ctx, idx, qe, cs, gs)
+	_, searched, tags, err := ix.prepareClauses(ctx, idx, qe, cs, gs)
 	if err != nil {
 		return nil, err
 	}
 	p := buildPlan(searched, gs, ix.rank, qe.known, qe.common, qe.idf)
 	if p == nil || p.browse {
 		return nil, nil
+	}
+	if len(p.languages) > 0 {
+		// A language named: its resources too (breaker8: "farsi" finds
+		// the Persian page, "-farsi" left it in), as Search asks, and
+		// relaxed as Search relaxes it then: when it finds fewer than
+		// RelaxBelow resources.
+		q, _, err := ix.languageFirst(ctx, idx, p, p.match(nil, 0), tags)
+		if err != nil {
+			return nil, err
+		}
+		n, err := count(ctx, idx, q)
+		if err != nil || n >= uint64(max(1, ix.rank.RelaxBelow)) {
+			return q, err
+		}
+		relax := ix.relaxOnePass
+		if ix.plain {
+			relax = ix.relax
+		}
+		omit, k, err := relax(ctx, idx, p, -1)
+		if err != nil || omit == nil {
+			return q, err
+		}
+		q, _, err = ix.languageFirst(ctx, idx, p, p.match(omit, k), tags)
+		return q, err
 	}
 	var omit map[int]bool
 	k := 0
