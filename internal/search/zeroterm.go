@@ -55,10 +55,16 @@ var (
 	// digits: runs of digits joined by at most one separator each.
 	digitRun  = regexp.MustCompile(`\+?\d+(?:[\s\-./()]{1,2}\d+)*`)
 	months    = `(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)`
-	dateShape = regexp.MustCompile(`(?i)` +
+	// dayWords are a day of the month in words ("twelfth", "twenty-first",
+	// "12th"), numberWords a house or flat number in words ("twelve",
+	// "forty two"): breaker8 found "twelfth of march" and "twelve elm
+	// street" recorded.
+	dayWords    = `(?:(?:twenty|thirty)[\s\-]?)?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth)`
+	numberWords = `(?:(?:one|two|three|four|five|six|seven|eight|nine)\s+hundred(?:\s+and)?\s+)?(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s\-]?(?:one|two|three|four|five|six|seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)`
+	dateShape   = regexp.MustCompile(`(?i)` +
 		`\b\d{1,4}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{1,4}\b` + // 12/03/1990, 1990-03-12, 1.3.90
-		`|\b\d{1,2}(?:st|nd|rd|th)?\s*(?:of\s+)?` + months + `\b` + // 12 March, 1st of may
-		`|\b` + months + `\.?\s*\d{1,2}(?:st|nd|rd|th)?\b` + // March 12 (not March 2024)
+		`|\b(?:\d{1,2}(?:st|nd|rd|th)?|` + dayWords + `)\s*(?:of\s+)?` + months + `\b` + // 12 March, 1st of may, twelfth of march
+		`|\b` + months + `\.?\s*(?:\d{1,2}(?:st|nd|rd|th)?|(?:the\s+)?` + dayWords + `)\b` + // March 12 (not March 2024), may ninth
 		`|\b\d{1,2}\s*[/.\-]\s*\d{2,4}\b`) // 03/90, 3-1990: a month and year of birth
 	postcodeShape = regexp.MustCompile(`(?i)\b[a-z]{1,2}\d[a-z\d]?\s*\d[abd-hjlnp-uw-z]{2}\b`)
 	// addressShape: a flat or house number and a street, the number before
@@ -68,9 +74,9 @@ var (
 	// word is taken for an address even when it is not one ("2 year old
 	// house"): such a search is not recorded, which costs the editors a
 	// gap at most.
-	addressShape = regexp.MustCompile(`(?i)\b(?:flat|apartment|apt|unit|room)\s*(?:no\.?\s*)?\d+[a-z]?\b` +
-		`|\b\d{1,4}[a-z]?,?\s+(?:[\p{L}'’\-]+\s+){0,3}` + streetWords + `\b` +
-		`|\b` + streetWords + `\.?,?\s+\d{1,4}[a-z]?\b`)
+	addressShape = regexp.MustCompile(`(?i)\b(?:flat|apartment|apt|unit|room)\s*(?:no\.?\s*)?(?:\d+[a-z]?|` + numberWords + `)\b` +
+		`|\b(?:\d{1,4}[a-z]?|` + numberWords + `),?\s+(?:[\p{L}'’\-]+\s+){0,3}` + streetWords + `\b` +
+		`|\b` + streetWords + `\.?,?\s+(?:\d{1,4}[a-z]?|` + numberWords + `)\b`)
 )
 
 // streetWords are words that end a UK street or building address, written

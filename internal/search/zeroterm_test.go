@@ -55,6 +55,13 @@ func TestZeroResultTermKeepsNoPersonalData(t *testing.T) {
 		{"dentist -Laura -Nellums", "dentist -* -*"},
 		{"Jean-Paul Hodson", ""},
 		{"nhs icb registration", "nhs icb registration"},
+		// breaker8: numbers and days in words.
+		{"zorblat twelve elm street", ""},
+		{"flat three Mill road", ""},
+		{"zorblat forty two Orchard View", ""},
+		{"registration twelfth of march", ""},
+		{"registration ninth may", ""},
+		{"registration march the ninth", ""},
 	} {
 		if got := zeroResultTerm(tc.in, library); got != tc.want {
 			t.Errorf("zeroResultTerm(%q) = %q, want %q", tc.in, got, tc.want)
@@ -90,8 +97,22 @@ func TestZeroResultTermClass(t *testing.T) {
 	sort.Strings(common)
 	sort.Strings(nameList)
 	// The common words must really be everyday: none may look like a
-	// month (a date of "12 may" is refused on purpose).
-	common = filter(common, func(w string) bool { return !monthWords[w] })
+	// month (a date of "12 may" is refused on purpose), a day or a number
+	// in words ("ninth may", "twelve elm street" are refused too).
+	numberNames := []string{"one", "two", "three", "seven", "twelve", "nineteen", "twenty", "forty two", "forty-two", "ninety nine", "one hundred and six"}
+	dayNames := []string{"first", "second", "third", "ninth", "twelfth", "twentieth", "twenty first", "twenty-third", "thirtieth", "thirty-first"}
+	numeric := map[string]bool{}
+	for _, w := range append(append([]string{}, numberNames...), dayNames...) {
+		for _, f := range strings.FieldsFunc(w, func(r rune) bool { return r == ' ' || r == '-' }) {
+			numeric[f] = true
+		}
+	}
+	for _, w := range []string{"four", "five", "six", "eight", "nine", "ten", "eleven", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+		"thirty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "fourth", "fifth", "sixth", "seventh", "eighth", "tenth", "eleventh",
+		"thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth"} {
+		numeric[w] = true
+	}
+	common = filter(common, func(w string) bool { return !monthWords[w] && !numeric[w] })
 	pick := func(ws []string) string { return ws[rng.IntN(len(ws))] }
 	sep := func(opts ...string) string { return opts[rng.IntN(len(opts))] }
 	nhsNumber := func() string {
@@ -162,9 +183,14 @@ func TestZeroResultTermClass(t *testing.T) {
 			return fmt.Sprintf("%d %s %d", d, pick(monthNames), y)
 		case 4:
 			return fmt.Sprintf("%s %dth", pick(monthNames), d)
-		default:
+		case 5:
+			if rng.IntN(2) == 0 {
+				// breaker8: a day in words ("twelfth of march", "ninth may").
+				return pick(dayNames) + sep(" of ", " ") + pick(monthNames)
+			}
 			return fmt.Sprintf("%dst of %s", d, pick(monthNames))
 		}
+		return ""
 	}
 	streets := []string{"Road", "road", "Rd", "Street", "St", "Lane", "Avenue", "Close", "Drive", "Way", "Court", "Place", "Crescent", "Terrace", "Gardens", "Grove", "Square", "Hill", "Park", "Row", "Walk", "Mews",
 		// breaker7 F12: kept before.
@@ -173,6 +199,9 @@ func TestZeroResultTermClass(t *testing.T) {
 		n := fmt.Sprint(1 + rng.IntN(300))
 		if rng.IntN(3) == 0 {
 			n += sep("a", "b", "A")
+		}
+		if rng.IntN(4) == 0 {
+			n = pick(numberNames) // breaker8: "twelve elm street"
 		}
 		street := pick(nameList)
 		if rng.IntN(2) == 0 {
