@@ -53,8 +53,8 @@ const maskedWord = "*"
 var (
 	emailShape = regexp.MustCompile(`[\p{L}\p{N}._%+\-]@[\p{L}\p{N}\-]+\.`)
 	// digits: runs of digits joined by at most one separator each.
-	digitRun  = regexp.MustCompile(`\+?\d+(?:[\s\-./()]{1,2}\d+)*`)
-	months    = `(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)`
+	digitRun = regexp.MustCompile(`\+?\d+(?:[\s\-./()]{1,2}\d+)*`)
+	months   = `(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)`
 	// dayWords are a day of the month in words ("twelfth", "twenty-first",
 	// "12th"), numberWords a house or flat number in words ("twelve",
 	// "forty two"): breaker8 found "twelfth of march" and "twelve elm
