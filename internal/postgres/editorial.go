@@ -238,10 +238,11 @@ func (db *DB) PublishResource(ctx context.Context, p *content.Principal, id int6
 		if err := d.Validate(true); err != nil {
 			return 0, err
 		}
-		if err := checkLinks(ctx, tx, d); err != nil {
+		now := at == nil || !at.After(time.Now().Add(time.Second))
+		if err := checkLinks(ctx, tx, d, now); err != nil {
 			return 0, err
 		}
-		if at != nil && at.After(time.Now().Add(time.Second)) {
+		if !now {
 			if _, err := tx.Exec(ctx, `INSERT INTO scheduled_publications (resource_id, revision, publish_at, token_prefix, token_name)
 				VALUES ($1, $2, $3, nullif($4, ''), $5) ON CONFLICT (resource_id) DO UPDATE
 				SET revision = $2, publish_at = $3, token_prefix = nullif($4, ''), token_name = $5`, id, e.latest, *at, p.Prefix, p.Name); err != nil {
@@ -261,20 +262,25 @@ func (db *DB) PublishResource(ctx context.Context, p *content.Principal, id int6
 // files (content.Draft.CheckLinks; breaker5 F7, breaker7 F6). The first
 // problem is returned, naming the field under "input." as Validate does.
 //
-// The resources named are locked FOR SHARE before they are read, and the
-// caller holds the draft's own row FOR UPDATE (lockResource), so a
-// concurrent publication that names this resource (a new translation) or
-// one this draft names (its original becoming a translation, changing
-// language) either committed before the read (and is seen) or waits for
-// this transaction; crossing locks are a deadlock that run retries.
-// Migration 018's trigger holds the same rules for the doors that do not
-// come through here (scheduled publications, imports).
-func checkLinks(ctx context.Context, tx pgx.Tx, d *content.Draft) error {
-	found := map[string]content.LinkTarget{}
-	if slugs := d.Slugs(); len(slugs) > 0 {
-		if _, err := tx.Exec(ctx, `SELECT 1 FROM resources WHERE slug = ANY($1) ORDER BY id FOR SHARE`, slugs); err != nil {
+// When lock is set (a publication now), the original a translation names
+// is locked FOR SHARE before it is read, and the caller holds the draft's
+// own row FOR UPDATE (lockResource), so a concurrent publication that
+// names this resource (a new translation) or that changes the original
+// this draft names (its language, its being a translation) either
+// committed before the read (and is seen) or waits for this transaction;
+// crossing locks are a deadlock that run retries. Only that one row is
+// locked here (the links of related and body take migration 016's locks
+// at the UPDATE), so that no more deadlocks arise than before. Migration
+// 018's trigger holds the same rules for the doors that do not come
+// through here (scheduled publications, imports).
+func checkLinks(ctx context.Context, tx pgx.Tx, d *content.Draft, lock bool) error {
+	if lock && d.TranslationOf != "" {
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM resources WHERE slug = $1 FOR SHARE`, d.TranslationOf); err != nil {
 			return err
 		}
+	}
+	found := map[string]content.LinkTarget{}
+	if slugs := d.Slugs(); len(slugs) > 0 {
 		rows, _ := tx.Query(ctx, `SELECT r.slug, r.status = 'PUBLISHED', coalesce(v.language, ''), coalesce(v.translation_of, '') FROM resources r
 			LEFT JOIN revisions v ON v.resource_id = r.id AND v.revision = r.published_revision WHERE r.slug = ANY($1)`, slugs)
 		var (
