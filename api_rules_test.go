@@ -105,7 +105,8 @@ func TestAPIPublishesOnlyWhatTheImportAccepts(t *testing.T) {
 			fileFields[fe.Field] = true
 		}
 		// The API.
-		in := map[string]any{"sources": []map[string]any{{"title": "A source", "url": "https://example.org/"}}}
+		in := map[string]any{"sources": []map[string]any{{"title": "A source", "url": "https://example.org/"}},
+			"topics": []string{"gp-registration"}, "audiences": []string{"COMMISSIONERS"}, "nations": []string{"ENGLAND"}}
 		if c.transOf != "" {
 			in["translationOf"], in["language"] = c.transOf, c.lang
 			if c.status != "" {

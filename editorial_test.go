@@ -59,7 +59,7 @@ const createQ = `mutation($in: CreateResourceInput!) { createResource(input: $in
 
 func newDraft(slug, title string) map[string]any {
 	return map[string]any{"in": map[string]any{"kind": "GUIDANCE", "slug": slug, "title": title, "summary": "A summary of " + title,
-		"body": "The body of " + title, "content": map[string]any{"topics": []string{"data-sharing"}, "nations": []string{"WALES"},
+		"body": "The body of " + title, "content": map[string]any{"topics": []string{"data-sharing"}, "nations": []string{"WALES"}, "audiences": []string{"COMMISSIONERS"},
 			"sources": []map[string]any{{"title": "A source", "url": "https://example.org/"}}}}}
 }
 

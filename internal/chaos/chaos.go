@@ -398,7 +398,7 @@ func (s *suite) write(ctx context.Context, url string) {
 	s.mu.Unlock()
 	in := map[string]any{"kind": "GUIDANCE", "slug": slug, "title": "Chaos resource " + slug, "summary": "Written under fault injection.",
 		"body": "A body written while things were being killed.", "content": map[string]any{"topics": []string{"data-sharing"},
-			"nations": []string{"ENGLAND"}, "sources": []map[string]any{{"title": "A source", "url": "https://example.org/"}}}}
+			"nations": []string{"ENGLAND"}, "audiences": []string{"COMMISSIONERS"}, "sources": []map[string]any{{"title": "A source", "url": "https://example.org/"}}}}
 	data, code, ext, err := s.gql(ctx, url, createQ, map[string]any{"in": in})
 	if err != nil {
 		time.Sleep(20 * time.Millisecond)

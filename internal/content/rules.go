@@ -153,7 +153,11 @@ func (d Draft) Check(r Rules) []*Error {
 			bad(fmt.Sprintf("nations[%d]", i), "unknown nation %q", n)
 		}
 	}
-	if r.Library {
+	// What a published resource has, whichever door published it (one
+	// set: breaker7 F5, the API published a research brief without key
+	// findings and a resource without topics, which a file could not be).
+	published := r.Library || r.Publish
+	if published {
 		if len(d.Topics) == 0 {
 			bad("topics", "at least one topic is required")
 		}
@@ -207,8 +211,21 @@ func (d Draft) Check(r Rules) []*Error {
 	if d.LastReviewedAt != nil && d.NextReviewDue != nil && !d.NextReviewDue.After(*d.LastReviewedAt) {
 		bad("nextReviewDue", "%s is not after %s %s", day(d.NextReviewDue), spell("lastReviewedAt"), day(d.LastReviewedAt))
 	}
-	if r.Library && d.PublishedAt != nil && d.LastReviewedAt != nil && d.LastReviewedAt.Before(*d.PublishedAt) {
+	if published && d.PublishedAt != nil && d.LastReviewedAt != nil && d.LastReviewedAt.Before(*d.PublishedAt) {
 		bad("lastReviewedAt", "%s is before %s %s", day(d.LastReviewedAt), spell("publishedAt"), day(d.PublishedAt))
+	}
+	if r.Publish && d.PublishedAt != nil {
+		// Published on or before today, as a file's dates must be (its
+		// review, on or before today, is not before it): a date to come
+		// would head every newest-first list until then. A publication
+		// to come is scheduled (publishResource's at).
+		now := r.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		if latest := now.UTC().Add(14 * time.Hour).Format(DateLayout); day(d.PublishedAt) > latest {
+			bad("publishedAt", "%s is in the future: a resource is published on or before today (schedule the publication instead)", day(d.PublishedAt))
+		}
 	}
 
 	for i, s := range d.Sources {
@@ -239,7 +256,7 @@ func (d Draft) Check(r Rules) []*Error {
 			bad(fmt.Sprintf("related[%d]", i), "a resource cannot be related to itself")
 		}
 	}
-	d.checkDetails(r.Library, bad)
+	d.checkDetails(published, bad)
 	return out
 }
 

@@ -38,14 +38,20 @@ func TestOneRuleSet(t *testing.T) {
 		{"empty body", func(d *Draft) { d.Body = " " }, "body", "body"},
 		{"short body", func(d *Draft) { d.Body = "too short" }, "", "body"},
 		{"unknown topic", func(d *Draft) { d.Topics = []string{"charging", "astrology"} }, "topics[1]", "topics"},
-		{"no topics", func(d *Draft) { d.Topics = nil }, "", "topics"},
-		{"no nations", func(d *Draft) { d.Nations = nil }, "", "nations"},
+		// breaker7 F5: a published resource has what a file has, whichever
+		// door published it.
+		{"no topics", func(d *Draft) { d.Topics = nil }, "topics", "topics"},
+		{"no nations", func(d *Draft) { d.Nations = nil }, "nations", "nations"},
+		{"no audiences", func(d *Draft) { d.Audiences = nil }, "audiences", "audiences"},
+		{"brief without findings", func(d *Draft) { d.Kind = KindResearchBrief; d.Details.Methods = "a survey" }, "keyFindings", "key_findings"},
+		{"position without asks", func(d *Draft) { d.Kind = KindPolicyPosition; d.Details.Rationale = "because" }, "recommendations", "recommendations"},
+		{"published in the future", func(d *Draft) { y := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC); d.PublishedAt = &y }, "publishedAt", "published"},
 		{"bad language", func(d *Draft) { d.Language = "english!" }, "language", "language"},
 		{"translation of itself", func(d *Draft) { d.TranslationOf = "a-guide"; d.TranslationStatus = "reviewed" }, "translationOf", "translation_of"},
 		{"translation without status", func(d *Draft) { d.TranslationOf = "other" }, "translationStatus", "translation_status"}, // breaker5 F7
 		{"status without translation", func(d *Draft) { d.TranslationStatus = "reviewed" }, "translationStatus", "translation_status"},
 		{"review order", func(d *Draft) { d.NextReviewDue = d.LastReviewedAt }, "nextReviewDue", "next_review"},
-		{"reviewed before published", func(d *Draft) { d.LastReviewedAt, d.PublishedAt = d.PublishedAt, d.LastReviewedAt }, "", "last_reviewed"},
+		{"reviewed before published", func(d *Draft) { d.LastReviewedAt, d.PublishedAt = d.PublishedAt, d.LastReviewedAt }, "lastReviewedAt", "last_reviewed"},
 		{"no published date", func(d *Draft) { d.PublishedAt = nil }, "", "published"},
 		{"source url", func(d *Draft) { d.Sources[0].URL = "javascript:alert(1)" }, "sources[0].url", "sources[0].url"},
 		{"source without link", func(d *Draft) { d.Sources[0].URL = "" }, "sources[0]", "sources[0]"},

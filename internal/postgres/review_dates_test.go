@@ -25,7 +25,7 @@ func TestMarkReviewedKeepsTheFilesRule(t *testing.T) {
 	db := testdb.Open(t, postgres.Options{})
 	ctx := context.Background()
 	d := draft("reviewed")
-	d.PublishedAt = date("2025-03-10")
+	d.PublishedAt, d.LastReviewedAt = date("2025-03-10"), nil
 	r := must[*content.Resource](t)(db.CreateResource(ctx, editor, d))
 	must[*content.Resource](t)(db.PublishResource(ctx, editor, r.ID, nil))
 	live := must[*content.Resource](t)(db.EditorResourceByID(ctx, r.ID))

@@ -138,7 +138,7 @@ func TestRolesAndVisibility(t *testing.T) {
 	svc, _, ix := newService(t)
 	anon, partner, editor := context.Background(), as(content.RolePartner), as(content.RoleEditor)
 	d := content.Draft{Kind: content.KindGuidance, Slug: "service-layer-canary", Title: " Zyxwv canary ", Summary: "A canary.", Body: "Body.", Language: "en",
-		Topics: []string{"charging"}, Sources: []content.Source{{Title: "Source", URL: "https://example.org/"}}}
+		Topics: []string{"charging"}, Audiences: []string{"COMMISSIONERS"}, Nations: []string{"ENGLAND"}, Sources: []content.Source{{Title: "Source", URL: "https://example.org/"}}}
 	if _, err := svc.CreateResource(anon, d); content.ErrorCode(err) != content.EUNAUTHORIZED {
 		t.Errorf("anonymous create: %v", err)
 	}
@@ -270,7 +270,7 @@ func TestSearchHitsAreWhatTheStoreLoads(t *testing.T) {
 	// letting the index catch up: the index still finds it, the service
 	// leaves it out.
 	d := content.Draft{Kind: content.KindGuidance, Slug: "hits-canary", Title: "Zyxwv canary", Summary: "A canary.", Body: "Zyxwv body.", Language: "en",
-		Topics: []string{"charging"}, Sources: []content.Source{{Title: "Source", URL: "https://example.org/"}}}
+		Topics: []string{"charging"}, Audiences: []string{"COMMISSIONERS"}, Nations: []string{"ENGLAND"}, Sources: []content.Source{{Title: "Source", URL: "https://example.org/"}}}
 	r, err := svc.CreateResource(editor, d)
 	if err != nil {
 		t.Fatal(err)
