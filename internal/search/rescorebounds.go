@@ -221,10 +221,23 @@ func candidateBounds(root *fnode, keys []termKey, cands candidateHeap) (his, los
 // the document surely matches n: evalAt's arithmetic with every phrase
 // and every term not read absent. Exclusions are left out: a candidate
 // matched the first pass, whose exclusions are the full query's.
-func loOf(n *fnode) (float64, bool) {
+func loOf(n *fnode) (float64, bool) { return boundOf(n, false) }
+
+// hiOf bounds n's score at the document whose terms' scores its leaves
+// hold (val, or absent) from above: evalAt's arithmetic in evalAt's
+// order, with every phrase present where its words are and a term not
+// read at its largest score (its val); false when the document cannot
+// match n. Rounding is monotone, so a sum or product of terms no smaller
+// is no smaller. An exclusion can only lower the bound to "no match": left
+// out.
+func hiOf(n *fnode) (float64, bool) { return boundOf(n, true) }
+
+// boundOf is hiOf (hi) or loOf: the same walk, the leaves, marks and
+// phrases read as each bound reads them.
+func boundOf(n *fnode, hi bool) (float64, bool) {
 	switch n.kind {
 	case fTerm:
-		if n.absent || !n.known {
+		if n.absent || !hi && !n.known {
 			return 0, false
 		}
 		return n.val, true
@@ -232,7 +245,7 @@ func loOf(n *fnode) (float64, bool) {
 		var sum float64
 		cnt := 0
 		for _, k := range n.kids {
-			if s, ok := loOf(k); ok {
+			if s, ok := boundOf(k, hi); ok {
 				sum += s
 				cnt++
 			}
@@ -244,7 +257,7 @@ func loOf(n *fnode) (float64, bool) {
 	case fConj:
 		var sum float64
 		for _, k := range n.kids {
-			s, ok := loOf(k)
+			s, ok := boundOf(k, hi)
 			if !ok {
 				return 0, false
 			}
@@ -253,14 +266,14 @@ func loOf(n *fnode) (float64, bool) {
 		return sum, true
 	case fBool:
 		if n.must == nil {
-			return loOf(n.should)
+			return boundOf(n.should, hi)
 		}
-		sum, ok := loOf(n.must)
+		sum, ok := boundOf(n.must, hi)
 		if !ok {
 			return 0, false
 		}
 		if n.should != nil {
-			if s, ok := loOf(n.should); ok {
+			if s, ok := boundOf(n.should, hi); ok {
 				sum += s
 			} else if n.shouldMin > 0 {
 				return 0, false
@@ -268,72 +281,15 @@ func loOf(n *fnode) (float64, bool) {
 		}
 		return sum, true
 	case fMarked:
-		if n.marks.absent || !n.marks.known {
+		if n.marks.absent || !hi && !n.marks.known {
 			return 0, false
 		}
-		return loOf(n.words)
-	case fConst:
-		return n.constScore(), true
-	}
-	return 0, false
-}
-
-// hiOf bounds n's score at the document whose terms' scores its leaves
-// hold (val, or absent) from above: evalAt's arithmetic in evalAt's
-// order, with every phrase present where its words are; false when the
-// document cannot match n. Rounding is monotone, so a sum or product of
-// terms no smaller is no smaller.
-func hiOf(n *fnode) (float64, bool) {
-	switch n.kind {
-	case fTerm:
-		return n.val, !n.absent
-	case fDisj:
-		var sum float64
-		cnt := 0
-		for _, k := range n.kids {
-			if s, ok := hiOf(k); ok {
-				sum += s
-				cnt++
-			}
-		}
-		if cnt == 0 || cnt < n.min {
-			return 0, false
-		}
-		return sum * (float64(cnt) / float64(len(n.kids))), true
-	case fConj:
-		var sum float64
-		for _, k := range n.kids {
-			s, ok := hiOf(k)
-			if !ok {
-				return 0, false
-			}
-			sum += s
-		}
-		return sum, true
-	case fBool:
-		// An exclusion can only lower the bound to "no match": left out.
-		if n.must == nil {
-			return hiOf(n.should)
-		}
-		sum, ok := hiOf(n.must)
-		if !ok {
-			return 0, false
-		}
-		if n.should != nil {
-			if s, ok := hiOf(n.should); ok {
-				sum += s
-			} else if n.shouldMin > 0 {
-				return 0, false
-			}
-		}
-		return sum, true
-	case fMarked:
-		if n.marks.absent {
-			return 0, false
-		}
-		return hiOf(n.words)
+		return boundOf(n.words, hi)
 	case fPhrase:
-		return hiOf(n.words)
+		if !hi {
+			return 0, false // its positions were not read
+		}
+		return boundOf(n.words, hi)
 	case fConst:
 		return n.constScore(), true
 	}

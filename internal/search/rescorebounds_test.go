@@ -97,26 +97,7 @@ func TestCandidateBoundsHoldEveryScore(t *testing.T) {
 		}
 	}
 	run("fresh")
-	var gone, ids []int64
-	edited := map[int64]*content.Resource{}
-	for i, r := range rs {
-		switch {
-		case i%10 == 3:
-			gone = append(gone, r.ID)
-		case i%10 == 6:
-			c := *r
-			c.Title = r.Title + " gp registration"
-			c.Body = r.Body + " general practice charging"
-			edited[r.ID] = &c
-			ids = append(ids, r.ID)
-		}
-	}
-	if err := ix.apply(gone, nil, 2); err != nil {
-		t.Fatal(err)
-	}
-	if err := ix.apply(ids, edited, 3); err != nil {
-		t.Fatal(err)
-	}
+	withdrawAndEdit(t, ix, rs)
 	run("after withdrawals and edits")
 }
 

@@ -270,27 +270,7 @@ func TestFastScoreIsBleves(t *testing.T) {
 	}
 	ix.rank = DefaultRanking
 	run("fresh")
-	var gone []int64
-	edited := map[int64]*content.Resource{}
-	var ids []int64
-	for i, r := range rs {
-		switch {
-		case i%10 == 3:
-			gone = append(gone, r.ID)
-		case i%10 == 6:
-			c := *r
-			c.Title = r.Title + " gp registration"
-			c.Body = r.Body + " general practice charging"
-			edited[r.ID] = &c
-			ids = append(ids, r.ID)
-		}
-	}
-	if err := ix.apply(gone, nil, 2); err != nil {
-		t.Fatal(err)
-	}
-	if err := ix.apply(ids, edited, 3); err != nil {
-		t.Fatal(err)
-	}
+	withdrawAndEdit(t, ix, rs)
 	run("after withdrawals and edits")
 }
 
@@ -450,5 +430,33 @@ func TestSecondCorePanicIsAnError(t *testing.T) {
 	got, err := ix.Search(context.Background(), q)
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Fatalf("the next search: %v, %s\nwant %s", err, summary(got), summary(want))
+	}
+}
+
+// withdrawAndEdit withdraws a tenth of rs (the 4th of every ten) and edits
+// another tenth (the 7th: title and body gain words of the generated
+// queries), in two batches after the build: deleted documents in old
+// segments, and new ones.
+func withdrawAndEdit(t *testing.T, ix *Index, rs []*content.Resource) {
+	t.Helper()
+	var gone, ids []int64
+	edited := map[int64]*content.Resource{}
+	for i, r := range rs {
+		switch {
+		case i%10 == 3:
+			gone = append(gone, r.ID)
+		case i%10 == 6:
+			c := *r
+			c.Title = r.Title + " gp registration"
+			c.Body = r.Body + " general practice charging"
+			edited[r.ID] = &c
+			ids = append(ids, r.ID)
+		}
+	}
+	if err := ix.apply(gone, nil, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.apply(ids, edited, 3); err != nil {
+		t.Fatal(err)
 	}
 }
