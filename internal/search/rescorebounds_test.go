@@ -42,15 +42,7 @@ func TestCandidateBoundsHoldEveryScore(t *testing.T) {
 	}()
 	var passes, cands, sure, below int
 	boundsHook = func(p *fastPlan, segs []*scorch.SegmentSnapshot, ids []index.IndexInternalID, his, los []float64, loOK []bool) {
-		exact := map[string]float64{}
-		sorted := slices.Clone(ids)
-		slices.SortFunc(sorted, func(a, b index.IndexInternalID) int { return bytes.Compare(a, b) })
-		if _, err := rescoreFrom(p, segs, sorted, 0, 0, func(d *search.DocumentMatch) error {
-			exact[string(d.IndexInternalID)] = d.Score
-			return nil
-		}, nil); err != nil {
-			t.Fatal(err)
-		}
+		exact := fullScores(t, p, segs, ids)
 		passes++
 		var ls []float64
 		for i, id := range ids {
@@ -141,15 +133,7 @@ func TestCandidateBoundsOfGeneratedTrees(t *testing.T) {
 	var failed string
 	boundsHook = func(p *fastPlan, segs []*scorch.SegmentSnapshot, ids []index.IndexInternalID, his, los []float64, loOK []bool) {
 		passes++
-		exact := map[string]float64{}
-		sorted := slices.Clone(ids)
-		slices.SortFunc(sorted, func(a, b index.IndexInternalID) int { return bytes.Compare(a, b) })
-		if _, err := rescoreFrom(p, segs, sorted, 0, 0, func(d *search.DocumentMatch) error {
-			exact[string(d.IndexInternalID)] = d.Score
-			return nil
-		}, nil); err != nil {
-			t.Fatal(err)
-		}
+		exact := fullScores(t, p, segs, ids)
 		for i, id := range ids {
 			s, ok := exact[string(id)]
 			switch {
@@ -224,4 +208,20 @@ func TestCandidateBoundsOfGeneratedTrees(t *testing.T) {
 	if passes < 100 || out == 0 || split < 100 {
 		t.Fatal("the bounds were hardly exercised")
 	}
+}
+
+// fullScores scores every candidate ids with the full query p (none left
+// out: the oracle of the bounds), by internal id.
+func fullScores(t *testing.T, p *fastPlan, segs []*scorch.SegmentSnapshot, ids []index.IndexInternalID) map[string]float64 {
+	t.Helper()
+	exact := map[string]float64{}
+	sorted := slices.Clone(ids)
+	slices.SortFunc(sorted, func(a, b index.IndexInternalID) int { return bytes.Compare(a, b) })
+	if _, err := rescoreFrom(p, segs, sorted, 0, 0, func(d *search.DocumentMatch) error {
+		exact[string(d.IndexInternalID)] = d.Score
+		return nil
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	return exact
 }

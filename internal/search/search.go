@@ -1268,14 +1268,13 @@ func (ix *Index) aloneQuery(ctx context.Context, idx bleve.Index, qe *queryEnv, 
 	if text == "" {
 		text = c.text
 	}
-	if r, _ := utf8.DecodeRuneInString(text); c.phrase || isMinus(r) {
-		// A phrase, or a quoted word typed with a minus ("-\"-gp\""):
-		// quoted again, as it was typed (breaker8: the word alone read
-		// as an exclusion of its own, which finds nothing).
+	if r, _ := utf8.DecodeRuneInString(text); c.phrase {
+		text = `"` + c.text + `"`
+	} else if isMinus(r) {
+		// A quoted word typed with a minus ("-\"-gp\""): quoted again,
+		// as it was typed (breaker8: alone it read as an exclusion of its
+		// own, which finds nothing).
 		text = `"` + text + `"`
-		if c.phrase {
-			text = `"` + c.text + `"`
-		}
 	}
 	cs, err := parseQuery(text)
 	if err != nil || len(cs) == 0 {
