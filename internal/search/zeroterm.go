@@ -63,8 +63,8 @@ var (
 	numberWords = `(?:(?:one|two|three|four|five|six|seven|eight|nine)\s+hundred(?:\s+and)?\s+)?(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s\-]?(?:one|two|three|four|five|six|seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)`
 	dateShape   = regexp.MustCompile(`(?i)` +
 		`\b\d{1,4}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{1,4}\b` + // 12/03/1990, 1990-03-12, 1.3.90
-		`|\b(?:\d{1,2}(?:st|nd|rd|th)?|` + dayWords + `)\s*(?:of\s+)?` + months + `\b` + // 12 March, 1st of may, twelfth of march
-		`|\b` + months + `\.?\s*(?:\d{1,2}(?:st|nd|rd|th)?|(?:the\s+)?` + dayWords + `)\b` + // March 12 (not March 2024), may ninth
+		`|\b(?:\d{1,2}(?:st|nd|rd|th)?\s*|` + dayWords + `\s+)(?:of\s+)?` + months + `\b` + // 12 March, 1st of may, twelfth of march
+		`|\b` + months + `(?:\.?\s*\d{1,2}(?:st|nd|rd|th)?|\.?\s+(?:the\s+)?` + dayWords + `)\b` + // March 12 (not March 2024), may ninth
 		`|\b\d{1,2}\s*[/.\-]\s*\d{2,4}\b`) // 03/90, 3-1990: a month and year of birth
 	postcodeShape = regexp.MustCompile(`(?i)\b[a-z]{1,2}\d[a-z\d]?\s*\d[abd-hjlnp-uw-z]{2}\b`)
 	// addressShape: a flat or house number and a street, the number before
@@ -74,7 +74,7 @@ var (
 	// word is taken for an address even when it is not one ("2 year old
 	// house"): such a search is not recorded, which costs the editors a
 	// gap at most.
-	addressShape = regexp.MustCompile(`(?i)\b(?:flat|apartment|apt|unit|room)\s*(?:no\.?\s*)?(?:\d+[a-z]?|` + numberWords + `)\b` +
+	addressShape = regexp.MustCompile(`(?i)\b(?:flat|apartment|apt|unit|room)(?:\s*(?:no\.?\s*)?\d+[a-z]?|\s+(?:no\.?\s*)?` + numberWords + `)\b` +
 		`|\b(?:\d{1,4}[a-z]?|` + numberWords + `),?\s+(?:[\p{L}'’\-]+\s+){0,3}` + streetWords + `\b` +
 		`|\b` + streetWords + `\.?,?\s+(?:\d{1,4}[a-z]?|` + numberWords + `)\b`)
 )

@@ -62,6 +62,9 @@ func TestZeroResultTermKeepsNoPersonalData(t *testing.T) {
 		{"registration twelfth of march", ""},
 		{"registration ninth may", ""},
 		{"registration march the ninth", ""},
+		// Number words are words: "flatten" is not "flat ten".
+		{"flatten kumquat", "flatten kumquat"},
+		{"flat3 registration", ""},
 	} {
 		if got := zeroResultTerm(tc.in, library); got != tc.want {
 			t.Errorf("zeroResultTerm(%q) = %q, want %q", tc.in, got, tc.want)
