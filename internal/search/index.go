@@ -80,6 +80,9 @@ type Index struct {
 	// candidates is how many hits rerankTop scores with the phrase pairs
 	// (0: pairCandidates); tests set it.
 	candidates int
+	// singleLeaves, when not 0, replaces singlePassLeaves (rerank.go);
+	// tests set it.
+	singleLeaves int
 	// slowScore turns fastScore off (topk.go): Bleve's searchers score
 	// every search, the reference its tests and benchmarks compare with;
 	// noPrune keeps fastScore but scores every match.

@@ -52,11 +52,14 @@ import (
 //	   change).
 //	7: bodies indexed as a reader of the page sees them (hiddenText): no
 //	   link targets, HTML, reference definitions or entity names.
+//	8: the marks fields also hold every two terms at consecutive
+//	   positions (pairKey, marks.go), so a two-word phrase is found
+//	   without reading positions.
 var MappingVersion string
 
 // The phrases marked need the hub's analyzers, registered by analysis.go's
 // init, which runs before this one (files in name order).
-func init() { MappingVersion = "7-" + marksDigest(phraseMarkList()) }
+func init() { MappingVersion = "8-" + marksDigest(phraseMarkList()) }
 
 // marksDigest identifies the phrases marked per language group.
 func marksDigest(marks map[string][]markedPhrase) string {
@@ -133,7 +136,9 @@ var docValueFields = map[string]bool{"kind": true, "topics": true, "audiences": 
 //	title_words: unstemmed title words for completions.
 //	marks_<text field> (not in the mapping: added to each document by
 //	  indexResource): a term for each multi-word synonym phrase found in
-//	  the text field, read by markedPhraseQuery (marks.go).
+//	  the text field and one for every two terms at neighbouring
+//	  positions (pairKey), read by markedPhraseQuery (marks.go); terms
+//	  only, no positions.
 
 func analyzerFor(group string) string {
 	if a, ok := languageAnalyzers[group]; ok {
@@ -232,10 +237,16 @@ type Ranking struct {
 	// scores, without reading term positions. Not a relevance choice:
 	// off is the reference the tests compare with.
 	PhraseMarks bool
+	// PairMarks finds a phrase of two neighbouring terms through the
+	// pairs the index marks (marks.go, mapping version 8): the same
+	// matches and scores without reading positions, so a page is scored
+	// with its phrase pairs in one exact pass instead of rerank's two.
+	// Off is the reference the tests compare with.
+	PairMarks bool
 }
 
 // DefaultRanking is the tuned ranking.
-var DefaultRanking = Ranking{Scoring: "bm25", FieldBoosts: true, PhraseBoost: 0, Synonyms: true, Recency: true, Typos: true, RelaxBelow: 10, Tiers: true, PairBonus: 1, PhraseFirst: 100, PhraseMarks: true}
+var DefaultRanking = Ranking{Scoring: "bm25", FieldBoosts: true, PhraseBoost: 0, Synonyms: true, Recency: true, Typos: true, RelaxBelow: 10, Tiers: true, PairBonus: 1, PhraseFirst: 100, PhraseMarks: true, PairMarks: true}
 
 // storeText makes im store title, summary and body, as mapping version 4
 // did: tests build such an index (Index.storeText) so that Bleve's own

@@ -146,11 +146,82 @@ func addPhraseMarks(doc *bdoc.Document) {
 	n := len(doc.Fields)
 	for _, f := range doc.Fields[:n] {
 		if g := groupOfField[f.Name()]; g != "" {
-			if ps := phraseMarkList()[g]; len(ps) > 0 {
-				doc.AddField(&marksField{name: markField(f.Name()), text: f, phrases: ps})
+			doc.AddField(&marksField{name: markField(f.Name()), text: f, phrases: phraseMarkList()[g]})
+		}
+	}
+}
+
+// Neighbouring words are marked too (mapping version 8).
+//
+// A query of several words raises the resources holding two neighbouring
+// query words as a phrase ("GP registration", "asylum seekers": plan.pairs
+// in query.go), and those phrases were the costly part of a search: a
+// phrase query reads the term positions of every document with both words,
+// so a search at 100,000 resources ran in two passes, the phrases scored
+// only for the 1,000 best hits without them (rerank.go), which also missed
+// a resource the phrase would have lifted from below those 1,000.
+//
+// So the marks field also holds a term for every two analysed terms at
+// consecutive positions of the same array element of its text field
+// (pairKey: the two terms joined by pairSep, which no analysed term holds),
+// and a phrase query whose analysis leaves exactly two positions of one
+// term each is found through that term (markedPhraseOr): findPhrase's
+// rule for those two slots, so the same matches and scores as the phrase
+// query. A phrase with a stop word inside ("proof of address": an empty
+// position) or more words is still read from positions.
+
+// pairSep joins the two terms of a pair mark: a control character, which
+// every analyzer's tokenizer drops, so a pair never equals a phrase key or
+// another pair.
+const pairSep = "\x1f"
+
+// pairKey is the marks term of the analysed terms a and b at consecutive
+// positions.
+func pairKey(a, b string) string { return a + pairSep + b }
+
+// pairTokens appends to out a token for every pair of terms at
+// consecutive positions of the same array element in tf (a field's
+// analysed terms with their locations), at the first one's location.
+func pairTokens(tf index.TokenFrequencies, out analysis.TokenStream) analysis.TokenStream {
+	type at struct {
+		term string
+		loc  *index.TokenLocation
+	}
+	// The terms by position, in each array element (a text field is one
+	// text, so one element, but the rule is the phrase searcher's).
+	elems := map[string][][]at{}
+	for term, f := range tf {
+		for _, l := range f.Locations {
+			key := ""
+			if len(l.ArrayPositions) > 0 {
+				key = fmt.Sprint(l.ArrayPositions)
+			}
+			byPos := elems[key]
+			if l.Position >= len(byPos) {
+				byPos = append(byPos, make([][]at, l.Position+1-len(byPos))...)
+			}
+			byPos[l.Position] = append(byPos[l.Position], at{term, l})
+			elems[key] = byPos
+		}
+	}
+	keys := make([]string, 0, len(elems))
+	for k := range elems {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		byPos := elems[k]
+		// Terms at one position (an analyzer may put several there) pair
+		// with every term of the next.
+		for p := 0; p+1 < len(byPos); p++ {
+			for _, a := range byPos[p] {
+				for _, b := range byPos[p+1] {
+					out = append(out, &analysis.Token{Term: []byte(pairKey(a.term, b.term)), Position: a.loc.Position, Start: a.loc.Start, End: b.loc.End, Type: analysis.AlphaNumeric})
+				}
 			}
 		}
 	}
+	return out
 }
 
 // marksField is the marks field of one text field of a document: a term
@@ -191,6 +262,7 @@ func (f *marksField) Analyze() {
 			tokens = append(tokens, &analysis.Token{Term: []byte(p.key), Position: loc.Position, Start: loc.Start, End: loc.End, Type: analysis.AlphaNumeric})
 		}
 	}
+	tokens = pairTokens(tf, tokens)
 	f.length = len(tokens)
 	f.freqs = analysis.TokenFrequency(tokens, nil, f.Options())
 }
@@ -236,18 +308,41 @@ func termAt(tf index.TokenFrequencies, terms []string, pos int, ap []uint64) boo
 
 // markedPhraseOr returns the query for mp, a phrase of textQuery in the text
 // field of a language group: a markedPhraseQuery when the index marks the
-// phrase there and r says so, else mp itself.
+// phrase there (a multi-word synonym, r.PhraseMarks; or, r.PairMarks, two
+// neighbouring terms) , else mp itself.
 func markedPhraseOr(mp *query.MatchPhraseQuery, r Ranking) query.Query {
-	if !r.PhraseMarks {
+	if !r.PhraseMarks && !r.PairMarks {
 		return mp
 	}
 	g := groupOfField[mp.FieldVal]
-	p, ok := phraseMarks()[g][mp.MatchPhrase]
-	if !ok {
-		return mp
+	if r.PhraseMarks {
+		if p, ok := phraseMarks()[g][mp.MatchPhrase]; ok {
+			return &markedPhraseQuery{phrase: mp, group: g, slots: p.slots, key: mp.MatchPhrase}
+		}
 	}
-	return &markedPhraseQuery{phrase: mp, group: g, slots: p.slots}
+	if r.PairMarks && g != "" {
+		if a := groupAnalyzers()[g]; a != nil {
+			slots := phraseSlots(a.Analyze([]byte(mp.MatchPhrase)))
+			if len(slots) == 2 && len(slots[0]) == 1 && len(slots[1]) == 1 {
+				return &markedPhraseQuery{phrase: mp, group: g, slots: slots, key: pairKey(slots[0][0], slots[1][0])}
+			}
+		}
+	}
+	return mp
 }
+
+// groupAnalyzers are the text analyzers of the language groups, by group.
+var groupAnalyzers = sync.OnceValue(func() map[string]analysis.Analyzer {
+	im, err := newMapping(DefaultRanking)
+	if err != nil {
+		panic("search: analyzers: " + err.Error())
+	}
+	out := map[string]analysis.Analyzer{}
+	for _, g := range groups {
+		out[g] = im.AnalyzerNamed(analyzerFor(g))
+	}
+	return out
+})
 
 // markedPhraseQuery is phrase (a MatchPhraseQuery of a marked phrase in a
 // text field) found through the field's marks: the same matches and scores
@@ -256,6 +351,9 @@ type markedPhraseQuery struct {
 	phrase *query.MatchPhraseQuery
 	group  string
 	slots  [][]string
+	// key is the phrase's term in the marks field: the synonym phrase as
+	// searched, or pairKey of its two terms.
+	key string
 }
 
 func (q *markedPhraseQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, options search.SearcherOptions) (search.Searcher, error) {
@@ -266,7 +364,7 @@ func (q *markedPhraseQuery) Searcher(ctx context.Context, r index.IndexReader, m
 	if options.IncludeTermVectors || q.phrase.Analyzer != "" || q.phrase.Fuzziness != 0 || m.AnalyzerNameForPath(field) != analyzerFor(q.group) {
 		return q.phrase.Searcher(ctx, r, m, options)
 	}
-	key := q.phrase.MatchPhrase
+	key := q.key
 	if options.Score == "none" && !options.Explain {
 		// Membership only: the marks alone.
 		return searcher.NewTermSearcher(ctx, r, key, markField(field), 1, options)

@@ -242,7 +242,7 @@ func checkPhraseMarks(t *testing.T, ix *Index, fields []struct {
 
 // TestPhraseMarksSearchesMatchPhraseSearches: a generated query naming
 // a synonym phrase answers with marks exactly what it answers with phrase
-// queries (Ranking.PhraseMarks off, the oracle): pages (ids, scores,
+// queries (Ranking.PhraseMarks and PairMarks off, the oracle): pages (ids, scores,
 // cursors), totals, facets, highlights and omitted words, walking two
 // pages by cursor, with a filter now and then; once with the single exact
 // pass and once through the rerank and superset passes (few candidates).
@@ -252,7 +252,11 @@ func TestPhraseMarksSearchesMatchPhraseSearches(t *testing.T) {
 	ix := marksIndex(t, rs)
 	ctx := context.Background()
 	oracle := DefaultRanking
-	oracle.PhraseMarks = false
+	oracle.PhraseMarks, oracle.PairMarks = false, false
+	// tested is the ranking checked: every mark (candidates 0: the single
+	// exact pass), or synonym marks with pairs read from positions (with
+	// 15 candidates: rerank's two passes on both sides).
+	tested := DefaultRanking
 	search := func(q content.SearchQuery, r Ranking) (*content.SearchPage, error) {
 		ix.rank = r
 		defer func() { ix.rank = DefaultRanking }()
@@ -264,7 +268,7 @@ func TestPhraseMarksSearchesMatchPhraseSearches(t *testing.T) {
 	compare := func(q content.SearchQuery) (*content.SearchPage, error) {
 		for try := 0; try < 20; try++ {
 			want, werr := search(q, oracle)
-			got, gerr := search(q, DefaultRanking)
+			got, gerr := search(q, tested)
 			again, aerr := search(q, oracle)
 			if (werr == nil) != (aerr == nil) || !reflect.DeepEqual(want, again) {
 				time.Sleep(50 * time.Millisecond)
@@ -291,6 +295,7 @@ func TestPhraseMarksSearchesMatchPhraseSearches(t *testing.T) {
 	highlighted := 0
 	for _, candidates := range []int{0, 15} {
 		ix.candidates = candidates
+		tested.PairMarks = candidates == 0
 		rng.Shuffle(len(qs), func(i, j int) { qs[i], qs[j] = qs[j], qs[i] })
 		for _, text := range qs[:min(n, len(qs))] {
 			q := content.SearchQuery{Text: text, Order: content.SearchRelevance, First: 5}
@@ -351,7 +356,7 @@ func TestSynonymPhraseHighlightsItsWords(t *testing.T) {
 // that changes which phrases are marked or how (review5 R3).
 func TestMappingVersionNamesSynonyms(t *testing.T) {
 	marks := phraseMarkList()
-	if MappingVersion != "7-"+marksDigest(marks) {
+	if MappingVersion != "8-"+marksDigest(marks) {
 		t.Fatalf("MappingVersion %q does not name the marked phrases", MappingVersion)
 	}
 	more := map[string][]markedPhrase{}

@@ -221,7 +221,7 @@ func scoreRange(p *fastPlan, scoring []*fnode, segs []*scorch.SegmentSnapshot, b
 			return 0, err
 		}
 		termBounds.use(segs[si], si, scoring)
-		byBound[si] = sortedByBound(scoring)
+		byBound[si] = sortedByBound(p.root, scoring)
 	}
 	var ierr error
 	for si := from; si < to; si++ {

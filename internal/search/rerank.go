@@ -367,3 +367,82 @@ func (q *restrictedQuery) Searcher(ctx context.Context, r index.IndexReader, m m
 	}
 	return q.exact.Searcher(ctx, &candidateReader{IndexReader: r, ids: ids}, m, options)
 }
+
+// readsPositions reports whether searching q reads term positions: it
+// holds a phrase query that is not marked (marks.go). A query of another
+// type than those the plan builds counts as reading them.
+func readsPositions(q query.Query) bool {
+	switch q := q.(type) {
+	case *query.MatchPhraseQuery:
+		return true
+	case *markedPhraseQuery, *query.MatchQuery, *query.TermQuery, *query.MatchAllQuery, *query.MatchNoneQuery, *query.FuzzyQuery, *query.PrefixQuery:
+		return false
+	case *query.BooleanQuery:
+		for _, p := range []query.Query{q.Must, q.Should, q.MustNot, q.Filter} {
+			if p != nil && readsPositions(p) {
+				return true
+			}
+		}
+		return false
+	case *query.ConjunctionQuery:
+		return slices.ContainsFunc(q.Conjuncts, readsPositions)
+	case *query.DisjunctionQuery:
+		return slices.ContainsFunc(q.Disjuncts, readsPositions)
+	case *constantQuery:
+		return readsPositions(q.q)
+	case memoQuery:
+		return readsPositions(q.q)
+	}
+	return true
+}
+
+// queryLeaves counts the term and phrase queries of q (a marked phrase
+// counts its words).
+func queryLeaves(q query.Query) int {
+	switch q := q.(type) {
+	case *markedPhraseQuery:
+		n := 0
+		for _, s := range q.slots {
+			n += len(s)
+		}
+		return n
+	case *query.BooleanQuery:
+		n := 0
+		for _, p := range []query.Query{q.Must, q.Should, q.MustNot} {
+			if p != nil {
+				n += queryLeaves(p)
+			}
+		}
+		return n
+	case *query.ConjunctionQuery:
+		n := 0
+		for _, c := range q.Conjuncts {
+			n += queryLeaves(c)
+		}
+		return n
+	case *query.DisjunctionQuery:
+		n := 0
+		for _, c := range q.Disjuncts {
+			n += queryLeaves(c)
+		}
+		return n
+	case *constantQuery:
+		return queryLeaves(q.q)
+	case memoQuery:
+		return queryLeaves(q.q)
+	case *query.MatchAllQuery, *query.MatchNoneQuery:
+		return 0
+	}
+	return 1
+}
+
+// singlePassLeaves is the most term and phrase-word queries (queryLeaves)
+// a query whose pairs are all marked may hold to be searched in one exact
+// pass; a larger one goes through rerank. Measured at 100,000 resources
+// (searchprof, the kit's 20 queries and 1,000 generated ones, issue-15
+// note): two-word queries without multi-word synonyms (16 leaves: four
+// fields of two words and their pair) gain two to three times in one
+// pass; "GP registration" (64: gp's six phrase alternatives) and most
+// three- and four-word queries (28 to 76) lose, as a document's bound
+// there is loose and the single pass reads most matches one by one.
+const singlePassLeaves = 24

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"guidancehub/internal/bench/benchqueries"
 	"guidancehub/internal/content"
@@ -46,16 +47,34 @@ func BenchmarkRerankAtScale(b *testing.B) {
 		}
 		return out
 	}
-	ks := []int{100, 200, 500, 1000}
-	for _, set := range []struct {
+	ks := []int{100, 200, 300, 500, 1000}
+	type qset struct {
 		name string
 		qs   []string
-	}{{"kit", benchqueries.Kit}, {"hubbench", benchqueries.Hub}} {
+	}
+	sets := []qset{{"kit", benchqueries.Kit}, {"hubbench", benchqueries.Hub}}
+	if f := os.Getenv("RERANK_QUERIES"); f != "" {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var qs []string
+		for _, l := range strings.Split(string(data), "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				qs = append(qs, l)
+			}
+		}
+		sets = append(sets, qset{f, qs})
+	}
+	for _, set := range sets {
 		differ := map[int][]string{}
+		spent := map[int]time.Duration{}
 		for _, q := range set.qs {
 			exact := page(q, 1<<30)
 			for _, k := range ks {
+				t0 := time.Now()
 				got := page(q, k)
+				spent[k] += time.Since(t0)
 				if strings.Join(got, " ") != strings.Join(exact, " ") {
 					same := 0
 					for _, id := range got {
@@ -70,7 +89,7 @@ func BenchmarkRerankAtScale(b *testing.B) {
 			}
 		}
 		for _, k := range ks {
-			t.Logf("%s queries, %d candidates: first 10 differs for %d of %d: %s", set.name, k, len(differ[k]), len(set.qs), strings.Join(differ[k], ", "))
+			t.Logf("%s queries, %d candidates (%.2f ms a search): first 10 differs for %d of %d: %s", set.name, k, float64(spent[k].Microseconds())/1000/float64(len(set.qs)), len(differ[k]), len(set.qs), strings.Join(differ[k], ", "))
 			b.ReportMetric(float64(len(differ[k])), fmt.Sprintf("%s-differ-at-%d", set.name, k))
 		}
 	}

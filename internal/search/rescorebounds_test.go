@@ -33,6 +33,9 @@ func TestCandidateBoundsHoldEveryScore(t *testing.T) {
 	rs := generatedLibrary(13, 400)
 	ix := indexOf(t, rs, 70)
 	ix.rank = DefaultRanking
+	// Pairs as phrase queries, read from positions: rerank's path (a
+	// marked pair is scored in one exact pass).
+	ix.rank.PairMarks = false
 	rng := rand.New(rand.NewSource(23))
 	off, minDocs, minCands := parallelOff, parallelMinDocs, parallelMinCandidates
 	parallelMinDocs, parallelMinCandidates = 0, 0

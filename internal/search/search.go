@@ -184,9 +184,18 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 			// candidates: in a small one a search is cheap and the
 			// extra passes would only add their searchers' set-up.
 			if docs, err := idx.DocCount(); err == nil && docs > uint64(k) {
-				if unpairedQ != nil {
+				// A query whose pairs are all marked reads no positions:
+				// one exact pass, unless its tree is large (many synonym
+				// alternatives), where rerank's first pass without the
+				// pairs prunes better (issue 15 note).
+				leaves := singlePassLeaves
+				if ix.singleLeaves != 0 {
+					leaves = ix.singleLeaves
+				}
+				if unpairedQ != nil && (readsPositions(textQ) || queryLeaves(textQ) > leaves) {
 					// The candidates are under the filter already, and a
-					// filter adds nothing to a score.
+					// filter adds nothing to a score. (When every pair is
+					// marked, the one pass below is exact and cheaper.)
 					rerank = newRerankTop(top, textQ, idx.Mapping(), k)
 					rerank.fast = !ix.slowScore
 					req.Query = filtered(unpairedQ)

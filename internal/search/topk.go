@@ -451,7 +451,7 @@ func (c *compiler) marked(q *markedPhraseQuery) (*fnode, error) {
 	w := c.conj(words)
 	// The marks' term reader is read without frequencies; its scorer is
 	// never used.
-	mk, err := c.termNode([]byte(q.phrase.MatchPhrase), markField(field), 1)
+	mk, err := c.termNode([]byte(q.key), markField(field), 1)
 	if err != nil {
 		return nil, err
 	}
@@ -1152,7 +1152,7 @@ func fastScore(ctx context.Context, idx bleve.Index, q query.Query, theta func()
 			return 0, 0, err
 		}
 		termBounds.use(s, si, scoring)
-		byBound[si] = sortedByBound(scoring)
+		byBound[si] = sortedByBound(p.root, scoring)
 	}
 	// Seed: the first matches holding the term of the largest bound
 	// (likely among the best), so that theta is high from the start.
@@ -1164,7 +1164,11 @@ func fastScore(ctx context.Context, idx bleve.Index, q query.Query, theta func()
 			continue
 		}
 		termBounds.use(s, si, scoring)
-		c := roaring.And(ms[si], sbs[si].of(byBound[si][0]))
+		first := sbs[si].of(byBound[si][0])
+		if first == nil {
+			continue
+		}
+		c := roaring.And(ms[si], first)
 		if c.IsEmpty() {
 			continue
 		}
@@ -1313,6 +1317,13 @@ func prunedSegment(p *fastPlan, si int, sb *segBits, m *roaring.Bitmap, it fit, 
 		last = th
 		set := strongSet(p.root, byBound, th)
 		req := requiredSet(p.root, byBound, th)
+		for _, l := range set {
+			if sb.of(l) == nil {
+				set = nil // not a set expression: no restriction
+				break
+			}
+		}
+		req = slices.DeleteFunc(req, func(l *fnode) bool { return sb.of(l) == nil })
 		if (set == nil || len(set) >= strong) && len(req) <= required {
 			return
 		}
@@ -1633,11 +1644,104 @@ func (ix *Index) searchRequest(ctx context.Context, idx bleve.Index, req *bleve.
 	return idx.SearchInContext(ctx, req)
 }
 
-// sortedByBound returns the terms by their bound in the current segment,
-// largest first.
-func sortedByBound(ts []*fnode) []*fnode {
-	out := slices.Clone(ts)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].ub > out[j].ub })
+// sortedByBound returns what strongSet and requiredSet may leave absent
+// in the current segment: the scoring terms and the marked phrases of
+// root, by how much the tree's bound falls when each alone is absent,
+// largest first, and last those without which nothing matches (a required
+// term: requiredSet's). A marked phrase absent is a document without its
+// mark (sb.of is its words' documents that hold it), so a phrase bonus
+// most matches lack ("GP registration" found as a pair: PhraseFirst)
+// comes first, and once theta is above what the matches without it can
+// score they are left out whole, without reading their postings one by
+// one (partialBelow).
+func sortedByBound(root *fnode, ts []*fnode) []*fnode {
+	// The marked phrases of a bonus (a constant's conjunction: a pair's
+	// PairBonus or PhraseFirst) first: the bonus goes only when the phrase
+	// is absent from every field, which no single absence shows.
+	first := bonusMarks(root, nil)
+	ub := make(map[*fnode]float64, len(first))
+	for _, n := range first {
+		ub[n], _ = bound(n.words)
+	}
+	sort.SliceStable(first, func(i, j int) bool { return ub[first[i]] > ub[first[j]] })
+	var out []*fnode
+	for _, n := range markedNodes(root, nil) {
+		if _, ok := ub[n]; !ok {
+			out = append(out, n)
+		}
+	}
+	out = append(out, ts...)
+	full, _ := bound(root)
+	drop := make(map[*fnode]float64, len(out))
+	for _, l := range out {
+		l.absent = true
+		b, ok := bound(root)
+		l.absent = false
+		if ok {
+			drop[l] = full - b
+		} else {
+			drop[l] = math.Inf(1)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := drop[out[i]], drop[out[j]]
+		if math.IsInf(a, 1) != math.IsInf(b, 1) {
+			return !math.IsInf(a, 1)
+		}
+		return a > b
+	})
+	return append(first, out...)
+}
+
+// bonusMarks appends the marked phrases under a conjunction with a
+// constant in n (outside exclusions).
+func bonusMarks(n *fnode, out []*fnode) []*fnode {
+	switch n.kind {
+	case fConj:
+		for _, k := range n.kids {
+			if k.kind == fConst {
+				for _, k := range n.kids {
+					out = markedNodes(k, out)
+				}
+				return out
+			}
+		}
+		for _, k := range n.kids {
+			out = bonusMarks(k, out)
+		}
+	case fDisj:
+		for _, k := range n.kids {
+			out = bonusMarks(k, out)
+		}
+	case fBool:
+		if n.must != nil {
+			out = bonusMarks(n.must, out)
+		}
+		if n.should != nil {
+			out = bonusMarks(n.should, out)
+		}
+	}
+	return out
+}
+
+// markedNodes appends the marked phrases that score in n (not those of
+// the exclusions).
+func markedNodes(n *fnode, out []*fnode) []*fnode {
+	switch n.kind {
+	case fDisj, fConj:
+		for _, k := range n.kids {
+			out = markedNodes(k, out)
+		}
+	case fBool:
+		if n.must != nil {
+			out = markedNodes(n.must, out)
+		}
+		if n.should != nil {
+			out = markedNodes(n.should, out)
+		}
+	case fMarked:
+		out = append(out, n)
+	}
 	return out
 }
 

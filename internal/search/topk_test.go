@@ -189,7 +189,7 @@ func fastQueries(seed int64, n int) []string {
 // with marked phrases, quoted phrases, stop words, exclusions, typos,
 // kind and language words) under random filters, in relevance order,
 // first pages, pages by cursor and by skip, through the single pass and
-// through rerank (20 candidates):
+// through rerank (20 candidates, pairs read from positions):
 //   - every query fastScore ran gives, over the same snapshot, exactly
 //     Bleve's matches in Bleve's order with Bleve's scores (float64 bits);
 //   - every page (ids, scores, cursors, totals, omitted words) equals the
@@ -223,6 +223,10 @@ func TestFastScoreIsBleves(t *testing.T) {
 		for _, text := range fastQueries(rng.Int63(), 60) {
 			for _, cands := range []int{0, 20} {
 				ix.candidates = cands
+				// The single pass with pairs marked; rerank (which
+				// splits over two goroutines) with pairs as phrase
+				// queries, as for a pair with a stop word inside.
+				ix.rank.PairMarks = cands == 0
 				parallelOff = rng.Intn(2) == 0
 				q := content.SearchQuery{Text: text, Order: content.SearchRelevance, First: 1 + rng.Intn(10), NoFacets: true, NoHighlights: true, NoSuggestion: true}
 				if rng.Intn(3) == 0 {
