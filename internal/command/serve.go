@@ -40,7 +40,7 @@ func serve(ctx context.Context, cfg *config.Config, rates map[string]httpapi.Rat
 	// Open the index first: a second process on the same data dir fails
 	// here, before it does anything else.
 	reg := prometheus.NewRegistry()
-	opts := search.Options{DataDir: cfg.DataDir, Logger: log, Metrics: search.NewMetrics(reg)}
+	opts := search.Options{DataDir: cfg.DataDir, Logger: log, Metrics: search.NewMetrics(reg), PhrasePairs: cfg.PhrasePairs == "on"}
 	if cfg.Snapshots() {
 		opts.Snapshots = search.SnapshotOptions{Store: db, Every: cfg.SnapshotEvery, Changes: cfg.SnapshotChanges}
 	}

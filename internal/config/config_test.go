@@ -37,6 +37,7 @@ func TestEveryMalformedSettingStopsTheHub(t *testing.T) {
 		"HUB_WEBHOOK_ALLOW_PRIVATE": {bad: []string{"yes", "1", "TRUE"}, good: []string{"true", "false"}},
 		"HUB_ACCESS_LOG":            {bad: []string{"sample:0", "sample:x", "sometimes", "sample:-2"}, good: []string{"on", "off", "sample:10"}},
 		"HUB_LOG_FORMAT":            {bad: []string{"xml", "JSON "}, good: []string{"json", "text"}},
+		"HUB_SEARCH_PHRASE_PAIRS":   {bad: []string{"true", "ON", "yes", "1"}, good: []string{"on", "off"}},
 		"HUB_MAX_DEPTH":             {bad: []string{"0", "-3", "eight", "1.5"}, good: []string{"3"}},
 		"HUB_MAX_ALIASES":           {bad: []string{"0", "x"}, good: []string{"1"}},
 		"HUB_MAX_ROOT_FIELDS":       {bad: []string{"0", "x"}, good: []string{"1"}},

@@ -102,7 +102,7 @@ func TestHighlightsMarkTheMatchedWord(t *testing.T) {
 			}})
 		}
 	}
-	ix, _, err := openIndex(t.TempDir()+"/index", slog.New(slog.DiscardHandler), NewMetrics(nil))
+	ix, _, err := openIndex(t.TempDir()+"/index", slog.New(slog.DiscardHandler), NewMetrics(nil), false)
 	if err != nil {
 		t.Fatal(err)
 	}

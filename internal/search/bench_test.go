@@ -46,7 +46,7 @@ func shippedIndexSlugs(tb testing.TB, r Ranking) (*Index, map[int64]string) {
 		rs = append(rs, &content.Resource{ID: int64(i + 1), Status: content.StatusPublished, Draft: f.Draft})
 		slugs[int64(i+1)] = f.Draft.Slug
 	}
-	ix, _, err := openIndex(tb.TempDir()+"/index", slog.New(slog.DiscardHandler), NewMetrics(nil))
+	ix, _, err := openIndex(tb.TempDir()+"/index", slog.New(slog.DiscardHandler), NewMetrics(nil), false)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -178,7 +178,7 @@ func BenchmarkRebuild(b *testing.B) {
 	}
 	b.Run("rebuild", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			ix, _, err := openIndex(b.TempDir()+"/index", slog.New(slog.DiscardHandler), NewMetrics(nil))
+			ix, _, err := openIndex(b.TempDir()+"/index", slog.New(slog.DiscardHandler), NewMetrics(nil), false)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -237,7 +237,7 @@ func TestRebuildPersistsEveryBatch(t *testing.T) {
 	}
 	dir := t.TempDir() + "/index"
 	log := slog.New(slog.DiscardHandler)
-	ix, _, err := openIndex(dir, log, NewMetrics(nil))
+	ix, _, err := openIndex(dir, log, NewMetrics(nil), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +252,7 @@ func TestRebuildPersistsEveryBatch(t *testing.T) {
 		t.Errorf("a failed rebuild left %s.new behind (stat: %v)", dir, err)
 	}
 	ix.Close()
-	ix, rebuild, err := openIndex(dir, log, NewMetrics(nil))
+	ix, rebuild, err := openIndex(dir, log, NewMetrics(nil), false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -228,7 +228,7 @@ func indexOf(tb testing.TB, rs []*content.Resource, batch int) *Index {
 // empty index first, to set what the build must know (stored text).
 func indexOfWith(tb testing.TB, rs []*content.Resource, batch int, before func(*Index)) *Index {
 	tb.Helper()
-	ix, _, err := openIndex(tb.TempDir()+"/index", slog.New(slog.DiscardHandler), NewMetrics(nil))
+	ix, _, err := openIndex(tb.TempDir()+"/index", slog.New(slog.DiscardHandler), NewMetrics(nil), false)
 	if err != nil {
 		tb.Fatal(err)
 	}

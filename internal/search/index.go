@@ -80,6 +80,10 @@ type Index struct {
 	// candidates is how many hits rerankTop scores with the phrase pairs
 	// (0: pairCandidates); tests set it.
 	candidates int
+	// pairs: the index marks every two neighbouring terms
+	// (Options.PhrasePairs): its layout, fixed when opened. rank.PairMarks
+	// may be set only with it (tests turn it off to compare).
+	pairs bool
 	// singleLeaves, when not 0, replaces singlePassLeaves (rerank.go);
 	// tests set it.
 	singleLeaves int
@@ -106,8 +110,13 @@ type Index struct {
 // openIndex opens the index at path, creating it if missing. It reports
 // whether the index must be rebuilt from PostgreSQL (new, damaged or built
 // with another mapping version).
-func openIndex(path string, log *slog.Logger, m *Metrics) (*Index, bool, error) {
-	ix := &Index{path: path, log: log, m: m, rank: DefaultRanking}
+//
+// With pairs, the index marks every two neighbouring terms
+// (Options.PhrasePairs, mapping version 8): an index built without them
+// is rebuilt, and the other way round.
+func openIndex(path string, log *slog.Logger, m *Metrics, pairs bool) (*Index, bool, error) {
+	ix := &Index{path: path, log: log, m: m, rank: DefaultRanking, pairs: pairs}
+	ix.rank.PairMarks = pairs
 	idx, err := openRecovered(path)
 	switch {
 	case err == nil:
@@ -115,8 +124,8 @@ func openIndex(path string, log *slog.Logger, m *Metrics) (*Index, bool, error) 
 		ix.idx, ix.at = idx, path
 		openIndexes.Store(path, ix)
 		ix.loadPresent()
-		if verr != nil || string(v) != MappingVersion {
-			log.Info("search index built with another mapping: rebuilding", "have", string(v), "want", MappingVersion)
+		if verr != nil || string(v) != ix.mappingVersion() {
+			log.Info("search index built with another mapping: rebuilding", "have", string(v), "want", ix.mappingVersion())
 			return ix, true, nil
 		}
 		return ix, false, nil
@@ -189,7 +198,7 @@ func (ix *Index) apply(ids []int64, published map[int64]*content.Resource, water
 	for _, id := range ids {
 		if r, ok := published[id]; ok {
 			added = append(added, languageGroup(r.Language))
-			if err := indexResource(b, idx.Mapping(), docID(id), r); err != nil {
+			if err := indexResource(b, idx.Mapping(), docID(id), r, ix.pairs); err != nil {
 				return fmt.Errorf("index %d: %w", id, err)
 			}
 		} else {
@@ -267,7 +276,7 @@ func (ix *Index) rebuild(ctx context.Context, scan func(ctx context.Context, fn 
 		b := fresh.NewBatch()
 		for _, r := range rs {
 			seen[languageGroup(r.Language)] = true
-			if err := indexResource(b, m, docID(r.ID), r); err != nil {
+			if err := indexResource(b, m, docID(r.ID), r, ix.pairs); err != nil {
 				return err
 			}
 		}
@@ -286,7 +295,7 @@ func (ix *Index) rebuild(ctx context.Context, scan func(ctx context.Context, fn 
 	}
 	if err == nil {
 		b := fresh.NewBatch()
-		b.SetInternal([]byte(keyMapping), []byte(MappingVersion))
+		b.SetInternal([]byte(keyMapping), []byte(ix.mappingVersion()))
 		b.SetInternal([]byte(keyWatermark), []byte(strconv.FormatUint(watermark, 10)))
 		b.SetInternal([]byte(keyAppliedAt), []byte(time.Now().UTC().Format(time.RFC3339Nano)))
 		if reindex != "" {

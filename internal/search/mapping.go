@@ -52,14 +52,31 @@ import (
 //	   change).
 //	7: bodies indexed as a reader of the page sees them (hiddenText): no
 //	   link targets, HTML, reference definitions or entity names.
-//	8: the marks fields also hold every two terms at consecutive
-//	   positions (pairKey, marks.go), so a two-word phrase is found
-//	   without reading positions.
+//	8: as 7, and the marks fields also hold every two terms at
+//	   consecutive positions (pairKey, marks.go), so a two-word phrase is
+//	   found without reading positions: an index built with
+//	   Options.PhrasePairs (Index.mappingVersion); without it the index is
+//	   version 7's.
 var MappingVersion string
+
+// PairsMappingVersion is MappingVersion of an index built with
+// Options.PhrasePairs.
+var PairsMappingVersion string
 
 // The phrases marked need the hub's analyzers, registered by analysis.go's
 // init, which runs before this one (files in name order).
-func init() { MappingVersion = "8-" + marksDigest(phraseMarkList()) }
+func init() {
+	d := marksDigest(phraseMarkList())
+	MappingVersion, PairsMappingVersion = "7-"+d, "8-"+d
+}
+
+// mappingVersion is the mapping version of ix's layout.
+func (ix *Index) mappingVersion() string {
+	if ix.pairs {
+		return PairsMappingVersion
+	}
+	return MappingVersion
+}
 
 // marksDigest identifies the phrases marked per language group.
 func marksDigest(marks map[string][]markedPhrase) string {
@@ -238,15 +255,16 @@ type Ranking struct {
 	// off is the reference the tests compare with.
 	PhraseMarks bool
 	// PairMarks finds a phrase of two neighbouring terms through the
-	// pairs the index marks (marks.go, mapping version 8): the same
-	// matches and scores without reading positions, so a page is scored
-	// with its phrase pairs in one exact pass instead of rerank's two.
-	// Off is the reference the tests compare with.
+	// pairs the index marks (marks.go, mapping version 8; set from
+	// Options.PhrasePairs, which builds the index with them): the same
+	// matches and scores without reading positions, so a small query is
+	// scored with its phrase pairs in one exact pass instead of rerank's
+	// two. Off is also the reference the tests compare with.
 	PairMarks bool
 }
 
 // DefaultRanking is the tuned ranking.
-var DefaultRanking = Ranking{Scoring: "bm25", FieldBoosts: true, PhraseBoost: 0, Synonyms: true, Recency: true, Typos: true, RelaxBelow: 10, Tiers: true, PairBonus: 1, PhraseFirst: 100, PhraseMarks: true, PairMarks: true}
+var DefaultRanking = Ranking{Scoring: "bm25", FieldBoosts: true, PhraseBoost: 0, Synonyms: true, Recency: true, Typos: true, RelaxBelow: 10, Tiers: true, PairBonus: 1, PhraseFirst: 100, PhraseMarks: true}
 
 // storeText makes im store title, summary and body, as mapping version 4
 // did: tests build such an index (Index.storeText) so that Bleve's own

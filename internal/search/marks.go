@@ -131,27 +131,32 @@ func phraseSlots(tokens analysis.TokenStream) [][]string {
 }
 
 // indexResource adds r to b under id as b.Index(id, document(r)) would,
-// with a marks field beside each text field.
-func indexResource(b *bleve.Batch, m mapping.IndexMapping, id string, r *content.Resource) error {
+// with a marks field beside each text field (holding the neighbouring
+// pairs too when pairs is set: Options.PhrasePairs).
+func indexResource(b *bleve.Batch, m mapping.IndexMapping, id string, r *content.Resource, pairs bool) error {
 	doc := bdoc.NewDocument(id)
 	if err := m.MapDocument(doc, document(r)); err != nil {
 		return err
 	}
-	addPhraseMarks(doc)
+	addPhraseMarks(doc, pairs)
 	return b.IndexAdvanced(doc)
 }
 
-// addPhraseMarks adds a marks field after each text field of doc.
-func addPhraseMarks(doc *bdoc.Document) {
+// addPhraseMarks adds a marks field after each text field of doc (of a
+// group with synonym phrases, unless pairs are marked too).
+func addPhraseMarks(doc *bdoc.Document, pairs bool) {
 	n := len(doc.Fields)
 	for _, f := range doc.Fields[:n] {
 		if g := groupOfField[f.Name()]; g != "" {
-			doc.AddField(&marksField{name: markField(f.Name()), text: f, phrases: phraseMarkList()[g]})
+			if ps := phraseMarkList()[g]; len(ps) > 0 || pairs {
+				doc.AddField(&marksField{name: markField(f.Name()), text: f, phrases: ps, pairs: pairs})
+			}
 		}
 	}
 }
 
-// Neighbouring words are marked too (mapping version 8).
+// Neighbouring words are marked too, when the index is built with
+// Options.PhrasePairs (mapping version 8).
 //
 // A query of several words raises the resources holding two neighbouring
 // query words as a phrase ("GP registration", "asylum seekers": plan.pairs
@@ -232,6 +237,7 @@ type marksField struct {
 	name    string
 	text    bdoc.Field
 	phrases []markedPhrase
+	pairs   bool
 	length  int
 	freqs   index.TokenFrequencies
 }
@@ -262,7 +268,9 @@ func (f *marksField) Analyze() {
 			tokens = append(tokens, &analysis.Token{Term: []byte(p.key), Position: loc.Position, Start: loc.Start, End: loc.End, Type: analysis.AlphaNumeric})
 		}
 	}
-	tokens = pairTokens(tf, tokens)
+	if f.pairs {
+		tokens = pairTokens(tf, tokens)
+	}
 	f.length = len(tokens)
 	f.freqs = analysis.TokenFrequency(tokens, nil, f.Options())
 }

@@ -139,9 +139,10 @@ func markQueries(seed int64) []string {
 	return out
 }
 
-// marksIndex indexes rs in several segments, with highlights' text.
-func marksIndex(t *testing.T, rs []*content.Resource) *Index {
-	ix := indexOf(t, rs, 97)
+// marksIndex indexes rs in several segments, with highlights' text, its
+// neighbouring words marked (Options.PhrasePairs) when pairs is set.
+func marksIndex(t *testing.T, rs []*content.Resource, pairs ...bool) *Index {
+	ix := indexOfWith(t, rs, 97, func(ix *Index) { ix.pairs = len(pairs) > 0 && pairs[0]; ix.rank.PairMarks = ix.pairs })
 	byID := map[int64]*content.Resource{}
 	for _, r := range rs {
 		byID[r.ID] = r
@@ -249,7 +250,7 @@ func checkPhraseMarks(t *testing.T, ix *Index, fields []struct {
 // 12 of the 657 queries each time (MARKS_QUERIES=all: every one).
 func TestPhraseMarksSearchesMatchPhraseSearches(t *testing.T) {
 	rs := markLibrary(2, 300)
-	ix := marksIndex(t, rs)
+	ix := marksIndex(t, rs, true)
 	ctx := context.Background()
 	oracle := DefaultRanking
 	oracle.PhraseMarks, oracle.PairMarks = false, false
@@ -257,6 +258,7 @@ func TestPhraseMarksSearchesMatchPhraseSearches(t *testing.T) {
 	// exact pass), or synonym marks with pairs read from positions (with
 	// 15 candidates: rerank's two passes on both sides).
 	tested := DefaultRanking
+	tested.PairMarks = true
 	search := func(q content.SearchQuery, r Ranking) (*content.SearchPage, error) {
 		ix.rank = r
 		defer func() { ix.rank = DefaultRanking }()
@@ -356,8 +358,8 @@ func TestSynonymPhraseHighlightsItsWords(t *testing.T) {
 // that changes which phrases are marked or how (review5 R3).
 func TestMappingVersionNamesSynonyms(t *testing.T) {
 	marks := phraseMarkList()
-	if MappingVersion != "8-"+marksDigest(marks) {
-		t.Fatalf("MappingVersion %q does not name the marked phrases", MappingVersion)
+	if MappingVersion != "7-"+marksDigest(marks) || PairsMappingVersion != "8-"+marksDigest(marks) {
+		t.Fatalf("MappingVersion %q, PairsMappingVersion %q do not name the marked phrases", MappingVersion, PairsMappingVersion)
 	}
 	more := map[string][]markedPhrase{}
 	other := map[string][]markedPhrase{}

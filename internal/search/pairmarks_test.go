@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math/rand"
 	"reflect"
 	"strings"
@@ -63,7 +64,7 @@ func pairTexts(rng *rand.Rand, rs []*content.Resource, n int) []string {
 // after edits and withdrawals applied from the change log.
 func TestPairMarksMatchPhraseQueries(t *testing.T) {
 	rs := markLibrary(11, 300)
-	ix := marksIndex(t, rs)
+	ix := marksIndex(t, rs, true)
 	rng := rand.New(rand.NewSource(5))
 	r := Ranking{PairMarks: true}
 	for round := 0; round < 2; round++ {
@@ -151,10 +152,12 @@ func checkPairMarks(t *testing.T, ix *Index, rs []*content.Resource, rng *rand.R
 // rerank (and so could miss a resource the pairs lift).
 func TestPairMarksSearchesAreExact(t *testing.T) {
 	rs := markLibrary(13, 300)
-	ix := marksIndex(t, rs)
+	ix := marksIndex(t, rs, true)
 	ctx := context.Background()
 	oracle := DefaultRanking
 	oracle.PhraseMarks, oracle.PairMarks = false, false
+	tested := DefaultRanking
+	tested.PairMarks = true
 	// Every query whose pairs are marked in one pass, however large.
 	ix.singleLeaves = 1 << 30
 	search := func(q content.SearchQuery, r Ranking, cands int) (*content.SearchPage, error) {
@@ -196,7 +199,7 @@ func TestPairMarksSearchesAreExact(t *testing.T) {
 			ok := false
 			for try := 0; try < 20 && !ok; try++ {
 				want, werr := search(q, oracle, 1<<30)
-				g, gerr := search(q, DefaultRanking, cands)
+				g, gerr := search(q, tested, cands)
 				again, aerr := search(q, oracle, 1<<30)
 				if (werr == nil) != (aerr == nil) || !reflect.DeepEqual(want, again) {
 					time.Sleep(50 * time.Millisecond)
@@ -226,5 +229,64 @@ func TestPairMarksSearchesAreExact(t *testing.T) {
 	t.Logf("%d queries, %d with 15 candidates; rerank with 15 candidates would have answered %d pages otherwise", len(qs), few, differ)
 	if few < len(qs)/3 || differ == 0 {
 		t.Fatalf("%d queries with 15 candidates, %d pages rerank would change: too few to tell", few, differ)
+	}
+}
+
+// TestPhrasePairsSettingRebuilds: an index is rebuilt when opened with
+// Options.PhrasePairs other than it was built with (its mapping version
+// names the layout), and not when opened with the same; a rebuilt index
+// with pairs finds a two-word phrase through its marks as the phrase
+// query does.
+func TestPhrasePairsSettingRebuilds(t *testing.T) {
+	rs := markLibrary(21, 60)
+	path := t.TempDir() + "/index"
+	build := func(pairs bool) (*Index, bool) {
+		ix, rebuild, err := openIndex(path, slog.New(slog.DiscardHandler), NewMetrics(nil), pairs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rebuild {
+			err = ix.rebuild(context.Background(), func(ctx context.Context, fn func([]*content.Resource) error) (uint64, error) {
+				return 1, fn(rs)
+			}, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		return ix, rebuild
+	}
+	for i, step := range []struct{ pairs, rebuild bool }{{false, true}, {false, false}, {true, true}, {true, false}, {false, true}} {
+		ix, rebuild := build(step.pairs)
+		if rebuild != step.rebuild {
+			t.Fatalf("step %d: opened with pairs %v: rebuild %v, want %v", i, step.pairs, rebuild, step.rebuild)
+		}
+		if step.pairs {
+			idx, done := ix.current()
+			// The first two words of a body that are marked as a pair.
+			var mp *query.MatchPhraseQuery
+			var marked query.Query
+			for _, r := range rs {
+				text := strings.Fields(r.Body)
+				mp = bleve.NewMatchPhraseQuery(text[0] + " " + text[1])
+				mp.SetField(field("body", languageGroup(r.Language)))
+				if marked = markedPhraseOr(mp, ix.rank); marked != query.Query(mp) {
+					break
+				}
+			}
+			if _, ok := marked.(*markedPhraseQuery); !ok {
+				t.Fatal("no body opens with two words marked as a pair")
+			}
+			for _, q := range []query.Query{mp, marked} {
+				res, err := idx.Search(bleve.NewSearchRequest(q))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Total == 0 {
+					t.Errorf("step %d: %q found nowhere by %T", i, mp.MatchPhrase, q)
+				}
+			}
+			done()
+		}
+		ix.Close()
 	}
 }

@@ -3,7 +3,6 @@ package search
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -28,7 +27,7 @@ func BenchmarkRerankAtScale(b *testing.B) {
 	if path == "" {
 		b.Skip("set RERANK_INDEX to an index directory to measure")
 	}
-	ix, _, err := openIndex(path, slog.New(slog.DiscardHandler), NewMetrics(nil))
+	ix, _, err := openExisting(path)
 	if err != nil {
 		t.Fatal(err)
 	}

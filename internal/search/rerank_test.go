@@ -75,7 +75,7 @@ func generatedQueries(seed int64, n int) []string {
 //     page may differ; the test reports how often it does.
 func TestRerankMatchesFullQuery(t *testing.T) {
 	rs := generatedLibrary(1, 300)
-	ix, _, err := openIndex(t.TempDir()+"/index", slog.New(slog.DiscardHandler), NewMetrics(nil))
+	ix, _, err := openIndex(t.TempDir()+"/index", slog.New(slog.DiscardHandler), NewMetrics(nil), false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -144,10 +144,10 @@ func (ix *Index) stateOf(idx bleve.Index) snapshotState {
 // usable says why a stored snapshot cannot be restored by this build
 // ("" if it can): another mapping version, a change log pruned past it,
 // or a reindex requested after it.
-func usable(s content.IndexSnapshot, horizon uint64, reindex int64) string {
+func usable(s content.IndexSnapshot, version string, horizon uint64, reindex int64) string {
 	switch {
-	case s.MappingVersion != MappingVersion:
-		return fmt.Sprintf("built with mapping version %q, this build uses %q", s.MappingVersion, MappingVersion)
+	case s.MappingVersion != version:
+		return fmt.Sprintf("built with mapping version %q, this build uses %q", s.MappingVersion, version)
 	case s.Watermark <= horizon:
 		return "the change log was pruned past it"
 	case s.Reindex < reindex:
@@ -160,7 +160,7 @@ func usable(s content.IndexSnapshot, horizon uint64, reindex int64) string {
 // snapshot, given those stored.
 func (s *Syncer) snapshotDue(ctx context.Context, have []content.IndexSnapshot, st snapshotState) (bool, error) {
 	o := s.opts.Snapshots
-	if st.mapping != MappingVersion {
+	if st.mapping != s.mappingVersion() {
 		return false, nil
 	}
 	horizon, err := o.Store.ChangeLogHorizon(ctx)
@@ -168,7 +168,7 @@ func (s *Syncer) snapshotDue(ctx context.Context, have []content.IndexSnapshot, 
 		return false, err
 	}
 	for _, h := range have {
-		if usable(h, horizon, st.reindex) != "" {
+		if usable(h, s.mappingVersion(), horizon, st.reindex) != "" {
 			continue
 		}
 		// The newest usable one decides.
@@ -394,7 +394,7 @@ func (s *Syncer) restoreSnapshot(ctx context.Context) bool {
 		return false
 	}
 	for _, snap := range have {
-		if why := usable(snap, horizon, reindex); why != "" {
+		if why := usable(snap, s.mappingVersion(), horizon, reindex); why != "" {
 			log.Info("search index snapshot not usable", "id", snap.ID, "why", why)
 			continue
 		}
@@ -508,8 +508,8 @@ func (s *Syncer) restoreFrom(ctx context.Context, snap content.IndexSnapshot, ho
 	st := s.stateOf(idx)
 	done()
 	switch {
-	case st.mapping != MappingVersion:
-		return damagedSnapshot{fmt.Errorf("the index inside has mapping version %q, this build uses %q", st.mapping, MappingVersion)}
+	case st.mapping != s.mappingVersion():
+		return damagedSnapshot{fmt.Errorf("the index inside has mapping version %q, this build uses %q", st.mapping, s.mappingVersion())}
 	case st.watermark <= horizon:
 		return fmt.Errorf("the index inside is at %d, the change log was pruned up to %d", st.watermark, horizon)
 	}

@@ -1645,10 +1645,12 @@ func (ix *Index) searchRequest(ctx context.Context, idx bleve.Index, req *bleve.
 }
 
 // sortedByBound returns what strongSet and requiredSet may leave absent
-// in the current segment: the scoring terms and the marked phrases of
-// root, by how much the tree's bound falls when each alone is absent,
-// largest first, and last those without which nothing matches (a required
-// term: requiredSet's). A marked phrase absent is a document without its
+// in the current segment. Without a marked pair in root: the scoring
+// terms by their bound, largest first. With one: the marked phrases of a
+// bonus first, then the other marked phrases and the terms by how much
+// the tree's bound falls when each alone is absent, largest first, and
+// last those without which nothing matches (a required term:
+// requiredSet's). A marked phrase absent is a document without its
 // mark (sb.of is its words' documents that hold it), so a phrase bonus
 // most matches lack ("GP registration" found as a pair: PhraseFirst)
 // comes first, and once theta is above what the matches without it can
@@ -1659,6 +1661,14 @@ func sortedByBound(root *fnode, ts []*fnode) []*fnode {
 	// PairBonus or PhraseFirst) first: the bonus goes only when the phrase
 	// is absent from every field, which no single absence shows.
 	first := bonusMarks(root, nil)
+	if len(first) == 0 {
+		// No pair marked (Options.PhrasePairs off, or rerank's first
+		// pass): the terms by their bound, largest first, as measured
+		// before pairs were marked.
+		out := slices.Clone(ts)
+		sort.SliceStable(out, func(i, j int) bool { return out[i].ub > out[j].ub })
+		return out
+	}
 	ub := make(map[*fnode]float64, len(first))
 	for _, n := range first {
 		ub[n], _ = bound(n.words)

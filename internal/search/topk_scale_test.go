@@ -47,7 +47,7 @@ func BenchmarkTopKAtScale(b *testing.B) {
 		}
 		fh.Close()
 	}
-	ix, _, err := openIndex(path, slog.New(slog.DiscardHandler), NewMetrics(nil))
+	ix, _, err := openExisting(path)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -105,4 +105,20 @@ func BenchmarkTopKAtScale(b *testing.B) {
 	}
 	pr := modes[2]
 	b.ReportMetric(float64(pr.scored)/float64(max(pr.totals, 1)), "pruned-scored/matched")
+}
+
+// openExisting opens the index at path (a measurement's) with the layout
+// it was built with: pairs marked when its mapping version says so.
+func openExisting(path string) (*Index, bool, error) {
+	ix, rebuild, err := openIndex(path, slog.New(slog.DiscardHandler), NewMetrics(nil), false)
+	if err != nil {
+		return nil, false, err
+	}
+	idx, done := ix.current()
+	v, _ := idx.GetInternal([]byte(keyMapping))
+	done()
+	if string(v) == PairsMappingVersion {
+		ix.pairs, ix.rank.PairMarks, rebuild = true, true, false
+	}
+	return ix, rebuild, nil
 }

@@ -196,7 +196,7 @@ func fastQueries(seed int64, n int) []string {
 //     page of the same search with fastScore off.
 func TestFastScoreIsBleves(t *testing.T) {
 	rs := generatedLibrary(7, 400)
-	ix := indexOf(t, rs, 70)
+	ix := indexOfWith(t, rs, 70, func(ix *Index) { ix.pairs, ix.rank.PairMarks = true, true }) // Options.PhrasePairs
 	rng := rand.New(rand.NewSource(11))
 	every := pruneEvery
 	pruneEvery = 3

@@ -53,7 +53,7 @@ func (c *withdrawnCache) get(rs []*content.Resource, r Ranking) (bleve.Index, er
 	for _, x := range rs {
 		fmt.Fprintf(h, "%d/%d/%s;", x.ID, x.Revision, x.UpdatedAt.UTC().Format("2006-01-02T15:04:05.999999999"))
 	}
-	key := strconv.FormatUint(h.Sum64(), 16) + "/" + strconv.Itoa(len(rs))
+	key := strconv.FormatUint(h.Sum64(), 16) + "/" + strconv.Itoa(len(rs)) + "/" + strconv.FormatBool(r.PairMarks)
 	for i, e := range c.entries {
 		if e.key == key {
 			c.entries = append(append(c.entries[:i:i], c.entries[i+1:]...), e)
@@ -70,7 +70,7 @@ func (c *withdrawnCache) get(rs []*content.Resource, r Ranking) (bleve.Index, er
 	}
 	b := idx.NewBatch()
 	for _, x := range rs {
-		if err := indexResource(b, idx.Mapping(), docID(x.ID), x); err != nil {
+		if err := indexResource(b, idx.Mapping(), docID(x.ID), x, r.PairMarks); err != nil {
 			idx.Close()
 			return nil, fmt.Errorf("index withdrawn %d: %w", x.ID, err)
 		}

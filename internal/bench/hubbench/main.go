@@ -91,6 +91,7 @@ func run() {
 	corpus := flag.String("corpus", os.Getenv("BENCH_CORPUS"), "load the first -n resources of the peer kit's corpus.jsonl instead of generating them (default $BENCH_CORPUS)")
 	rounds := flag.Int("rounds", 1, "phase a: rounds of (rebuild, raw) measured alternately")
 	buildprofile := flag.String("buildprofile", "", "phase a: write a CPU profile of the rebuilds to this file")
+	pairs := flag.Bool("pairs", false, "phase a: rebuild with every two neighbouring words marked (search.Options.PhrasePairs; raw Bleve indexes the documents without)")
 	flag.Parse()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -153,7 +154,7 @@ func run() {
 			defer func() { pprof.StopCPUProfile(); f.Close() }()
 		}
 		return measure(func() {
-			s, err := search.NewSyncer(db, search.Options{DataDir: dirA, Logger: log})
+			s, err := search.NewSyncer(db, search.Options{DataDir: dirA, Logger: log, PhrasePairs: *pairs})
 			must(err)
 			must(s.Start(ctx))
 			s.Close()

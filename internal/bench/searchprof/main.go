@@ -37,6 +37,7 @@ func main() {
 	buildOnly := flag.Bool("build-only", false, "stop after the start (the build)")
 	corpus := flag.String("corpus", "", "build from this peer-kit corpus.jsonl in memory instead of -db")
 	parallel := flag.Bool("parallel", true, "let one search use a second core when it is the only one running (search.SetParallelSearch)")
+	pairs := flag.Bool("pairs", false, "build and search the index with every two neighbouring words marked (search.Options.PhrasePairs, HUB_SEARCH_PHRASE_PAIRS)")
 	bounds := flag.Bool("bounds", true, "leave out of rerank's second pass the candidates whose bounds keep them off the page (search.SetRescoreBounds)")
 	flag.Parse()
 	search.SetParallelSearch(*parallel)
@@ -60,7 +61,7 @@ func main() {
 		must(pprof.StartCPUProfile(f))
 	}
 	t0 := time.Now()
-	s, err := search.NewSyncer(src, search.Options{DataDir: *data, Logger: log})
+	s, err := search.NewSyncer(src, search.Options{DataDir: *data, Logger: log, PhrasePairs: *pairs})
 	must(err)
 	must(s.Start(ctx))
 	var ru syscall.Rusage
