@@ -69,10 +69,6 @@ type markedPhrase struct {
 // alternative, whose analysis in the group leaves at least two positions
 // (a shorter one is searched as the phrase query, unmarked).
 var phraseMarks = sync.OnceValue(func() map[string]map[string]markedPhrase {
-	im, err := newMapping(DefaultRanking)
-	if err != nil {
-		panic("search: phrase marks: " + err.Error())
-	}
 	var keys []string
 	seen := map[string]bool{}
 	for alt := range synonyms {
@@ -86,10 +82,7 @@ var phraseMarks = sync.OnceValue(func() map[string]map[string]markedPhrase {
 	sort.Strings(keys)
 	out := map[string]map[string]markedPhrase{}
 	for _, g := range groups {
-		a := im.AnalyzerNamed(analyzerFor(g))
-		if a == nil {
-			panic("search: phrase marks: no analyzer " + analyzerFor(g))
-		}
+		a := groupAnalyzers()[g]
 		out[g] = map[string]markedPhrase{}
 		for _, k := range keys {
 			if slots := phraseSlots(a.Analyze([]byte(k))); len(slots) >= 2 {
@@ -347,7 +340,9 @@ var groupAnalyzers = sync.OnceValue(func() map[string]analysis.Analyzer {
 	}
 	out := map[string]analysis.Analyzer{}
 	for _, g := range groups {
-		out[g] = im.AnalyzerNamed(analyzerFor(g))
+		if out[g] = im.AnalyzerNamed(analyzerFor(g)); out[g] == nil {
+			panic("search: no analyzer " + analyzerFor(g))
+		}
 	}
 	return out
 })

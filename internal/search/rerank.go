@@ -368,75 +368,47 @@ func (q *restrictedQuery) Searcher(ctx context.Context, r index.IndexReader, m m
 	return q.exact.Searcher(ctx, &candidateReader{IndexReader: r, ids: ids}, m, options)
 }
 
-// readsPositions reports whether searching q reads term positions: it
-// holds a phrase query that is not marked (marks.go). A query of another
-// type than those the plan builds counts as reading them.
-func readsPositions(q query.Query) bool {
+// queryShape walks q: leaves counts its term and phrase queries (a marked
+// phrase counts its words), positions reports whether searching it reads
+// term positions (it holds a phrase query that is not marked: marks.go; a
+// query of a type the plan does not build counts as reading them).
+func queryShape(q query.Query) (leaves int, positions bool) {
+	var kids []query.Query
 	switch q := q.(type) {
 	case *query.MatchPhraseQuery:
-		return true
-	case *markedPhraseQuery, *query.MatchQuery, *query.TermQuery, *query.MatchAllQuery, *query.MatchNoneQuery, *query.FuzzyQuery, *query.PrefixQuery:
-		return false
-	case *query.BooleanQuery:
-		for _, p := range []query.Query{q.Must, q.Should, q.MustNot, q.Filter} {
-			if p != nil && readsPositions(p) {
-				return true
-			}
-		}
-		return false
-	case *query.ConjunctionQuery:
-		return slices.ContainsFunc(q.Conjuncts, readsPositions)
-	case *query.DisjunctionQuery:
-		return slices.ContainsFunc(q.Disjuncts, readsPositions)
-	case *constantQuery:
-		return readsPositions(q.q)
-	case memoQuery:
-		return readsPositions(q.q)
-	}
-	return true
-}
-
-// queryLeaves counts the term and phrase queries of q (a marked phrase
-// counts its words).
-func queryLeaves(q query.Query) int {
-	switch q := q.(type) {
+		return 1, true
 	case *markedPhraseQuery:
-		n := 0
 		for _, s := range q.slots {
-			n += len(s)
+			leaves += len(s)
 		}
-		return n
-	case *query.BooleanQuery:
-		n := 0
-		for _, p := range []query.Query{q.Must, q.Should, q.MustNot} {
-			if p != nil {
-				n += queryLeaves(p)
-			}
-		}
-		return n
-	case *query.ConjunctionQuery:
-		n := 0
-		for _, c := range q.Conjuncts {
-			n += queryLeaves(c)
-		}
-		return n
-	case *query.DisjunctionQuery:
-		n := 0
-		for _, c := range q.Disjuncts {
-			n += queryLeaves(c)
-		}
-		return n
-	case *constantQuery:
-		return queryLeaves(q.q)
-	case memoQuery:
-		return queryLeaves(q.q)
+		return leaves, false
+	case *query.MatchQuery, *query.TermQuery, *query.FuzzyQuery, *query.PrefixQuery:
+		return 1, false
 	case *query.MatchAllQuery, *query.MatchNoneQuery:
-		return 0
+		return 0, false
+	case *query.BooleanQuery:
+		kids = []query.Query{q.Must, q.Should, q.MustNot, q.Filter}
+	case *query.ConjunctionQuery:
+		kids = q.Conjuncts
+	case *query.DisjunctionQuery:
+		kids = q.Disjuncts
+	case *constantQuery:
+		kids = []query.Query{q.q}
+	case memoQuery:
+		kids = []query.Query{q.q}
+	default:
+		return 1, true
 	}
-	return 1
+	for _, k := range kids {
+		if k != nil {
+			n, p := queryShape(k)
+			leaves, positions = leaves+n, positions || p
+		}
+	}
+	return leaves, positions
 }
 
-// singlePassLeaves is the most term and phrase-word queries (queryLeaves)
+// singlePassLeaves is the most term and phrase-word queries (queryShape)
 // a query whose pairs are all marked may hold to be searched in one exact
 // pass; a larger one goes through rerank. Measured at 100,000 resources
 // (searchprof, the kit's 20 queries and 1,000 generated ones, issue-15

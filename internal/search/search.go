@@ -192,7 +192,8 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 				if ix.singleLeaves != 0 {
 					leaves = ix.singleLeaves
 				}
-				if unpairedQ != nil && (readsPositions(textQ) || queryLeaves(textQ) > leaves) {
+				n, positions := queryShape(textQ)
+				if unpairedQ != nil && (positions || n > leaves) {
 					// The candidates are under the filter already, and a
 					// filter adds nothing to a score. (When every pair is
 					// marked, the one pass below is exact and cheaper.)
