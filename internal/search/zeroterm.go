@@ -38,7 +38,13 @@ import (
 //     Hope", "zorblat mark") it is "*" too, a person's names coming in
 //     twos (breaker7 F12, breaker8). A word typed in capitals (an acronym:
 //     "ICB", "NHS"), a term of the synonym list ("icb") or a word holding
-//     a digit is not taken for a name.
+//     a digit is not taken for a name;
+//   - an everyday word the library does not use, typed as a name is
+//     (capital, then small letters: "Precious"), beside another word typed
+//     so or a word masked or name-like, is "*" too: "Precious Gift", "Lucky
+//     Star dentist" (breaker8 MEDIUM 5). Months and days are not masked
+//     so, but count as such a neighbour ("Happy Sunday"). Typed in small
+//     letters such names cannot be told from other words.
 //
 // The rule errs towards recording less: "2023 2024" is not recorded (eight
 // digits in a row), nor is a search of names only.
@@ -175,6 +181,11 @@ func zeroResultTerm(text string, inLibrary func(string) bool) string {
 		clause, at int
 		text       string
 		name, keep bool
+		// typedCapped: typed as a name is ("Precious", not "precious" or
+		// "ICB"); capped: so typed and not a month or day (a day can be a
+		// name's neighbour, "Happy Sunday", but is kept itself: "March
+		// 2024"); library: a word of the library.
+		typedCapped, capped, library bool
 	}
 	var ws []word
 	texts := make([][]string, len(cs))
@@ -188,17 +199,25 @@ func zeroResultTerm(text string, inLibrary func(string) bool) string {
 			if stopWords[w] {
 				continue
 			}
-			keep := everyday(w) || (inLibrary != nil && inLibrary(w))
-			ws = append(ws, word{clause: i, at: j, text: w, name: nameLike(w, raws[j]), keep: keep})
+			library := inLibrary != nil && inLibrary(w)
+			ws = append(ws, word{clause: i, at: j, text: w, name: nameLike(w, raws[j]), keep: everyday(w) || library, typedCapped: titleCased(raws[j]), capped: titleCased(raws[j]) && !calendarWords[w], library: library})
 		}
 	}
 	// A word that could be a name, kept as a library word: masked beside
 	// another such word or a masked word, decided on the words as they
 	// were.
 	beside := func(k int) bool { return k >= 0 && k < len(ws) && (ws[k].name || !ws[k].keep) }
+	// An everyday word the library does not use, typed as a name is,
+	// beside another word typed so or a word that could be a name:
+	// masked too, a person's names being everyday words as often as not
+	// ("Precious Gift", "Blessing Moyo", "Lucky Star dentist": breaker8).
+	besideCapped := func(k int) bool { return k >= 0 && k < len(ws) && (ws[k].typedCapped || ws[k].name || !ws[k].keep) }
 	var drop []int
 	for i := range ws {
 		if ws[i].name && ws[i].keep && (beside(i-1) || beside(i+1)) {
+			drop = append(drop, i)
+		}
+		if ws[i].capped && ws[i].keep && !ws[i].library && (besideCapped(i-1) || besideCapped(i+1)) {
 			drop = append(drop, i)
 		}
 	}
@@ -220,6 +239,13 @@ func zeroResultTerm(text string, inLibrary func(string) bool) string {
 		cs[i].text = strings.Join(texts[i], " ")
 	}
 	return normalisedText(cs)
+}
+
+// titleCased reports whether raw is typed as a name is: a capital, then
+// a small letter (not an acronym in capitals).
+func titleCased(raw string) bool {
+	r, n := utf8.DecodeRuneInString(raw)
+	return unicode.IsUpper(r) && strings.ContainsFunc(raw[n:], unicode.IsLower)
 }
 
 // nameLike reports whether a folded word, typed as raw, could be a

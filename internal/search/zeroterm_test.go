@@ -364,3 +364,86 @@ func TestZeroResultTermNamesInTheLibrary(t *testing.T) {
 		}
 	}
 }
+
+// TestZeroResultTermEverydayNames (breaker8 MEDIUM 5): names made of
+// everyday words, typed as names are ("Precious Gift", "Lucky Star
+// dentist", "Blessing Moyo"), are not recorded: the breaker's examples,
+// and 2,000 generated searches of two or three everyday words the
+// library does not use, typed with capitals, among lower-case everyday
+// and library words: none of the capitalised words is kept. The same
+// words typed in small letters are everyday words and kept (a name typed
+// so cannot be told from them: README says so), and capitalised words of
+// the library stay ("Safe Surgeries").
+func TestZeroResultTermEverydayNames(t *testing.T) {
+	library := func(w string) bool {
+		return w == "safe" || w == "surgeries" || w == "dentist" || w == "refused" || w == "registration"
+	}
+	for q, want := range map[string]string{
+		"Precious Gift":                 "",
+		"Storm Field":                   "",
+		"Lucky Star dentist":            "* * dentist",
+		"Promise Hope dentist":          "* * dentist",
+		"Happy Sunday dentist":          "* sunday dentist",
+		"Summer Rain refused":           "* * refused",
+		"Blessing Moyo":                 "",
+		"Sky Walker":                    "",
+		"Ruby Gold registration":        "* * registration",
+		"Safe Surgeries":                "safe surgeries",
+		"precious gift":                 "precious gift",
+		"Dentist in March":              "dentist in march",
+		"refused registration Precious": "refused registration precious",
+	} {
+		if got := zeroResultTerm(q, library); got != want {
+			t.Errorf("zeroResultTerm(%q) = %q, want %q", q, got, want)
+		}
+	}
+	rng := rand.New(rand.NewPCG(23, 9))
+	var common []string
+	for w := range dictionary() {
+		if everyday(w) && len(w) >= 3 && !stopWords[w] && !calendarWords[w] && strings.IndexFunc(w, func(r rune) bool { return !unicode.IsLower(r) }) < 0 && !library(w) {
+			common = append(common, w)
+		}
+	}
+	sort.Strings(common)
+	pick := func() string { return common[rng.IntN(len(common))] }
+	capped, kept := 0, 0
+	for i := 0; i < 2000; i++ {
+		name := make([]string, 2+rng.IntN(2))
+		for j := range name {
+			name[j] = pick()
+		}
+		typed := make([]string, len(name))
+		for j, w := range name {
+			typed[j] = strings.ToUpper(w[:1]) + w[1:]
+		}
+		var before, after []string
+		for range rng.IntN(3) {
+			before = append(before, []string{pick(), "dentist", "refused", "registration"}[rng.IntN(4)])
+		}
+		for range rng.IntN(2) {
+			after = append(after, []string{pick(), "dentist"}[rng.IntN(2)])
+		}
+		q := strings.Join(append(append(append([]string{}, before...), typed...), after...), " ")
+		got := strings.Fields(zeroResultTerm(q, library))
+		// The record's words line up with the query's (stop words are
+		// left out of common, so none is dropped).
+		if len(got) > 0 && len(got) != len(before)+len(typed)+len(after) {
+			t.Fatalf("search %q recorded as %q: words do not line up", q, got)
+		}
+		for j := range typed {
+			capped++
+			if len(got) > 0 && got[len(before)+j] != maskedWord {
+				t.Fatalf("search %q recorded as %q: the name word %q is kept", q, strings.Join(got, " "), typed[j])
+			}
+		}
+		low := strings.Join(append(append(append([]string{}, before...), name...), after...), " ")
+		if g := zeroResultTerm(low, library); g != "" && strings.Contains(g, maskedWord) {
+			t.Fatalf("search %q in small letters recorded as %q: an everyday word masked", low, g)
+		} else if g != "" {
+			kept++
+		}
+	}
+	if capped < 4000 || kept < 1500 {
+		t.Fatalf("%d capitalised name words checked, %d searches in small letters kept: too few to tell", capped, kept)
+	}
+}
