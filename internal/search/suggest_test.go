@@ -127,3 +127,58 @@ func TestStopWordTyposAreNotCorrected(t *testing.T) {
 	}
 	t.Logf("%d queries", n)
 }
+
+// TestNoSuggestionFromOneLetter (breaker7 F4): a word of one letter, in
+// any script and with or without combining marks ("é", "e\u0301", "ё",
+// "日", the Arabic tatweel), alone or beside a library word, is never
+// corrected, and no suggestion replaces a word by a stop word: the
+// breaker's examples and every precomposed letter of Latin-1, Latin
+// Extended-A, Greek and Cyrillic, a sample of CJK and Arabic letters, each
+// decomposed where it has a form so, against the shipped library (the
+// oracle: the query's own words, which a suggestion must keep).
+func TestNoSuggestionFromOneLetter(t *testing.T) {
+	ix := shippedIndex(t)
+	var letters []string
+	add := func(lo, hi rune) {
+		for r := lo; r <= hi; r++ {
+			if unicode.IsLetter(r) {
+				letters = append(letters, string(r))
+			}
+		}
+	}
+	add(0xC0, 0x17F)  // Latin-1 and Latin Extended-A
+	add(0x391, 0x3C9) // Greek
+	add(0x410, 0x44F) // Cyrillic
+	for r := rune(0x4E00); r < 0x4E00+400; r += 7 {
+		letters = append(letters, string(r)) // CJK
+	}
+	add(0x621, 0x64A) // Arabic, tatweel among them
+	letters = append(letters, "e\u0301", "n\u0303", "u\u0308", "c\u0327", "a\u0304")
+	checked := 0
+	for i, l := range letters {
+		if f := []rune(foldKey(l)); len(f)-countMarks(string(f)) != 1 {
+			continue // a ligature ("ĳ") folds into two letters: a word
+		}
+		for _, q := range []string{l, l + " gp", "register " + l} {
+			if i%3 != 0 && q != l {
+				continue // every letter alone, a third beside a word
+			}
+			checked++
+			s := suggestionFor(t, ix, q)
+			if s == "" {
+				continue
+			}
+			for _, w := range strings.Fields(s) {
+				if stopWords[w] {
+					t.Fatalf("%q: suggestion %q brings in the stop word %q", q, s, w)
+				}
+			}
+			if !strings.Contains(s, l) {
+				t.Fatalf("%q: suggestion %q corrects the one letter %q", q, s, l)
+			}
+		}
+	}
+	if checked < 500 {
+		t.Fatalf("only %d queries checked", checked)
+	}
+}

@@ -168,6 +168,12 @@ func (sp speller) correct(c clause) bool {
 	if strings.IndexFunc(c.text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.Is(unicode.Mn, r) }) >= 0 {
 		return true
 	}
+	// One letter (with its marks: "é", "e\u0301", "日", "ё") says too
+	// little to be corrected into anything (breaker7 F4: "é" got "did you
+	// mean b?").
+	if letters := strings.Count(c.text, "") - 1 - countMarks(c.text); letters <= 1 {
+		return true
+	}
 	if _, ok := sp.terms[c.text]; ok {
 		return true
 	}
@@ -193,12 +199,25 @@ func (sp speller) variant(a, b string) bool {
 	return sp.stem == nil || sp.stem(a) == sp.stem(b)
 }
 
+// countMarks counts the combining marks (Unicode Mn) of w.
+func countMarks(w string) int {
+	n := 0
+	for _, r := range w {
+		if unicode.Is(unicode.Mn, r) {
+			n++
+		}
+	}
+	return n
+}
+
 // corrections are the library words a misspelt word may be, best first:
-// not a form of the word itself, without digits.
+// not a form of the word itself, without digits, not a stop word (a
+// suggestion replacing a word by "a" is only the other words: breaker7
+// F4).
 func (sp speller) corrections(w string) []string {
 	var alts []string
 	for _, t := range candidates(w, sp.terms, sp.byLen) {
-		if sp.variant(w, t) || strings.IndexFunc(t, unicode.IsDigit) >= 0 {
+		if sp.variant(w, t) || strings.IndexFunc(t, unicode.IsDigit) >= 0 || stopWords[t] {
 			continue
 		}
 		alts = append(alts, t)
