@@ -181,4 +181,26 @@ func TestNoSuggestionFromOneLetter(t *testing.T) {
 	if checked < 500 {
 		t.Fatalf("only %d queries checked", checked)
 	}
+	// Short made-up words, whose nearest library words are often stop
+	// words: corrected, never into one.
+	rng := rand.New(rand.NewSource(41))
+	corrected := 0
+	for i := 0; i < 400; i++ {
+		b := make([]byte, 2+rng.Intn(3))
+		for j := range b {
+			b[j] = byte('a' + rng.Intn(26))
+		}
+		q := string(b) + " register"
+		s := suggestionFor(t, ix, q)
+		if s == "" {
+			continue
+		}
+		corrected++
+		for _, w := range strings.Fields(s) {
+			if stopWords[w] {
+				t.Fatalf("%q: suggestion %q brings in the stop word %q", q, s, w)
+			}
+		}
+	}
+	t.Logf("%d of 400 made-up short words corrected", corrected)
 }
