@@ -210,8 +210,8 @@ func TestMutationBadInput(t *testing.T) {
 			m["content"].(map[string]any)["lastReviewedAt"] = "2026-05-01"
 			m["content"].(map[string]any)["nextReviewDue"] = "2026-01-01"
 		}), "INVALID_ARGUMENT", "input.content.nextReviewDue"},
-		{"edit a file's resource", `mutation($id: ID!) { updateResource(id: $id, revision: 1, input: {title: "x"}) { resource { id } } }`, map[string]any{"id": fileID}, "FORBIDDEN", "id"},
-		{"withdraw a file's resource", `mutation($id: ID!) { withdrawResource(id: $id, reason: "x") { resource { id } } }`, map[string]any{"id": fileID}, "FORBIDDEN", "id"},
+		{"edit a file's resource", `mutation($id: ID!) { updateResource(id: $id, revision: 1, input: {title: "x"}) { resource { id } } }`, map[string]any{"id": fileID}, "CONFLICT", "id"},
+		{"withdraw a file's resource", `mutation($id: ID!) { withdrawResource(id: $id, reason: "x") { resource { id } } }`, map[string]any{"id": fileID}, "CONFLICT", "id"},
 		{"forged id", `mutation { publishResource(id: "bm9wZQ") { resource { id } } }`, nil, "INVALID_ARGUMENT", "id"},
 		{"unknown id", `mutation { publishResource(id: "UmVzb3VyY2U6OTk5OTk") { resource { id } } }`, nil, "NOT_FOUND", ""},
 		{"publish without sources", `mutation($id: ID!) { updateResource(id: $id, revision: 1, input: {sources: []}) { resource { id } } }`, map[string]any{"id": id}, "", ""},
@@ -229,6 +229,29 @@ func TestMutationBadInput(t *testing.T) {
 				t.Errorf("field %v, want %q", r.Errors[0].Extensions["field"], tt.field)
 			}
 		})
+	}
+	// Every mutation on a resource a file manages, by an editor and by an
+	// admin: CONFLICT on id (the resource's state, not the role: breaker7
+	// F19), naming the file by its name, not the server's path.
+	fileMutations := []string{
+		`mutation($id: ID!) { updateResource(id: $id, revision: 1, input: {title: "x"}) { resource { id } } }`,
+		`mutation($id: ID!) { publishResource(id: $id) { resource { id } } }`,
+		`mutation($id: ID!) { publishResource(id: $id, at: "2030-01-01T00:00:00Z") { resource { id } } }`,
+		`mutation($id: ID!) { cancelScheduledPublication(id: $id) { resource { id } } }`,
+		`mutation($id: ID!) { withdrawResource(id: $id, reason: "x") { resource { id } } }`,
+		`mutation($id: ID!) { restoreRevision(id: $id, revision: 1) { resource { id } } }`,
+		`mutation($id: ID!) { markReviewed(id: $id, lastReviewedAt: "2026-01-01", nextReviewDue: "2027-01-01") { resource { id } } }`,
+	}
+	for _, tok := range []string{e.editor, e.admin} {
+		for _, q := range fileMutations {
+			r := authed(t, e.url, tok, q, map[string]any{"id": fileID})
+			if r.code() != "CONFLICT" || r.Errors[0].Extensions["field"] != "id" {
+				t.Fatalf("%s: %+v, want CONFLICT on id", q, r.Errors)
+			}
+			if msg := r.Errors[0].Message; !strings.Contains(msg, "free-care-for-all.md") || strings.Contains(msg, "/") {
+				t.Errorf("%s: message %q, want the file's name without a path", q, msg)
+			}
+		}
 	}
 	// With its sources removed (revision 2), the draft cannot be published.
 	r = authed(t, e.url, e.editor, `mutation($id: ID!) { publishResource(id: $id) { resource { status } } }`, map[string]any{"id": id})

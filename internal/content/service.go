@@ -62,7 +62,7 @@ type ResourceService interface {
 
 // EditorialService is what editors do: every method needs the editor role
 // (token management and the audit log: admin) and is recorded in the audit
-// log with who did it. Resources managed by a file answer EFORBIDDEN naming
+// log with who did it. Resources managed by a file answer ECONFLICT naming
 // the file; an edit against a stale revision is ECONFLICT.
 type EditorialService interface {
 	// CreateResource creates a draft (revision 1) from d; slug, title and

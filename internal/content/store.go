@@ -143,9 +143,9 @@ type ImportSession interface {
 
 // Editor is the store as editors and admins use it (PostgreSQL). Callers
 // check roles (EditorialService does); the store records who acted (p) in
-// the audit log. Errors: ENOTFOUND for an unknown id, EFORBIDDEN for a
-// resource managed by a file (naming the file), ECONFLICT for a stale
-// revision or a taken slug, EINVALID naming the field.
+// the audit log. Errors: ENOTFOUND for an unknown id, ECONFLICT for a
+// resource managed by a file (naming the file), a stale revision or a
+// taken slug, EINVALID naming the field.
 type Editor interface {
 	// EditorResourceByID returns any resource by id, drafts included: its
 	// published revision, or its latest when it was never published.

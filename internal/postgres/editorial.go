@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -40,8 +41,12 @@ func lockResource(ctx context.Context, tx pgx.Tx, id int64) (*editable, error) {
 		return nil, err
 	}
 	if e.origin != nil {
-		return nil, &content.Error{Code: content.EFORBIDDEN, Field: "id",
-			Message: fmt.Sprintf("this resource is managed by the file %s: change the file and import it", *e.origin)}
+		// The resource's state, not the caller's role, is in the way
+		// (CONFLICT; breaker7 F19: FORBIDDEN told an admin to ask for a
+		// higher role); the file by its name in the resources directory,
+		// not the server's layout.
+		return nil, &content.Error{Code: content.ECONFLICT, Field: "id",
+			Message: fmt.Sprintf("this resource is managed by the file %s in the resources directory: change the file and import it", filepath.Base(*e.origin))}
 	}
 	return &e, nil
 }
