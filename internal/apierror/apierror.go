@@ -64,7 +64,7 @@ type Code struct {
 var Codes = []Code{
 	{InvalidArgument, content.EINVALID, true, 400, "An argument is wrong (page size, cursor, id, date, topic, language…); `extensions.field` names it. A variable that does not coerce (wrong case, out of range, wrong type) or a string with U+0000 is a request error: no `data`, 400 with `Accept: application/graphql-response+json`."},
 	{NotFound, content.ENOTFOUND, true, 404, "An editorial mutation names a resource or token that does not exist (a missing `resource(slug:)` or `node(id:)` is `null`, not an error); 404 from a citation download or `/oembed` for an address that is not a public resource."},
-	{Conflict, content.ECONFLICT, true, 0, "An edit lost a race (the `revision` given is no longer the latest), a slug is taken, the resource is already in that state, or a webhook test is sent to a disabled endpoint."},
+	{Conflict, content.ECONFLICT, true, 0, "An edit lost a race (the `revision` given is no longer the latest), a slug is taken, the resource is already in that state or is managed by a file, or a webhook test is sent to a disabled endpoint."},
 	{Unauthenticated, content.EUNAUTHORIZED, true, 401, "No token on a protected field (200), or a token that is wrong, expired or revoked (401, `WWW-Authenticate: Bearer`)."},
 	{Forbidden, content.EFORBIDDEN, true, 0, "The token's role may not do this."},
 	{Unavailable, content.EUNAVAILABLE, true, 503, "Try again in `extensions.retryAfter` seconds (503 answers carry `Retry-After`): the search index on this replica is being built or rebuilt, PostgreSQL is not answering (the embedded cluster is being restarted), or the replica is already sending its most exports at once. Nothing was changed."},
