@@ -1735,22 +1735,12 @@ func bonusMarks(n *fnode, out []*fnode) []*fnode {
 }
 
 // markedNodes appends the marked phrases that score in n (not those of
-// the exclusions).
+// the exclusions): partials' marked phrases.
 func markedNodes(n *fnode, out []*fnode) []*fnode {
-	switch n.kind {
-	case fDisj, fConj:
-		for _, k := range n.kids {
-			out = markedNodes(k, out)
+	for _, p := range partials(n, nil) {
+		if p.kind == fMarked {
+			out = append(out, p)
 		}
-	case fBool:
-		if n.must != nil {
-			out = markedNodes(n.must, out)
-		}
-		if n.should != nil {
-			out = markedNodes(n.should, out)
-		}
-	case fMarked:
-		out = append(out, n)
 	}
 	return out
 }
