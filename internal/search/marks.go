@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"reflect"
 	"slices"
@@ -202,12 +203,7 @@ func pairTokens(tf index.TokenFrequencies, out analysis.TokenStream) analysis.To
 			elems[key] = byPos
 		}
 	}
-	keys := make([]string, 0, len(elems))
-	for k := range elems {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(elems)) {
 		byPos := elems[k]
 		// Terms at one position (an analyzer may put several there) pair
 		// with every term of the next.

@@ -139,6 +139,28 @@ func markQueries(seed int64) []string {
 	return out
 }
 
+// editMarkLibrary edits 60 resources of rs (every fifth: another
+// generated library's text, seed seed) and withdraws 20 (every fifth from
+// the third), applied as the change log would; rs holds the edited ones
+// after.
+func editMarkLibrary(t *testing.T, ix *Index, rs []*content.Resource, seed int64) {
+	t.Helper()
+	var ids []int64
+	published := map[int64]*content.Resource{}
+	for i, e := range markLibrary(seed, 60) {
+		e.ID = rs[i*5].ID
+		ids = append(ids, e.ID)
+		published[e.ID] = e
+		rs[i*5] = e
+	}
+	for i := 0; i < 20; i++ {
+		ids = append(ids, rs[i*5+2].ID)
+	}
+	if err := ix.apply(ids, published, 2); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // marksIndex indexes rs in several segments, with highlights' text, its
 // neighbouring words marked (Options.PhrasePairs) when pairs is set.
 func marksIndex(t *testing.T, rs []*content.Resource, pairs ...bool) *Index {
@@ -168,21 +190,7 @@ func TestPhraseMarksMatchPhraseQueries(t *testing.T) {
 	ix := marksIndex(t, rs)
 	for round := 0; round < 2; round++ {
 		if round == 1 {
-			// Edit 60 resources (another library's text) and withdraw 20.
-			edits := markLibrary(5, 60)
-			var ids []int64
-			published := map[int64]*content.Resource{}
-			for i, r := range edits {
-				r.ID = rs[i*5].ID
-				ids = append(ids, r.ID)
-				published[r.ID] = r
-			}
-			for i := 0; i < 20; i++ {
-				ids = append(ids, rs[i*5+2].ID)
-			}
-			if err := ix.apply(ids, published, 2); err != nil {
-				t.Fatal(err)
-			}
+			editMarkLibrary(t, ix, rs, 5)
 		}
 		fields := textFields
 		if round == 1 {

@@ -69,21 +69,7 @@ func TestPairMarksMatchPhraseQueries(t *testing.T) {
 	r := Ranking{PairMarks: true}
 	for round := 0; round < 2; round++ {
 		if round == 1 {
-			edits := markLibrary(12, 60)
-			var ids []int64
-			published := map[int64]*content.Resource{}
-			for i, e := range edits {
-				e.ID = rs[i*5].ID
-				ids = append(ids, e.ID)
-				published[e.ID] = e
-				rs[i*5] = e
-			}
-			for i := 0; i < 20; i++ {
-				ids = append(ids, rs[i*5+2].ID)
-			}
-			if err := ix.apply(ids, published, 2); err != nil {
-				t.Fatal(err)
-			}
+			editMarkLibrary(t, ix, rs, 12)
 		}
 		checkPairMarks(t, ix, rs, rng, r, round)
 	}
@@ -91,54 +77,52 @@ func TestPairMarksMatchPhraseQueries(t *testing.T) {
 
 // checkPairMarks is one round of TestPairMarksMatchPhraseQueries.
 func checkPairMarks(t *testing.T, ix *Index, rs []*content.Resource, rng *rand.Rand, r Ranking, round int) {
-	{
-		idx, done := ix.current()
-		defer done()
-		all := func(q query.Query, score string) map[string]float64 {
-			req := bleve.NewSearchRequestOptions(q, 1000, 0, false)
-			req.Score = score
-			res, err := idx.SearchInContext(context.Background(), req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out := map[string]float64{}
-			for _, h := range res.Hits {
-				out[h.ID] = h.Score
-			}
-			return out
+	idx, done := ix.current()
+	defer done()
+	all := func(q query.Query, score string) map[string]float64 {
+		req := bleve.NewSearchRequestOptions(q, 1000, 0, false)
+		req.Score = score
+		res, err := idx.SearchInContext(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
 		}
-		marked, unmarked, found := 0, 0, 0
-		for _, text := range pairTexts(rng, rs, 150) {
-			for _, g := range groups {
-				for _, tf := range textFields {
-					mp := bleve.NewMatchPhraseQuery(text)
-					mp.SetField(field(tf.name, g))
-					mp.SetBoost(tf.boost)
-					q := markedPhraseOr(mp, r)
-					slots := phraseSlots(groupAnalyzers()[g].Analyze([]byte(text)))
-					pair := len(slots) == 2 && len(slots[0]) == 1 && len(slots[1]) == 1
-					if _, ok := q.(*markedPhraseQuery); ok != pair {
-						t.Fatalf("%q in %s (terms %q): marked %v", text, field(tf.name, g), slots, ok)
+		out := map[string]float64{}
+		for _, h := range res.Hits {
+			out[h.ID] = h.Score
+		}
+		return out
+	}
+	marked, unmarked, found := 0, 0, 0
+	for _, text := range pairTexts(rng, rs, 150) {
+		for _, g := range groups {
+			for _, tf := range textFields {
+				mp := bleve.NewMatchPhraseQuery(text)
+				mp.SetField(field(tf.name, g))
+				mp.SetBoost(tf.boost)
+				q := markedPhraseOr(mp, r)
+				slots := phraseSlots(groupAnalyzers()[g].Analyze([]byte(text)))
+				pair := len(slots) == 2 && len(slots[0]) == 1 && len(slots[1]) == 1
+				if _, ok := q.(*markedPhraseQuery); ok != pair {
+					t.Fatalf("%q in %s (terms %q): marked %v", text, field(tf.name, g), slots, ok)
+				}
+				if !pair {
+					unmarked++
+					continue
+				}
+				marked++
+				for _, score := range []string{"", "none"} {
+					want, got := all(mp, score), all(q, score)
+					if !reflect.DeepEqual(got, want) {
+						t.Fatalf("round %d: %q in %s (score %q): marks find %v\nthe phrase query %v", round, text, field(tf.name, g), score, got, want)
 					}
-					if !pair {
-						unmarked++
-						continue
-					}
-					marked++
-					for _, score := range []string{"", "none"} {
-						want, got := all(mp, score), all(q, score)
-						if !reflect.DeepEqual(got, want) {
-							t.Fatalf("round %d: %q in %s (score %q): marks find %v\nthe phrase query %v", round, text, field(tf.name, g), score, got, want)
-						}
-						found += len(want)
-					}
+					found += len(want)
 				}
 			}
 		}
-		t.Logf("round %d: %d marked phrase fields (%d matches), %d unmarked", round, marked, found, unmarked)
-		if marked < 500 || found < 2000 || unmarked < 50 {
-			t.Fatalf("round %d: %d marked, %d matches, %d unmarked: too few to tell", round, marked, found, unmarked)
-		}
+	}
+	t.Logf("round %d: %d marked phrase fields (%d matches), %d unmarked", round, marked, found, unmarked)
+	if marked < 500 || found < 2000 || unmarked < 50 {
+		t.Fatalf("round %d: %d marked, %d matches, %d unmarked: too few to tell", round, marked, found, unmarked)
 	}
 }
 
