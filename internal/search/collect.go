@@ -32,6 +32,9 @@ type relevanceTop struct {
 	r     index.IndexReader
 	err   error
 	loads int // hits whose date and id were read (for benchmarks)
+	// skip are external ids never kept (rerank's candidates, when the
+	// page is past them), nil for none.
+	skip map[string]struct{}
 }
 
 // relevanceKey is a hit's place in relevance order.
@@ -120,6 +123,9 @@ func (t *relevanceTop) offer(d *search.DocumentMatch) error {
 		return err
 	}
 	if t.after != nil && !t.after.before(key) {
+		return nil
+	}
+	if _, ok := t.skip[key.id]; ok {
 		return nil
 	}
 	if len(t.kept) < t.k {

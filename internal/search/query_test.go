@@ -132,10 +132,11 @@ func FuzzParseQuery(f *testing.F) {
 
 func FuzzSearchCursor(f *testing.F) {
 	fp := fingerprint("q", content.Filter{}, content.SearchRelevance)
-	f.Add(encodeCursor(fp, []string{"1.5", "2025-01-01", "000000000001"}))
+	f.Add(encodeCursor(fp, []string{"1.5", "2025-01-01", "000000000001"}, false))
+	f.Add(encodeCursor(fp, []string{"1.5", "2025-01-01", "000000000001"}, true))
 	f.Add("eyJmIjoiMDAwMCJ9")
 	f.Fuzz(func(t *testing.T, s string) {
-		after, err := decodeCursor(s, fp, []string{"-_score", "-published", "-_id"})
+		after, past, err := decodeCursor(s, fp, []string{"-_score", "-published", "-_id"})
 		if err != nil {
 			if content.ErrorCode(err) != content.EINVALID {
 				t.Fatalf("error %v is not INVALID_ARGUMENT", err)
@@ -143,7 +144,7 @@ func FuzzSearchCursor(f *testing.F) {
 			return
 		}
 		// Only the hub's own spelling (breaker5 F2).
-		if len(after) != 3 || encodeCursor(fp, after) != s {
+		if len(after) != 3 || encodeCursor(fp, after, past) != s {
 			t.Fatalf("accepted %q as %v", s, after)
 		}
 	})

@@ -18,11 +18,16 @@ import (
 
 // pairCandidates is how many of the best hits of a query without its
 // neighbouring-word phrases (plan.pairs) rerank collects and scores with
-// them. When the query matches at most this many resources, every match is
-// scored with the phrases and the page is exactly the full query's; above
-// it, a resource outside these candidates that the phrases would have
-// lifted onto the page is missed (measured in TestRerankMatchesFullQuery
-// and the issue-15 note).
+// them, whatever the page asked for. When the query matches at most this
+// many resources, every match is scored with the phrases and the pages are
+// exactly the full query's; above it, a resource outside these candidates
+// that the phrases would have lifted among them comes after them (measured
+// in TestRerankMatchesFullQuery and the issue-15 note): the order of the
+// pages is the candidates in the full query's order, then every other
+// match in the full query's order (Index.Search's pastCandidates), so that
+// every match counted is on exactly one page (breaker9 F1) and the pages
+// of a search, by cursor or by skip, are slices of one order (breaker9
+// F4: the count once grew with the page asked for).
 const pairCandidates = 1000
 
 // Every disjunction sums its matching clauses' scores in the order of its
@@ -72,6 +77,12 @@ type rerankTop struct {
 	// compiled scorer (rescorebounds.go); nil otherwise.
 	keys []termKey
 	src  *featSource
+	// idsOnly: the page is past the candidates, so rescore only reads
+	// their ids; candIDs are the candidates' external ids, read by
+	// rescore when the page may reach past them (idsOnly, or fewer hits
+	// than the page wants while the candidates are k).
+	idsOnly bool
+	candIDs map[string]struct{}
 }
 
 // candidate is one hit of phase 1, with the postings of phase 1's terms
@@ -185,8 +196,31 @@ func (r *rerankTop) featsAt(id index.IndexInternalID, feats, dst []termFeat) []t
 }
 
 // rescore runs the full query over the candidates and offers each hit,
-// with its exact score, to the page.
+// with its exact score, to the page (unless idsOnly), then reads the
+// candidates' ids when the page may reach past them.
 func (r *rerankTop) rescore(reader index.IndexReader) error {
+	if !r.idsOnly {
+		if err := r.rescoreCands(reader); err != nil {
+			return err
+		}
+	}
+	if !r.idsOnly && (len(r.cands) < r.k || len(r.top.kept) >= r.top.k) {
+		return nil
+	}
+	r.candIDs = make(map[string]struct{}, len(r.cands))
+	for _, c := range r.cands {
+		id, err := reader.ExternalID(c.id)
+		if err != nil {
+			return err
+		}
+		r.candIDs[id] = struct{}{}
+	}
+	return nil
+}
+
+// rescoreCands offers every candidate, with its full query's score, to
+// the page.
+func (r *rerankTop) rescoreCands(reader index.IndexReader) error {
 	if len(r.cands) == 0 {
 		return nil
 	}

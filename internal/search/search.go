@@ -119,8 +119,10 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	// results it skips (q.Skip), which are dropped below.
 	first := q.First + q.Skip
 	var after []string
+	// past: the cursor is past rerank's candidates (see pairCandidates).
+	past := false
 	if q.After != "" {
-		if after, err = decodeCursor(q.After, fp, sortBy); err != nil {
+		if after, past, err = decodeCursor(q.After, fp, sortBy); err != nil {
 			return nil, err
 		}
 	}
@@ -176,9 +178,11 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 			}
 			req.Size = 0
 			sctx = top.context(ctx)
-			k := max(pairCandidates, 4*(first+1))
+			// The same k for every page of a search: its pages are
+			// slices of one order (breaker9 F4).
+			k := pairCandidates
 			if ix.candidates > 0 {
-				k = max(ix.candidates, first+1)
+				k = ix.candidates
 			}
 			// Both passes pay only in an index larger than the
 			// candidates: in a small one a search is cheap and the
@@ -199,6 +203,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 					// marked, the one pass below is exact and cheaper.)
 					rerank = newRerankTop(top, textQ, idx.Mapping(), k)
 					rerank.fast = !ix.slowScore
+					rerank.idsOnly = past
 					req.Query = filtered(unpairedQ)
 					sctx = rerank.context(ctx)
 				}
@@ -244,16 +249,25 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 		if err != nil {
 			return nil, nil, fmt.Errorf("search: %w", err)
 		}
-		if rerank != nil && after != nil && len(top.kept) <= first && res.Total > uint64(rerank.scored) {
-			// A later page that reaches past the candidates: the exact
-			// query pages on from the cursor.
-			return run(textQ, nil, supersetQ)
-		}
 		counted = fc
-		if top != nil {
-			return res, top.hits(), nil
+		if top == nil {
+			return res, res.Hits, nil
 		}
-		return res, res.Hits, nil
+		hits := top.hits()
+		if rerank != nil && rerank.candIDs != nil && res.Total > uint64(len(rerank.candIDs)) {
+			// A page that reaches past the candidates: the other
+			// matches follow them, in the full query's order.
+			var from []string
+			if past {
+				from = after
+			}
+			more, err := ix.pastCandidates(ctx, idx, withFilters(textQ, q.Filter, ""), first+1-len(hits), from, rerank.candIDs)
+			if err != nil {
+				return nil, nil, err
+			}
+			hits = append(hits, more...)
+		}
+		return res, hits, nil
 	}
 
 	// Every required word must match first. Only when fewer than
@@ -433,7 +447,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 		if frags != nil {
 			h.Fragments = frags[h.ID]
 		}
-		hit := content.SearchHit{ID: id, Score: h.Score, Cursor: encodeCursor(fp, sortValues(h, sortBy)), Highlights: highlights(h)}
+		hit := content.SearchHit{ID: id, Score: h.Score, Cursor: encodeCursor(fp, sortValues(h, sortBy), pastHit(h)), Highlights: highlights(h)}
 		page.Hits = append(page.Hits, hit)
 	}
 	// Each facet ignores its own filter. Each value counts what choosing
@@ -999,6 +1013,42 @@ func sortValues(h *search.DocumentMatch, sortBy []string) []string {
 type cursorJSON struct {
 	F string   `json:"f"`
 	A []string `json:"a"`
+	// P: the hit is past rerank's candidates (see pairCandidates).
+	P bool `json:"p,omitempty"`
+}
+
+// pastMark, as a hit's fourth sort value, marks a hit past rerank's
+// candidates (pastCandidates).
+const pastMark = "past"
+
+// pastHit reports whether h comes after rerank's candidates.
+func pastHit(h *search.DocumentMatch) bool {
+	return len(h.Sort) > 3 && h.Sort[3] == pastMark
+}
+
+// pastCandidates returns the n best matches of tq (the full query under
+// the filter) other than cands (rerank's candidates, by external id),
+// after the cursor values after when not nil, in relevance order and
+// marked past the candidates: the pages of a search whose matches are
+// more than rerank's candidates go on with these (see pairCandidates).
+func (ix *Index) pastCandidates(ctx context.Context, idx bleve.Index, tq query.Query, n int, after []string, cands map[string]struct{}) ([]*search.DocumentMatch, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	top, err := newRelevanceTop(n, after)
+	if err != nil {
+		return nil, content.FieldErrorf("after", "not a valid cursor for this search")
+	}
+	top.skip = cands
+	req := bleve.NewSearchRequestOptions(tq, 0, 0, false)
+	if _, err := ix.searchRequest(top.context(ctx), idx, req, top, nil, true); err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	hits := top.hits()
+	for _, h := range hits {
+		h.Sort = append(h.Sort, pastMark)
+	}
+	return hits, nil
 }
 
 // fingerprint ties a cursor to the search it came from.
@@ -1012,8 +1062,8 @@ func fingerprint(text string, f content.Filter, order content.SearchOrder) strin
 	return hex.EncodeToString(sum[:8])
 }
 
-func encodeCursor(fp string, after []string) string {
-	b, _ := json.Marshal(cursorJSON{F: fp, A: after})
+func encodeCursor(fp string, after []string, past bool) string {
+	b, _ := json.Marshal(cursorJSON{F: fp, A: after, P: past})
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
@@ -1022,32 +1072,37 @@ func encodeCursor(fp string, after []string) string {
 // negative scores, impossible dates, year 0, bad ids and extra members were
 // accepted): every value in range for its sort field (cursorValueOK) and
 // only the hub's own spelling (encoding the values again gives s back).
+// It returns the sort values to search after and whether the cursor is
+// past rerank's candidates (only in relevance order).
 // Errors: EINVALID on "after".
-func decodeCursor(s, fp string, sortBy []string) ([]string, error) {
+func decodeCursor(s, fp string, sortBy []string) ([]string, bool, error) {
 	bad := content.FieldErrorf("after", "not a valid cursor for this search")
 	if len(s) > 1024 {
-		return nil, bad
+		return nil, false, bad
 	}
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil {
-		return nil, bad
+		return nil, false, bad
 	}
 	var c cursorJSON
 	if err := json.Unmarshal(raw, &c); err != nil || len(c.A) != len(sortBy) {
-		return nil, bad
+		return nil, false, bad
 	}
 	for i, v := range c.A {
 		if !cursorValueOK(strings.TrimPrefix(sortBy[i], "-"), v) {
-			return nil, bad
+			return nil, false, bad
 		}
 	}
-	if encodeCursor(c.F, c.A) != s {
-		return nil, bad
+	if c.P && sortBy[0] != "-_score" {
+		return nil, false, bad
+	}
+	if encodeCursor(c.F, c.A, c.P) != s {
+		return nil, false, bad
 	}
 	if c.F != fp {
-		return nil, content.FieldErrorf("after", "cursor was made for a different search (query, filter or order changed)")
+		return nil, false, content.FieldErrorf("after", "cursor was made for a different search (query, filter or order changed)")
 	}
-	return c.A, nil
+	return c.A, c.P, nil
 }
 
 // cursorValueOK reports whether v is a value hitAfter writes for the sort
