@@ -85,8 +85,11 @@ type Index struct {
 	// may be set only with it (tests turn it off to compare).
 	pairs bool
 	// singleLeaves, when not 0, replaces singlePassLeaves (rerank.go);
-	// tests set it.
+	// tests set it. passed, when set, is told for each search in
+	// relevance order above the candidates whether it ran through rerank
+	// (true) or in one pass (tests).
 	singleLeaves int
+	passed       func(rerank bool)
 	// slowScore turns fastScore off (topk.go): Bleve's searchers score
 	// every search, the reference its tests and benchmarks compare with;
 	// noPrune keeps fastScore but scores every match.

@@ -274,3 +274,72 @@ func TestPhrasePairsSettingRebuilds(t *testing.T) {
 		ix.Close()
 	}
 }
+
+// TestSinglePassWhateverTheGroups: with pairs marked, a query of two words
+// without synonyms is scored in one pass, or through rerank, whatever
+// other language groups the library holds (breaker9 F2: the leaves of
+// every group's fields were summed, so one Arabic resource sent every
+// English two-word query, README's "NHS number", through rerank).
+// Generated two-word queries of the English resources' words (not of
+// synonyms.txt, of four letters or more), on the generated library in every group and on its
+// English resources alone, both with 15 candidates: the same pass for
+// each query, and the one pass taken for most of them.
+func TestSinglePassWhateverTheGroups(t *testing.T) {
+	rs := markLibrary(23, 300)
+	var en []*content.Resource
+	for _, r := range rs {
+		if r.Language == "en" {
+			en = append(en, r)
+		}
+	}
+	mixed, alone := marksIndex(t, rs, true), marksIndex(t, en, true)
+	synonymWords := map[string]bool{}
+	for alt := range synonyms {
+		for _, w := range strings.Fields(alt) {
+			synonymWords[w] = true
+		}
+	}
+	ctx := context.Background()
+	passOf := func(ix *Index, text string) string {
+		var ran []bool
+		ix.passed = func(rerank bool) { ran = append(ran, rerank) }
+		ix.candidates = 15
+		defer func() { ix.passed, ix.candidates = nil, 0 }()
+		if _, err := ix.Search(ctx, content.SearchQuery{Text: text, Order: content.SearchRelevance, First: 5, NoFacets: true, NoHighlights: true, NoSuggestion: true}); err != nil {
+			t.Fatalf("%q: %v", text, err)
+		}
+		return fmt.Sprint(ran)
+	}
+	// The English texts' words outside synonyms.txt, of four letters or
+	// more (short words are stop words in some group: "de de").
+	var vocab []string
+	seen := map[string]bool{}
+	for _, r := range en {
+		for _, w := range strings.Fields(normalise(r.Title + " " + r.Summary + " " + r.Body)) {
+			if !seen[w] && !synonymWords[w] && len(w) >= 4 {
+				seen[w] = true
+				vocab = append(vocab, w)
+			}
+		}
+	}
+	rng := rand.New(rand.NewSource(29))
+	asked, one := 0, 0
+	for range 60 {
+		text := vocab[rng.Intn(len(vocab))] + " " + vocab[rng.Intn(len(vocab))]
+		if rng.Intn(3) == 0 {
+			text = strings.ToUpper(text)
+		}
+		asked++
+		got, want := passOf(mixed, text), passOf(alone, text)
+		if got != want {
+			t.Fatalf("%q: rerank %v in the library of every group, %v in its English resources alone", text, got, want)
+		}
+		if got == "[false]" {
+			one++
+		}
+	}
+	if asked < 20 || one < asked/2 {
+		t.Fatalf("%d queries, %d in one pass: too few to tell", asked, one)
+	}
+	t.Logf("%d queries, %d in one pass in both libraries", asked, one)
+}

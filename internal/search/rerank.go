@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
@@ -403,23 +404,53 @@ func (q *restrictedQuery) Searcher(ctx context.Context, r index.IndexReader, m m
 }
 
 // queryShape walks q: leaves counts its term and phrase queries (a marked
-// phrase counts its words), positions reports whether searching it reads
-// term positions (it holds a phrase query that is not marked: marks.go; a
-// query of a type the plan does not build counts as reading them).
+// phrase counts its words) in the language group of their fields (field:
+// name_group) that holds the most, positions reports whether searching it
+// reads term positions (it holds a phrase query that is not marked:
+// marks.go; a query of a type the plan does not build counts as reading
+// them). Per group (breaker9 F2): a query spans every group present in the
+// index, and a group's fields hold their own documents' terms, so one
+// Arabic resource no longer makes every English two-word query "large".
 func queryShape(q query.Query) (leaves int, positions bool) {
+	byGroup := map[string]int{}
+	positions = shapeWalk(q, byGroup)
+	for _, n := range byGroup {
+		leaves = max(leaves, n)
+	}
+	return leaves, positions
+}
+
+// fieldGroup is the language group of an index field (field(name, group)).
+func fieldGroup(f string) string {
+	return f[strings.LastIndexByte(f, '_')+1:]
+}
+
+// shapeWalk is queryShape's walk: it adds q's leaves to byGroup.
+func shapeWalk(q query.Query, byGroup map[string]int) (positions bool) {
 	var kids []query.Query
 	switch q := q.(type) {
 	case *query.MatchPhraseQuery:
-		return 1, true
+		byGroup[fieldGroup(q.FieldVal)]++
+		return true
 	case *markedPhraseQuery:
 		for _, s := range q.slots {
-			leaves += len(s)
+			byGroup[q.group] += len(s)
 		}
-		return leaves, false
-	case *query.MatchQuery, *query.TermQuery, *query.FuzzyQuery, *query.PrefixQuery:
-		return 1, false
+		return false
+	case *query.MatchQuery:
+		byGroup[fieldGroup(q.FieldVal)]++
+		return false
+	case *query.TermQuery:
+		byGroup[fieldGroup(q.FieldVal)]++
+		return false
+	case *query.FuzzyQuery:
+		byGroup[fieldGroup(q.FieldVal)]++
+		return false
+	case *query.PrefixQuery:
+		byGroup[fieldGroup(q.FieldVal)]++
+		return false
 	case *query.MatchAllQuery, *query.MatchNoneQuery:
-		return 0, false
+		return false
 	case *query.BooleanQuery:
 		kids = []query.Query{q.Must, q.Should, q.MustNot, q.Filter}
 	case *query.ConjunctionQuery:
@@ -431,15 +462,15 @@ func queryShape(q query.Query) (leaves int, positions bool) {
 	case memoQuery:
 		kids = []query.Query{q.q}
 	default:
-		return 1, true
+		byGroup[""]++
+		return true
 	}
 	for _, k := range kids {
-		if k != nil {
-			n, p := queryShape(k)
-			leaves, positions = leaves+n, positions || p
+		if k != nil && shapeWalk(k, byGroup) {
+			positions = true
 		}
 	}
-	return leaves, positions
+	return positions
 }
 
 // singlePassLeaves is the most term and phrase-word queries (queryShape)

@@ -207,6 +207,9 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 					req.Query = filtered(unpairedQ)
 					sctx = rerank.context(ctx)
 				}
+				if ix.passed != nil {
+					ix.passed(rerank != nil)
+				}
 				if supersetQ != nil {
 					inner := textQ
 					if rerank != nil {
