@@ -127,10 +127,17 @@ func (db *DB) LatestReindexRequest(ctx context.Context) (int64, error) {
 // PruneChanges deletes change rows older than the retention period and
 // records the newest transaction id it deleted, so that a change-feed
 // cursor from before it is answered as expired, never with a silent gap.
+// It keeps every row of a transaction at or above its snapshot's xmin
+// (while a transaction older than the row is running, on any database of
+// the cluster), so that the horizon stays below the position of any full
+// read after the prune (ScanPublished, a snapshot's xmin, never falls): a
+// rebuild then catches up instead of expiring again until that
+// transaction ends (TestPruneAgainstEveryReader).
 func (db *DB) PruneChanges(ctx context.Context, retention time.Duration) (int64, error) {
 	var n int64
 	err := db.pool.QueryRow(ctx, `WITH gone AS (
-			DELETE FROM changes WHERE created_at < now() - make_interval(secs => $1) RETURNING txid
+			DELETE FROM changes WHERE created_at < now() - make_interval(secs => $1)
+				AND txid < pg_snapshot_xmin(pg_current_snapshot()) RETURNING txid
 		), horizon AS (
 			UPDATE change_log_horizon SET pruned_txid = greatest(pruned_txid, (SELECT max(txid) FROM gone))
 			WHERE EXISTS (SELECT FROM gone)
