@@ -253,6 +253,14 @@ func TestMutationBadInput(t *testing.T) {
 			}
 		}
 	}
+	// Editors see which file manages it by its name, never the server's
+	// path (breaker7 F19's leftover).
+	for _, tok := range []string{e.editor, e.admin} {
+		r := authed(t, e.url, tok, `query($id: ID!) { node(id: $id) { ... on Resource { editorial { origin } } } }`, map[string]any{"id": fileID})
+		if got := path(r.Data, "node", "editorial", "origin"); got != "free-care-for-all.md" {
+			t.Errorf("editorial { origin }: %v (errors %+v), want the file's name free-care-for-all.md", got, r.Errors)
+		}
+	}
 	// With its sources removed (revision 2), the draft cannot be published.
 	r = authed(t, e.url, e.editor, `mutation($id: ID!) { publishResource(id: $id) { resource { status } } }`, map[string]any{"id": id})
 	if r.code() != "INVALID_ARGUMENT" || r.Errors[0].Extensions["field"] != "input.sources" {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -213,7 +214,9 @@ func (r *Resolver) editorial(ctx context.Context, res model.Resource) (*model.Ed
 		e.LatestRevision = revs[0].Revision
 	}
 	if full.Origin != "" {
-		e.Origin = &full.Origin
+		// Its name in the resources directory, not the server's path.
+		name := filepath.Base(full.Origin)
+		e.Origin = &name
 	}
 	return e, nil
 }
