@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
+	"strings"
 	"testing"
 
 	"guidancehub/internal/content"
@@ -25,7 +26,10 @@ import (
 //   - a page asked by skip, alone or after a cursor, whatever its size, is
 //     the slice of that order at its place, cursors included (breaker9 F4:
 //     the candidates once grew with the page asked for, so later pages
-//     repeated and skipped resources).
+//     repeated and skipped resources);
+//   - a cursor past the candidates, once the search has no more matches
+//     than candidates, pages on through every match after it in the
+//     oracle's order (breaker10 F3: withdrawals since left an empty page).
 func TestPagesAreSlicesOfOneOrder(t *testing.T) {
 	rs := facetedLibrary(41, 400)
 	ix := indexOf(t, rs, 90)
@@ -47,7 +51,7 @@ func TestPagesAreSlicesOfOneOrder(t *testing.T) {
 		return p
 	}
 	ix.candidates = k
-	searched, pastK, cutPages := 0, 0, 0
+	searched, pastK, cutPages, shrunk := 0, 0, 0, 0
 	for qi, text := range generatedQueries(47, 40) {
 		f := filters[qi%len(filters)]
 		want := oracle(text, f)
@@ -104,6 +108,30 @@ func TestPagesAreSlicesOfOneOrder(t *testing.T) {
 		if rank[order[k-1].ID] > rank[order[k].ID] {
 			pastK++
 		}
+		// A cursor past the candidates, used once the search has no more
+		// matches than candidates (withdrawals since; here the candidates
+		// raised to the total): every match after it in the full query's
+		// order (breaker10 F3: an empty last page).
+		if want.Total < len(rs) {
+			j := k + rng.Intn(len(order)-k)
+			ix.candidates = want.Total
+			p, err := ix.Search(ctx, content.SearchQuery{Text: text, Filter: f, Order: content.SearchRelevance, First: len(rs), After: order[j].Cursor, NoSuggestion: true, NoHighlights: true, NoFacets: true})
+			ix.candidates = k
+			if err != nil {
+				t.Fatalf("%q: past cursor once the search shrank: %v", text, err)
+			}
+			var got, rest []int64
+			for _, h := range p.Hits {
+				got = append(got, h.ID)
+			}
+			for _, h := range want.Hits[rank[order[j].ID]+1:] {
+				rest = append(rest, h.ID)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(rest) {
+				t.Fatalf("%q %+v: after the cursor of %d (at %d) once the search has no more matches than candidates:\n got %v\nwant %v", text, f, order[j].ID, j, got, rest)
+			}
+			shrunk++
+		}
 		// Pages by skip, from the start and after a cursor.
 		for n := 0; n < 6; n++ {
 			q := content.SearchQuery{Text: text, Filter: f, Order: content.SearchRelevance, First: 1 + rng.Intn(40), Skip: rng.Intn(len(order) + 1), NoSuggestion: true, NoHighlights: true, NoFacets: true}
@@ -127,8 +155,120 @@ func TestPagesAreSlicesOfOneOrder(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d searches above %d matches: %d with a match lifted by the phrases outside the candidates; %d pages by skip across the candidates' end", searched, k, pastK, cutPages)
-	if searched < 25 || pastK == 0 || cutPages == 0 {
+	t.Logf("%d searches above %d matches: %d with a match lifted by the phrases outside the candidates; %d pages by skip across the candidates' end; %d past cursors once the search shrank", searched, k, pastK, cutPages, shrunk)
+	if searched < 25 || pastK == 0 || cutPages == 0 || shrunk < 10 {
 		t.Errorf("%d searches, %d past the candidates, %d pages across their end: the test misses its cases", searched, pastK, cutPages)
 	}
+}
+
+// TestCursorFollowsTheFilterNotItsSpelling: a search's cursor is taken by
+// the same search with its filter written another way (lists in another
+// order, a value twice, an empty list for none, language tags in capitals)
+// and gives the same next page (breaker10 F4: refused as "a different
+// search"); a filter that selects other resources, or the other order,
+// refuses it as a different search (breaker10 F6: the other order's
+// cursor had the message of a malformed one). Generated filters and
+// queries on the generated library.
+func TestCursorFollowsTheFilterNotItsSpelling(t *testing.T) {
+	rs := facetedLibrary(53, 300)
+	ix := indexOf(t, rs, 100)
+	ix.texts = memTexts(rs)
+	ctx := context.Background()
+	rng := rand.New(rand.NewSource(59))
+	kinds := []content.Kind{content.KindGuidance, content.KindResearchBrief, content.KindPolicyPosition}
+	topics := []string{"charging", "gp-registration", "maternity", "mental-health", "asylum", "data-sharing"}
+	langs := []string{"en", "fr", "ar"}
+	pick := func(vs []string) []string {
+		var out []string
+		for _, i := range rng.Perm(len(vs))[:rng.Intn(len(vs)+1)] {
+			out = append(out, vs[i])
+		}
+		return out
+	}
+	// respell writes the same list another way.
+	respell := func(vs []string, upper bool) []string {
+		if len(vs) == 0 {
+			if rng.Intn(2) == 0 {
+				return []string{}
+			}
+			return nil
+		}
+		out := append([]string(nil), vs...)
+		rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+		if rng.Intn(2) == 0 {
+			out = append(out, out[rng.Intn(len(out))])
+		}
+		for i := range out {
+			if upper && rng.Intn(2) == 0 {
+				out[i] = strings.ToUpper(out[i])
+			}
+		}
+		return out
+	}
+	kindStrings := func(ks []content.Kind) []string {
+		var out []string
+		for _, k := range ks {
+			out = append(out, string(k))
+		}
+		return out
+	}
+	toKinds := func(vs []string) []content.Kind {
+		if vs == nil {
+			return nil
+		}
+		out := []content.Kind{}
+		for _, v := range vs {
+			out = append(out, content.Kind(v))
+		}
+		return out
+	}
+	tried, refused := 0, 0
+	for _, text := range generatedQueries(61, 60) {
+		var f content.Filter
+		for _, i := range rng.Perm(3)[:rng.Intn(3)] {
+			f.Kinds = append(f.Kinds, kinds[i])
+		}
+		f.Topics, f.Languages = pick(topics), pick(langs)
+		q := content.SearchQuery{Text: text, Filter: f, Order: content.SearchRelevance, First: 3, NoSuggestion: true, NoHighlights: true}
+		p, err := ix.Search(ctx, q)
+		if err != nil {
+			t.Fatalf("%q %+v: %v", text, f, err)
+		}
+		if !p.HasNext {
+			continue
+		}
+		tried++
+		q.After = p.Hits[len(p.Hits)-1].Cursor
+		want, err := ix.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := q
+		v.Filter = content.Filter{Kinds: toKinds(respell(kindStrings(f.Kinds), false)), Topics: respell(f.Topics, false), Languages: respell(f.Languages, true)}
+		got, err := ix.Search(ctx, v)
+		if err != nil || fmt.Sprint(got.Hits) != fmt.Sprint(want.Hits) || got.Total != want.Total {
+			t.Fatalf("%q: the cursor of filter %+v with %+v: %v\n got %v\nwant %v", text, f, v.Filter, err, got, want.Hits)
+		}
+		// Another filter: one topic more or less; the other order.
+		o := q
+		o.Filter = f
+		if len(f.Topics) > 0 {
+			o.Filter.Topics = f.Topics[1:]
+		} else {
+			o.Filter.Topics = []string{topics[rng.Intn(len(topics))]}
+		}
+		n := q
+		n.Order = content.SearchNewest
+		for _, other := range []content.SearchQuery{o, n} {
+			_, err := ix.Search(ctx, other)
+			if content.ErrorCode(err) != content.EINVALID || !strings.Contains(err.Error(), "different search") {
+				t.Fatalf("%q: the cursor of filter %+v, order %v with filter %+v, order %v: %v, want INVALID_ARGUMENT naming a different search", text, f, q.Order, other.Filter, other.Order, err)
+			}
+			refused++
+		}
+	}
+	if tried < 15 {
+		t.Fatalf("%d searches with a second page: too few to tell", tried)
+	}
+	t.Logf("%d cursors taken with the filter respelled, %d refused for another search", tried, refused)
 }

@@ -257,14 +257,21 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 			return res, res.Hits, nil
 		}
 		hits := top.hits()
-		if rerank != nil && rerank.candIDs != nil && res.Total > uint64(len(rerank.candIDs)) {
+		if rerank != nil && rerank.candIDs != nil && (past || res.Total > uint64(len(rerank.candIDs))) {
 			// A page that reaches past the candidates: the other
 			// matches follow them, in the full query's order.
 			var from []string
+			skip := rerank.candIDs
 			if past {
 				from = after
+				if res.Total <= uint64(len(rerank.cands)) {
+					// The search has shrunk to its candidates since the
+					// cursor (breaker10 F3: withdrawals): every match
+					// after the cursor in the full query's order.
+					skip = nil
+				}
 			}
-			more, err := ix.pastCandidates(ctx, idx, withFilters(textQ, q.Filter, ""), first+1-len(hits), from, rerank.candIDs)
+			more, err := ix.pastCandidates(ctx, idx, withFilters(textQ, q.Filter, ""), first+1-len(hits), from, skip)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -1054,15 +1061,56 @@ func (ix *Index) pastCandidates(ctx context.Context, idx bleve.Index, tq query.Q
 	return hits, nil
 }
 
-// fingerprint ties a cursor to the search it came from.
+// fingerprint ties a cursor to the search it came from: the normalised
+// text, the filter's meaning (canonicalFilter: breaker10 F4, a cursor was
+// refused when the same kinds came in another order) and the order.
 func fingerprint(text string, f content.Filter, order content.SearchOrder) string {
 	b, _ := json.Marshal(struct {
 		T string
 		F content.Filter
 		O content.SearchOrder
-	}{text, f, order})
+	}{text, canonicalFilter(f), order})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
+}
+
+// canonicalFilter is f with each list sorted, without repeats, and nil
+// when empty, and language tags in small letters (they match in any
+// case): two filters that select the same resources are equal.
+func canonicalFilter(f content.Filter) content.Filter {
+	set := func(vs []string, lower bool) []string {
+		if len(vs) == 0 {
+			return nil
+		}
+		out := make([]string, len(vs))
+		for i, v := range vs {
+			if lower {
+				v = strings.ToLower(v)
+			}
+			out[i] = v
+		}
+		slices.Sort(out)
+		return slices.Compact(out)
+	}
+	kinds := make([]string, len(f.Kinds))
+	for i, k := range f.Kinds {
+		kinds[i] = string(k)
+	}
+	statuses := make([]string, len(f.Statuses))
+	for i, st := range f.Statuses {
+		statuses[i] = string(st)
+	}
+	c := f
+	c.Kinds, c.Statuses = nil, nil
+	for _, k := range set(kinds, false) {
+		c.Kinds = append(c.Kinds, content.Kind(k))
+	}
+	for _, st := range set(statuses, false) {
+		c.Statuses = append(c.Statuses, content.Status(st))
+	}
+	c.Topics, c.Audiences, c.Nations = set(f.Topics, false), set(f.Audiences, false), set(f.Nations, false)
+	c.Languages = set(f.Languages, true)
+	return c
 }
 
 func encodeCursor(fp string, after []string, past bool) string {
@@ -1088,7 +1136,15 @@ func decodeCursor(s, fp string, sortBy []string) ([]string, bool, error) {
 		return nil, false, bad
 	}
 	var c cursorJSON
-	if err := json.Unmarshal(raw, &c); err != nil || len(c.A) != len(sortBy) {
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, false, bad
+	}
+	if c.F != fp && encodeCursor(c.F, c.A, c.P) == s {
+		// A cursor of the hub's own spelling for another search (another
+		// order included: breaker10 F6).
+		return nil, false, content.FieldErrorf("after", "cursor was made for a different search (query, filter or order changed)")
+	}
+	if len(c.A) != len(sortBy) {
 		return nil, false, bad
 	}
 	for i, v := range c.A {

@@ -91,6 +91,10 @@ type searchData struct {
 	PrevURL    string
 	NextURL    string
 	FirstURL   string
+	// Beyond: the last page there is (maxPage) and more results after
+	// it, which no page shows (breaker10 F2).
+	Beyond  bool
+	MaxPage int
 	// Suggestion is the corrected query ("did you mean"), and
 	// SuggestionURL searches for it with the same filters.
 	Suggestion    string
@@ -179,6 +183,7 @@ func (h *Handler) searchData(ctx context.Context, p searchParams, action string,
 	if res.HasNext && p.Page < maxPage {
 		d.NextURL = link(p.Page + 1)
 	}
+	d.Beyond, d.MaxPage = beyondPages(p.Page, res.HasNext), maxPage
 	if res.Suggestion != nil {
 		d.Suggestion = *res.Suggestion
 		s := p
@@ -196,6 +201,10 @@ func (h *Handler) searchData(ctx context.Context, p searchParams, action string,
 	d.Selected = len(p.Kinds) + len(p.Topics) + len(p.Audiences) + len(p.Nations) + len(p.Languages)
 	return d, nil
 }
+
+// beyondPages reports whether page is the search page's last (maxPage)
+// while the search has results after it, which no page shows.
+func beyondPages(page int, hasNext bool) bool { return hasNext && page >= maxPage }
 
 // filterGroups builds the checkboxes: each value of the controlled lists
 // that has matches (or is chosen), with its count. Each facet ignores its
