@@ -15,6 +15,7 @@ import (
 
 	"guidancehub/internal/apierror"
 	"guidancehub/internal/content"
+	"guidancehub/internal/render"
 )
 
 // Atom feed settings.
@@ -115,7 +116,14 @@ type deletedEntry struct {
 	Ref     string          `xml:"ref,attr"`
 	When    string          `xml:"when,attr"`
 	Link    *feeds.AtomLink `xml:"link,omitempty"`
-	Comment string          `xml:"at:comment,omitempty"`
+	Comment *atomComment    `xml:"at:comment,omitempty"`
+}
+
+// atomComment is a tombstone's reason, with xml:lang when its letters
+// say it is not English (render.TextLanguage; breaker7 F10).
+type atomComment struct {
+	Lang string `xml:"http://www.w3.org/XML/1998/namespace lang,attr,omitempty"`
+	Text string `xml:",chardata"`
 }
 
 // AtomFeed renders the feed for q: up to AtomEntries published resources,
@@ -188,7 +196,7 @@ func AtomFeed(ctx context.Context, src AtomSource, withdrawn Withdrawals, q Atom
 		}
 		link := publicURL + "/resources/" + r.Slug
 		f.Tombstone = append(f.Tombstone, deletedEntry{Ref: link, When: r.Withdrawal.WithdrawnAt.UTC().Format(time.RFC3339),
-			Link: &feeds.AtomLink{Href: link, Rel: "alternate", Type: "text/html"}, Comment: r.Withdrawal.Reason})
+			Link: &feeds.AtomLink{Href: link, Rel: "alternate", Type: "text/html"}, Comment: reasonComment(r.Withdrawal.Reason)})
 		updated = later(updated, r.Withdrawal.WithdrawnAt)
 	}
 	if len(f.Tombstone) > 0 {
@@ -245,4 +253,17 @@ func AtomHandler(src AtomSource, withdrawn Withdrawals, publicURL string, log *s
 		w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
 		w.Write(body)
 	})
+}
+
+// reasonComment is a withdrawal reason as a tombstone's comment: nil for
+// none, xml:lang for a reason in another language than the feed's.
+func reasonComment(reason string) *atomComment {
+	if reason == "" {
+		return nil
+	}
+	c := &atomComment{Text: reason}
+	if l := render.TextLanguage(reason); l != "" && l != "en" {
+		c.Lang = l
+	}
+	return c
 }

@@ -54,6 +54,19 @@ func scriptLanguage(script *unicode.RangeTable, text string) string {
 	return ""
 }
 
+// TextLanguage returns the language a short plain text (a withdrawal
+// reason) is written in as far as its letters tell: scriptLanguage of its
+// one script ("en" for Latin, "ar", "fa" or "ur" for Arabic script), or ""
+// when its letters are in several scripts or one the hub does not name
+// (breaker7 F10: an Arabic reason was shown and fed as English).
+func TextLanguage(text string) string {
+	s := soleScript(text)
+	if s == nil {
+		return ""
+	}
+	return scriptLanguage(s, text)
+}
+
 // scripts are the scripts letters are counted in.
 var scripts = []*unicode.RangeTable{unicode.Latin, unicode.Arabic, unicode.Hebrew, unicode.Greek, unicode.Cyrillic,
 	unicode.Devanagari, unicode.Bengali, unicode.Gurmukhi, unicode.Tamil, unicode.Thai, unicode.Ethiopic,

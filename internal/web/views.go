@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"guidancehub/internal/content"
+	"guidancehub/internal/render"
 )
 
 // parseTemplates parses the layout with each page's template.
@@ -230,6 +231,7 @@ var funcs = template.FuncMap{
 	"englishName":  englishName,
 	"nativeName":   nativeName,
 	"langAttrs":    langAttrs,
+	"textLang":     render.TextLanguage,
 	"isEnglish":    isEnglish,
 	"bdi":          bdi,
 	"add":          func(a, b int) int { return a + b },
