@@ -2,6 +2,8 @@ package search
 
 import (
 	"context"
+	"path/filepath"
+	"sort"
 
 	"guidancehub/internal/content"
 )
@@ -20,4 +22,23 @@ func SetStoredMapping(s *Syncer, v string) error {
 // ForceSnapshot writes a snapshot whether one is due or not.
 func ForceSnapshot(ctx context.Context, s *Syncer) (*content.IndexSnapshot, error) {
 	return s.writeSnapshot(ctx, true)
+}
+
+// LiveSegments returns the paths of the zap files the live index's current
+// snapshot reads.
+func LiveSegments(s *Syncer) []string {
+	var out []string
+	for name := range s.liveSegments() {
+		out = append(out, filepath.Join(s.path, "store", name))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// RememberedSegments returns how many segment files the background check
+// remembers as checked (it skips them while their size and mtime stay).
+func RememberedSegments(s *Syncer) int {
+	s.verify.mu.Lock()
+	defer s.verify.mu.Unlock()
+	return len(s.verify.checked)
 }
