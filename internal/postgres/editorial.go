@@ -539,7 +539,8 @@ func (db *DB) MarkReviewed(ctx context.Context, p *content.Principal, id int64, 
 // make a published link to a resource the public cannot see (its original
 // or a related resource was withdrawn after it was scheduled: review6 R7)
 // is not made: its schedule is given up and the audit log says why
-// ("publish (scheduled) refused"), and the others go ahead.
+// ("publish (scheduled) refused"), and the others go ahead. So is one
+// whose token was revoked since (breaker7 F15).
 func (db *DB) PublishDue(ctx context.Context) (int, error) {
 	rows, _ := db.pool.Query(ctx, `SELECT resource_id FROM scheduled_publications WHERE publish_at <= now() ORDER BY publish_at, resource_id`)
 	list, err := pgx.CollectRows(rows, pgx.RowTo[int64])
@@ -606,6 +607,21 @@ func publishDueOne(ctx context.Context, tx pgx.Tx, id int64) (bool, error) {
 	}
 	e.latest = rev
 	who := &content.Principal{Prefix: prefix, Name: name}
+	if prefix != "" {
+		// A token revoked since it scheduled this stops acting (breaker7
+		// F15; RevokeToken cancels its schedules, this catches one it
+		// raced with).
+		var revoked bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM api_tokens WHERE prefix = $1 AND revoked_at IS NOT NULL)`, prefix).Scan(&revoked); err != nil {
+			return false, err
+		}
+		if revoked {
+			if _, err := tx.Exec(ctx, `DELETE FROM scheduled_publications WHERE resource_id = $1`, id); err != nil {
+				return false, err
+			}
+			return false, audit(ctx, tx, who, "publish (scheduled) refused", id, rev, "the token that scheduled it was revoked")
+		}
+	}
 	sp, err := tx.Begin(ctx)
 	if err != nil {
 		return false, err

@@ -110,12 +110,43 @@ func (db *DB) ListTokens(ctx context.Context) ([]content.Token, error) {
 	return ts, nil
 }
 
-// RevokeToken revokes the token with the prefix.
+// RevokeToken revokes the token with the prefix, and cancels the
+// publications it scheduled that are still pending, each with an audit row
+// ("cancel schedule", "its token was revoked"): a revoked token stops
+// acting at once (breaker7 F15: its schedules went on publishing).
 func (db *DB) RevokeToken(ctx context.Context, prefix string) (*content.Token, error) {
 	var t content.Token
-	err := db.pool.QueryRow(ctx, `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE prefix = $1
-		RETURNING id, prefix, name, role, created_at, last_used_at, expires_at, revoked_at`, strings.TrimSpace(prefix)).
-		Scan(&t.ID, &t.Prefix, &t.Name, &t.Role, &t.CreatedAt, &t.LastUsedAt, &t.ExpiresAt, &t.RevokedAt)
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE prefix = $1
+			RETURNING id, prefix, name, role, created_at, last_used_at, expires_at, revoked_at`, strings.TrimSpace(prefix)).
+			Scan(&t.ID, &t.Prefix, &t.Name, &t.Role, &t.CreatedAt, &t.LastUsedAt, &t.ExpiresAt, &t.RevokedAt); err != nil {
+			return err
+		}
+		// Its scheduled resources are locked first, in id order, as the
+		// API and the scheduler lock a resource before its schedule: the
+		// audit rows below reference them, and a reference waits on the
+		// scheduler's lock.
+		if _, err := tx.Exec(ctx, `SELECT r.id FROM resources r JOIN scheduled_publications s ON s.resource_id = r.id
+			WHERE s.token_prefix = $1 ORDER BY r.id FOR UPDATE OF r`, t.Prefix); err != nil {
+			return err
+		}
+		rows, _ := tx.Query(ctx, `DELETE FROM scheduled_publications WHERE token_prefix = $1 RETURNING resource_id, revision`, t.Prefix)
+		type gone struct {
+			ID  int64
+			Rev int
+		}
+		cancelled, err := pgx.CollectRows(rows, pgx.RowToStructByPos[gone])
+		if err != nil {
+			return err
+		}
+		who := &content.Principal{Prefix: t.Prefix, Name: t.Name}
+		for _, g := range cancelled {
+			if err := audit(ctx, tx, who, "cancel schedule", g.ID, g.Rev, "its token was revoked"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, content.Errorf(content.ENOTFOUND, "no token with prefix %q", prefix)
 	} else if err != nil {
