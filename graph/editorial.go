@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -146,33 +147,70 @@ func payload(r *content.Resource, err error) (*model.ResourcePayload, error) {
 	return &model.ResourcePayload{Resource: model.Wrap(r)}, nil
 }
 
-// diffDrafts lists the fields that differ between two revisions.
+// diffDrafts lists the fields that differ between two revisions, named
+// and written as ResourceInput names and takes them (breaker7 F7: the
+// details came as one storage blob with snake_case keys, dates as JSON
+// timestamps, and a translation status change was missing): a text as
+// it is, a date as YYYY-MM-DD, a number in digits, a list or the sources
+// as JSON with the input's names; null for an empty value.
 func diffDrafts(a, b *content.Draft) []model.FieldChange {
 	show := func(v any) *string {
+		var s string
 		switch x := v.(type) {
 		case string:
-			if x == "" {
-				return nil
+			s = x
+		case *time.Time:
+			if x != nil {
+				s = x.Format(content.DateLayout)
 			}
-			return &x
-		default:
-			j, _ := json.Marshal(x)
-			s := string(j)
-			if s == "null" || s == "[]" || s == "{}" {
-				return nil
+		case *int:
+			if x != nil {
+				s = strconv.Itoa(*x)
 			}
-			return &s
+		case []content.Source:
+			if len(x) > 0 {
+				type source struct {
+					Title     string `json:"title"`
+					Publisher string `json:"publisher,omitempty"`
+					URL       string `json:"url,omitempty"`
+					DOI       string `json:"doi,omitempty"`
+					Date      string `json:"date,omitempty"`
+				}
+				out := make([]source, len(x))
+				for i, src := range x {
+					out[i] = source{Title: src.Title, Publisher: src.Publisher, URL: src.URL, DOI: src.DOI}
+					if src.Date != nil {
+						out[i].Date = src.Date.Format(content.DateLayout)
+					}
+				}
+				j, _ := json.Marshal(out)
+				s = string(j)
+			}
+		case []string:
+			if len(x) > 0 {
+				j, _ := json.Marshal(x)
+				s = string(j)
+			}
 		}
+		if s == "" {
+			return nil
+		}
+		return &s
 	}
+	ad, bd := a.Details, b.Details
 	fields := []struct {
 		name string
 		a, b any
 	}{
-		{"kind", string(a.Kind), string(b.Kind)}, {"title", a.Title, b.Title}, {"summary", a.Summary, b.Summary}, {"body", a.Body, b.Body},
+		{"kind", string(a.Kind), string(b.Kind)}, {"slug", a.Slug, b.Slug}, {"title", a.Title, b.Title}, {"summary", a.Summary, b.Summary}, {"body", a.Body, b.Body},
 		{"topics", a.Topics, b.Topics}, {"audiences", a.Audiences, b.Audiences}, {"nations", a.Nations, b.Nations},
-		{"language", a.Language, b.Language}, {"translationOf", a.TranslationOf, b.TranslationOf},
+		{"language", a.Language, b.Language}, {"translationOf", a.TranslationOf, b.TranslationOf}, {"translationStatus", a.TranslationStatus, b.TranslationStatus},
 		{"publishedAt", a.PublishedAt, b.PublishedAt}, {"lastReviewedAt", a.LastReviewedAt, b.LastReviewedAt}, {"nextReviewDue", a.NextReviewDue, b.NextReviewDue},
-		{"sources", a.Sources, b.Sources}, {"related", a.Related, b.Related}, {"details", a.Details, b.Details},
+		{"sources", a.Sources, b.Sources}, {"related", a.Related, b.Related},
+		{"appliesTo", ad.AppliesTo, bd.AppliesTo}, {"actions", ad.Actions, bd.Actions},
+		{"methods", ad.Methods, bd.Methods}, {"sample", ad.Sample, bd.Sample}, {"sampleSize", ad.SampleSize, bd.SampleSize},
+		{"period", ad.Period, bd.Period}, {"keyFindings", ad.KeyFindings, bd.KeyFindings},
+		{"recommendations", ad.Recommendations, bd.Recommendations}, {"rationale", ad.Rationale, bd.Rationale}, {"campaign", ad.Campaign, bd.Campaign},
 	}
 	out := []model.FieldChange{}
 	for _, f := range fields {

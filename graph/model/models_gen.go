@@ -66,11 +66,11 @@ type CreateTokenPayload struct {
 
 // A field that differs between two revisions.
 type FieldChange struct {
-	// The field's name.
+	// The field's name, as `ResourceInput` names it (`translationStatus`, `keyFindings`, `sampleSize`).
 	Field string `json:"field"`
-	// Its value in the earlier revision.
+	// Its value in the earlier revision as the input takes it: text as it is, a date as YYYY-MM-DD, a number in digits, a list or the sources as JSON with the input's names; null when empty.
 	From *string `json:"from,omitempty"`
-	// Its value in the later revision.
+	// Its value in the later revision, written as `from` is.
 	To *string `json:"to,omitempty"`
 }
 
