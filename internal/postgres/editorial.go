@@ -244,7 +244,11 @@ func (db *DB) PublishResource(ctx context.Context, p *content.Principal, id int6
 			return 0, err
 		}
 		now := at == nil || !at.After(time.Now().Add(time.Second))
-		if err := checkLinks(ctx, tx, d, now); err != nil {
+		var before *time.Time
+		if !now {
+			before = at
+		}
+		if err := checkLinks(ctx, tx, d, now, before); err != nil {
 			return 0, err
 		}
 		if !now {
@@ -278,7 +282,15 @@ func (db *DB) PublishResource(ctx context.Context, p *content.Principal, id int6
 // at the UPDATE), so that no more deadlocks arise than before. Migration
 // 018's trigger holds the same rules for the doors that do not come
 // through here (scheduled publications, imports).
-func checkLinks(ctx context.Context, tx pgx.Tx, d *content.Draft, lock bool) error {
+//
+// before, when not nil, is the time a publication is scheduled for: a
+// target scheduled to publish strictly before it counts as public, with
+// its scheduled revision's language and original (breaker7 F8: an
+// original and its translation could not be scheduled for one launch);
+// the scheduler publishes in time order, and a target given up or
+// withdrawn meanwhile makes the later publication refused when its time
+// comes (published_links, published_translations).
+func checkLinks(ctx context.Context, tx pgx.Tx, d *content.Draft, lock bool, before *time.Time) error {
 	if lock && d.TranslationOf != "" {
 		if _, err := tx.Exec(ctx, `SELECT 1 FROM resources WHERE slug = $1 FOR SHARE`, d.TranslationOf); err != nil {
 			return err
@@ -286,8 +298,15 @@ func checkLinks(ctx context.Context, tx pgx.Tx, d *content.Draft, lock bool) err
 	}
 	found := map[string]content.LinkTarget{}
 	if slugs := d.Slugs(); len(slugs) > 0 {
-		rows, _ := tx.Query(ctx, `SELECT r.slug, r.status = 'PUBLISHED', coalesce(v.language, ''), coalesce(v.translation_of, '') FROM resources r
-			LEFT JOIN revisions v ON v.resource_id = r.id AND v.revision = r.published_revision WHERE r.slug = ANY($1)`, slugs)
+		rows, _ := tx.Query(ctx, `SELECT r.slug,
+				r.status = 'PUBLISHED' OR coalesce(s.publish_at < $2, false),
+				coalesce(CASE WHEN r.status = 'PUBLISHED' THEN v.language ELSE sv.language END, ''),
+				coalesce(CASE WHEN r.status = 'PUBLISHED' THEN v.translation_of ELSE sv.translation_of END, '')
+			FROM resources r
+			LEFT JOIN revisions v ON v.resource_id = r.id AND v.revision = r.published_revision
+			LEFT JOIN scheduled_publications s ON s.resource_id = r.id AND r.status <> 'PUBLISHED'
+			LEFT JOIN revisions sv ON sv.resource_id = r.id AND sv.revision = s.revision
+			WHERE r.slug = ANY($1)`, slugs, before)
 		var (
 			slug, lang, of string
 			public         bool
