@@ -770,6 +770,17 @@ func (s *suite) liveDamage(ctx context.Context) {
 	// read every stored document, and restarts are not allowed to help.
 	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) && !strings.Contains(h.logs.String(), "search index healed") {
+		select {
+		case <-h.done:
+			// A damaged segment can make the hub die outright, not
+			// panic (zapx trusts the lengths it reads: a damaged
+			// count asked for a 186 TB slice, "fatal error: out of
+			// memory", which no recover catches); say so, rather
+			// than wait out the deadline against a dead hub.
+			s.rep.fail("live index damage: the hub exited instead of healing: %s", deathCause(h.logs.String()))
+			return
+		default:
+		}
 		_, code, ext, err := s.gql(ctx, h.url, `{ search(query: "chaos resource written", first: 100) { totalCount edges { node { slug } highlights { fragments } } facets { years { value count } } } }`, nil)
 		if err == nil {
 			s.note(code, ext)
@@ -787,6 +798,31 @@ func (s *suite) liveDamage(ctx context.Context) {
 	}
 	s.rep.add(name, time.Since(t0))
 	s.logf("live index damage done")
+}
+
+// deathCause returns the fatal error or panic line a dead Go process
+// printed and the first frame of its stack outside the runtime, or its
+// last log line.
+func deathCause(logs string) string {
+	if strings.TrimSpace(logs) == "" {
+		return "no output"
+	}
+	lines := strings.Split(strings.TrimSpace(logs), "\n")
+	for i, line := range lines {
+		if !strings.HasPrefix(line, "fatal error:") && !strings.HasPrefix(line, "panic:") {
+			continue
+		}
+		for _, frame := range lines[i+1:] {
+			if strings.HasPrefix(frame, "\t") || strings.HasPrefix(frame, "goroutine ") || strings.HasPrefix(frame, "runtime") {
+				continue
+			}
+			if name, _, ok := strings.Cut(frame, "("); ok {
+				return line + " in " + name
+			}
+		}
+		return line
+	}
+	return lines[len(lines)-1]
 }
 
 // waitIndexMatches waits (60 s at most) until the index equals PostgreSQL;
