@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"time"
@@ -135,9 +136,19 @@ func (db *DB) mutate(ctx context.Context, fn func(tx pgx.Tx) (int64, error)) (*c
 // deadlock by cancelling this transaction (two editors publishing
 // resources that link to each other lock the rows in opposite orders;
 // migration 016's share locks), everything was rolled back, so fn is run
-// again in a new transaction, up to three times.
+// again in a new transaction, up to runAttempts times, after a short
+// random pause that grows with each attempt (under load three attempts
+// were not always enough: TestTranslationRulesUnderRaces answered
+// INTERNAL); a deadlock still there after them is CONFLICT (domainError).
 func (db *DB) run(ctx context.Context, fn func(tx pgx.Tx) (int64, error)) (pgx.Tx, int64, error) {
 	for attempt := 1; ; attempt++ {
+		if attempt > 1 {
+			select {
+			case <-time.After(time.Duration(attempt*(5+rand.IntN(20))) * time.Millisecond):
+			case <-ctx.Done():
+				return nil, 0, ctx.Err()
+			}
+		}
 		tx, err := db.pool.Begin(ctx)
 		if err != nil {
 			return nil, 0, err
@@ -148,12 +159,16 @@ func (db *DB) run(ctx context.Context, fn func(tx pgx.Tx) (int64, error)) (pgx.T
 		}
 		tx.Rollback(context.WithoutCancel(ctx))
 		var pgErr *pgconn.PgError
-		if attempt < 3 && errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001") {
+		if attempt < runAttempts && errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001") {
 			continue
 		}
 		return nil, 0, err
 	}
 }
+
+// runAttempts is how many times run tries a transaction PostgreSQL
+// cancelled to break a deadlock.
+const runAttempts = 8
 
 // CreateResource creates a draft.
 func (db *DB) CreateResource(ctx context.Context, p *content.Principal, d content.Draft) (*content.Resource, error) {

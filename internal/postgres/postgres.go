@@ -243,6 +243,10 @@ func domainError(err error) error {
 			return &content.Error{Code: content.ECONFLICT, Message: "already exists"}
 		case "57014":
 			return &content.Error{Code: content.EINTERNAL, Message: "the database took too long"}
+		case "40P01", "40001":
+			// A deadlock or serialization failure still there after run's
+			// retries: edits to the same resources at the same moment.
+			return &content.Error{Code: content.ECONFLICT, Message: "another change to the same resources ran at the same moment: try again"}
 		case "23000":
 			if pgErr.ConstraintName == "published_links" {
 				return &content.Error{Code: content.ECONFLICT, Message: pgErr.Message +
