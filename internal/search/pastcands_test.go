@@ -272,3 +272,72 @@ func TestCursorFollowsTheFilterNotItsSpelling(t *testing.T) {
 	}
 	t.Logf("%d cursors taken with the filter respelled, %d refused for another search", tried, refused)
 }
+
+// TestCursorFollowsTheWordsAsSearched (breaker11 F1): a cursor is taken
+// only by a search that orders the library as the one it came from, when
+// the two are typed alike but for capitals (a capital makes a word a name,
+// never typo-matched: "asylum Seker" finds other resources than "asylum
+// seker"). Generated pairs of queries of library words and misspellings
+// that differ only in capitals and spaces: when the second takes the
+// first's cursor, its whole order is the first's; when the orders differ,
+// the cursor is refused as made for a different search.
+func TestCursorFollowsTheWordsAsSearched(t *testing.T) {
+	rs := facetedLibrary(89, 300)
+	ix := indexOf(t, rs, 100)
+	ix.texts = memTexts(rs)
+	ctx := context.Background()
+	rng := rand.New(rand.NewSource(97))
+	all := func(text string) string {
+		p, err := ix.Search(ctx, content.SearchQuery{Text: text, Order: content.SearchRelevance, First: content.MaxPageSize, NoSuggestion: true, NoHighlights: true, NoFacets: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(p.Total, p.Hits)
+	}
+	vary := func(ws []string) string {
+		out := make([]string, len(ws))
+		for i, w := range ws {
+			switch rng.Intn(3) {
+			case 0:
+				w = strings.ToUpper(w[:1]) + w[1:]
+			case 1:
+				w = strings.ToUpper(w)
+			}
+			out[i] = w
+		}
+		return strings.Join(out, strings.Repeat(" ", 1+rng.Intn(2)))
+	}
+	taken, refused := 0, 0
+	for n := 0; n < 80; n++ {
+		var ws []string
+		for range 1 + rng.Intn(3) {
+			w := rerankVocabulary[rng.Intn(len(rerankVocabulary))]
+			if len(w) > 4 && rng.Intn(2) == 0 {
+				i := 1 + rng.Intn(len(w)-2)
+				w = w[:i] + w[i+1:] // a misspelling
+			}
+			ws = append(ws, w)
+		}
+		a, b := vary(ws), vary(ws)
+		pa, err := ix.Search(ctx, content.SearchQuery{Text: a, Order: content.SearchRelevance, First: 2, NoSuggestion: true, NoHighlights: true, NoFacets: true})
+		if err != nil || !pa.HasNext {
+			continue
+		}
+		_, err = ix.Search(ctx, content.SearchQuery{Text: b, Order: content.SearchRelevance, First: 2, After: pa.Hits[1].Cursor, NoSuggestion: true, NoHighlights: true, NoFacets: true})
+		same := all(a) == all(b)
+		switch {
+		case err == nil && !same:
+			t.Fatalf("%q took the cursor of %q, whose results differ", b, a)
+		case err != nil && (content.ErrorCode(err) != content.EINVALID || !strings.Contains(err.Error(), "different search")):
+			t.Fatalf("%q with the cursor of %q: %v", b, a, err)
+		case err == nil:
+			taken++
+		default:
+			refused++
+		}
+	}
+	if taken < 5 || refused < 5 {
+		t.Fatalf("%d cursors taken, %d refused: too few to tell", taken, refused)
+	}
+	t.Logf("%d cursors taken by a search typed otherwise, %d refused", taken, refused)
+}

@@ -114,7 +114,7 @@ func (ix *Index) Search(ctx context.Context, q content.SearchQuery) (*content.Se
 	if order == content.SearchNewest {
 		sortBy = []string{"-published", "-_id"}
 	}
-	fp := fingerprint(normalisedText(clauses), q.Filter, order)
+	fp := fingerprint(cursorText(clauses), q.Filter, order)
 	// first is how many hits the search collects: the page and the
 	// results it skips (q.Skip), which are dropped below.
 	first := q.First + q.Skip
@@ -1072,6 +1072,22 @@ func fingerprint(text string, f content.Filter, order content.SearchOrder) strin
 	}{text, canonicalFilter(f), order})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
+}
+
+// cursorText is the query a cursor is tied to: its normalised clauses,
+// with the words typed as names marked (clause.capital: never
+// typo-matched), as a capital changes what the search finds (breaker11
+// F1: "asylum Seker" took "asylum seker"'s cursor and showed its own
+// first page again).
+func cursorText(cs []clause) string {
+	caps := make([]byte, len(cs))
+	for i, c := range cs {
+		caps[i] = '0'
+		if c.capital {
+			caps[i] = '1'
+		}
+	}
+	return normalisedText(cs) + "\x00" + string(caps)
 }
 
 // canonicalFilter is f with each list sorted, without repeats, and nil
