@@ -3,6 +3,7 @@ package content
 import (
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -132,7 +133,9 @@ func (d Draft) dates() []struct {
 const MaxWithdrawalReason = 500
 
 // CheckWithdrawalReason returns an EINVALID error on field "reason" unless
-// reason is a non-blank text of at most MaxWithdrawalReason characters
+// reason is a text with a visible character (not only spaces and format
+// characters such as U+200B or U+200F: breaker11 F6) of at most
+// MaxWithdrawalReason characters
 // with no forbidden code point (ForbiddenRune): the reason is public text
 // of the resource, shown by the API, the pages and the Atom feed's
 // tombstone (review4 R3: it skipped the check every other text has, and it
@@ -141,7 +144,8 @@ func CheckWithdrawalReason(reason string) error {
 	if !utf8.ValidString(reason) {
 		return FieldErrorf("reason", "is not valid UTF-8")
 	}
-	if n := utf8.RuneCountInString(reason); n == 0 || strings.TrimSpace(reason) == "" || n > MaxWithdrawalReason {
+	visible := strings.ContainsFunc(reason, func(r rune) bool { return !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) })
+	if n := utf8.RuneCountInString(reason); n == 0 || !visible || n > MaxWithdrawalReason {
 		return FieldErrorf("reason", "is required, at most %d characters (this one has %d)", MaxWithdrawalReason, n)
 	}
 	if msg := BadText(reason); msg != "" {

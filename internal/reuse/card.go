@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"guidancehub/internal/content"
+	"guidancehub/internal/render"
 )
 
 // cardCSP lets any site frame the card (frame-ancestors *: this route
@@ -25,6 +26,19 @@ var cardTmpl = template.Must(template.New("card").Funcs(template.FuncMap{
 			}
 		}
 		return ""
+	},
+	// reasonAttrs: lang and dir for a withdrawal reason in another
+	// script than the notice's English (breaker11 F2), as the 410 page has.
+	"reasonAttrs": func(reason string) template.HTMLAttr {
+		l := render.TextLanguage(reason)
+		if l == "" || l == "en" {
+			return ""
+		}
+		dir := "ltr"
+		if content.IsRTL(l) {
+			dir = "rtl"
+		}
+		return template.HTMLAttr(`lang="` + l + `" dir="` + dir + `"`)
 	},
 }).Parse(`<!doctype html>
 <html lang="{{.Lang}}"{{if .RTL}} dir="rtl"{{end}}>
@@ -52,7 +66,7 @@ h1 a:focus{outline:3px solid #ffeb3b;background:#ffeb3b;color:#212b32}
 <p class="kind" lang="en" dir="ltr">{{.Kind}}</p>
 <h1><a href="{{.URL}}" target="_blank" rel="noopener">{{.R.Title}}</a></h1>
 {{if .R.TranslationOf}}<p class="status" lang="en" dir="ltr"><strong>Translation.</strong> Review status: {{with .R.TranslationStatus}}{{.}}{{else}}not stated{{end}}</p>
-{{end}}{{if .R.Withdrawal}}<p class="notice" lang="en" dir="ltr"><strong>Withdrawn on {{date .R.Withdrawal.WithdrawnAt}}.</strong> {{.R.Withdrawal.Reason}}</p>
+{{end}}{{if .R.Withdrawal}}<p class="notice" lang="en" dir="ltr"><strong>Withdrawn on {{date .R.Withdrawal.WithdrawnAt}}.</strong> {{with reasonAttrs .R.Withdrawal.Reason}}<span {{.}}>{{$.R.Withdrawal.Reason}}</span>{{else}}{{.R.Withdrawal.Reason}}{{end}}</p>
 {{else}}<p class="summary">{{.R.Summary}}</p>
 {{end}}<p class="meta" lang="en" dir="ltr">{{with .R.LastReviewedAt}}Last reviewed {{date .}}. {{end}}From <a href="{{.Home}}" target="_blank" rel="noopener">{{.Publisher}}</a>.</p>
 </article>
