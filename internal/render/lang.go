@@ -1,6 +1,8 @@
 package render
 
 import (
+	"html"
+	"html/template"
 	"strings"
 	"unicode"
 
@@ -65,6 +67,25 @@ func TextLanguage(text string) string {
 		return ""
 	}
 	return scriptLanguage(s, text)
+}
+
+// LangAttrs returns lang and dir attributes for text in language tag
+// inside a page (or card) whose language is English: nothing for English
+// (a tag whose primary subtag is en), an empty tag or one that is not a
+// language tag (content.ValidLanguage); dir is rtl for a right-to-left
+// language (content.IsRTL), else ltr.
+func LangAttrs(tag string) template.HTMLAttr {
+	primary, _, _ := strings.Cut(strings.ToLower(tag), "-")
+	if tag == "" || primary == "en" || !content.ValidLanguage(tag) {
+		return ""
+	}
+	a := `lang="` + html.EscapeString(tag) + `"`
+	if content.IsRTL(tag) {
+		a += ` dir="rtl"`
+	} else {
+		a += ` dir="ltr"`
+	}
+	return template.HTMLAttr(a)
 }
 
 // scripts are the scripts letters are counted in.

@@ -29,17 +29,7 @@ var cardTmpl = template.Must(template.New("card").Funcs(template.FuncMap{
 	},
 	// reasonAttrs: lang and dir for a withdrawal reason in another
 	// script than the notice's English (breaker11 F2), as the 410 page has.
-	"reasonAttrs": func(reason string) template.HTMLAttr {
-		l := render.TextLanguage(reason)
-		if l == "" || l == "en" {
-			return ""
-		}
-		dir := "ltr"
-		if content.IsRTL(l) {
-			dir = "rtl"
-		}
-		return template.HTMLAttr(`lang="` + l + `" dir="` + dir + `"`)
-	},
+	"reasonAttrs": func(reason string) template.HTMLAttr { return render.LangAttrs(render.TextLanguage(reason)) },
 }).Parse(`<!doctype html>
 <html lang="{{.Lang}}"{{if .RTL}} dir="rtl"{{end}}>
 <head>

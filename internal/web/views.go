@@ -82,20 +82,9 @@ func nativeName(tag string) string {
 // on a page whose language is English.
 func isEnglish(tag string) bool { return tag == "" || primaryLang(tag) == "en" }
 
-// langAttrs returns lang (and dir="rtl") attributes for text in another
-// language than the page's English, or nothing for English text.
-func langAttrs(tag string) template.HTMLAttr {
-	if isEnglish(tag) || !content.ValidLanguage(tag) {
-		return ""
-	}
-	a := `lang="` + html.EscapeString(tag) + `"`
-	if content.IsRTL(tag) {
-		a += ` dir="rtl"`
-	} else {
-		a += ` dir="ltr"`
-	}
-	return template.HTMLAttr(a)
-}
+// langAttrs is render.LangAttrs: lang and dir for text in another
+// language than the page's English.
+var langAttrs = render.LangAttrs
 
 func formatDate(d any) string {
 	switch t := d.(type) {
