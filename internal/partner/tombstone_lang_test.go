@@ -22,6 +22,8 @@ var reasonLanguages = []struct{ reason, lang string }{
 	{"הוחלף בהנחיה חדשה", "he"},
 	{"Αντικαταστάθηκε", "el"},
 	{"Replaced: see تم استبداله", ""},
+	{"تم استبداله بدليل جديد من NHS", "ar"},
+	{"Replaced by the NHS guide: حسنا", ""},
 	{"2026-11-30", ""},
 }
 

@@ -57,16 +57,31 @@ func scriptLanguage(script *unicode.RangeTable, text string) string {
 }
 
 // TextLanguage returns the language a short plain text (a withdrawal
-// reason) is written in as far as its letters tell: scriptLanguage of its
-// one script ("en" for Latin, "ar", "fa" or "ur" for Arabic script), or ""
-// when its letters are in several scripts or one the hub does not name
-// (breaker7 F10: an Arabic reason was shown and fed as English).
+// reason) is written in as far as its letters tell: scriptLanguage of the
+// script holding at least three quarters of its letters ("en" for Latin,
+// "ar", "fa" or "ur" for Arabic script), so an Arabic sentence naming the
+// "NHS" is Arabic (breaker11 F4); or "" when no script holds that many, or
+// the script is one the hub does not name, or every letter is of a script
+// the hub does not count (breaker7 F10: an Arabic reason was shown and fed
+// as English).
 func TextLanguage(text string) string {
-	s := soleScript(text)
-	if s == nil {
-		return ""
+	n := map[*unicode.RangeTable]int{}
+	all := 0
+	for _, r := range text {
+		if !unicode.IsLetter(r) {
+			continue
+		}
+		all++
+		if s := scriptOf(r); s != nil {
+			n[s]++
+		}
 	}
-	return scriptLanguage(s, text)
+	for s, c := range n {
+		if 4*c >= 3*all {
+			return scriptLanguage(s, text)
+		}
+	}
+	return ""
 }
 
 // LangAttrs returns lang and dir attributes for text in language tag

@@ -22,6 +22,7 @@ func TestCardWithdrawalReasonCarriesItsLanguage(t *testing.T) {
 		{"הוחלף בהנחיה חדשה", `lang="he" dir="rtl"`},
 		{"Αντικαταστάθηκε", `lang="el" dir="ltr"`},
 		{"Replaced: see تم استبداله", ""},
+		{"تم استبداله بدليل جديد من NHS", `lang="ar" dir="rtl"`},
 	} {
 		r := &content.Resource{Status: content.StatusWithdrawn, Draft: content.Draft{Kind: content.KindGuidance, Title: "T", Language: "en"},
 			Withdrawal: &content.Withdrawal{Reason: c.reason, WithdrawnAt: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)}}
