@@ -11,7 +11,8 @@ import (
 )
 
 // TestExportPositionHoldsWhileNothingPublicChanges: the export's change-feed
-// position (its last line, so its bytes and ETag) stays the same across
+// position (its last line, so its bytes and ETag), and the next cursor of
+// a reader caught up from it (a polled changes page's), stay the same across
 // writes that change nothing public (transactions that take an id and
 // commit, a draft created and edited: every write on the cluster moves
 // the snapshot's xmin, and TestEveryGETDoorIsCacheable saw the export's
@@ -32,8 +33,18 @@ func TestExportPositionHoldsWhileNothingPublicChanges(t *testing.T) {
 		}
 		return pos
 	}
+	// caughtUp is where a reader following the feed from pos stands once
+	// it has every change: its next cursor.
+	caughtUp := func(pos content.ChangePosition) content.ChangePosition {
+		page, err := db.ChangeFeed(ctx, &pos, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return page.Next
+	}
 	for round := 0; round < 5; round++ {
 		before := export()
+		reader := caughtUp(before)
 		for w := 0; w < 3; w++ {
 			if _, err := db.Pool().Exec(ctx, `SELECT pg_current_xact_id()`); err != nil {
 				t.Fatal(err)
@@ -42,6 +53,9 @@ func TestExportPositionHoldsWhileNothingPublicChanges(t *testing.T) {
 		d := must[*content.Resource](t)(db.CreateResource(ctx, editor, draft(fmt.Sprintf("ep-draft-%d", round))))
 		if after := export(); fmt.Sprint(after) != fmt.Sprint(before) {
 			t.Fatalf("round %d: the export's position moved from %v to %v with nothing public changed", round, before, after)
+		}
+		if again := caughtUp(before); fmt.Sprint(again) != fmt.Sprint(reader) {
+			t.Fatalf("round %d: a caught-up feed cursor moved from %v to %v with nothing public changed", round, reader, again)
 		}
 		must[*content.Resource](t)(db.PublishResource(ctx, editor, d.ID, nil))
 		if after := export(); fmt.Sprint(after) == fmt.Sprint(before) {

@@ -54,17 +54,26 @@ type feedRow struct {
 // readFeed is ChangeFeed inside the caller's transaction, which must read
 // from one snapshot (REPEATABLE READ, or a single-statement snapshot).
 func readFeed(ctx context.Context, tx querier, pos *content.ChangePosition, limit int) (*content.ChangePage, error) {
-	var xminS, xmaxS, prunedS string
-	if err := tx.QueryRow(ctx, `SELECT pg_snapshot_xmin(s)::text, pg_snapshot_xmax(s)::text, h.pruned_txid::text
-		FROM pg_current_snapshot() s, change_log_horizon h`).Scan(&xminS, &xmaxS, &prunedS); err != nil {
+	var xminS, xmaxS, prunedS, newestS string
+	if err := tx.QueryRow(ctx, `SELECT pg_snapshot_xmin(s)::text, pg_snapshot_xmax(s)::text, h.pruned_txid::text,
+			greatest((SELECT max(txid) FROM changes WHERE action <> 'DRAFT'), h.pruned_txid)::text
+		FROM pg_current_snapshot() s, change_log_horizon h`).Scan(&xminS, &xmaxS, &prunedS, &newestS); err != nil {
 		return nil, err
 	}
 	xmin, err1 := strconv.ParseUint(xminS, 10, 64)
 	xmax, err2 := strconv.ParseUint(xmaxS, 10, 64)
 	pruned, err3 := strconv.ParseUint(prunedS, 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil {
-		return nil, fmt.Errorf("snapshot %q %q %q: bad transaction id", xminS, xmaxS, prunedS)
+	newest, err4 := strconv.ParseUint(newestS, 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || err4 != nil {
+		return nil, fmt.Errorf("snapshot %q %q %q %q: bad transaction id", xminS, xmaxS, prunedS, newestS)
 	}
+	// settled is where a reader that has every visible public change
+	// stands: the snapshot's xmin, or one past the newest public change
+	// (or pruned one) when that is lower, as changeFeedAt's position, so a
+	// caught-up cursor moves with public changes only (every write on the
+	// cluster moves xmin). A row the snapshot cannot see is of a
+	// transaction at or above xmin, so nothing is skipped.
+	settled := min(xmin, newest+1)
 	from := content.ChangePosition{Watermark: 1}
 	if pos != nil {
 		from = *pos
@@ -116,7 +125,7 @@ func readFeed(ctx context.Context, tx querier, pos *content.ChangePosition, limi
 	// transaction's rows become visible together), so they are a prefix
 	// of its rows: Through records the last instead of listing them all.
 	after := func(k int) content.ChangePosition {
-		w := xmin
+		w := settled
 		if k < len(cands) {
 			w = min(w, cands[k].txid)
 		}
